@@ -1,0 +1,29 @@
+//! soc-core: the data model every other soc-copilot crate speaks.
+//!
+//! No I/O happens here: callers hand in bytes or values and get typed data back.
+//!
+//! # Layout
+//!
+//! - [`alert`]: the native alert contract, input splitting (one object, a JSON array or
+//!   NDJSON), the limits (size, nesting depth, indicator count) and the format adapters
+//!   (native, ECS/Elastic detection alerts).
+//! - [`ioc`]: typed indicators of compromise: normalisation (refanging, canonical forms),
+//!   extraction from the alert's `indicators` and from every string in `raw_log`, and
+//!   scoping (internal, reserved/documentation, external).
+//! - [`attack`]: the MITRE ATT&CK Enterprise catalog (v18.1) compiled into the crate, with
+//!   lookups by id and name, revoked/deprecated handling and the threat-group map.
+//! - [`investigation`]: the investigation output, schema version 1.
+//! - [`schema`]: JSON Schema generation for the alert input and the investigation output.
+//! - [`error`]: the retry class shared by every crate's error type.
+
+pub mod alert;
+pub mod attack;
+pub mod error;
+pub mod investigation;
+pub mod ioc;
+pub mod schema;
+
+pub use alert::{Alert, AlertError, Indicators, Severity};
+pub use error::ErrorClass;
+pub use investigation::{Confidence, Evidence, Investigation, Verdict};
+pub use ioc::{Ioc, IocKind, IocSet, Scope};
