@@ -362,7 +362,9 @@ pub struct PhishingAnalysis {
 }
 
 /// A response action kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// Block an IP address.
@@ -384,7 +386,9 @@ pub enum ActionKind {
 }
 
 /// Whether an action may go ahead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     /// Proposed.
@@ -603,4 +607,64 @@ pub struct Investigation {
     /// What was missing and why.
     #[serde(default)]
     pub degraded: Vec<Degradation>,
+}
+
+/// Collects evidence entries and hands out their ids (`ev-1`, `ev-2`, ...), so every
+/// technique and pivot can point at the facts behind it.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceLog {
+    items: Vec<Evidence>,
+}
+
+impl EvidenceLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a fact and returns its id.
+    pub fn push(
+        &mut self,
+        source_tool: impl Into<String>,
+        claim: impl Into<String>,
+        raw_data: serde_json::Value,
+        confidence: Confidence,
+        success: bool,
+    ) -> String {
+        let id = format!("ev-{}", self.items.len() + 1);
+        self.items.push(Evidence {
+            id: id.clone(),
+            source_tool: source_tool.into(),
+            claim: claim.into(),
+            raw_data,
+            confidence,
+            success,
+        });
+        id
+    }
+
+    /// The entries so far.
+    pub fn items(&self) -> &[Evidence] {
+        &self.items
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: &str) -> Option<&Evidence> {
+        self.items.iter().find(|e| e.id == id)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The entries, consuming the log.
+    pub fn into_vec(self) -> Vec<Evidence> {
+        self.items
+    }
 }

@@ -25,5 +25,5 @@ pub mod schema;
 
 pub use alert::{Alert, AlertError, Indicators, Severity};
 pub use error::ErrorClass;
-pub use investigation::{Confidence, Evidence, Investigation, Verdict};
+pub use investigation::{Confidence, Evidence, EvidenceLog, Investigation, Verdict};
 pub use ioc::{Ioc, IocKind, IocSet, Scope};

@@ -9,16 +9,16 @@ use crate::investigation::Investigation;
 
 /// The JSON Schema of the native alert input, pretty-printed with a trailing newline.
 pub fn alert_schema() -> String {
-    render(schemars::schema_for!(NativeAlert))
+    render(&schemars::schema_for!(NativeAlert))
 }
 
 /// The JSON Schema of the investigation output, pretty-printed with a trailing newline.
 pub fn investigation_schema() -> String {
-    render(schemars::schema_for!(Investigation))
+    render(&schemars::schema_for!(Investigation))
 }
 
-fn render(schema: schemars::Schema) -> String {
-    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+fn render(schema: &schemars::Schema) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -30,7 +30,10 @@ pub fn adapt(mut obj: Map<String, Value>) -> Result<Alert, AlertError> {
     let source = match obj.remove("_source") {
         Some(Value::Object(s)) => s,
         Some(_) => {
-            return Err(super::native::invalid("_source", "expected an object".into()));
+            return Err(super::native::invalid(
+                "_source",
+                "expected an object".into(),
+            ));
         }
         None => obj,
     };
@@ -116,7 +119,12 @@ pub fn adapt(mut obj: Map<String, Value>) -> Result<Alert, AlertError> {
     for path in ["url.full", "url.original"] {
         push_all(&mut ind.urls, get(path));
     }
-    for obj_path in ["file.hash", "process.hash", "process.parent.hash", "dll.hash"] {
+    for obj_path in [
+        "file.hash",
+        "process.hash",
+        "process.parent.hash",
+        "dll.hash",
+    ] {
         if let Some(Value::Object(h)) = get(obj_path) {
             for k in ["md5", "sha1", "sha256"] {
                 push_all(&mut ind.hashes, h.get(k));
@@ -252,11 +260,21 @@ fn threat_ids(threat: Option<&Value>) -> (Vec<String>, Vec<String>) {
         if let Some(id) = item.pointer("/tactic/id").and_then(Value::as_str) {
             tactics.push(id.to_owned());
         }
-        for t in item.get("technique").and_then(Value::as_array).into_iter().flatten() {
+        for t in item
+            .get("technique")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(id) = t.get("id").and_then(Value::as_str) {
                 techniques.push(id.to_owned());
             }
-            for s in t.get("subtechnique").and_then(Value::as_array).into_iter().flatten() {
+            for s in t
+                .get("subtechnique")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = s.get("id").and_then(Value::as_str) {
                     techniques.push(id.to_owned());
                 }
@@ -298,7 +316,10 @@ mod tests {
         assert_eq!(a.host(), Some("wks-1"));
         assert_eq!(a.raw_log["event"]["kind"], "signal");
         assert_eq!(a.raw_log["event"]["category"][0], "process");
-        assert_eq!(a.raw_log["detection"]["techniques"], json!(["T1059", "T1059.001"]));
+        assert_eq!(
+            a.raw_log["detection"]["techniques"],
+            json!(["T1059", "T1059.001"])
+        );
         assert_eq!(a.indicators.ips, vec!["185.129.62.62"]);
         assert_eq!(a.indicators.hashes.len(), 1);
         assert!(!a.raw_log.contains_key("kibana"));

@@ -17,6 +17,7 @@
 //! content: the adapters drop them before anything else reads the document.
 
 pub mod ecs;
+mod fingerprint;
 mod hash;
 pub mod native;
 pub mod split;
@@ -31,6 +32,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Classify, ErrorClass};
 
+pub use fingerprint::fingerprint;
 pub use hash::{canonical_json, sha256_hex};
 
 /// Size and shape limits applied to every alert.
@@ -173,25 +175,53 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Indicators {
     /// IPv4 or IPv6 addresses.
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub ips: Vec<String>,
     /// Domain names.
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub domains: Vec<String>,
     /// URLs (defanged forms such as `hxxp://x[.]com` are accepted).
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub urls: Vec<String>,
     /// File hashes (MD5, SHA-1 or SHA-256, hex).
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub hashes: Vec<String>,
     /// E-mail addresses.
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub emails: Vec<String>,
     /// User or account names.
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub users: Vec<String>,
     /// Host names.
-    #[serde(default, deserialize_with = "string_list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "string_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub hosts: Vec<String>,
     /// Any other kind the source declares (for example `apps`: OAuth client ids).
     #[serde(flatten, deserialize_with = "string_list_map")]
@@ -298,7 +328,7 @@ impl Alert {
         };
         let alert = match format {
             Format::Ecs => ecs::adapt(obj)?,
-            Format::Native | Format::Auto => native::adapt(obj)?,
+            Format::Native | Format::Auto => native::adapt(&obj)?,
         };
         let count = alert.indicators.len();
         if count > limits.max_indicators {
@@ -355,7 +385,11 @@ pub struct Parsed {
 ///
 /// An error for the input as a whole (empty, not UTF-8); problems with single documents
 /// are reported in their [`Parsed::result`] so the others still get through.
-pub fn parse_input(bytes: &[u8], format: Format, limits: &Limits) -> Result<Vec<Parsed>, AlertError> {
+pub fn parse_input(
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+) -> Result<Vec<Parsed>, AlertError> {
     let docs = split::split(bytes, limits)?;
     Ok(docs
         .into_iter()
@@ -409,7 +443,9 @@ fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     value_to_string_list(v).map_err(serde::de::Error::custom)
 }
 
-fn string_list_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+fn string_list_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
     let m = BTreeMap::<String, Value>::deserialize(d)?;
     let mut out = BTreeMap::new();
     for (k, v) in m {
@@ -471,9 +507,7 @@ pub fn parse_timestamp(v: &Value) -> Option<DateTime<Utc>> {
                 .ok()
                 .map(|n| n.and_utc())
         }
-        Value::Number(n) => n
-            .as_i64()
-            .and_then(DateTime::<Utc>::from_timestamp_millis),
+        Value::Number(n) => n.as_i64().and_then(DateTime::<Utc>::from_timestamp_millis),
         _ => None,
     }
 }

@@ -2,46 +2,77 @@
 
 use serde_json::{Map, Value};
 
-use super::{Alert, AlertError, Indicators, Severity, canonical_json, parse_timestamp, sha256_hex, type_name};
+use super::{
+    Alert, AlertError, Indicators, Severity, canonical_json, parse_timestamp, sha256_hex, type_name,
+};
 
 /// Turns a native alert object into an [`Alert`].
 ///
 /// # Errors
 ///
 /// [`AlertError::MissingField`] or [`AlertError::InvalidField`] naming the field.
-pub fn adapt(obj: Map<String, Value>) -> Result<Alert, AlertError> {
+pub fn adapt(obj: &Map<String, Value>) -> Result<Alert, AlertError> {
     let alert_id = match obj.get("alert_id") {
-        None | Some(Value::Null) => derive_alert_id(&obj),
-        Some(Value::String(s)) if s.trim().is_empty() => derive_alert_id(&obj),
+        None | Some(Value::Null) => derive_alert_id(obj),
+        Some(Value::String(s)) if s.trim().is_empty() => derive_alert_id(obj),
         Some(Value::String(s)) => s.trim().to_owned(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(other) => return Err(invalid("alert_id", format!("expected a string, found {}", type_name(other)))),
+        Some(other) => {
+            return Err(invalid(
+                "alert_id",
+                format!("expected a string, found {}", type_name(other)),
+            ));
+        }
     };
     let timestamp = match obj.get("timestamp") {
         None | Some(Value::Null) => return Err(AlertError::MissingField("timestamp")),
         Some(v) => parse_timestamp(v).ok_or_else(|| {
-            invalid("timestamp", format!("expected an RFC 3339 date-time, found {}", short(v)))
+            invalid(
+                "timestamp",
+                format!("expected an RFC 3339 date-time, found {}", short(v)),
+            )
         })?,
     };
-    let source = required_string(&obj, "source")?;
+    let source = required_string(obj, "source")?;
     let severity = match obj.get("severity") {
         None | Some(Value::Null) => return Err(AlertError::MissingField("severity")),
         Some(Value::String(s)) => Severity::parse(s).ok_or_else(|| {
-            invalid("severity", format!("`{}` is not one of low, medium, high, critical", clip(s, 40)))
+            invalid(
+                "severity",
+                format!(
+                    "`{}` is not one of low, medium, high, critical",
+                    clip(s, 40)
+                ),
+            )
         })?,
-        Some(other) => return Err(invalid("severity", format!("expected a string, found {}", type_name(other)))),
+        Some(other) => {
+            return Err(invalid(
+                "severity",
+                format!("expected a string, found {}", type_name(other)),
+            ));
+        }
     };
-    let title = required_string(&obj, "title")?;
+    let title = required_string(obj, "title")?;
     let raw_log = match obj.get("raw_log") {
         None | Some(Value::Null) => return Err(AlertError::MissingField("raw_log")),
         Some(Value::Object(m)) => m.clone(),
-        Some(other) => return Err(invalid("raw_log", format!("expected an object, found {}", type_name(other)))),
+        Some(other) => {
+            return Err(invalid(
+                "raw_log",
+                format!("expected an object, found {}", type_name(other)),
+            ));
+        }
     };
     let indicators = match obj.get("indicators") {
         None | Some(Value::Null) => Indicators::default(),
         Some(v @ Value::Object(_)) => serde_json::from_value::<Indicators>(v.clone())
             .map_err(|e| invalid("indicators", e.to_string()))?,
-        Some(other) => return Err(invalid("indicators", format!("expected an object, found {}", type_name(other)))),
+        Some(other) => {
+            return Err(invalid(
+                "indicators",
+                format!("expected an object, found {}", type_name(other)),
+            ));
+        }
     };
     Ok(Alert {
         alert_id,
@@ -67,7 +98,10 @@ fn required_string(obj: &Map<String, Value>, field: &'static str) -> Result<Stri
     match obj.get(field) {
         None | Some(Value::Null) => Err(AlertError::MissingField(field)),
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(invalid(field, format!("expected a string, found {}", type_name(other)))),
+        Some(other) => Err(invalid(
+            field,
+            format!("expected a string, found {}", type_name(other)),
+        )),
     }
 }
 
@@ -145,7 +179,10 @@ mod tests {
 /// generate that schema: parsing goes through [`adapt`], which is more forgiving (a
 /// single string where a list is expected, severity in any case, `info` as low).
 #[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
-#[schemars(title = "Alert", description = "A security alert in soc-copilot's native shape (schema version 1).")]
+#[schemars(
+    title = "Alert",
+    description = "A security alert in soc-copilot's native shape (schema version 1)."
+)]
 pub struct NativeAlert {
     /// The source's id for the alert. When absent, `auto-` and a hash of the content.
     pub alert_id: Option<String>,

@@ -68,7 +68,7 @@ pub fn split<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<Split<'a>>, Ale
     let line_mode = match scan_value(b, first) {
         Scan::Complete { end, .. } => {
             let first_line_end = text[first..].find('\n').map_or(text.len(), |i| first + i);
-            end <= first_line_end && text[first_line_end..].trim().len() > 0
+            end <= first_line_end && !text[first_line_end..].trim().is_empty()
         }
         _ => false,
     };
@@ -107,7 +107,7 @@ fn split_lines<'a>(text: &'a str, limits: &Limits) -> Vec<Split<'a>> {
                     check_doc(&text[doc_start..end], depth, line, index, limits)
                 }
             }
-            Scan::Truncated { .. } => {
+            Scan::Truncated => {
                 // Inside an NDJSON stream a value that does not close on its line is broken:
                 // the next line is the next record, never a continuation.
                 let doc = trimmed;
@@ -154,7 +154,7 @@ fn split_concatenated<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<S
                 out.push(check_doc(&text[pos..end], depth, line, index, limits));
                 pos = end;
             }
-            Scan::Truncated { .. } => {
+            Scan::Truncated => {
                 out.push(Err(Located {
                     line,
                     index,
@@ -202,7 +202,7 @@ fn split_array<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<Split<'a
                 return out;
             }
         }
-        Scan::Truncated { .. } => {
+        Scan::Truncated => {
             out.push(Err(Located {
                 line: line_of(text, first),
                 index: 0,
@@ -257,7 +257,7 @@ fn split_array<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<Split<'a
                     pos += 1;
                 }
             }
-            Scan::Truncated { .. } | Scan::TooDeep => break,
+            Scan::Truncated | Scan::TooDeep => break,
         }
     }
     if out.is_empty() {
@@ -300,7 +300,11 @@ fn check_doc<'a>(
 }
 
 fn line_of(text: &str, pos: usize) -> usize {
-    text.as_bytes()[..pos].iter().filter(|&&c| c == b'\n').count() + 1
+    text.as_bytes()[..pos]
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count()
+        + 1
 }
 
 /// Asks serde_json for its own description of a broken document, so messages match what
@@ -393,7 +397,9 @@ mod tests {
     use super::*;
 
     fn ok_texts<'a>(v: &[Split<'a>]) -> Vec<&'a str> {
-        v.iter().filter_map(|d| d.as_ref().ok().map(|d| d.text)).collect()
+        v.iter()
+            .filter_map(|d| d.as_ref().ok().map(|d| d.text))
+            .collect()
     }
 
     #[test]

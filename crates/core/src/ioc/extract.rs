@@ -1,10 +1,995 @@
-//! Extraction of indicators from an alert. (first cut, replaced by the full version)
+//! Extraction of indicators from an alert.
+//!
+//! Declared indicators come first, in the order of [`crate::alert::Indicators::iter`]: each value is
+//! normalised as the list's kind (`ips` → IPv4/IPv6, `hashes` → MD5/SHA-1/SHA-256 by
+//! length, `urls` → URL plus its host); a value that is not of that kind is classified
+//! instead (a URL in `domains` still counts), and one that is nothing at all goes to
+//! [`IocSet::rejected`]. Values of unknown lists (`apps`, ...) are classified and silently
+//! skipped when they are not indicators.
+//!
+//! Then every string leaf of `raw_log` is scanned, with its path
+//! (`raw_log.events[1].command_line`) as origin. Keys and numbers are never scanned.
+//!
+//! # Text scanning, and the false-friend rules
+//!
+//! Each leaf is refanged, then scanned in this order:
+//! 1. URLs (`http`, `https`, `ftp`, `ftps`, `sftp`, `tftp`, `ws`, `wss`, `ldap`, `ldaps`,
+//!    `rmi`, `smb`, `ssh`, `telnet`, `irc`), trailing `.,;:!?'"*` and unbalanced `)`/`]`
+//!    stripped; the URL's host is added too. XML namespace values (`xmlns="http://..."`,
+//!    keys `xmlns*`) are identifiers, not links, and are skipped.
+//! 2. E-mail addresses (not inside a URL, not after `/` as in the Kerberos principal
+//!    `krbtgt/CORP.LOCAL@CORP.LOCAL`). In message-id keys they are not addresses; the
+//!    domain after `@` is still found in step 6.
+//! 3. IPv6: at least two hex groups, parsed by `std`, not touching letters, digits or `_`
+//!    on either side; `::` alone, times (`12:30:45`) and MAC/EUI-64 shapes (every group two
+//!    digits, no `::`) are not addresses.
+//! 4. IPv4: a whole dotted number of exactly four octets (so `10.0.19041.1` and
+//!    `1.2.3.4.5` are not addresses), no leading zeros, not after a letter, digit, `_` or
+//!    `.`, not in a product token (`Chrome/120.0.0.0`), not after the words `version`,
+//!    `ver`, `build`, `release`, `firmware`, `rev`, and not in a version key
+//!    (`FileVersion`). Not inside an IPv6 address already taken.
+//! 5. Hashes: a whole hex run of exactly 32/40/64 digits (longer runs are not hashes),
+//!    with letters and digits both present, not touching letters, digits or `_`, not a
+//!    dash-less GUID in `{...}`, not labelled `IMPHASH=`/`ja3=`/..., and not in id-like keys
+//!    (`*Guid`, `session_id`, `trace_id`, `api_key`, `ja3`, ...). The Sysmon
+//!    `MD5=...,SHA256=...` format is covered by these rules.
+//! 6. Domains: a whole dotted run whose last label is a known TLD written all lower or all
+//!    upper case (`Mail.Read`, `System.Net` are code, not names), not inside a URL or
+//!    e-mail already taken, not after a letter, digit or `$`, not followed by `(` (a call),
+//!    not a two-label field path such as `user.name` or `event.id`, not a quoted piece of
+//!    a string concatenation (`'s.com'+'/'`, obfuscated scripts), and not in a dataset key
+//!    (`event.dataset: windows.security`). When the TLD is also a common file extension
+//!    (`.com`, `.zip`, `.py`, `.sh`, `.rs`, `.app`, ... see `tld::FILE_EXTENSION_TLDS`)
+//!    the candidate is a file name, not a domain, when:
+//!    - it follows `\` or `/` (a path element), unless it is the host of a UNC path or a
+//!      protocol-relative URL (`\\fileserver.corp.local\share`, `//cdn.evil.com/x`), or
+//!    - the leaf's key names a file (`file`, `filename`, `path`, `image`, `process`,
+//!      `parent`, `exe`, `dll`, `attachment`, `directory`, `folder`, `module`; for a
+//!      generic leaf such as `name`, its parent key counts: `file.name`), again unless it
+//!      is a UNC host, or
+//!    - the key is a command line and the candidate has two labels and is not followed by
+//!      `/` or `:port` (`python run.py` is a file, `iwr evil.com/x` a host).
+//!
+//! User and host indicators come from key names only: user keys (`user`, `username`,
+//! `user_name`, `usernames_tried`, `TargetUserName`, `SubjectUserName`, `ParentUser`,
+//! `AccountName`, `SamAccountName`, `target_user`, `src_user`, `dst_user`, `user.name`, ...)
+//! and host keys (`host` string, `host.name`, `hostname`, `computer`, `ComputerName`,
+//! `WorkstationName`, `src_host`, `dst_host`, `dest_host`, `source_host`,
+//! `destination_host`). User values are kept as given (trimmed, case and `DOMAIN\` kept);
+//! `-`, empty, `null`-like and all-digit values (counts, ids) are skipped; `SYSTEM` is kept.
+//! Values of user keys are not scanned for bare domains (`j.ford` is a person, not `.ford`);
+//! values of host keys are, so an external FQDN is both a host and a domain.
 
-use super::{IocConfig, IocSet};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::ops::Range;
+
+use serde_json::{Map, Value};
+
+use super::normalise::{
+    domain_ioc, hash_ioc, hash_kind, ip_ioc, normalise_email, normalise_url, parse_ipv4_strict,
+    parse_ipv6, url_ioc,
+};
+use super::{Ioc, IocConfig, IocKind, IocSet, classify, lex, normalise, refang, tld};
 use crate::alert::Alert;
 
+/// Most rejected declared values kept.
+const MAX_REJECTED: usize = 20;
+/// Deepest nesting walked (alerts are limited to 64 by [`crate::alert::Limits`]).
+const MAX_DEPTH: usize = 128;
+
+/// A candidate found by a [`lex`] finder.
+struct Found<'t> {
+    text: &'t str,
+    r: Range<usize>,
+}
+
+impl<'t> Found<'t> {
+    fn in_text(text: &'t str) -> impl Fn(Range<usize>) -> Found<'t> {
+        move |r| Found { text, r }
+    }
+    fn start(&self) -> usize {
+        self.r.start
+    }
+    fn end(&self) -> usize {
+        self.r.end
+    }
+    fn range(&self) -> Range<usize> {
+        self.r.clone()
+    }
+    fn as_str(&self) -> &'t str {
+        &self.text[self.r.clone()]
+    }
+}
+
 /// Collects the alert's indicators: declared ones first, then every string in `raw_log`.
+/// See the module docs for the rules.
 pub fn extract(alert: &Alert, cfg: &IocConfig) -> IocSet {
-    let _ = (alert, cfg);
-    IocSet::new()
+    let mut x = Extractor {
+        set: IocSet::new(),
+        cfg,
+        stopped: false,
+    };
+    x.declared(alert);
+    let mut path = String::from("raw_log");
+    x.walk_object(&alert.raw_log, &mut path, None, 0);
+    x.set
+}
+
+/// Scans one free-text string (no key context) and adds what it finds to `set` with
+/// `origin`; returns false when `cfg.max_indicators` was reached.
+pub fn extract_text(text: &str, origin: &str, cfg: &IocConfig, set: &mut IocSet) -> bool {
+    let mut x = Extractor {
+        set: std::mem::take(set),
+        cfg,
+        stopped: false,
+    };
+    x.scan_text(text, origin, &LeafCtx::default());
+    let ok = !x.stopped;
+    *set = x.set;
+    ok
+}
+
+/// Scanner passes, for [`Seen`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Pass {
+    Url,
+    Email,
+    Ipv6,
+    Ipv4,
+    Hash,
+    Domain,
+}
+
+/// Per-leaf memo of candidates already handled (a value repeated in one string is
+/// normalised once; its origin is the same): whether the candidate was an indicator.
+type Seen<'t> = HashMap<(Pass, &'t str), bool>;
+
+struct Extractor<'c> {
+    set: IocSet,
+    cfg: &'c IocConfig,
+    stopped: bool,
+}
+
+/// How a declared list is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Declared {
+    /// `ips`: IPv4 or IPv6.
+    Ip,
+    /// `hashes`: MD5, SHA-1 or SHA-256 by length.
+    Hash,
+    /// A list of one kind.
+    Kind(IocKind),
+    /// Any other list: classified, skipped when not an indicator.
+    Other,
+}
+
+/// What a leaf's key says about its value.
+#[derive(Debug, Default, Clone, Copy)]
+struct LeafCtx {
+    user: bool,
+    host: bool,
+    file: bool,
+    command: bool,
+    message_id: bool,
+    no_hash: bool,
+    version: bool,
+    /// No bare domains: user names (`j.ford`) and dataset names (`windows.security`).
+    no_domain: bool,
+    /// An XML namespace attribute: its URL is an identifier, not a link.
+    xmlns: bool,
+}
+
+impl Extractor<'_> {
+    /// Adds an indicator; false (and `stopped`) once the limit is reached.
+    fn add(&mut self, ioc: Ioc, origin: &str) -> bool {
+        if self.stopped {
+            return false;
+        }
+        if self.set.len() >= self.cfg.max_indicators && !self.set.contains(ioc.kind, &ioc.value) {
+            self.set.truncated = true;
+            self.stopped = true;
+            return false;
+        }
+        self.set.insert(ioc, origin);
+        true
+    }
+
+    fn reject(&mut self, value: &str, origin: String) {
+        if self.set.rejected.len() < MAX_REJECTED {
+            self.set.rejected.push((value.to_owned(), origin));
+        }
+    }
+
+    fn declared(&mut self, alert: &Alert) {
+        for (list, values) in alert.indicators.iter() {
+            let kind = match list {
+                "ips" => Declared::Ip,
+                "hashes" => Declared::Hash,
+                "domains" => Declared::Kind(IocKind::Domain),
+                "urls" => Declared::Kind(IocKind::Url),
+                "emails" => Declared::Kind(IocKind::Email),
+                "users" => Declared::Kind(IocKind::User),
+                "hosts" => Declared::Kind(IocKind::Host),
+                _ => Declared::Other,
+            };
+            for (i, raw) in values.iter().enumerate() {
+                if self.stopped {
+                    return;
+                }
+                let origin = format!("indicators.{list}[{i}]");
+                let typed = match kind {
+                    Declared::Ip => normalise(IocKind::Ipv4, raw, self.cfg)
+                        .or_else(|| normalise(IocKind::Ipv6, raw, self.cfg)),
+                    Declared::Hash => hash_ioc(raw),
+                    Declared::Kind(k) => normalise(k, raw, self.cfg),
+                    Declared::Other => None,
+                };
+                match typed.or_else(|| classify(raw, self.cfg)) {
+                    Some(ioc) => self.add_with_host(ioc, &origin),
+                    None if kind != Declared::Other => self.reject(raw, origin),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    /// Adds an indicator and, for a URL, its host.
+    fn add_with_host(&mut self, ioc: Ioc, origin: &str) {
+        let host = (ioc.kind == IocKind::Url)
+            .then(|| normalise_url(&ioc.value, false, self.cfg).map(|(_, h)| h))
+            .flatten();
+        if self.add(ioc, origin)
+            && let Some(h) = host
+        {
+            self.add(h, origin);
+        }
+    }
+
+    fn walk_object(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &mut String,
+        parent: Option<&str>,
+        depth: usize,
+    ) {
+        for (key, value) in obj {
+            if self.stopped {
+                return;
+            }
+            let len = path.len();
+            path.push('.');
+            path.push_str(key);
+            self.walk_value(value, path, key, parent, depth + 1);
+            path.truncate(len);
+        }
+    }
+
+    fn walk_value(
+        &mut self,
+        value: &Value,
+        path: &mut String,
+        key: &str,
+        parent: Option<&str>,
+        depth: usize,
+    ) {
+        if self.stopped || depth > MAX_DEPTH {
+            return;
+        }
+        match value {
+            Value::String(s) => {
+                let ctx = LeafCtx::new(key, parent);
+                self.scan_leaf(s, path, &ctx);
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if self.stopped {
+                        return;
+                    }
+                    let len = path.len();
+                    path.push('[');
+                    path.push_str(&i.to_string());
+                    path.push(']');
+                    self.walk_value(item, path, key, parent, depth + 1);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(obj) => self.walk_object(obj, path, Some(key), depth),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    fn scan_leaf(&mut self, s: &str, origin: &str, ctx: &LeafCtx) {
+        // An all-digit value under a user key is a count or an id, not a name.
+        if ctx.user
+            && !s.trim().bytes().all(|b| b.is_ascii_digit())
+            && let Some(u) = normalise(IocKind::User, s, self.cfg)
+        {
+            self.add(u, origin);
+        }
+        if ctx.host
+            && let Some(h) = normalise(IocKind::Host, s, self.cfg)
+        {
+            self.add(h, origin);
+        }
+        self.scan_text(s, origin, ctx);
+    }
+
+    fn scan_text(&mut self, raw: &str, origin: &str, ctx: &LeafCtx) {
+        if raw.len() < 3 || self.stopped {
+            return;
+        }
+        let refanged = refang(raw);
+        let text: &str = &refanged;
+        let mut seen = Seen::new();
+        // Spans of URLs and e-mail addresses, in order and disjoint.
+        let mut taken: Vec<Range<usize>> = Vec::new();
+        if text.contains("://") {
+            self.scan_urls(text, origin, ctx, &mut taken, &mut seen);
+        }
+        if text.contains('@') && !ctx.message_id {
+            self.scan_emails(text, origin, &mut taken, &mut seen);
+        }
+        taken.sort_by_key(|r| r.start);
+        let mut v6_spans: Vec<Range<usize>> = Vec::new();
+        if text.contains(':') {
+            self.scan_ipv6(text, origin, &mut v6_spans, &mut seen);
+        }
+        if !ctx.version && text.contains('.') {
+            self.scan_ipv4(text, origin, &v6_spans, &mut seen);
+        }
+        if !ctx.no_hash && text.len() >= 32 {
+            self.scan_hashes(text, origin, &mut seen);
+        }
+        if !ctx.no_domain && text.contains('.') {
+            self.scan_domains(text, origin, ctx, &taken, &mut seen);
+        }
+    }
+
+    fn scan_urls<'t>(
+        &mut self,
+        text: &'t str,
+        origin: &str,
+        ctx: &LeafCtx,
+        taken: &mut Vec<Range<usize>>,
+        seen: &mut Seen<'t>,
+    ) {
+        for m in lex::urls(text).map(Found::in_text(text)) {
+            let cand = trim_url_tail(m.as_str());
+            let span = m.start()..m.start() + cand.len();
+            match seen.get(&(Pass::Url, cand)) {
+                Some(true) => taken.push(span),
+                Some(false) => {}
+                None => {
+                    let found = url_ioc(cand, false, self.cfg);
+                    seen.insert((Pass::Url, cand), found.is_some());
+                    let Some((url, host)) = found else {
+                        continue;
+                    };
+                    taken.push(span);
+                    if ctx.xmlns || is_xmlns_value(&text[..m.start()]) {
+                        continue;
+                    }
+                    if self.add(url, origin) {
+                        self.add(host, origin);
+                    }
+                }
+            }
+            if self.stopped {
+                return;
+            }
+        }
+    }
+
+    fn scan_emails<'t>(
+        &mut self,
+        text: &'t str,
+        origin: &str,
+        taken: &mut Vec<Range<usize>>,
+        seen: &mut Seen<'t>,
+    ) {
+        let urls = taken.len();
+        for m in lex::emails(text).map(Found::in_text(text)) {
+            let mut start = m.start();
+            let bytes = text.as_bytes();
+            while start < m.end() && bytes[start] == b'.' {
+                start += 1;
+            }
+            let r = start..m.end();
+            // `krbtgt/CORP.LOCAL@CORP.LOCAL` is a Kerberos principal.
+            if overlapping(&taken[..urls], &r) || text[..r.start].ends_with('/') {
+                continue;
+            }
+            let cand = &text[r.clone()];
+            match seen.get(&(Pass::Email, cand)) {
+                Some(true) => taken.push(r),
+                Some(false) => {}
+                None => {
+                    let found = normalise_email(cand, self.cfg);
+                    seen.insert((Pass::Email, cand), found.is_some());
+                    if let Some(e) = found {
+                        taken.push(r);
+                        self.add(e, origin);
+                    }
+                }
+            }
+            if self.stopped {
+                return;
+            }
+        }
+    }
+
+    fn scan_ipv6<'t>(
+        &mut self,
+        text: &'t str,
+        origin: &str,
+        spans: &mut Vec<Range<usize>>,
+        seen: &mut Seen<'t>,
+    ) {
+        for m in lex::ipv6_candidates(text).map(Found::in_text(text)) {
+            let mut cand = m.as_str().trim_end_matches('.');
+            if cand.ends_with(':') && !cand.ends_with("::") {
+                cand = &cand[..cand.len() - 1];
+            }
+            let r = m.start()..m.start() + cand.len();
+            if !bounded(text, &r, |c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            match seen.get(&(Pass::Ipv6, cand)) {
+                Some(true) => {
+                    spans.push(r);
+                    continue;
+                }
+                Some(false) => continue,
+                None => {
+                    seen.insert((Pass::Ipv6, cand), false);
+                }
+            }
+            let groups: Vec<&str> = cand.split(':').collect();
+            let hex_groups = groups.iter().filter(|g| !g.is_empty()).count();
+            if hex_groups < 2 {
+                continue;
+            }
+            let mac_like = !cand.contains("::") && groups.iter().all(|g| g.len() == 2);
+            if mac_like {
+                continue;
+            }
+            if let Some(ip) = parse_ipv6(cand) {
+                seen.insert((Pass::Ipv6, cand), true);
+                spans.push(r);
+                if !self.add(ip_ioc(IpAddr::V6(ip)), origin) {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn scan_ipv4<'t>(
+        &mut self,
+        text: &'t str,
+        origin: &str,
+        v6_spans: &[Range<usize>],
+        seen: &mut Seen<'t>,
+    ) {
+        for m in lex::dotted_numbers(text).map(Found::in_text(text)) {
+            let r = m.range();
+            if m.as_str().split('.').count() != 4 {
+                continue;
+            }
+            let before = &text[..r.start];
+            let prev = before.chars().next_back();
+            let next = text[r.end..].chars().next();
+            if prev.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                || next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            if next == Some('.')
+                && text[r.end + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+            {
+                continue;
+            }
+            // `Chrome/120.0.0.0` is a product version, `http://1.2.3.4` an address.
+            if prev == Some('/')
+                && before[..before.len() - 1]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+            {
+                continue;
+            }
+            let word_before = tail(before, 16).trim_end_matches([' ', '\t', ':', '=']);
+            if VERSION_WORDS
+                .iter()
+                .any(|w| ends_with_word_ci(word_before, w))
+            {
+                continue;
+            }
+            if overlapping(v6_spans, &r) || seen.insert((Pass::Ipv4, m.as_str()), true).is_some() {
+                continue;
+            }
+            let Some(ip) = parse_ipv4_strict(m.as_str()) else {
+                continue;
+            };
+            if !self.add(ip_ioc(IpAddr::V4(ip)), origin) {
+                return;
+            }
+        }
+    }
+
+    fn scan_hashes<'t>(&mut self, text: &'t str, origin: &str, seen: &mut Seen<'t>) {
+        for m in lex::hex_runs(text, 32).map(Found::in_text(text)) {
+            let r = m.range();
+            let Some(kind) = hash_kind(r.len()) else {
+                continue;
+            };
+            if !bounded(text, &r, |c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let before = &text[..r.start];
+            let next = text[r.end..].chars().next();
+            if before.ends_with('{') && next == Some('}') {
+                continue;
+            }
+            let label = tail(before, 32)
+                .trim_end_matches(['=', ':', ' '])
+                .rsplit(|c: char| !c.is_ascii_alphanumeric())
+                .next()
+                .unwrap_or("");
+            if NON_FILE_HASH_LABELS
+                .iter()
+                .any(|l| label.eq_ignore_ascii_case(l))
+            {
+                continue;
+            }
+            let s = m.as_str();
+            let has_digit = s.bytes().any(|b| b.is_ascii_digit());
+            let has_letter = s.bytes().any(|b| b.is_ascii_alphabetic());
+            if !(has_digit && has_letter) || seen.insert((Pass::Hash, s), true).is_some() {
+                continue;
+            }
+            if let Some(ioc) = hash_ioc(s).filter(|h| h.kind == kind)
+                && !self.add(ioc, origin)
+            {
+                return;
+            }
+        }
+    }
+
+    fn scan_domains<'t>(
+        &mut self,
+        text: &'t str,
+        origin: &str,
+        ctx: &LeafCtx,
+        taken: &[Range<usize>],
+        seen: &mut Seen<'t>,
+    ) {
+        for m in lex::dotted_names(text).map(Found::in_text(text)) {
+            let mut start = m.start();
+            let bytes = text.as_bytes();
+            while start < m.end() && matches!(bytes[start], b'-' | b'_') {
+                start += 1;
+            }
+            let r = start..m.end();
+            let cand = &text[r.clone()];
+            let Some(tld_raw) = cand.rsplit('.').next() else {
+                continue;
+            };
+            let mixed_case = tld_raw.bytes().any(|b| b.is_ascii_uppercase())
+                && tld_raw.bytes().any(|b| b.is_ascii_lowercase());
+            if mixed_case {
+                continue;
+            }
+            let tld_shaped = tld_raw.bytes().all(|b| b.is_ascii_alphabetic())
+                || tld_raw
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("xn--"));
+            if !tld_shaped {
+                continue;
+            }
+            let tld = tld_raw.to_ascii_lowercase();
+            if !tld::is_known_tld(&tld, self.cfg) {
+                continue;
+            }
+            if overlapping(taken, &r) {
+                continue;
+            }
+            let before = &text[..r.start];
+            let prev = before.chars().next_back();
+            let next = text[r.end..].chars().next();
+            if prev.is_some_and(|c| c.is_alphanumeric() || c == '$')
+                || next.is_some_and(|c| c.is_alphanumeric() || c == '(')
+            {
+                continue;
+            }
+            let labels = cand.split('.').count();
+            if labels == 2
+                && cand.split('.').next().is_some_and(|first| {
+                    FIELD_NAMESPACES
+                        .iter()
+                        .any(|n| first.eq_ignore_ascii_case(n))
+                })
+            {
+                continue;
+            }
+            if tld::is_file_extension_tld(&tld) && !is_network_position(before) {
+                let after_sep = matches!(prev, Some('\\' | '/'));
+                let host_like_tail = matches!(next, Some('/'))
+                    || (next == Some(':')
+                        && text[r.end + 1..].starts_with(|c: char| c.is_ascii_digit()));
+                if after_sep || ctx.file || (ctx.command && labels == 2 && !host_like_tail) {
+                    continue;
+                }
+            }
+            if is_concat_fragment(text, &r) || seen.insert((Pass::Domain, cand), true).is_some() {
+                continue;
+            }
+            if let Some(ioc) = domain_ioc(cand, self.cfg)
+                && !self.add(ioc, origin)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// Words after which a dotted quad is a version number.
+const VERSION_WORDS: &[&str] = &["version", "ver", "build", "release", "firmware", "rev"];
+
+/// Labels of hex values that are not file hashes.
+const NON_FILE_HASH_LABELS: &[&str] = &[
+    "imphash",
+    "ja3",
+    "ja3s",
+    "ja4",
+    "jarm",
+    "hassh",
+    "hasshserver",
+    "tlsh",
+    "ssdeep",
+];
+
+/// First labels of two-label dotted words that are field paths or code, not names
+/// (`user.name`, `event.id`, `process.run`).
+const FIELD_NAMESPACES: &[&str] = &[
+    "agent",
+    "app",
+    "args",
+    "client",
+    "cloud",
+    "config",
+    "console",
+    "data",
+    "destination",
+    "dns",
+    "document",
+    "dst",
+    "event",
+    "file",
+    "host",
+    "http",
+    "item",
+    "json",
+    "log",
+    "math",
+    "network",
+    "obj",
+    "object",
+    "observer",
+    "os",
+    "params",
+    "process",
+    "registry",
+    "req",
+    "request",
+    "res",
+    "response",
+    "result",
+    "rule",
+    "self",
+    "server",
+    "service",
+    "settings",
+    "source",
+    "src",
+    "string",
+    "sys",
+    "system",
+    "this",
+    "threat",
+    "url",
+    "user",
+    "window",
+    "winlog",
+];
+
+/// Key tokens that say the value is a file or path.
+const FILE_TOKENS: &[&str] = &[
+    "file",
+    "files",
+    "filename",
+    "filenames",
+    "filepath",
+    "path",
+    "paths",
+    "image",
+    "process",
+    "parent",
+    "exe",
+    "executable",
+    "dll",
+    "attachment",
+    "attachments",
+    "directory",
+    "dir",
+    "folder",
+    "module",
+];
+/// Key tokens that say the value is a command line.
+const COMMAND_TOKENS: &[&str] = &[
+    "command",
+    "commandline",
+    "cmdline",
+    "cmd",
+    "args",
+    "argv",
+    "arguments",
+];
+/// Key tokens that say a hex value is an identifier, not a file hash.
+const NO_HASH_TOKENS: &[&str] = &[
+    "id",
+    "guid",
+    "uuid",
+    "session",
+    "sessionid",
+    "token",
+    "nonce",
+    "trace",
+    "traceid",
+    "span",
+    "spanid",
+    "correlation",
+    "cookie",
+    "secret",
+    "signature",
+    "key",
+    "apikey",
+    "password",
+    "imphash",
+    "ja3",
+    "ja3s",
+    "ja4",
+    "jarm",
+    "hassh",
+    "tlsh",
+    "ssdeep",
+];
+/// Keys (lower case, without `_`, `-`, `.`) holding a user name.
+const USER_KEYS: &[&str] = &[
+    "user",
+    "username",
+    "usernames",
+    "usernamestried",
+    "targetusername",
+    "subjectusername",
+    "parentuser",
+    "accountname",
+    "samaccountname",
+    "targetuser",
+    "srcuser",
+    "sourceuser",
+    "dstuser",
+    "destuser",
+    "destinationuser",
+];
+/// Keys (lower case, without `_`, `-`, `.`) holding a host name.
+const HOST_KEYS: &[&str] = &[
+    "hostname",
+    "computer",
+    "computername",
+    "workstationname",
+    "srchost",
+    "sourcehost",
+    "dsthost",
+    "desthost",
+    "destinationhost",
+];
+
+impl LeafCtx {
+    /// The context of a string leaf under `key` (for array items, the array's key), inside
+    /// an object under `parent`. Flattened keys (`user.name`) are split at their last dot.
+    fn new(key: &str, parent: Option<&str>) -> Self {
+        let (parent, key) = match key.rsplit_once('.') {
+            Some((p, k)) if !k.is_empty() => (Some(p.rsplit('.').next().unwrap_or(p)), k),
+            _ => (parent, key),
+        };
+        let tokens = key_tokens(key);
+        let joined = squash(key);
+        let parent_joined = parent.map(squash).unwrap_or_default();
+        let generic_leaf = matches!(joined.as_str(), "name" | "value" | "original" | "full");
+        let parent_tokens = parent.map(key_tokens).unwrap_or_default();
+        let has = |list: &[&str], toks: &[String]| toks.iter().any(|t| list.contains(&t.as_str()));
+        let command = has(COMMAND_TOKENS, &tokens)
+            || joined.contains("commandline")
+            || joined.contains("cmdline");
+        let file_key = has(FILE_TOKENS, &tokens)
+            || [
+                "filename",
+                "filepath",
+                "path",
+                "image",
+                "directory",
+                "folder",
+            ]
+            .iter()
+            .any(|s| joined.ends_with(s));
+        let user =
+            USER_KEYS.contains(&joined.as_str()) || (joined == "name" && parent_joined == "user");
+        LeafCtx {
+            user,
+            host: HOST_KEYS.contains(&joined.as_str())
+                || joined == "host"
+                || (joined == "name" && parent_joined == "host"),
+            file: !command && (file_key || (generic_leaf && has(FILE_TOKENS, &parent_tokens))),
+            command,
+            message_id: joined.contains("messageid") || joined == "msgid",
+            no_domain: user || joined.ends_with("dataset"),
+            xmlns: key.to_ascii_lowercase().starts_with("xmlns"),
+            no_hash: has(NO_HASH_TOKENS, &tokens),
+            version: joined.contains("version"),
+        }
+    }
+}
+
+/// Lower-case words of a key: split at non-alphanumerics and at lower→upper case changes
+/// (`TargetFilename` → `target`, `filename`).
+fn key_tokens(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A key in lower case without separators (`Target_User-Name` → `targetusername`).
+fn squash(key: &str) -> String {
+    key.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Strips trailing punctuation that is almost never part of a URL.
+fn trim_url_tail(mut s: &str) -> &str {
+    // Unbalanced-bracket counts, kept up to date while stripping (no rescans).
+    let count = |open: char, close: char| {
+        s.chars().fold(0i64, |n, c| {
+            n + i64::from(c == close) - i64::from(c == open)
+        })
+    };
+    let mut parens = count('(', ')');
+    let mut squares = count('[', ']');
+    while let Some(last) = s.chars().next_back() {
+        let strip = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' => true,
+            ')' => parens > 0,
+            ']' => squares > 0,
+            _ => false,
+        };
+        if !strip {
+            break;
+        }
+        match last {
+            ')' => parens -= 1,
+            ']' => squares -= 1,
+            _ => {}
+        }
+        s = &s[..s.len() - last.len_utf8()];
+    }
+    s
+}
+
+/// The text before a candidate ends a UNC (`\\host`) or protocol-relative (`//host`)
+/// prefix that itself starts the string or follows a space, quote, `=`, `(`, `,`, `>` or
+/// `:` (`smb://host`).
+fn is_network_position(before: &str) -> bool {
+    let Some(rest) = before
+        .strip_suffix("\\\\")
+        .or_else(|| before.strip_suffix("//"))
+    else {
+        return false;
+    };
+    rest.chars()
+        .next_back()
+        .is_none_or(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | '(' | ',' | '>' | ':'))
+}
+
+/// The text before a URL ends an XML namespace attribute (`xmlns="`, `xmlns:x='`).
+fn is_xmlns_value(before: &str) -> bool {
+    let b = before.strip_suffix(['"', '\'']).unwrap_or(before);
+    let Some(b) = b.strip_suffix('=') else {
+        return false;
+    };
+    let start = b
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_')))
+        .map_or(0, |i| i + 1);
+    b.get(start..)
+        .and_then(|attr| attr.get(..5))
+        .is_some_and(|p| p.eq_ignore_ascii_case("xmlns"))
+}
+
+/// The candidate starts a quoted piece of a string concatenation (`'s.com'+'/'`,
+/// `+'bmit.com/'`): obfuscated code whose pieces are not names.
+fn is_concat_fragment(text: &str, r: &Range<usize>) -> bool {
+    let before = &text[..r.start];
+    let Some(q) = before
+        .chars()
+        .next_back()
+        .filter(|c| matches!(c, '\'' | '"'))
+    else {
+        return false;
+    };
+    if before[..before.len() - 1].trim_end().ends_with('+') {
+        return true;
+    }
+    let after = &text[r.end..];
+    after
+        .char_indices()
+        .take(256)
+        .find(|&(_, c)| c == q || c.is_whitespace())
+        .filter(|&(_, c)| c == q)
+        .is_some_and(|(i, _)| after[i + 1..].trim_start().starts_with('+'))
+}
+
+/// No character satisfying `word` touches `r` on either side.
+fn bounded(text: &str, r: &Range<usize>, word: impl Fn(char) -> bool) -> bool {
+    let prev = text[..r.start].chars().next_back();
+    let next = text[r.end..].chars().next();
+    !prev.is_some_and(&word) && !next.is_some_and(&word)
+}
+
+/// Whether `r` overlaps any of the sorted, disjoint `spans`.
+fn overlapping(spans: &[Range<usize>], r: &Range<usize>) -> bool {
+    let i = spans.partition_point(|s| s.end <= r.start);
+    spans.get(i).is_some_and(|s| s.start < r.end)
+}
+
+/// The last `n` bytes of `s` or a little more, cut at a character boundary.
+fn tail(s: &str, n: usize) -> &str {
+    let mut cut = s.len().saturating_sub(n);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[cut..]
+}
+
+/// `s` ends with the whole word `word`, ignoring ASCII case.
+fn ends_with_word_ci(s: &str, word: &str) -> bool {
+    let Some(cut) = s.len().checked_sub(word.len()) else {
+        return false;
+    };
+    s.get(cut..).is_some_and(|t| t.eq_ignore_ascii_case(word))
+        && !s[..cut]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
 }

@@ -8,16 +8,21 @@
 //!   (documentation, test, special-purpose) or external.
 
 mod extract;
+mod lex;
 mod normalise;
+mod punycode;
 mod scope;
+#[cfg(test)]
+mod tests;
+mod tld;
 
 use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use extract::extract;
-pub use normalise::{classify, normalise, refang};
+pub use extract::{extract, extract_text};
+pub use normalise::{classify, normalise, refang, url_host};
 pub use scope::{scope_domain, scope_ip};
 
 /// Kinds of indicator.
@@ -148,10 +153,17 @@ pub struct IocConfig {
 impl Default for IocConfig {
     fn default() -> Self {
         Self {
-            internal_domain_suffixes: [".internal", ".corp", ".local", ".lan", ".intranet", ".home.arpa"]
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            internal_domain_suffixes: [
+                ".internal",
+                ".corp",
+                ".local",
+                ".lan",
+                ".intranet",
+                ".home.arpa",
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
             max_indicators: 10_000,
         }
     }
@@ -165,7 +177,7 @@ pub struct IocSet {
     /// True when extraction stopped at [`IocConfig::max_indicators`].
     pub truncated: bool,
     /// Declared values that are not valid indicators of any kind (first 20), with the
-    /// path they were declared at.
+    /// path they were declared at, as `(value, path)`.
     pub rejected: Vec<(String, String)>,
 }
 

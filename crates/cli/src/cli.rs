@@ -1,0 +1,123 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// soc-copilot investigates security alerts: it extracts and enriches the indicators,
+/// recognises the attack pattern, decides a verdict it can ground in evidence, and drafts
+/// the escalation. With no configuration it runs fully offline: no server, no API key.
+#[derive(Debug, Parser)]
+#[command(name = "soc-copilot", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// Only log errors.
+    #[arg(long, global = true)]
+    pub(crate) quiet: bool,
+    /// Log format on stderr (RUST_LOG sets the level, e.g. RUST_LOG=debug).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SOC_LOG_FORMAT")]
+    pub(crate) log_format: LogFormat,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Investigate alerts from files, directories or stdin, and print the investigations.
+    ///
+    /// Output is one JSON investigation (schema: schemas/investigation.v1.json), or NDJSON
+    /// when there are several. A bad input is reported on stderr by name and reason, and
+    /// the others are still investigated. Exit status: 0 all investigated, 1 some input
+    /// failed, 2 usage error.
+    Investigate(InvestigateArgs),
+    /// Investigate every alert in a directory and score the results against labels.
+    ///
+    /// Prints a per-alert table and totals (or one JSON object with --json). Exits 0
+    /// whatever the score; non-zero only when the harness itself cannot run.
+    Eval(EvalArgs),
+}
+
+/// Input options shared by the commands that read alerts.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Input")]
+pub(crate) struct InputArgs {
+    /// Alert format: detect it per document, or force one.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub(crate) format: InputFormat,
+    /// Extra internal domain suffix (repeatable), on top of .internal, .corp, .local,
+    /// .lan, .intranet and .home.arpa.
+    #[arg(long = "internal-suffix", value_name = "SUFFIX")]
+    pub(crate) internal_suffixes: Vec<String>,
+}
+
+/// Alert formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum InputFormat {
+    /// Detect per document (Elastic hits have `_source` or `kibana.alert.*`).
+    Auto,
+    /// soc-copilot's native alert (schemas/alert.v1.json).
+    Native,
+    /// An Elastic Security detection alert (a search hit or its `_source`).
+    Ecs,
+}
+
+/// `investigate` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct InvestigateArgs {
+    /// Alert files, directories (their *.json, *.ndjson and *.jsonl files, sorted), or `-`
+    /// for stdin. A file may hold one alert, a JSON array of alerts, or NDJSON.
+    #[arg(required = true, value_name = "FILE|DIR|-")]
+    pub(crate) inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// Output options.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub(crate) struct OutputArgs {
+    /// Print a short human summary instead of JSON.
+    #[arg(long)]
+    pub(crate) pretty: bool,
+    /// Write one `<alert_id>.json` per alert into DIR (created if missing) instead of
+    /// printing the investigations.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+/// `eval` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Directory of alert files (*.json, *.ndjson, *.jsonl; not recursive).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// The reference system's invariants file (expectations.json; keys `sample_alerts`,
+    /// semantics in its `_meta`). Alerts are matched by file name.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "labels",
+        required_unless_present = "labels"
+    )]
+    pub(crate) expectations: Option<PathBuf>,
+    /// A labels file (`alert_id -> {verdict, attack_technique_families, must_escalate}`).
+    /// Alerts are matched by alert_id.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: Option<PathBuf>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+}

@@ -1,0 +1,120 @@
+//! `soc-copilot investigate`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use soc_core::alert::Limits;
+use soc_investigate::{Pipeline, PipelineConfig};
+
+use crate::cli::{InputArgs, InvestigateArgs};
+use crate::input::{Item, load};
+use crate::summary;
+
+/// Builds the pipeline the CLI commands share.
+pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
+    let mut cfg = PipelineConfig::default();
+    for s in &input.internal_suffixes {
+        let s = s.trim().to_ascii_lowercase();
+        anyhow::ensure!(
+            !s.trim_start_matches('.').is_empty() && !s.contains(char::is_whitespace),
+            "invalid --internal-suffix `{s}`: expected a domain suffix such as .corp.example"
+        );
+        let s = if s.starts_with('.') {
+            s
+        } else {
+            format!(".{s}")
+        };
+        cfg.ioc.internal_domain_suffixes.push(s);
+    }
+    Ok(Pipeline::new(cfg, soc_intel::providers::build_default()))
+}
+
+pub(crate) async fn run(args: InvestigateArgs) -> anyhow::Result<ExitCode> {
+    let pipeline = pipeline(&args.input)?;
+    if let Some(dir) = &args.output.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output directory `{}`", dir.display()))?;
+    }
+    let items = load(
+        &args.inputs,
+        args.input.format.into(),
+        &Limits::default(),
+        &[],
+    );
+    let total_ok = items.iter().filter(|i| i.result.is_ok()).count();
+    let total = items.len();
+    let mut failed = 0usize;
+    let mut done = 0usize;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut used_names = std::collections::HashSet::new();
+    for Item { origin, result, .. } in items {
+        let alert = match result {
+            Ok(a) => a,
+            Err(reason) => {
+                failed += 1;
+                eprintln!("error: {origin}: {reason}");
+                continue;
+            }
+        };
+        let inv = pipeline.investigate(&alert).await;
+        done += 1;
+        if let Some(dir) = &args.output.out {
+            let path = unique_path(dir, &alert.alert_id, &mut used_names);
+            let json = serde_json::to_string_pretty(&inv)?;
+            std::fs::write(&path, json + "\n")
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+        } else if args.output.pretty {
+            writeln!(out, "{}", summary::render(&inv, &alert.title))?;
+        } else if total_ok == 1 {
+            writeln!(out, "{}", serde_json::to_string_pretty(&inv)?)?;
+        } else {
+            writeln!(out, "{}", serde_json::to_string(&inv)?)?;
+        }
+        if total_ok >= 50 && done.is_multiple_of(50) {
+            eprintln!("progress: {done}/{total_ok} alerts investigated");
+        }
+    }
+    out.flush()?;
+    if let Some(dir) = &args.output.out {
+        eprintln!("wrote {done} investigation(s) to {}", dir.display());
+    }
+    if failed > 0 {
+        if total > 1 {
+            eprintln!("{done} alert(s) investigated, {failed} input(s) failed");
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `<dir>/<alert_id>.json`, with the id reduced to a safe file name and made unique.
+fn unique_path(
+    dir: &Path,
+    alert_id: &str,
+    used: &mut std::collections::HashSet<String>,
+) -> std::path::PathBuf {
+    let mut base: String = alert_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    if base.is_empty() || base.starts_with('.') {
+        base.insert(0, '_');
+    }
+    let mut name = base.clone();
+    let mut n = 2;
+    while !used.insert(name.clone()) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    dir.join(format!("{name}.json"))
+}

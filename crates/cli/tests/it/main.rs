@@ -1,0 +1,7 @@
+//! End-to-end tests of the `soc-copilot` binary.
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+mod eval;
+mod helpers;
+mod investigate;
+mod robustness;

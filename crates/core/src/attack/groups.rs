@@ -1,0 +1,84 @@
+//! Threat groups ranked by how many of an investigation's techniques they use.
+
+use std::collections::BTreeSet;
+
+use super::Catalog;
+use crate::investigation::GroupMatch;
+
+impl Catalog {
+    /// The `top` groups that use the most of `technique_ids`.
+    ///
+    /// The reference system's rule: top groups by overlap, a sub-technique also matches its
+    /// parent, ties alphabetical. In detail:
+    ///
+    /// 1. Each id is resolved ([`Catalog::resolve`]); unknown ids are skipped, revoked ones
+    ///    stand for their replacement.
+    /// 2. A group matches an investigation technique `t` when it uses `t` itself, or a
+    ///    sub-technique of `t` (when `t` is a parent), or `t`'s parent (when `t` is a
+    ///    sub-technique). The first two record `t`; a match through the parent records the
+    ///    parent's id. So every matched technique is one of the investigation's (resolved)
+    ///    ids or the parent of one.
+    /// 3. `matched_techniques` is deduplicated and sorted; `overlap_count` is its length.
+    /// 4. Groups with at least one match are sorted by overlap (descending), then name
+    ///    (ascending, case-insensitive), then id, and the first `top` are returned.
+    pub fn associated_groups(&self, technique_ids: &[String], top: usize) -> Vec<GroupMatch> {
+        let mut wanted: Vec<usize> = technique_ids
+            .iter()
+            .filter_map(|id| self.resolve(id))
+            .filter_map(|r| self.index_of(&r.technique.id))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() || top == 0 {
+            return Vec::new();
+        }
+
+        let mut matches: Vec<GroupMatch> = self
+            .groups
+            .iter()
+            .zip(&self.group_techniques)
+            .filter_map(|(group, uses)| {
+                let matched: BTreeSet<&str> = wanted
+                    .iter()
+                    .filter_map(|&t| self.match_via(uses, t))
+                    .filter_map(|i| self.techniques.get(i))
+                    .map(|t| t.id.as_str())
+                    .collect();
+                (!matched.is_empty()).then(|| GroupMatch {
+                    group: group.name.clone(),
+                    group_id: group.id.clone(),
+                    aliases: group.aliases.clone(),
+                    overlap_count: matched.len(),
+                    matched_techniques: matched.into_iter().map(str::to_owned).collect(),
+                })
+            })
+            .collect();
+
+        matches.sort_by_cached_key(|m| {
+            (
+                std::cmp::Reverse(m.overlap_count),
+                m.group.to_lowercase(),
+                m.group_id.clone(),
+            )
+        });
+        matches.truncate(top);
+        matches
+    }
+
+    /// Whether a group using the (sorted) technique indexes `uses` matches technique `t`,
+    /// and if so the index to record: `t` itself, or its parent for a match via the parent.
+    fn match_via(&self, uses: &[usize], t: usize) -> Option<usize> {
+        if uses.binary_search(&t).is_ok() {
+            return Some(t);
+        }
+        match self.parents.get(t).copied().flatten() {
+            // A parent technique: does the group use one of its sub-techniques?
+            None => uses
+                .iter()
+                .any(|&u| self.parents.get(u).copied().flatten() == Some(t))
+                .then_some(t),
+            // A sub-technique: does the group use its parent?
+            Some(p) => uses.binary_search(&p).is_ok().then_some(p),
+        }
+    }
+}

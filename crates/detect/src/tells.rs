@@ -1,0 +1,184 @@
+//! Signs of sanctioned or expected activity that an alert itself carries: a change ticket,
+//! a scheduled window, an asset tag, a scanner's name, a recurring identical burst.
+//!
+//! These come from the alert, so they are untrusted: an attacker can write "CHG-1234"
+//! into a field. Tier 0 therefore uses them only to *lower* its confidence (a
+//! would-be true positive becomes `inconclusive` with an escalation to a human), never to
+//! call anything benign. Only the operator's asset inventory may call activity
+//! sanctioned.
+//!
+//! Tells are read only from enrichment-like places (a `siem_context` block, `labels`, and
+//! keys that name schedules, changes, recurrence or source assets), not from free text
+//! an attacker controls directly (command lines, user names, URLs, messages).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::view::AlertView;
+
+/// One sign of sanctioned activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tell {
+    /// Where it was found.
+    pub path: String,
+    /// What it says (clipped).
+    pub text: String,
+    /// Which kind of sign.
+    pub kind: TellKind,
+}
+
+/// Kinds of sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TellKind {
+    /// A change ticket or maintenance reference.
+    Change,
+    /// A schedule or window the activity falls in.
+    Schedule,
+    /// The same activity recurred before.
+    Recurrence,
+    /// The source is a scanner, management or other tooling asset.
+    ToolingAsset,
+    /// Other SIEM context (credential change, authorised test, ...).
+    Context,
+}
+
+static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(chg|cr|rfc|change|ticket|inc|req)[-_ #]?\d{3,}\b|\bmaintenance\b|\bchange (request|ticket|window)\b")
+        .expect("constant regex compiles")
+});
+static TOOLING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)scanner|qualys|nessus|tenable|rapid7|openvas|nexpose|config-management|ansible|puppet|chef|sccm|intune|backup|monitoring|red[- ]team|pen[- ]?test|penetration test|security awareness|phishing (simulation|test)")
+        .expect("constant regex compiles")
+});
+static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)password change|key rotation|rotat(ed|ion)|authori[sz]ed|approved|sanctioned|expected|scheduled|allow ?list|whitelist")
+        .expect("constant regex compiles")
+});
+
+/// Keys whose value describes a schedule.
+const SCHEDULE_KEYS: &[&str] = &[
+    "cron_window_match",
+    "scan_window",
+    "maintenance_window",
+    "burst_window_utc",
+    "burst_window",
+    "schedule",
+    "change_window",
+];
+/// Keys whose value describes the source asset.
+const ASSET_KEYS: &[&str] = &[
+    "source_host",
+    "src_asset",
+    "source_asset",
+    "src_asset_tags",
+    "asset_tags",
+    "source_reverse_dns",
+    "reverse_dns",
+    "src_host_role",
+];
+/// Keys whose value names a change.
+const CHANGE_KEYS: &[&str] = &["change_ticket", "change_id", "recent_change", "ticket"];
+
+/// Finds the tells in an alert.
+pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
+    let mut out: Vec<Tell> = Vec::new();
+    let mut push = |path: &str, text: String, kind: TellKind| {
+        if !out.iter().any(|t| t.path == path) {
+            out.push(Tell {
+                path: path.to_owned(),
+                text: crate::triage::one_line(&text, 120),
+                kind,
+            });
+        }
+    };
+    for leaf in view.leaves() {
+        let in_context = leaf.path.contains(".siem_context") || leaf.path.contains(".labels.");
+        let text = leaf.text();
+        if SCHEDULE_KEYS.contains(&leaf.key.as_str()) && !text.trim().is_empty() {
+            push(&leaf.path, text, TellKind::Schedule);
+            continue;
+        }
+        if leaf.key.starts_with("prior_identical") || leaf.key.starts_with("previous_identical") {
+            if leaf.number().is_some_and(|n| n > 0.0) {
+                push(&leaf.path, text, TellKind::Recurrence);
+            }
+            continue;
+        }
+        if CHANGE_KEYS.contains(&leaf.key.as_str()) && CHANGE.is_match(&text) {
+            push(&leaf.path, text, TellKind::Change);
+            continue;
+        }
+        if ASSET_KEYS.contains(&leaf.key.as_str()) && TOOLING.is_match(&text) {
+            push(&leaf.path, text, TellKind::ToolingAsset);
+            continue;
+        }
+        if in_context {
+            if CHANGE.is_match(&text) {
+                push(&leaf.path, text, TellKind::Change);
+            } else if TOOLING.is_match(&text) {
+                push(&leaf.path, text, TellKind::ToolingAsset);
+            } else if CONTEXT.is_match(&text) {
+                push(&leaf.path, text, TellKind::Context);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use soc_core::Alert;
+    use soc_core::alert::{Format, Limits};
+
+    fn alert(raw: &serde_json::Value) -> Alert {
+        Alert::from_value(
+            serde_json::json!({"timestamp": "2026-01-01T00:00:00Z", "source": "siem", "severity": "medium", "title": "x", "raw_log": raw.clone()}),
+            Format::Native,
+            &Limits::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn regexes_compile() {
+        assert!(CHANGE.is_match("CHG-48190 SSH key rotation"));
+        assert!(TOOLING.is_match("qualys-scanner-02.corp.internal"));
+        assert!(CONTEXT.is_match("4723 password change by ndiaz"));
+    }
+
+    #[test]
+    fn context_blocks_and_schedule_keys_are_tells() {
+        let a = alert(&serde_json::json!({
+            "siem_context": {"recent_change": "CHG-48190 SSH key rotation", "src_asset_tags": ["config-management"]},
+            "cron_window_match": "weekly-vuln-scan Tue 03:00-04:00 UTC",
+            "prior_identical_bursts_30d": 4,
+            "command_line": "echo CHG-1234 approved maintenance"
+        }));
+        let v = AlertView::new(&a);
+        let tells = find(&v);
+        let paths: Vec<&str> = tells.iter().map(|t| t.path.as_str()).collect();
+        assert!(
+            paths.contains(&"raw_log.siem_context.recent_change"),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&"raw_log.cron_window_match"), "{paths:?}");
+        assert!(
+            paths.contains(&"raw_log.prior_identical_bursts_30d"),
+            "{paths:?}"
+        );
+        assert!(
+            !paths.iter().any(|p| p.contains("command_line")),
+            "free text is not a tell: {paths:?}"
+        );
+    }
+
+    #[test]
+    fn ordinary_fields_are_not_tells() {
+        let a = alert(
+            &serde_json::json!({"source_ip": "185.220.101.47", "failed_attempts": 847, "prior_identical_bursts_30d": 0}),
+        );
+        assert!(find(&AlertView::new(&a)).is_empty());
+    }
+}

@@ -1,0 +1,260 @@
+//! Tier 0: deterministic, offline triage.
+//!
+//! Each family playbook ([`crate::families`]) looks at the alert and either passes or
+//! returns an [`Assessment`]: the verdict it can defend, the techniques the evidence shows
+//! (observed, never anticipated), the pivots with the alert's own indicators, and the
+//! evidence entries behind all of it. The first family that recognises the alert wins.
+//! An alert no family recognises gets `inconclusive`, `low` and an escalation to a human:
+//! tier 0 never guesses.
+
+use serde_json::json;
+use soc_core::investigation::{EvidenceLog, Pivot};
+use soc_core::{Alert, Confidence, Ioc, IocKind, IocSet, Scope, Verdict};
+
+use crate::families;
+use crate::tells::{self, Tell};
+use crate::view::AlertView;
+
+/// What threat intel said about one indicator, as far as tier 0 needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntelFact {
+    /// The indicator.
+    pub ioc: Ioc,
+    /// Provider tags (`tor_exit`, `threatfox`).
+    pub tags: Vec<String>,
+    /// The provider graded it malicious.
+    pub malicious: bool,
+    /// The provider has something against it short of malicious.
+    pub suspicious: bool,
+    /// False when the lookup failed.
+    pub success: bool,
+    /// The evidence entry recording the lookup.
+    pub evidence_id: String,
+}
+
+/// Everything tier 0 looks at.
+#[derive(Debug)]
+pub struct TriageInput<'a> {
+    /// The alert.
+    pub alert: &'a Alert,
+    /// Its indicators.
+    pub iocs: &'a IocSet,
+    /// Intel answers about them.
+    pub intel: &'a [IntelFact],
+}
+
+impl TriageInput<'_> {
+    /// Intel about an indicator value, when it was looked up.
+    pub fn intel_for(&self, kind_is_ip: bool, value: &str) -> Option<&IntelFact> {
+        self.intel
+            .iter()
+            .find(|f| f.ioc.value == value && f.ioc.kind.is_ip() == kind_is_ip)
+    }
+
+    /// The scope of an IP address given as text.
+    pub fn ip_scope(&self, value: &str) -> Option<Scope> {
+        let ip: std::net::IpAddr = value.trim().parse().ok()?;
+        Some(soc_core::ioc::scope_ip(&ip))
+    }
+
+    /// Scope of an indicator recorded in the set.
+    pub fn scope_of(&self, kind: IocKind, value: &str) -> Option<Scope> {
+        self.iocs
+            .of_kind(kind)
+            .find(|f| f.ioc.value == value)
+            .and_then(|f| f.ioc.scope)
+    }
+}
+
+/// A technique the evidence shows, with the evidence ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedTechnique {
+    /// ATT&CK id.
+    pub id: String,
+    /// Evidence showing it.
+    pub evidence_ids: Vec<String>,
+}
+
+/// A family's conclusion about an alert.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Family id (`brute_force`).
+    pub family: &'static str,
+    /// Short human name of what was recognised (`SSH brute force`).
+    pub headline: String,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// What is believed to have happened.
+    pub hypothesis: String,
+    /// Observed techniques.
+    pub techniques: Vec<ObservedTechnique>,
+    /// Next steps.
+    pub pivots: Vec<Pivot>,
+    /// Whether a human should act now.
+    pub escalate: bool,
+    /// The reasoning, one step per line.
+    pub reasoning: Vec<String>,
+}
+
+/// Tier 0's result.
+#[derive(Debug, Clone)]
+pub struct Triage {
+    /// The assessment (the fallback one when no family recognised the alert).
+    pub assessment: Assessment,
+    /// True when a family recognised the alert.
+    pub recognised: bool,
+    /// Signs of sanctioned activity the alert itself carries (untrusted).
+    pub tells: Vec<Tell>,
+}
+
+/// A family playbook.
+///
+/// To add one: implement this trait in a new file under `families/`, and add it to
+/// [`families::all`]. `assess` must only conclude what its evidence shows: record each
+/// fact it relies on in `log` (with the field path it came from), tie every technique to
+/// those entries, and return `None` when the alert is not its kind.
+pub trait Family: Send + Sync {
+    /// Stable id.
+    fn id(&self) -> &'static str;
+
+    /// Recognises and assesses the alert, recording evidence in `log`.
+    fn assess(
+        &self,
+        input: &TriageInput<'_>,
+        view: &AlertView<'_>,
+        tells: &[Tell],
+        log: &mut EvidenceLog,
+    ) -> Option<Assessment>;
+}
+
+/// Runs tier 0.
+pub fn triage(input: &TriageInput<'_>, log: &mut EvidenceLog) -> Triage {
+    let view = AlertView::new(input.alert);
+    let tells = tells::find(&view);
+    for family in families::all() {
+        if let Some(assessment) = family.assess(input, &view, &tells, log) {
+            return Triage {
+                assessment,
+                recognised: true,
+                tells,
+            };
+        }
+    }
+    Triage {
+        assessment: unrecognised(input, &tells, log),
+        recognised: false,
+        tells,
+    }
+}
+
+fn unrecognised(input: &TriageInput<'_>, tells: &[Tell], log: &mut EvidenceLog) -> Assessment {
+    let alert = input.alert;
+    let host = alert.host().unwrap_or("the affected host");
+    let listed: Vec<&IntelFact> = input
+        .intel
+        .iter()
+        .filter(|f| f.malicious || f.suspicious)
+        .collect();
+    let mut reasoning = vec![format!(
+        "No tier-0 playbook recognises `{}`; tier 0 does not guess.",
+        one_line(&alert.title, 120)
+    )];
+    let mut hypothesis = format!(
+        "Unrecognised alert `{}` ({} severity from {}). soc-copilot's deterministic tier has no playbook for it and makes no claim about what happened; a human analyst must review it.",
+        one_line(&alert.title, 120),
+        alert.severity,
+        one_line(&alert.source, 40)
+    );
+    if !listed.is_empty() {
+        let names: Vec<String> = listed.iter().map(|f| f.ioc.value.clone()).collect();
+        hypothesis.push_str(&format!(
+            " Threat intel lists {} of its indicators ({}); see the evidence.",
+            listed.len(),
+            names.join(", ")
+        ));
+        reasoning.push(format!("Intel lists {}.", names.join(", ")));
+    }
+    if !tells.is_empty() {
+        reasoning.push(format!(
+            "The alert carries {} sign(s) of sanctioned activity ({}); only the asset inventory can confirm them.",
+            tells.len(),
+            tells.iter().map(|t| t.path.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let id = log.push(
+        "tier0.triage",
+        format!(
+            "No tier-0 playbook matched alert `{}`; verdict left to a human.",
+            one_line(&alert.title, 120)
+        ),
+        json!({"title": alert.title, "source": alert.source, "severity": alert.severity.as_str(), "playbooks_tried": families::all().iter().map(|f| f.id()).collect::<Vec<_>>()}),
+        Confidence::Low,
+        true,
+    );
+    reasoning.push(format!("Recorded as {id}."));
+    let mut pivots = vec![Pivot {
+        action: format!(
+            "Review the raw event behind `{}` on {host} and confirm with its owner whether the activity was expected",
+            one_line(&alert.title, 80)
+        ),
+        rationale: "No deterministic playbook covers this alert, so the first step is a human reading of the event in context.".to_owned(),
+        priority: Confidence::Medium,
+    }];
+    for f in listed.iter().take(3) {
+        pivots.push(Pivot {
+            action: format!(
+                "Search the SIEM for other activity involving {} in the last 7 days",
+                f.ioc.value
+            ),
+            rationale: format!(
+                "{} is listed by threat intel ({}).",
+                f.ioc.value,
+                f.tags.join(", ")
+            ),
+            priority: Confidence::High,
+        });
+    }
+    Assessment {
+        family: "unrecognised",
+        headline: "Unrecognised alert".to_owned(),
+        verdict: Verdict::Inconclusive,
+        confidence: Confidence::Low,
+        hypothesis,
+        techniques: Vec::new(),
+        pivots,
+        escalate: true,
+        reasoning,
+    }
+}
+
+/// Collapses control characters and whitespace runs, and clips to `max` characters.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut last_space = false;
+    for c in s.chars() {
+        let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            ' '
+        } else {
+            c
+        };
+        if c.is_whitespace() {
+            if !last_space && !out.is_empty() {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    let trimmed = out.trim_end();
+    if trimmed.chars().count() > max {
+        let mut clipped: String = trimmed.chars().take(max).collect();
+        clipped.push('…');
+        clipped
+    } else {
+        trimmed.to_owned()
+    }
+}

@@ -1,0 +1,327 @@
+//! The pipeline: one alert in, one grounded investigation out.
+//!
+//! Every statement in the output is tied to an evidence entry produced by a step that ran
+//! in this investigation: intel lookups (`source_tool` = the provider) and tier-0 playbooks
+//! (`tier0.*`). Techniques come only from the playbooks' observations and are rewritten
+//! from the ATT&CK catalog (names, tactics, revoked ids mapped); threat groups are computed
+//! from those techniques. No LLM tier exists yet: tier 0's answer stands, and anything it
+//! does not recognise is `inconclusive` with an escalation to a human.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use serde_json::json;
+use soc_core::alert::{Limits, fingerprint};
+use soc_core::attack::catalog;
+use soc_core::investigation::{
+    Cost, Degradation, EvidenceLog, SCHEMA_VERSION, Telemetry, TierRecord,
+};
+use soc_core::ioc::{IocConfig, extract};
+use soc_core::{Alert, Confidence, Investigation, Ioc, IocKind, Scope};
+use soc_detect::draft::{DraftInput, render};
+use soc_detect::{IntelFact, TriageInput, triage};
+use soc_intel::{IntelProvider, IntelRecord, Reputation};
+use tracing::{debug, warn};
+
+/// Pipeline settings.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Indicator extraction settings (internal domain suffixes, cap).
+    pub ioc: IocConfig,
+    /// Alert limits.
+    pub limits: Limits,
+    /// Most indicators looked up in threat intel per alert (external IPs, domains and
+    /// hashes, in the order found). Default 50.
+    pub max_intel_lookups: usize,
+    /// How many threat groups to report. Default 5.
+    pub max_groups: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            ioc: IocConfig::default(),
+            limits: Limits::default(),
+            max_intel_lookups: 50,
+            max_groups: 5,
+        }
+    }
+}
+
+/// The investigation pipeline.
+#[derive(Clone)]
+pub struct Pipeline {
+    cfg: PipelineConfig,
+    providers: Vec<Arc<dyn IntelProvider>>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("cfg", &self.cfg)
+            .field(
+                "providers",
+                &self.providers.iter().map(|p| p.name()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// A pipeline over the given providers.
+    pub fn new(cfg: PipelineConfig, providers: Vec<Arc<dyn IntelProvider>>) -> Self {
+        Self { cfg, providers }
+    }
+
+    /// The embedded default: offline feeds, no key, no server, no LLM.
+    pub fn embedded_default() -> Self {
+        Self::new(
+            PipelineConfig::default(),
+            soc_intel::providers::build_default(),
+        )
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.cfg
+    }
+
+    /// Investigates one alert. Never fails: a step that cannot run is recorded in
+    /// `degraded` and the investigation goes on without it.
+    pub async fn investigate(&self, alert: &Alert) -> Investigation {
+        let started = Instant::now();
+        let created_at = Utc::now();
+        let mut degraded = Vec::new();
+        let mut log = EvidenceLog::new();
+        let mut cost = Cost::default();
+
+        // 1. Indicators.
+        let iocs = extract(alert, &self.cfg.ioc);
+        if iocs.truncated {
+            degraded.push(Degradation {
+                component: "indicators".into(),
+                reason: format!(
+                    "extraction stopped at {} indicators",
+                    self.cfg.ioc.max_indicators
+                ),
+            });
+        }
+        if !iocs.rejected.is_empty() {
+            degraded.push(Degradation {
+                component: "indicators".into(),
+                reason: format!(
+                    "{} declared value(s) are not valid indicators and were skipped (first: `{}` at {})",
+                    iocs.rejected.len(),
+                    soc_detect::triage::one_line(&iocs.rejected[0].1, 60),
+                    iocs.rejected[0].0
+                ),
+            });
+        }
+
+        // 2. Threat intel on what can be looked up.
+        let targets: Vec<&Ioc> = iocs
+            .iter()
+            .map(|f| &f.ioc)
+            .filter(|i| lookup_worthy(i))
+            .collect();
+        if targets.len() > self.cfg.max_intel_lookups {
+            degraded.push(Degradation {
+                component: "intel".into(),
+                reason: format!(
+                    "{} indicators qualify for lookups; only the first {} were looked up",
+                    targets.len(),
+                    self.cfg.max_intel_lookups
+                ),
+            });
+        }
+        let mut facts = Vec::new();
+        let mut tool_calls = 0u32;
+        for ioc in targets.into_iter().take(self.cfg.max_intel_lookups) {
+            for provider in self.providers.iter().filter(|p| p.supports(ioc.kind)) {
+                tool_calls += 1;
+                *cost
+                    .intel_calls
+                    .entry(provider.name().to_owned())
+                    .or_default() += 1;
+                match provider.lookup(ioc).await {
+                    Ok(rec) => facts.push(self.record_intel(&mut log, rec)),
+                    Err(e) => {
+                        warn!(provider = provider.name(), kind = %ioc.kind, error = %e, "intel lookup failed");
+                        let id = log.push(
+                            provider.name(),
+                            format!("Lookup of {} in {} failed: {e}. Nothing is known from this source.", ioc.value, provider.name()),
+                            json!({"error": e.to_string(), "indicator": ioc.value, "kind": ioc.kind.as_str()}),
+                            Confidence::Low,
+                            false,
+                        );
+                        degraded.push(Degradation {
+                            component: format!("intel.{}", provider.name()),
+                            reason: format!("lookup failed: {e}"),
+                        });
+                        facts.push(IntelFact {
+                            ioc: ioc.clone(),
+                            tags: Vec::new(),
+                            malicious: false,
+                            suspicious: false,
+                            success: false,
+                            evidence_id: id,
+                        });
+                    }
+                }
+            }
+        }
+
+        // 3. Tier 0.
+        let tier0_started = Instant::now();
+        let result = triage(
+            &TriageInput {
+                alert,
+                iocs: &iocs,
+                intel: &facts,
+            },
+            &mut log,
+        );
+        let a = &result.assessment;
+        debug!(family = a.family, verdict = %a.verdict, confidence = %a.confidence, "tier 0 done");
+
+        // 4. Techniques from the catalog; groups from the techniques.
+        let cat = catalog();
+        let mut techniques = Vec::new();
+        for t in &a.techniques {
+            match cat.technique_ref(&t.id, t.evidence_ids.clone()) {
+                Some(r) => {
+                    if !techniques
+                        .iter()
+                        .any(|x: &soc_core::investigation::TechniqueRef| x.id == r.id)
+                    {
+                        techniques.push(r);
+                    }
+                }
+                None => degraded.push(Degradation {
+                    component: "attack".into(),
+                    reason: format!(
+                        "technique `{}` is not in the ATT&CK {} catalog and was dropped",
+                        t.id,
+                        cat.version()
+                    ),
+                }),
+            }
+        }
+        let attack_techniques: Vec<String> = techniques.iter().map(|t| t.id.clone()).collect();
+        let associated_groups = cat.associated_groups(&attack_techniques, self.cfg.max_groups);
+
+        // 5. Draft and report.
+        let evidence = log.into_vec();
+        let escalation_draft = a.escalate.then(|| {
+            // Tier-0 findings first, then intel hits, then the rest.
+            let mut ordered: Vec<_> = evidence
+                .iter()
+                .filter(|e| e.source_tool.starts_with("tier0."))
+                .cloned()
+                .collect();
+            ordered.extend(
+                evidence
+                    .iter()
+                    .filter(|e| {
+                        !e.source_tool.starts_with("tier0.") && e.confidence > Confidence::Low
+                    })
+                    .cloned(),
+            );
+            render(&DraftInput {
+                alert,
+                headline: &a.headline,
+                verdict: a.verdict,
+                confidence: a.confidence,
+                hypothesis: &a.hypothesis,
+                evidence: &ordered,
+                techniques: &techniques,
+                pivots: &a.pivots,
+            })
+        });
+        let tier0_ms = u64::try_from(tier0_started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let reason = if result.recognised {
+            format!(
+                "tier-0 playbook `{}` decided; no LLM tier is configured, so tier 0's answer stands",
+                a.family
+            )
+        } else {
+            "no tier-0 playbook recognised the alert and no LLM tier is configured: inconclusive, escalated to a human".to_owned()
+        };
+        let mut transcript = a.reasoning.clone();
+        transcript.push(format!("Path: {reason}."));
+        let duration = started.elapsed().as_secs_f64();
+        Investigation {
+            schema_version: SCHEMA_VERSION.to_owned(),
+            investigation_id: uuid::Uuid::now_v7().to_string(),
+            alert_id: alert.alert_id.clone(),
+            alert_fingerprint: fingerprint(alert),
+            created_at,
+            verdict: a.verdict,
+            confidence: a.confidence,
+            hypothesis: a.hypothesis.clone(),
+            attack_techniques,
+            techniques,
+            indicators: iocs.to_vec(),
+            evidence,
+            suggested_pivots: a.pivots.clone(),
+            sigma_matches: Vec::new(),
+            asset_matches: Vec::new(),
+            phishing: None,
+            associated_groups,
+            prior_sightings: Vec::new(),
+            correlation: None,
+            injection_flags: Vec::new(),
+            response_actions: Vec::new(),
+            escalation_recommended: a.escalate,
+            escalation_draft,
+            duplicate_of: None,
+            reasoning_transcript: transcript.join("\n"),
+            telemetry: Some(Telemetry {
+                model: String::new(),
+                tool_calls,
+                duration_seconds: (duration * 100.0).round() / 100.0,
+                routing: Some(reason.clone()),
+                ..Telemetry::default()
+            }),
+            tiers: vec![TierRecord {
+                tier: 0,
+                model: None,
+                verdict: a.verdict,
+                confidence: a.confidence,
+                reason,
+                duration_ms: tier0_ms,
+            }],
+            cost,
+            degraded,
+        }
+    }
+
+    fn record_intel(&self, log: &mut EvidenceLog, rec: IntelRecord) -> IntelFact {
+        let id = log.push(
+            rec.provider,
+            rec.claim.clone(),
+            rec.raw.clone(),
+            rec.confidence,
+            true,
+        );
+        IntelFact {
+            ioc: rec.ioc,
+            tags: rec.tags,
+            malicious: rec.reputation == Reputation::Malicious,
+            suspicious: rec.reputation == Reputation::Suspicious,
+            success: true,
+            evidence_id: id,
+        }
+    }
+}
+
+/// Indicators worth asking threat intel about: external network indicators and hashes.
+/// Internal and reserved addresses and names are never sent anywhere.
+fn lookup_worthy(ioc: &Ioc) -> bool {
+    match ioc.kind {
+        IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Domain => ioc.scope == Some(Scope::External),
+        IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 => true,
+        IocKind::Url | IocKind::Email | IocKind::User | IocKind::Host => false,
+    }
+}
