@@ -44,17 +44,40 @@ pub enum TellKind {
 }
 
 static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(chg|cr|rfc|change|ticket|inc|req)[-_ #]?\d{3,}\b|\bmaintenance\b|\bchange (request|ticket|window)\b")
+    Regex::new(r"(?i)\b(chg|cr|rfc|change|ticket|req)[-_ #]?\d{3,}\b|\bmaintenance\b|\bchange (request|ticket|window)\b")
         .expect("constant regex compiles")
 });
 static TOOLING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)scanner|qualys|nessus|tenable|rapid7|openvas|nexpose|config-management|ansible|puppet|chef|sccm|intune|backup|monitoring|red[- ]team|pen[- ]?test|penetration test|security awareness|phishing (simulation|test)")
+    Regex::new(r"(?i)\b(vuln(erability)?[- ]?scan(ner|ning)?|scanner|qualys|nessus|tenable|rapid7|openvas|nexpose|config-management|ansible|puppet|chef|sccm|intune|backup|monitoring|red[- ]team|pen[- ]?test|penetration test|security awareness|phishing (simulation|test))")
         .expect("constant regex compiles")
 });
 static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)password change|key rotation|rotat(ed|ion)|authori[sz]ed|approved|sanctioned|expected|scheduled|allow ?list|whitelist")
+    Regex::new(r"(?i)\b(password change|key rotation|rotated|authori[sz]ed|approved|sanctioned|expected|scheduled|allow ?list(ed)?|whitelist(ed)?)\b")
         .expect("constant regex compiles")
 });
+static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(not|no|never|without|non|nor|isn't|wasn't|aren't|un)\b[\s-]*(\w+[\s-]+){0,3}$",
+    )
+    .expect("constant regex compiles")
+});
+
+/// Whether `re` matches somewhere in `text` that is not negated ("not on any allowlist",
+/// "no change ticket").
+fn affirmed(re: &Regex, text: &str) -> bool {
+    re.find_iter(text).any(|m| {
+        let before = &text[..m.start()];
+        let window: String = before
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        !NEGATED.is_match(&window)
+    })
+}
 
 /// Keys whose value describes a schedule.
 const SCHEDULE_KEYS: &[&str] = &[
@@ -73,8 +96,6 @@ const ASSET_KEYS: &[&str] = &[
     "source_asset",
     "src_asset_tags",
     "asset_tags",
-    "source_reverse_dns",
-    "reverse_dns",
     "src_host_role",
 ];
 /// Keys whose value names a change.
@@ -105,20 +126,20 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
             }
             continue;
         }
-        if CHANGE_KEYS.contains(&leaf.key.as_str()) && CHANGE.is_match(&text) {
+        if CHANGE_KEYS.contains(&leaf.key.as_str()) && affirmed(&CHANGE, &text) {
             push(&leaf.path, text, TellKind::Change);
             continue;
         }
-        if ASSET_KEYS.contains(&leaf.key.as_str()) && TOOLING.is_match(&text) {
+        if ASSET_KEYS.contains(&leaf.key.as_str()) && affirmed(&TOOLING, &text) {
             push(&leaf.path, text, TellKind::ToolingAsset);
             continue;
         }
         if in_context {
-            if CHANGE.is_match(&text) {
+            if affirmed(&CHANGE, &text) {
                 push(&leaf.path, text, TellKind::Change);
-            } else if TOOLING.is_match(&text) {
+            } else if affirmed(&TOOLING, &text) {
                 push(&leaf.path, text, TellKind::ToolingAsset);
-            } else if CONTEXT.is_match(&text) {
+            } else if affirmed(&CONTEXT, &text) {
                 push(&leaf.path, text, TellKind::Context);
             }
         }
@@ -172,6 +193,20 @@ mod tests {
             !paths.iter().any(|p| p.contains("command_line")),
             "free text is not a tell: {paths:?}"
         );
+    }
+
+    #[test]
+    fn refusals_are_not_approvals() {
+        let a = alert(&serde_json::json!({
+            "siem_context": {
+                "note": "Unauthorized source, unexpected at this hour",
+                "allowlist": "source is not on any allowlist",
+                "change": "no change ticket found"
+            },
+            "source_reverse_dns": "nessus-scanner.attacker-owned.net"
+        }));
+        let tells = find(&AlertView::new(&a));
+        assert!(tells.is_empty(), "{tells:?}");
     }
 
     #[test]

@@ -229,11 +229,35 @@ fn unrecognised(input: &TriageInput<'_>, tells: &[Tell], log: &mut EvidenceLog) 
     }
 }
 
-/// Collapses control characters and whitespace runs, and clips to `max` characters.
+/// True for characters that change how the text around them is displayed without showing
+/// themselves: bidirectional controls (which make `invoice\u{202E}fdp.exe` read as
+/// `invoiceexe.pdf`), zero-width characters, the soft hyphen and the byte-order mark.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Makes untrusted text safe to print on one line: control characters and line separators
+/// become spaces, whitespace runs collapse, invisible formatting characters are shown
+/// escaped (`\u{202e}`), and the result is clipped to `max` characters.
 pub fn one_line(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut last_space = false;
     for c in s.chars() {
+        if is_invisible_format(c) {
+            out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+            last_space = false;
+            continue;
+        }
         let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
             ' '
         } else {
@@ -256,5 +280,21 @@ pub fn one_line(s: &str, max: usize) -> String {
         clipped
     } else {
         trimmed.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_neutralises_layout_tricks() {
+        assert_eq!(one_line("a\nb\r\n\u{1b}[31mc\u{2028}d", 100), "a b [31mc d");
+        assert_eq!(
+            one_line("invoice\u{202E}fdp.exe", 100),
+            "invoice\\u{202e}fdp.exe"
+        );
+        assert_eq!(one_line("zero\u{200B}width", 100), "zero\\u{200b}width");
+        assert_eq!(one_line("abcdef", 3), "abc…");
     }
 }

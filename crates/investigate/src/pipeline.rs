@@ -325,3 +325,77 @@ fn lookup_worthy(ioc: &Ioc) -> bool {
         IocKind::Url | IocKind::Email | IocKind::User | IocKind::Host => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use soc_core::alert::Format;
+
+    fn alert(raw: &serde_json::Value) -> Alert {
+        Alert::from_value(
+            json!({"alert_id": "P-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem", "severity": "high",
+                   "title": "Multiple failed SSH authentications", "raw_log": raw.clone()}),
+            Format::Native,
+            &Limits::default(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_ipv4_mapped_tor_exit_is_still_found_in_the_feed() {
+        let a = alert(
+            &json!({"event_type": "auth_failure", "source_ip": "::ffff:185.220.101.47", "failed_attempts": 300}),
+        );
+        let inv = Pipeline::embedded_default().investigate(&a).await;
+        assert!(
+            inv.evidence.iter().any(
+                |e| e.source_tool == "offline_feeds" && e.claim.contains("Tor exit relay list")
+            ),
+            "{:#?}",
+            inv.evidence
+        );
+        assert_eq!(inv.confidence, Confidence::High);
+    }
+
+    #[tokio::test]
+    async fn internal_addresses_are_never_looked_up() {
+        let a = alert(
+            &json!({"event_type": "auth_failure", "source_ip": "10.1.2.3", "failed_attempts": 300}),
+        );
+        let inv = Pipeline::embedded_default().investigate(&a).await;
+        assert!(inv.cost.intel_calls.is_empty(), "{:?}", inv.cost);
+        assert!(
+            inv.evidence
+                .iter()
+                .all(|e| e.source_tool != "offline_feeds")
+        );
+    }
+
+    #[tokio::test]
+    async fn every_technique_points_at_existing_evidence_and_groups_are_grounded() {
+        let a = alert(
+            &json!({"event_type": "auth_failure", "source_ip": "45.1.2.3", "failed_attempts": 300, "successful_logins": 2}),
+        );
+        let inv = Pipeline::embedded_default().investigate(&a).await;
+        assert_eq!(inv.attack_techniques, ["T1110", "T1078"]);
+        for t in &inv.techniques {
+            for id in &t.evidence_ids {
+                assert!(inv.evidence.iter().any(|e| &e.id == id), "dangling {id}");
+            }
+        }
+        for g in &inv.associated_groups {
+            assert!(
+                g.matched_techniques
+                    .iter()
+                    .all(|m| inv.attack_techniques.contains(m)),
+                "{g:?}"
+            );
+        }
+        assert_eq!(inv.tiers.len(), 1);
+        assert!(
+            inv.escalation_draft
+                .as_deref()
+                .is_some_and(|d| d.contains("45.1.2.3"))
+        );
+    }
+}

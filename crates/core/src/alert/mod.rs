@@ -491,7 +491,8 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 }
 
 /// Parses a timestamp: RFC 3339, RFC 3339 without an offset (read as UTC), a space
-/// instead of `T`, or epoch milliseconds.
+/// instead of `T`, or an epoch number: seconds below 10^11 (fractions allowed, as in
+/// Splunk's `time`), milliseconds above.
 pub fn parse_timestamp(v: &Value) -> Option<DateTime<Utc>> {
     match v {
         Value::String(s) => {
@@ -507,7 +508,36 @@ pub fn parse_timestamp(v: &Value) -> Option<DateTime<Utc>> {
                 .ok()
                 .map(|n| n.and_utc())
         }
-        Value::Number(n) => n.as_i64().and_then(DateTime::<Utc>::from_timestamp_millis),
+        Value::Number(n) => {
+            let f = n.as_f64()?;
+            if !f.is_finite() || f.abs() >= 1e15 {
+                return None;
+            }
+            if f.abs() < 1e11 {
+                let secs = f.floor();
+                let nanos = ((f - secs) * 1e9).round().clamp(0.0, 999_999_999.0);
+                DateTime::<Utc>::from_timestamp(secs as i64, nanos as u32)
+            } else {
+                DateTime::<Utc>::from_timestamp_millis(f as i64)
+            }
+        }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        let secs = parse_timestamp(&serde_json::json!(1713496462)).unwrap();
+        assert_eq!(secs.to_rfc3339(), "2024-04-19T03:14:22+00:00");
+        let frac = parse_timestamp(&serde_json::json!(1713496462.5)).unwrap();
+        assert_eq!(frac.timestamp_subsec_millis(), 500);
+        let ms = parse_timestamp(&serde_json::json!(1713496462000_i64)).unwrap();
+        assert_eq!(ms, secs);
+        assert!(parse_timestamp(&serde_json::json!(1e300)).is_none());
+        assert!(parse_timestamp(&serde_json::json!("2026-04-19 03:14:22")).is_some());
     }
 }

@@ -484,6 +484,15 @@ impl Extractor<'_> {
             {
                 continue;
             }
+            // `10.30.0.0/22` is a network, not a host address.
+            if next == Some('/')
+                && text[r.end + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
             if next == Some('.')
                 && text[r.end + 1..]
                     .chars()

@@ -143,11 +143,34 @@ pub(crate) fn urls(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
-/// E-mail candidates: `[A-Za-z0-9._%+-]+@` and a domain of `[A-Za-z0-9-]` labels with at
-/// least one dot.
+/// E-mail candidates: a local part of RFC 5322 `atext` (without `/`, which Kerberos
+/// principals such as `krbtgt/CORP@CORP` use) and dots (so VERP bounce addresses
+/// such as `bounces+42-a=corp.example@relay.example` stay whole), `@`, and a domain of
+/// `[A-Za-z0-9-]` labels with at least one dot.
 pub(crate) fn emails(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     fn local(b: u8) -> bool {
-        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'.' | b'_'
+                    | b'%'
+                    | b'+'
+                    | b'-'
+                    | b'='
+                    | b'!'
+                    | b'#'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'?'
+                    | b'^'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            )
     }
     fn domain(b: u8) -> bool {
         b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')

@@ -414,8 +414,10 @@ fn is_placeholder(v: &str) -> bool {
             .any(|p| v.eq_ignore_ascii_case(p))
 }
 
-/// The indicator for an IP address, with its scope.
+/// The indicator for an IP address, with its scope. An IPv4-mapped IPv6 address
+/// (`::ffff:a.b.c.d`) is the IPv4 address it carries, so feeds and history match it.
 pub(crate) fn ip_ioc(ip: IpAddr) -> Ioc {
+    let ip = ip.to_canonical();
     let kind = match ip {
         IpAddr::V4(_) => IocKind::Ipv4,
         IpAddr::V6(_) => IocKind::Ipv6,
@@ -617,7 +619,7 @@ mod tests {
         );
         assert_eq!(
             val(IocKind::Ipv6, "::FFFF:192.0.2.1").as_deref(),
-            Some("::ffff:192.0.2.1")
+            Some("192.0.2.1")
         );
         assert_eq!(
             val(IocKind::Ipv6, "2001:0db8:0000:0000:0001:0000:0000:0001").as_deref(),

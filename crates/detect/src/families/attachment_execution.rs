@@ -52,6 +52,7 @@ const EXECUTABLE_EXT: &[&str] = &[
     "lnk", "msi", "ps1", "cpl", "jar", "dll", "msc", "iso", "img", "vhd", "vhdx", "appx", "msix",
     "reg", "chm",
 ];
+/// Keys whose value is the path of the program that ran.
 const IMAGE_KEYS: &[&str] = &[
     "process_path",
     "image",
@@ -59,12 +60,35 @@ const IMAGE_KEYS: &[&str] = &[
     "executable",
     "newprocessname",
     "process_image",
-    "file_execution",
     "exe_path",
-    "command_line",
-    "commandline",
-    "process.command_line",
 ];
+/// Keys whose value is a command line; the program is its first element.
+const CMDLINE_KEYS: &[&str] = &["command_line", "commandline", "process.command_line"];
+
+static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\\users\\|\\appdata\\|\\temp\\|\\tmp\\|\\downloads\\|\\programdata\\|^/tmp/|^/home/|/downloads/")
+        .expect("constant regex compiles")
+});
+
+/// The program a command line starts: the quoted first element, or everything up to the
+/// first executable extension followed by a space, or the first word.
+fn executable_of(cmdline: &str) -> &str {
+    let c = cmdline.trim();
+    if let Some(rest) = c.strip_prefix('"') {
+        return rest.split('"').next().unwrap_or(rest);
+    }
+    let lower = c.to_ascii_lowercase();
+    for ext in EXECUTABLE_EXT {
+        let needle = format!(".{ext} ");
+        if let Some(i) = lower.find(&needle)
+            && c.is_char_boundary(i + 1 + ext.len())
+        {
+            return &c[..i + 1 + ext.len()];
+        }
+    }
+    c.split_whitespace().next().unwrap_or(c)
+}
+
 const PARENT_KEYS: &[&str] = &[
     "parent_process",
     "parent_image",
@@ -147,25 +171,35 @@ impl Family for AttachmentExecution {
                 .contains(&basename(s).as_str())
                 .then(|| (s.to_owned(), l.path.clone()))
         });
-        // Image-like keys in priority order (the executable's path before its command line).
-        let executed = IMAGE_KEYS.iter().find_map(|key| {
+        // The program that ran: image-like keys first, then command lines. The attachment
+        // cache must be in the program's own path (Word opening a .docx from the cache is
+        // not an attachment executing).
+        let candidates = IMAGE_KEYS
+            .iter()
+            .map(|k| (k, false))
+            .chain(CMDLINE_KEYS.iter().map(|k| (k, true)));
+        let executed = candidates.into_iter().find_map(|(key, is_cmdline)| {
             view.by_keys(&[key]).find_map(|l| {
                 let s = l.value.as_str()?;
-                let path = s.trim().trim_start_matches('"');
-                let path = path.split('"').next().unwrap_or(path);
+                let path = if is_cmdline {
+                    executable_of(s)
+                } else {
+                    s.trim().trim_matches('"')
+                };
                 let name = file_name(path);
                 let ext_ok =
                     extension(&name.to_lowercase()).is_some_and(|e| EXECUTABLE_EXT.contains(&e));
-                let in_cache = ATTACHMENT_CACHE.is_match(s);
-                let pathlike = path.contains('\\') || path.contains('/');
-                (ext_ok && (in_cache || parent.is_some() && pathlike))
-                    .then(|| (s.to_owned(), name, l.path.clone(), in_cache))
+                let in_cache = ATTACHMENT_CACHE.is_match(path);
+                // Without the cache path, a program started by the mail client counts only
+                // when it sits where a user can write (not an installed application).
+                let user_dropped = parent.is_some()
+                    && USER_WRITABLE.is_match(path)
+                    && !path.to_ascii_lowercase().contains("\\program files");
+                (ext_ok && (in_cache || user_dropped))
+                    .then(|| (path.to_owned(), name, l.path.clone(), in_cache))
             })
         });
         let (exec_text, exec_file, exec_path, in_cache) = executed?;
-        if !in_cache && parent.is_none() {
-            return None;
-        }
 
         let host = alert.host().map(str::to_owned).or_else(|| {
             view.string(&["computer", "hostname"])
@@ -225,6 +259,20 @@ impl Family for AttachmentExecution {
             Confidence::High,
             true,
         );
+
+        if exec_file.chars().any(crate::triage::is_invisible_format) {
+            log.push(
+                "tier0.attachment_execution",
+                format!(
+                    "The file name {} hides its real type with invisible or direction-override characters; it is a {} file.",
+                    one_line(&exec_file, 120),
+                    extension(&exec_file.to_lowercase()).unwrap_or("program")
+                ),
+                json!({"file": exec_file}),
+                Confidence::High,
+                true,
+            );
+        }
 
         // 2. The mail that delivered it.
         let sender_domain = sender.as_ref().and_then(|(s, _)| email_domain(s));
@@ -309,13 +357,14 @@ impl Family for AttachmentExecution {
         let mut reasoning = vec![format!(
             "An executable file type ran from a mail attachment ({exec_id})."
         )];
-        let (mut verdict, mut confidence) = if external_sender || auth_failed {
+        let (mut verdict, mut confidence) = if (external_sender || auth_failed) && in_cache {
             (Verdict::TruePositive, Confidence::High)
         } else {
-            reasoning.push(
-                "The sender is unknown or inside the organisation: confidence held at medium."
-                    .to_owned(),
-            );
+            reasoning.push(if in_cache {
+                "The sender is unknown or inside the organisation: confidence held at medium.".to_owned()
+            } else {
+                "The file did not run from the attachment cache itself, only from a user folder under the mail client: confidence held at medium.".to_owned()
+            });
             (Verdict::TruePositive, Confidence::Medium)
         };
         if !tells.is_empty() {

@@ -23,7 +23,7 @@ use serde_json::json;
 use soc_core::investigation::{EvidenceLog, Pivot};
 use soc_core::{Confidence, Scope, Verdict};
 
-use crate::tells::Tell;
+use crate::tells::{Tell, TellKind};
 use crate::triage::{Assessment, Family, ObservedTechnique, TriageInput, one_line};
 use crate::view::AlertView;
 
@@ -33,6 +33,10 @@ pub struct BruteForce;
 
 static FAILURE_WORDING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)brute[ -]?force|password[ -]spray|\bspraying\b|failed (ssh |rdp |vpn |kerberos |ntlm |windows )?(log[io]ns?|logon attempts?|passwords?|authentications?|auth\b|sign-?ins?)|authentication failures?|logon failures?|auth_failure|failed password for|invalid user")
+        .expect("constant regex compiles")
+});
+static NEGATION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not|no|never|without|non|false)\b[\s-]*(an?\s+|the\s+)?$")
         .expect("constant regex compiles")
 });
 static COUNT_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -48,22 +52,24 @@ static NO_SUCCESS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant regex compiles")
 });
 static SUCCESS_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\baccepted (password|publickey|keyboard-interactive)\b|\blogon succeeded\b|\bsuccessful(ly)? (logged|log[io]n|logon|authenticat)")
+    Regex::new(r"(?i)\baccepted (password|publickey|keyboard-interactive)\b|\blogon succeeded\b|\bsession opened for user\b")
         .expect("constant regex compiles")
 });
 
+/// Keys whose count names failed authentications specifically.
 const FAILURE_KEYS: &[&str] = &[
     "failed_attempts",
     "failed_logins",
     "failed_logons",
     "failed_login_count",
-    "failures",
-    "failure_count",
     "failed_count",
     "failed_auths",
     "auth_failures",
     "failed_authentications",
 ];
+/// Keys that count failures of anything: used only when the alert is otherwise clearly
+/// about authentication, and never enough for high confidence on their own.
+const GENERIC_FAILURE_KEYS: &[&str] = &["failures", "failure_count"];
 const DISTINCT_USER_KEYS: &[&str] = &[
     "distinct_usernames",
     "distinct_users",
@@ -106,18 +112,46 @@ const TARGET_KEYS: &[&str] = &[
     "destination_host",
     "target_host",
     "computer",
-    "hostname",
 ];
 const FIRST_SEEN_KEYS: &[&str] = &["first_seen", "window_start", "start_time", "first_failure"];
 const FAILED_LOGON_EVENTS: &[&str] = &["4625", "4771", "4776"];
+/// Fields a SIEM writes to summarise a detection. Wording and counts are read from these
+/// and the title only, never from arbitrary strings an attacker can fill (user agents,
+/// usernames, command lines).
+const SUMMARY_KEYS: &[&str] = &[
+    "detection",
+    "reason",
+    "rule_name",
+    "rule_description",
+    "message",
+    "description",
+    "summary",
+    "signature",
+    "alert_name",
+];
+const AUTH_EVENT_TYPES: &[&str] = &[
+    "auth_failure",
+    "authentication_failure",
+    "login_failure",
+    "logon_failure",
+    "failed_login",
+    "failed_logon",
+];
 
 /// What the alert says about the authentication attempts.
 #[derive(Debug)]
 struct AuthFacts {
+    /// The failure signal comes from structured fields (event codes, ECS outcome on an
+    /// authentication event, an auth-failure event type), not only from wording.
+    structured: bool,
     failures: Option<(u64, String)>,
+    /// The failure count comes from a field that counts failed authentications.
+    count_trusted: bool,
     users: Option<(u64, String)>,
     user_sample: Vec<String>,
     successes: Option<(u64, String)>,
+    /// The alert both records a success and denies one.
+    success_conflict: Option<String>,
     service: &'static str,
     source_ip: Option<(String, String)>,
     target: Option<String>,
@@ -137,26 +171,78 @@ fn describe_tags(tags: &[String]) -> String {
     words.join(", ")
 }
 
+/// A plausible count: whole, non-negative, below a billion.
 fn as_count(n: f64) -> Option<u64> {
-    (n.is_finite() && (0.0..1e12).contains(&n)).then_some(n as u64)
+    (n.is_finite() && (0.0..1e9).contains(&n) && n.fract() == 0.0).then_some(n as u64)
+}
+
+/// Whether `re` matches `text` somewhere not preceded by a negation ("not a brute force").
+fn affirmed(re: &Regex, text: &str) -> bool {
+    re.find_iter(text).any(|m| {
+        let before = &text[..m.start()];
+        let window: String = before
+            .chars()
+            .rev()
+            .take(24)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        !NEGATION_BEFORE.is_match(&window)
+    })
+}
+
+/// The title and the SIEM's summary fields, with their paths.
+fn summary_texts<'v>(view: &'v AlertView<'_>) -> Vec<(&'v str, String)> {
+    let mut out = vec![(view.alert.title.as_str(), "title".to_owned())];
+    for l in view.by_keys(SUMMARY_KEYS) {
+        if let Some(s) = l.value.as_str() {
+            out.push((s, l.path.clone()));
+        }
+    }
+    out
+}
+
+fn parse_ip(s: &str) -> Option<String> {
+    s.trim()
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_canonical().to_string())
 }
 
 fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
-    let alert = input.alert;
     let event_failure = view
         .by_keys(&["event_id", "eventid", "code", "event.code"])
         .any(|l| FAILED_LOGON_EVENTS.contains(&l.text().trim()));
     let ecs_failure = view
         .string(&["event.outcome"])
         .is_some_and(|(s, _)| s.eq_ignore_ascii_case("failure"))
-        && view.mentions("authentication");
-    let wording = FAILURE_WORDING.is_match(view.text());
-    if !(event_failure || ecs_failure || wording) {
+        && view.leaves().iter().any(|l| {
+            l.parent == "event"
+                && l.key == "category"
+                && l.text().eq_ignore_ascii_case("authentication")
+        });
+    let typed_failure = view
+        .by_keys(&[
+            "event_type",
+            "eventtype",
+            "event.type",
+            "event.action",
+            "action",
+        ])
+        .any(|l| AUTH_EVENT_TYPES.contains(&l.text().trim().to_ascii_lowercase().as_str()));
+    let structured = event_failure || ecs_failure || typed_failure;
+    let summaries = summary_texts(view);
+    let wording = summaries.iter().any(|(s, _)| affirmed(&FAILURE_WORDING, s));
+    if !(structured || wording) {
         return None;
     }
-    let failures = view
+
+    let specific = view
         .number(FAILURE_KEYS)
-        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
+        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    let count_trusted = specific.is_some() || structured;
+    let failures = specific
         .or_else(|| {
             view.leaves()
                 .iter()
@@ -164,20 +250,21 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
                 .and_then(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
         })
         .or_else(|| {
-            let title = COUNT_IN_TEXT
-                .captures(&alert.title)
-                .map(|c| (c, "title".to_owned()));
-            title
-                .or_else(|| {
-                    view.leaves().iter().find_map(|l| {
-                        let s = l.value.as_str()?;
-                        COUNT_IN_TEXT.captures(s).map(|c| (c, l.path.clone()))
-                    })
-                })
-                .and_then(|(c, path)| {
-                    let n = c.get(1)?.as_str().replace(',', "").parse::<u64>().ok()?;
-                    Some((n, path))
-                })
+            view.number(GENERIC_FAILURE_KEYS)
+                .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
+        })
+        .or_else(|| {
+            summaries.iter().find_map(|(s, path)| {
+                let c = COUNT_IN_TEXT.captures(s)?;
+                let n = c
+                    .get(1)?
+                    .as_str()
+                    .replace(',', "")
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(as_count)?;
+                Some((n, path.clone()))
+            })
         })
         .or_else(|| {
             let n = view
@@ -198,23 +285,17 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
                 .map(|(n, p)| (n as u64, p.to_owned()))
         })
         .or_else(|| {
-            let texts = std::iter::once((alert.title.as_str(), "title".to_owned())).chain(
-                view.leaves()
-                    .iter()
-                    .filter_map(|l| l.value.as_str().map(|s| (s, l.path.clone()))),
-            );
-            for (s, path) in texts {
-                if let Some(c) = USERS_IN_TEXT.captures(s) {
-                    let n = c
-                        .get(1)
-                        .or_else(|| c.get(2))
-                        .and_then(|m| m.as_str().parse::<u64>().ok());
-                    if let Some(n) = n {
-                        return Some((n, path));
-                    }
-                }
-            }
-            None
+            summaries.iter().find_map(|(s, path)| {
+                let c = USERS_IN_TEXT.captures(s)?;
+                let n = c
+                    .get(1)
+                    .or_else(|| c.get(2))?
+                    .as_str()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(as_count)?;
+                Some((n, path.clone()))
+            })
         })
         .or_else(|| {
             let mut names: Vec<String> = view
@@ -237,37 +318,41 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
         .take(6)
         .collect();
 
-    let negated = NO_SUCCESS.is_match(view.text());
-    let successes = view
+    // Success: concrete evidence first (a count above zero, sshd "Accepted" lines, 4624
+    // logon events); a denial only counts when nothing concrete contradicts it.
+    let numeric = view
         .number(SUCCESS_KEYS)
-        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
-        .or_else(|| {
-            if negated {
-                let path = view
-                    .leaves()
-                    .iter()
-                    .find(|l| l.value.as_str().is_some_and(|s| NO_SUCCESS.is_match(s)))
-                    .map_or_else(|| "title".to_owned(), |l| l.path.clone());
-                return Some((0, path));
-            }
-            let hits: Vec<&str> = view
-                .leaves()
-                .iter()
-                .filter(|l| l.value.as_str().is_some_and(|s| SUCCESS_LINE.is_match(s)))
-                .map(|l| l.path.as_str())
-                .collect();
-            let logon_events = view
-                .by_keys(&["event_id", "eventid"])
-                .filter(|l| l.text().trim() == "4624")
-                .count();
-            if !hits.is_empty() {
-                Some((hits.len() as u64, hits[0].to_owned()))
-            } else if logon_events > 0 {
-                Some((logon_events as u64, "raw_log.events (4624)".to_owned()))
-            } else {
-                None
-            }
-        });
+        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    let lines: Vec<&str> = view
+        .leaves()
+        .iter()
+        .filter(|l| l.value.as_str().is_some_and(|s| SUCCESS_LINE.is_match(s)))
+        .map(|l| l.path.as_str())
+        .collect();
+    let logon_events = view
+        .by_keys(&["event_id", "eventid"])
+        .filter(|l| l.text().trim() == "4624")
+        .count();
+    let denial = summaries
+        .iter()
+        .find(|(s, _)| NO_SUCCESS.is_match(s))
+        .map(|(_, p)| p.clone());
+    let positive = match &numeric {
+        Some((n, p)) if *n > 0 => Some((*n, p.clone())),
+        _ if !lines.is_empty() => Some((lines.len() as u64, lines[0].to_owned())),
+        _ if logon_events > 0 => Some((logon_events as u64, "raw_log.events (4624)".to_owned())),
+        _ => None,
+    };
+    let (successes, success_conflict) = match positive {
+        Some(p) => {
+            let zero = numeric
+                .as_ref()
+                .filter(|(n, _)| *n == 0)
+                .map(|(_, path)| path.clone());
+            (Some(p), zero.or(denial))
+        }
+        None => (numeric.or_else(|| denial.map(|p| (0, p))), None),
+    };
 
     let text = view.text();
     let service = if text.contains("sshd")
@@ -296,36 +381,39 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
         "authentication"
     };
 
+    // The source: only an address under a source-like key, never just any address.
     let source_ip = view
         .by_keys(SOURCE_IP_KEYS)
-        .find_map(|l| {
-            let s = l.value.as_str()?.trim();
-            s.parse::<std::net::IpAddr>()
-                .ok()
-                .map(|ip| (ip.to_string(), l.path.clone()))
-        })
+        .find_map(|l| parse_ip(l.value.as_str()?).map(|ip| (ip, l.path.clone())))
         .or_else(|| {
-            let ips: Vec<_> = input.iocs.iter().filter(|f| f.ioc.kind.is_ip()).collect();
-            ips.iter()
-                .find(|f| f.ioc.scope == Some(Scope::External))
-                .or_else(|| ips.first())
-                .map(|f| {
-                    (
-                        f.ioc.value.clone(),
-                        f.origins.first().cloned().unwrap_or_default(),
-                    )
+            input
+                .iocs
+                .iter()
+                .filter(|f| f.ioc.kind.is_ip())
+                .find_map(|f| {
+                    let origin = f.origins.iter().find(|o| {
+                        let key = o.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+                        ["src", "source", "client", "remote", "attacker", "ipaddress"]
+                            .iter()
+                            .any(|k| key.contains(k))
+                    })?;
+                    Some((f.ioc.value.clone(), origin.clone()))
                 })
         });
-    let target = alert
+    let target = input
+        .alert
         .host()
         .map(str::to_owned)
         .or_else(|| view.string(TARGET_KEYS).map(|(s, _)| s.to_owned()));
     let first_seen = view.string(FIRST_SEEN_KEYS).map(|(s, _)| s.to_owned());
     Some(AuthFacts {
+        structured,
         failures,
+        count_trusted,
         users,
         user_sample,
         successes,
+        success_conflict,
         service,
         source_ip,
         target,
@@ -421,13 +509,20 @@ impl Family for BruteForce {
                 Confidence::Medium,
                 true,
             ),
-            Some((n, path)) => log.push(
-                "tier0.brute_force",
-                format!("The alert records {n} successful login(s) alongside the failures [{path}]: a valid account may now be in the attacker's hands."),
-                json!({"successes": n, "field": path}),
-                Confidence::High,
-                true,
-            ),
+            Some((n, path)) => {
+                let conflict = f
+                    .success_conflict
+                    .as_ref()
+                    .map(|c| format!(" The alert elsewhere says there was none [{c}]; the concrete record is believed."))
+                    .unwrap_or_default();
+                log.push(
+                    "tier0.brute_force",
+                    format!("The alert records {n} successful login(s) alongside the failures [{path}]: a valid account may now be in the attacker's hands.{conflict}"),
+                    json!({"successes": n, "field": path, "contradicted_by": f.success_conflict}),
+                    Confidence::High,
+                    true,
+                )
+            }
             None => log.push(
                 "tier0.brute_force",
                 format!("The alert does not say whether any {service} login from {src} succeeded; that is unverified, not absent."),
@@ -453,11 +548,17 @@ impl Family for BruteForce {
         )];
         let external = scope == Some(Scope::External);
         let large = failures.is_some_and(|n| n >= 100) || users.is_some_and(|n| n >= 10);
-        let (mut verdict, mut confidence) = if external && (large || listed) {
+        // High confidence needs an identified external source, a large or listed burst, and
+        // a failure signal or count from structured fields rather than wording alone.
+        let trusted = f.structured || f.count_trusted;
+        let (mut verdict, mut confidence) = if external && (large || listed) && trusted {
             (Verdict::TruePositive, Confidence::High)
         } else {
             (Verdict::TruePositive, Confidence::Medium)
         };
+        if !trusted {
+            reasoning.push("The failure signal and counts come from the alert's wording, not from structured fields: confidence held at medium.".to_owned());
+        }
         match scope {
             Some(Scope::External) => reasoning.push(format!("{src} is an external address.")),
             Some(Scope::Internal) => reasoning.push(format!("{src} is an internal address: a compromised or misused internal host, or unsanctioned tooling.")),
@@ -475,6 +576,12 @@ impl Family for BruteForce {
             confidence = confidence.min(Confidence::Medium);
             reasoning.push("A success is recorded: T1078 is observed, though the alert does not prove the success came from the same source.".to_owned());
         }
+        // A scanner or tooling name is only meaningful for an address the organisation owns;
+        // an external party can name its own hosts anything.
+        let tells: Vec<&Tell> = tells
+            .iter()
+            .filter(|t| !(external && t.kind == TellKind::ToolingAsset))
+            .collect();
         if !tells.is_empty() {
             let list = tells
                 .iter()

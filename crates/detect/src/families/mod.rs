@@ -16,3 +16,6 @@ use crate::triage::Family;
 pub fn all() -> &'static [&'static dyn Family] {
     &[&AttachmentExecution, &BruteForce]
 }
+
+#[cfg(test)]
+mod tests;

@@ -238,7 +238,10 @@ fn indicator_column(kind: FeedKind, name: &str) -> bool {
 fn canonical(kind: FeedKind, raw: &str) -> Option<String> {
     let raw = raw.trim().trim_matches('"');
     match kind {
-        FeedKind::Ip => raw.parse::<IpAddr>().ok().map(|ip| ip.to_string()),
+        FeedKind::Ip => raw
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| ip.to_canonical().to_string()),
         FeedKind::Domain => {
             let d = raw.trim_end_matches('.').to_ascii_lowercase();
             let ok = d.contains('.')
