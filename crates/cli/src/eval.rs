@@ -60,7 +60,11 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         &[spec_path],
     );
     let mut report = Report::default();
-    for item in items {
+    let total = items.len();
+    for (n, item) in items.into_iter().enumerate() {
+        if total >= 100 && n > 0 && n.is_multiple_of(100) {
+            eprintln!("progress: {n}/{total} alerts evaluated");
+        }
         let file = item
             .path
             .as_ref()
