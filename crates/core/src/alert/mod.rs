@@ -20,7 +20,9 @@ pub mod ecs;
 mod fingerprint;
 mod hash;
 pub mod native;
+pub mod splunk;
 pub mod split;
+pub mod wazuh;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -286,12 +288,65 @@ pub enum Format {
     Native,
     /// An Elastic Security detection alert: a search hit (`_id`, `_source`) or its `_source`.
     Ecs,
+    /// A Wazuh `alerts.json` record.
+    Wazuh,
+    /// A Splunk webhook alert action payload (`result`, `sid`, `search_name`).
+    SplunkWebhook,
+    /// A Splunk HTTP Event Collector event (`event`, `time`, `host`, `sourcetype`).
+    SplunkHec,
+}
+
+impl Format {
+    /// Parses a format name as used in `?format=` and `--format`.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "auto" => Some(Format::Auto),
+            "native" => Some(Format::Native),
+            "ecs" | "elastic" => Some(Format::Ecs),
+            "wazuh" => Some(Format::Wazuh),
+            "splunk-webhook" | "splunk" => Some(Format::SplunkWebhook),
+            "splunk-hec" | "hec" => Some(Format::SplunkHec),
+            _ => None,
+        }
+    }
+
+    /// The name accepted by [`Format::parse`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Native => "native",
+            Format::Ecs => "ecs",
+            Format::Wazuh => "wazuh",
+            Format::SplunkWebhook => "splunk-webhook",
+            Format::SplunkHec => "splunk-hec",
+        }
+    }
 }
 
 impl Format {
     /// Picks the adapter for a document: an Elastic hit or alert source has `_source` or
-    /// `kibana.alert.*` fields; everything else is native.
+    /// `kibana.alert.*` fields; a Wazuh record has a `rule` object with a `level` and an
+    /// `agent` or `decoder`; a Splunk webhook has `result` and `sid`; a Splunk HEC event has
+    /// `event` and one of `time`/`sourcetype`/`host`; everything else is native. A document
+    /// with a `raw_log` object is always native.
     pub fn detect(obj: &Map<String, Value>) -> Format {
+        if obj.get("raw_log").is_some_and(Value::is_object) {
+            return Format::Native;
+        }
+        if obj.get("rule").and_then(|r| r.get("level")).is_some()
+            && (obj.contains_key("agent") || obj.contains_key("decoder"))
+        {
+            return Format::Wazuh;
+        }
+        if obj.get("result").is_some_and(Value::is_object) && obj.contains_key("sid") {
+            return Format::SplunkWebhook;
+        }
+        if obj.contains_key("event")
+            && (obj.contains_key("time") || obj.contains_key("sourcetype") || obj.contains_key("host"))
+            && !obj.contains_key("timestamp")
+        {
+            return Format::SplunkHec;
+        }
         if obj.get("_source").is_some_and(Value::is_object) {
             return Format::Ecs;
         }
@@ -328,6 +383,9 @@ impl Alert {
         };
         let alert = match format {
             Format::Ecs => ecs::adapt(obj)?,
+            Format::Wazuh => wazuh::adapt(&obj)?,
+            Format::SplunkWebhook => splunk::adapt_webhook(&obj)?,
+            Format::SplunkHec => splunk::adapt_hec(&obj)?,
             Format::Native | Format::Auto => native::adapt(&obj)?,
         };
         let count = alert.indicators.len();
