@@ -44,6 +44,69 @@ pub(crate) enum Command {
     /// Prints a per-alert table and totals (or one JSON object with --json). Exits 0
     /// whatever the score; non-zero only when the harness itself cannot run.
     Eval(EvalArgs),
+    /// Run the ingest API and a worker in one process (the fleet on one machine).
+    ///
+    /// Alerts POSTed to /v1/alerts are queued on NATS JetStream, investigated, and
+    /// published to soc.investigations.<verdict>. Stops on SIGTERM/SIGINT after finishing
+    /// in-flight work (exit 0); a role that fails brings the process down (exit 1).
+    Serve(ServeArgs),
+    /// Run only the ingest API (POST /v1/alerts, /healthz, /readyz).
+    Ingest(ServeArgs),
+    /// Run only a worker on the shared durable consumer. Run as many as you like.
+    Worker(ServeArgs),
+    /// Create or update the JetStream streams and the consumer (idempotent), and check
+    /// that Redis answers.
+    Setup(FleetArgs),
+}
+
+/// Which fleet role(s) to run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Role {
+    /// Ingest and worker.
+    Serve,
+    /// Ingest only.
+    Ingest,
+    /// Worker only.
+    Worker,
+}
+
+/// Settings shared by the fleet commands.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fleet")]
+pub(crate) struct FleetArgs {
+    /// Configuration file (TOML; see examples/soc-copilot.toml).
+    #[arg(long, env = "SOC_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// NATS server URL [default: nats://127.0.0.1:4222].
+    #[arg(long, env = "NATS_URL", value_name = "URL")]
+    pub(crate) nats_url: Option<String>,
+    /// Redis URL for the investigation store [default: redis://127.0.0.1:6379/].
+    #[arg(long, env = "REDIS_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+    /// Alerts investigated at once by this worker [default: 32].
+    #[arg(long, env = "SOC_WORKER_CONCURRENCY", value_name = "N")]
+    pub(crate) concurrency: Option<usize>,
+    /// Seconds to finish in-flight work after SIGTERM before naking it [default: 60].
+    #[arg(long, env = "SOC_GRACEFUL_SHUTDOWN_SECS", value_name = "SECS")]
+    pub(crate) graceful_shutdown_secs: Option<u64>,
+}
+
+/// Arguments of `serve`, `ingest` and `worker`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address of the ingest API (serve, ingest).
+    #[arg(
+        long,
+        env = "SOC_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Address of the Prometheus /metrics endpoint, or `none` [default: 127.0.0.1:9464].
+    #[arg(long, env = "SOC_METRICS_LISTEN", value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<String>,
+    #[command(flatten)]
+    pub(crate) fleet: FleetArgs,
 }
 
 /// Input options shared by the commands that read alerts.
@@ -68,6 +131,12 @@ pub(crate) enum InputFormat {
     Native,
     /// An Elastic Security detection alert (a search hit or its `_source`).
     Ecs,
+    /// A Wazuh alerts.json record.
+    Wazuh,
+    /// A Splunk webhook alert-action payload.
+    SplunkWebhook,
+    /// A Splunk HTTP Event Collector event.
+    SplunkHec,
 }
 
 /// `investigate` arguments.

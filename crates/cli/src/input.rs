@@ -29,6 +29,9 @@ impl From<InputFormat> for Format {
             InputFormat::Auto => Format::Auto,
             InputFormat::Native => Format::Native,
             InputFormat::Ecs => Format::Ecs,
+            InputFormat::Wazuh => Format::Wazuh,
+            InputFormat::SplunkWebhook => Format::SplunkWebhook,
+            InputFormat::SplunkHec => Format::SplunkHec,
         }
     }
 }

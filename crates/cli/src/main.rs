@@ -2,6 +2,7 @@
 
 mod cli;
 mod eval;
+mod fleet;
 mod input;
 mod investigate;
 mod summary;
@@ -29,6 +30,10 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Investigate(args) => investigate::run(args).await,
             Command::Eval(args) => eval::run(args).await,
+            Command::Serve(args) => fleet::run(cli::Role::Serve, args).await,
+            Command::Ingest(args) => fleet::run(cli::Role::Ingest, args).await,
+            Command::Worker(args) => fleet::run(cli::Role::Worker, args).await,
+            Command::Setup(args) => fleet::setup(args).await,
         }
     });
     match result {
@@ -42,7 +47,14 @@ fn main() -> ExitCode {
 
 fn init_logging(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
-    let default = if cli.quiet { "error" } else { "warn" };
+    let default = match (&cli.command, cli.quiet) {
+        (_, true) => "error",
+        (
+            Command::Serve(_) | Command::Ingest(_) | Command::Worker(_) | Command::Setup(_),
+            false,
+        ) => "info",
+        _ => "warn",
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -20,8 +20,8 @@ pub mod ecs;
 mod fingerprint;
 mod hash;
 pub mod native;
-pub mod splunk;
 pub mod split;
+pub mod splunk;
 pub mod wazuh;
 
 use std::collections::BTreeMap;
@@ -342,7 +342,9 @@ impl Format {
             return Format::SplunkWebhook;
         }
         if obj.contains_key("event")
-            && (obj.contains_key("time") || obj.contains_key("sourcetype") || obj.contains_key("host"))
+            && (obj.contains_key("time")
+                || obj.contains_key("sourcetype")
+                || obj.contains_key("host"))
             && !obj.contains_key("timestamp")
         {
             return Format::SplunkHec;
@@ -476,6 +478,16 @@ pub fn parse_input(
             }
         })
         .collect())
+}
+
+/// A short, printable excerpt of untrusted text for an error message: control characters
+/// dropped, at most 40 characters.
+pub fn clip_for_message(s: &str) -> String {
+    let mut out: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 /// True for top-level keys that annotate a fixture rather than describe the alert.

@@ -1,0 +1,231 @@
+//! `soc-copilot serve | ingest | worker | setup`: the fleet roles.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use soc_core::config::{Config, RawConfig};
+use soc_fleet::ingest::IngestState;
+use soc_fleet::metrics::Metrics;
+use soc_fleet::names::Names;
+use soc_fleet::store::Store;
+use soc_fleet::worker::WorkerDeps;
+use soc_investigate::{Pipeline, PipelineConfig};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::cli::{FleetArgs, Role, ServeArgs};
+
+/// Loads the configuration: file (`--config` or `SOC_CONFIG`), environment, then flags.
+pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
+    let raw = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration `{}`", path.display()))?;
+            RawConfig::from_toml(&text).with_context(|| format!("in `{}`", path.display()))?
+        }
+        None => RawConfig::default(),
+    };
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let mut cfg = raw.build_and_validate(&env)?;
+    if let Some(u) = &args.nats_url {
+        cfg.nats.url.clone_from(u);
+    }
+    if let Some(u) = &args.redis_url {
+        cfg.redis.url = soc_core::config::Secret::new(u.clone());
+    }
+    if let Some(n) = args.concurrency {
+        anyhow::ensure!(n >= 1, "--concurrency must be at least 1");
+        cfg.worker.concurrency = n;
+    }
+    if let Some(s) = args.graceful_shutdown_secs {
+        cfg.worker.shutdown_grace = Duration::from_secs(s);
+    }
+    Ok(cfg)
+}
+
+fn pipeline(cfg: &Config) -> Arc<Pipeline> {
+    let mut pc = PipelineConfig::default();
+    pc.ioc
+        .internal_domain_suffixes
+        .extend(cfg.internal_domain_suffixes.iter().cloned());
+    Arc::new(Pipeline::new(pc, soc_intel::providers::build_default()))
+}
+
+/// Connects and runs `setup` until it succeeds or `shutdown` fires (NATS may start after
+/// us in a deployment).
+async fn connect_and_setup(
+    cfg: &Config,
+    names: &Names,
+    role: &str,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Option<async_nats::Client>> {
+    let client =
+        soc_fleet::jetstream::connect(&cfg.nats.url, &format!("soc-copilot {role}")).await?;
+    let js = async_nats::jetstream::new(client.clone());
+    let mut attempt = 0u32;
+    loop {
+        match soc_fleet::jetstream::setup(&js, names, cfg).await {
+            Ok(report) => {
+                for line in report.lines {
+                    info!(what = %line, "JetStream set up");
+                }
+                return Ok(Some(client));
+            }
+            Err(e) => {
+                attempt += 1;
+                if attempt == 1 || attempt.is_multiple_of(10) {
+                    warn!(error = %e, nats = %soc_fleet::jetstream::redact_url(&cfg.nats.url), "JetStream not ready; retrying");
+                }
+                tokio::select! {
+                    () = shutdown.cancelled() => return Ok(None),
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+}
+
+/// `soc-copilot setup`.
+pub(crate) async fn setup(args: FleetArgs) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(&args)?;
+    let names = Names::new(&cfg.nats);
+    let client = soc_fleet::jetstream::connect(&cfg.nats.url, "soc-copilot setup").await?;
+    let js = async_nats::jetstream::new(client.clone());
+    let report = tokio::time::timeout(
+        Duration::from_secs(15),
+        soc_fleet::jetstream::setup(&js, &names, &cfg),
+    )
+    .await
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "JetStream at `{}` did not answer within 15 s",
+            soc_fleet::jetstream::redact_url(&cfg.nats.url)
+        )
+    })??;
+    for line in report.lines {
+        println!("{line}");
+    }
+    let store = Store::new(&cfg.redis, Metrics::new()?)?;
+    if store.ping().await {
+        println!("redis: reachable");
+    } else {
+        println!(
+            "redis: NOT reachable (workers will run without the investigation store until it is)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `soc-copilot serve | ingest | worker`.
+pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(&args.fleet)?;
+    let names = Names::new(&cfg.nats);
+    let metrics = Metrics::new()?;
+    let shutdown = soc_fleet::shutdown::token_on_signal();
+    let role_name = match role {
+        Role::Serve => "serve",
+        Role::Ingest => "ingest",
+        Role::Worker => "worker",
+    };
+
+    // Bind first, so a port conflict fails fast and clearly.
+    let ingest_listener = if matches!(role, Role::Serve | Role::Ingest) {
+        Some(bind(args.listen, "--listen").await?)
+    } else {
+        None
+    };
+    let metrics_listener = match args.metrics_listen.as_deref() {
+        Some("none") | Some("off") => None,
+        Some(addr) => Some(
+            bind(
+                addr.parse()
+                    .with_context(|| format!("invalid --metrics-listen `{addr}`"))?,
+                "--metrics-listen",
+            )
+            .await?,
+        ),
+        None => Some(bind(SocketAddr::from(([127, 0, 0, 1], 9464)), "--metrics-listen").await?),
+    };
+    if let Some(l) = &metrics_listener {
+        info!(listen = %l.local_addr()?, "Metrics on /metrics");
+    }
+
+    let Some(client) = connect_and_setup(&cfg, &names, role_name, &shutdown).await? else {
+        info!("Stopped before NATS was ready");
+        return Ok(ExitCode::SUCCESS);
+    };
+
+    let mut roles: JoinSet<(&'static str, Result<(), soc_fleet::FleetError>)> = JoinSet::new();
+    if let Some(l) = metrics_listener {
+        let m = metrics.clone();
+        let t = shutdown.clone();
+        roles.spawn(async move { ("metrics", soc_fleet::metrics::serve(l, m, t).await) });
+    }
+    if let Some(l) = ingest_listener {
+        let state = IngestState::new(
+            client.clone(),
+            names.clone(),
+            cfg.ingest.clone(),
+            metrics.clone(),
+        );
+        let t = shutdown.clone();
+        roles.spawn(async move { ("ingest", soc_fleet::ingest::run(l, state, t).await) });
+    }
+    if matches!(role, Role::Serve | Role::Worker) {
+        let deps = WorkerDeps {
+            client: client.clone(),
+            names: names.clone(),
+            pipeline: pipeline(&cfg),
+            store: Store::new(&cfg.redis, metrics.clone())?,
+            metrics: metrics.clone(),
+            cfg: cfg.clone(),
+        };
+        let t = shutdown.clone();
+        roles.spawn(async move { ("worker", soc_fleet::worker::run(deps, t).await) });
+    }
+
+    // A role that ends before shutdown was asked for brings the others down.
+    let mut failed = false;
+    while let Some(joined) = roles.join_next().await {
+        match joined {
+            Ok((name, Ok(()))) => {
+                if !shutdown.is_cancelled() {
+                    error!(role = name, "Role exited unexpectedly; shutting down");
+                    failed = true;
+                    shutdown.cancel();
+                }
+            }
+            Ok((name, Err(e))) => {
+                error!(role = name, error.message = %e, "Role failed; shutting down");
+                failed = true;
+                shutdown.cancel();
+            }
+            Err(e) => {
+                error!(error.message = %e, "Role task panicked; shutting down");
+                failed = true;
+                shutdown.cancel();
+            }
+        }
+    }
+    if let Err(e) = client.flush().await {
+        warn!(error = %e, "Final NATS flush failed");
+    }
+    info!(role = role_name, "Stopped");
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({flag})"))
+}

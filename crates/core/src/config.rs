@@ -1,0 +1,727 @@
+//! Configuration: a TOML file read in two stages (STYLE G9, G10).
+//!
+//! 1. [`RawConfig`] is the file's shape: every field optional with a named default, unknown
+//!    fields rejected, a `version` tag so the format can evolve.
+//! 2. [`RawConfig::build_and_validate`] applies `SOC_*` environment overrides from a map the
+//!    caller passes in (`SOC_NATS__URL`, `SOC_WORKER__CONCURRENCY`, ...; also the plain
+//!    `NATS_URL` / `REDIS_URL`), converts durations and sizes, and checks cross-field
+//!    rules, giving a typed [`Config`].
+//!
+//! Layer order: defaults < file < environment < command-line flags (the binary applies its
+//! flags on the built [`Config`]). Secrets (the ingest token) come from the environment or
+//! a file, never from the TOML itself, and are redacted in `Debug`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The configuration file format version this build reads.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// Why a configuration cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML does not parse or has unknown fields.
+    #[error("configuration file: {0}")]
+    Parse(String),
+    /// The `version` is not one this build reads.
+    #[error(
+        "configuration `version` {found} is not supported (this build reads version {CONFIG_VERSION})"
+    )]
+    Version {
+        /// The version found.
+        found: u32,
+    },
+    /// A value is out of range or malformed.
+    #[error("invalid `{field}`: {reason}")]
+    Invalid {
+        /// The field (`worker.concurrency`, or the env variable name).
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// A secret string: never printed by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself: call only where it is used (a header, a comparison).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// The file's shape.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Format version; must be 1.
+    #[serde(default = "default_version")]
+    pub version: u32,
+    /// NATS JetStream.
+    #[serde(default)]
+    pub nats: RawNats,
+    /// Redis.
+    #[serde(default)]
+    pub redis: RawRedis,
+    /// The ingest HTTP API.
+    #[serde(default)]
+    pub ingest: RawIngest,
+    /// The worker.
+    #[serde(default)]
+    pub worker: RawWorker,
+    /// Indicator extraction.
+    #[serde(default)]
+    pub indicators: RawIndicators,
+}
+
+fn default_version() -> u32 {
+    CONFIG_VERSION
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            version: CONFIG_VERSION,
+            nats: RawNats::default(),
+            redis: RawRedis::default(),
+            ingest: RawIngest::default(),
+            worker: RawWorker::default(),
+            indicators: RawIndicators::default(),
+        }
+    }
+}
+
+/// `[nats]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNats {
+    /// Server URL. Default `nats://127.0.0.1:4222`. Env: `NATS_URL`, `SOC_NATS__URL`.
+    pub url: Option<String>,
+    /// Prefix for stream and consumer names (for several deployments on one cluster).
+    /// Default empty: `SOC_ALERTS`, `SOC_INVESTIGATIONS`, `SOC_DLQ`, `investigators`.
+    pub name_prefix: Option<String>,
+    /// Subject root. Default `soc` (`soc.alerts.>`, `soc.investigations.>`, `soc.dlq.>`).
+    pub subject_root: Option<String>,
+    /// Most alerts waiting in `SOC_ALERTS`; beyond it ingest answers 503. Default 1,000,000.
+    pub max_pending_alerts: Option<i64>,
+    /// Deduplication window of the alert stream. Default `10m`.
+    pub alerts_duplicate_window: Option<String>,
+    /// Deduplication window of the investigation stream: longer than any redelivery.
+    /// Default `1h`.
+    pub investigations_duplicate_window: Option<String>,
+    /// Retention of investigations and dead letters. Default `30d`.
+    pub retention: Option<String>,
+}
+
+/// `[redis]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedis {
+    /// Server URL. Default `redis://127.0.0.1:6379/`. Env: `REDIS_URL`, `SOC_REDIS__URL`.
+    pub url: Option<String>,
+    /// Key prefix. Default `soc:`.
+    pub key_prefix: Option<String>,
+    /// How long a stored investigation is kept. Default `30d`.
+    pub investigation_ttl: Option<String>,
+    /// Timeout of one Redis command; a slow Redis never blocks an investigation longer.
+    /// Default `2s`.
+    pub command_timeout: Option<String>,
+}
+
+/// `[ingest]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIngest {
+    /// Most alerts in one request. Default 1000.
+    pub max_batch: Option<usize>,
+    /// Largest request body. Default `32MiB`.
+    pub max_body: Option<String>,
+    /// File holding the bearer token clients must send (env `SOC_INGEST_TOKEN` instead).
+    /// No token configured: no authentication.
+    pub token_file: Option<String>,
+}
+
+/// `[worker]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorker {
+    /// Alerts investigated at once by one worker process. Default 32.
+    pub concurrency: Option<usize>,
+    /// Time the server waits for an ack before redelivering. Default `120s`.
+    pub ack_wait: Option<String>,
+    /// Deliveries before a message goes to the dead-letter queue. Default 5.
+    pub max_deliver: Option<i64>,
+    /// Unacknowledged messages the consumer allows across all workers. Default 4096.
+    pub max_ack_pending: Option<i64>,
+    /// Nak delays after transient failures, by delivery count. Default
+    /// `["2s", "10s", "30s", "60s"]`.
+    pub retry_delays: Option<Vec<String>>,
+    /// Grace period to finish in-flight work at shutdown. Default `60s`.
+    pub shutdown_grace: Option<String>,
+}
+
+/// `[indicators]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndicators {
+    /// Extra internal domain suffixes (on top of `.internal`, `.corp`, `.local`, `.lan`,
+    /// `.intranet`, `.home.arpa`).
+    pub internal_domain_suffixes: Option<Vec<String>>,
+}
+
+/// Typed NATS settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatsConfig {
+    /// Server URL.
+    pub url: String,
+    /// Stream/consumer name prefix.
+    pub name_prefix: String,
+    /// Subject root.
+    pub subject_root: String,
+    /// Most alerts waiting.
+    pub max_pending_alerts: i64,
+    /// Alert dedup window.
+    pub alerts_duplicate_window: Duration,
+    /// Investigation dedup window.
+    pub investigations_duplicate_window: Duration,
+    /// Retention of investigations and dead letters.
+    pub retention: Duration,
+}
+
+/// Typed Redis settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// Server URL (may carry a password: never logged).
+    pub url: Secret,
+    /// Key prefix.
+    pub key_prefix: String,
+    /// Stored investigation TTL.
+    pub investigation_ttl: Duration,
+    /// Per-command timeout.
+    pub command_timeout: Duration,
+}
+
+/// Typed ingest settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestConfig {
+    /// Most alerts per request.
+    pub max_batch: usize,
+    /// Largest body, bytes.
+    pub max_body_bytes: usize,
+    /// Bearer token, when authentication is on.
+    pub token: Option<Secret>,
+}
+
+/// Typed worker settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// Alerts in flight per process.
+    pub concurrency: usize,
+    /// Ack wait.
+    pub ack_wait: Duration,
+    /// Max deliveries.
+    pub max_deliver: i64,
+    /// Consumer-wide unacked limit.
+    pub max_ack_pending: i64,
+    /// Nak delays by delivery count (the last repeats).
+    pub retry_delays: Vec<Duration>,
+    /// Shutdown grace.
+    pub shutdown_grace: Duration,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// NATS.
+    pub nats: NatsConfig,
+    /// Redis.
+    pub redis: RedisConfig,
+    /// Ingest.
+    pub ingest: IngestConfig,
+    /// Worker.
+    pub worker: WorkerConfig,
+    /// Extra internal domain suffixes.
+    pub internal_domain_suffixes: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // The defaults are valid by construction; a failure here is a bug caught by tests.
+        RawConfig::default()
+            .build_and_validate(&HashMap::new())
+            .unwrap_or_else(|e| unreachable!("default configuration is invalid: {e}"))
+    }
+}
+
+impl RawConfig {
+    /// Parses TOML text.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Parse`] with the parser's message (line and column included).
+    pub fn from_toml(text: &str) -> Result<RawConfig, ConfigError> {
+        toml::from_str(text)
+            .map_err(|e| ConfigError::Parse(e.to_string().trim().replace('\n', " ")))
+    }
+
+    /// Applies environment overrides from `env` and validates.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the field or variable at fault.
+    pub fn build_and_validate(self, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        if self.version != CONFIG_VERSION {
+            return Err(ConfigError::Version {
+                found: self.version,
+            });
+        }
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| env.get(*n).filter(|v| !v.trim().is_empty()).cloned())
+        };
+        let s = |file: Option<String>, names: &[&str], default: &str| {
+            var(names).or(file).unwrap_or_else(|| default.to_owned())
+        };
+
+        let nats_url = s(
+            self.nats.url,
+            &["SOC_NATS__URL", "NATS_URL"],
+            "nats://127.0.0.1:4222",
+        );
+        if !(nats_url.starts_with("nats://")
+            || nats_url.starts_with("tls://")
+            || nats_url.starts_with("ws://")
+            || nats_url.starts_with("wss://"))
+        {
+            return Err(invalid(
+                "nats.url",
+                format!("`{nats_url}` is not a nats:// URL"),
+            ));
+        }
+        let subject_root = s(self.nats.subject_root, &["SOC_NATS__SUBJECT_ROOT"], "soc");
+        if subject_root.is_empty()
+            || !subject_root
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(invalid(
+                "nats.subject_root",
+                "use letters, digits, `-` and `_` only".into(),
+            ));
+        }
+        let name_prefix = s(self.nats.name_prefix, &["SOC_NATS__NAME_PREFIX"], "");
+        if !name_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(invalid(
+                "nats.name_prefix",
+                "use letters, digits, `-` and `_` only".into(),
+            ));
+        }
+        let nats = NatsConfig {
+            url: nats_url,
+            name_prefix,
+            subject_root,
+            max_pending_alerts: int(
+                var(&["SOC_NATS__MAX_PENDING_ALERTS"]),
+                self.nats.max_pending_alerts,
+                1_000_000,
+                "nats.max_pending_alerts",
+                1,
+            )?,
+            alerts_duplicate_window: dur(
+                &s(
+                    self.nats.alerts_duplicate_window,
+                    &["SOC_NATS__ALERTS_DUPLICATE_WINDOW"],
+                    "10m",
+                ),
+                "nats.alerts_duplicate_window",
+            )?,
+            investigations_duplicate_window: dur(
+                &s(
+                    self.nats.investigations_duplicate_window,
+                    &["SOC_NATS__INVESTIGATIONS_DUPLICATE_WINDOW"],
+                    "1h",
+                ),
+                "nats.investigations_duplicate_window",
+            )?,
+            retention: dur(
+                &s(self.nats.retention, &["SOC_NATS__RETENTION"], "30d"),
+                "nats.retention",
+            )?,
+        };
+
+        let redis_url = s(
+            self.redis.url,
+            &["SOC_REDIS__URL", "REDIS_URL"],
+            "redis://127.0.0.1:6379/",
+        );
+        if !(redis_url.starts_with("redis://")
+            || redis_url.starts_with("rediss://")
+            || redis_url.starts_with("unix://"))
+        {
+            return Err(invalid("redis.url", "expected a redis:// URL".into()));
+        }
+        let redis = RedisConfig {
+            url: Secret::new(redis_url),
+            key_prefix: s(self.redis.key_prefix, &["SOC_REDIS__KEY_PREFIX"], "soc:"),
+            investigation_ttl: dur(
+                &s(
+                    self.redis.investigation_ttl,
+                    &["SOC_REDIS__INVESTIGATION_TTL"],
+                    "30d",
+                ),
+                "redis.investigation_ttl",
+            )?,
+            command_timeout: dur(
+                &s(
+                    self.redis.command_timeout,
+                    &["SOC_REDIS__COMMAND_TIMEOUT"],
+                    "2s",
+                ),
+                "redis.command_timeout",
+            )?,
+        };
+
+        let token = match (
+            var(&["SOC_INGEST_TOKEN", "SOC_INGEST__TOKEN"]),
+            var(&["SOC_INGEST__TOKEN_FILE"]).or(self.ingest.token_file),
+        ) {
+            (Some(t), _) => Some(Secret::new(t.trim())),
+            (None, Some(path)) => {
+                let t = std::fs::read_to_string(&path).map_err(|e| {
+                    invalid("ingest.token_file", format!("cannot read `{path}`: {e}"))
+                })?;
+                Some(Secret::new(t.trim()))
+            }
+            (None, None) => None,
+        };
+        if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
+            return Err(invalid(
+                "ingest token",
+                "must be at least 16 characters".into(),
+            ));
+        }
+        let ingest = IngestConfig {
+            max_batch: usize_of(int(
+                var(&["SOC_INGEST__MAX_BATCH"]),
+                self.ingest.max_batch.map(|v| v as i64),
+                1000,
+                "ingest.max_batch",
+                1,
+            )?),
+            max_body_bytes: size(
+                &s(self.ingest.max_body, &["SOC_INGEST__MAX_BODY"], "32MiB"),
+                "ingest.max_body",
+            )?,
+            token,
+        };
+
+        let retry_delays = match var(&["SOC_WORKER__RETRY_DELAYS"]) {
+            Some(v) => v
+                .split(',')
+                .map(|d| dur(d.trim(), "SOC_WORKER__RETRY_DELAYS"))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => self
+                .worker
+                .retry_delays
+                .unwrap_or_else(|| vec!["2s".into(), "10s".into(), "30s".into(), "60s".into()])
+                .into_iter()
+                .map(|d| dur(&d, "worker.retry_delays"))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        if retry_delays.is_empty() {
+            return Err(invalid(
+                "worker.retry_delays",
+                "needs at least one delay".into(),
+            ));
+        }
+        let worker = WorkerConfig {
+            concurrency: usize_of(int(
+                var(&["SOC_WORKER__CONCURRENCY"]),
+                self.worker.concurrency.map(|v| v as i64),
+                32,
+                "worker.concurrency",
+                1,
+            )?),
+            ack_wait: dur(
+                &s(self.worker.ack_wait, &["SOC_WORKER__ACK_WAIT"], "120s"),
+                "worker.ack_wait",
+            )?,
+            max_deliver: int(
+                var(&["SOC_WORKER__MAX_DELIVER"]),
+                self.worker.max_deliver,
+                5,
+                "worker.max_deliver",
+                1,
+            )?,
+            max_ack_pending: int(
+                var(&["SOC_WORKER__MAX_ACK_PENDING"]),
+                self.worker.max_ack_pending,
+                4096,
+                "worker.max_ack_pending",
+                1,
+            )?,
+            retry_delays,
+            shutdown_grace: dur(
+                &s(
+                    self.worker.shutdown_grace,
+                    &["SOC_WORKER__SHUTDOWN_GRACE", "SOC_GRACEFUL_SHUTDOWN_SECS"],
+                    "60s",
+                ),
+                "worker.shutdown_grace",
+            )?,
+        };
+        if worker.ack_wait < Duration::from_secs(5) {
+            return Err(invalid(
+                "worker.ack_wait",
+                "must be at least 5s (progress acks are sent at a third of it)".into(),
+            ));
+        }
+        if (worker.concurrency as i64) > worker.max_ack_pending {
+            return Err(invalid(
+                "worker.concurrency",
+                format!(
+                    "{} is above worker.max_ack_pending ({}): one worker could never fill its slots",
+                    worker.concurrency, worker.max_ack_pending
+                ),
+            ));
+        }
+        let redelivery = worker.ack_wait * u32::try_from(worker.max_deliver).unwrap_or(u32::MAX)
+            + worker.retry_delays.iter().sum::<Duration>();
+        if nats.investigations_duplicate_window < redelivery {
+            return Err(invalid(
+                "nats.investigations_duplicate_window",
+                format!(
+                    "{}s is shorter than a message's whole redelivery span (ack_wait × max_deliver + retry delays = {}s): a redelivered alert could publish twice",
+                    nats.investigations_duplicate_window.as_secs(),
+                    redelivery.as_secs()
+                ),
+            ));
+        }
+        let mut internal_domain_suffixes = Vec::new();
+        for sfx in self.indicators.internal_domain_suffixes.unwrap_or_default() {
+            let sfx = sfx.trim().to_ascii_lowercase();
+            if sfx.trim_start_matches('.').is_empty() || sfx.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "indicators.internal_domain_suffixes",
+                    format!("`{sfx}` is not a domain suffix"),
+                ));
+            }
+            internal_domain_suffixes.push(if sfx.starts_with('.') {
+                sfx
+            } else {
+                format!(".{sfx}")
+            });
+        }
+        Ok(Config {
+            nats,
+            redis,
+            ingest,
+            worker,
+            internal_domain_suffixes,
+        })
+    }
+}
+
+fn invalid(field: &str, reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.to_owned(),
+        reason,
+    }
+}
+
+fn usize_of(v: i64) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
+}
+
+fn int(
+    env: Option<String>,
+    file: Option<i64>,
+    default: i64,
+    field: &str,
+    min: i64,
+) -> Result<i64, ConfigError> {
+    let v = match env {
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| invalid(field, format!("`{s}` is not a whole number")))?,
+        None => file.unwrap_or(default),
+    };
+    if v < min {
+        return Err(invalid(field, format!("must be at least {min}, got {v}")));
+    }
+    Ok(v)
+}
+
+/// Parses a duration: a number with a unit `ms`, `s`, `m`, `h` or `d` (`120s`, `30d`).
+///
+/// # Errors
+///
+/// [`ConfigError::Invalid`] naming `field`.
+pub fn parse_duration(text: &str, field: &str) -> Result<Duration, ConfigError> {
+    dur(text, field)
+}
+
+fn dur(text: &str, field: &str) -> Result<Duration, ConfigError> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| {
+        invalid(
+            field,
+            format!("`{t}` is not a duration such as 30s, 5m, 1h, 30d"),
+        )
+    })?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86_400.0,
+        other => {
+            return Err(invalid(
+                field,
+                format!("unknown unit `{other}` in `{t}` (use ms, s, m, h or d)"),
+            ));
+        }
+    };
+    if !secs.is_finite() || !(0.0..=10.0 * 365.0 * 86_400.0).contains(&secs) {
+        return Err(invalid(field, format!("`{t}` is out of range")));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn size(text: &str, field: &str) -> Result<usize, ConfigError> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| {
+        invalid(
+            field,
+            format!("`{t}` is not a size such as 512KiB or 32MiB"),
+        )
+    })?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "k" | "kb" => 1 << 10,
+        "mib" | "m" | "mb" => 1 << 20,
+        "gib" | "g" | "gb" => 1 << 30,
+        other => {
+            return Err(invalid(
+                field,
+                format!("unknown unit `{other}` (use B, KiB, MiB or GiB)"),
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .filter(|&b| b >= 1024)
+        .ok_or_else(|| invalid(field, format!("`{t}` is out of range")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::default();
+        assert_eq!(c.nats.url, "nats://127.0.0.1:4222");
+        assert_eq!(c.worker.ack_wait, Duration::from_secs(120));
+        assert_eq!(c.ingest.max_batch, 1000);
+        assert!(c.ingest.token.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let raw = RawConfig::from_toml(
+            "version = 1\n[nats]\nurl = \"nats://file:4222\"\n[worker]\nconcurrency = 8\n",
+        )
+        .unwrap();
+        let c = raw
+            .build_and_validate(&env(&[
+                ("NATS_URL", "nats://env:4222"),
+                ("SOC_WORKER__CONCURRENCY", "4"),
+                ("SOC_INGEST_TOKEN", "0123456789abcdef0"),
+            ]))
+            .unwrap();
+        assert_eq!(c.nats.url, "nats://env:4222");
+        assert_eq!(c.worker.concurrency, 4);
+        assert_eq!(format!("{:?}", c.ingest.token), "Some(Secret([redacted]))");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = RawConfig::from_toml("version = 1\n[worker]\nconcurency = 8\n").unwrap_err();
+        assert!(e.to_string().contains("concurency"), "{e}");
+        let e = RawConfig::default()
+            .build_and_validate(&env(&[("SOC_WORKER__ACK_WAIT", "1s")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("worker.ack_wait"), "{e}");
+        let e = RawConfig::default()
+            .build_and_validate(&env(&[("SOC_NATS__INVESTIGATIONS_DUPLICATE_WINDOW", "5m")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("publish twice"), "{e}");
+        let e = RawConfig::from_toml("version = 2")
+            .unwrap()
+            .build_and_validate(&HashMap::new())
+            .unwrap_err();
+        assert_eq!(e, ConfigError::Version { found: 2 });
+        let e = RawConfig::default()
+            .build_and_validate(&env(&[("SOC_INGEST_TOKEN", "short")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("16 characters"), "{e}");
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(
+            parse_duration("250ms", "x").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            parse_duration("30d", "x").unwrap(),
+            Duration::from_secs(30 * 86_400)
+        );
+        assert!(parse_duration("5 fortnights", "x").is_err());
+        assert_eq!(size("32MiB", "x").unwrap(), 32 << 20);
+        assert!(size("1", "x").is_err());
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../../examples/soc-copilot.toml");
+        RawConfig::from_toml(text)
+            .unwrap()
+            .build_and_validate(&HashMap::new())
+            .unwrap();
+    }
+}

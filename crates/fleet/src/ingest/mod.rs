@@ -1,0 +1,473 @@
+//! The ingest HTTP API.
+//!
+//! - `POST /v1/alerts`: one alert, a JSON array or NDJSON (at most `max_batch` alerts), in
+//!   the native shape or an adapter's (ECS/Elastic, Wazuh, Splunk webhook or HEC), chosen by
+//!   `?format=` or detected per document. Every alert is validated, fingerprinted and
+//!   published to `soc.alerts.<source>` with `Nats-Msg-Id` (source + alert id) and
+//!   `traceparent`; the answer is `202` with the ids. A batch is all or nothing: one bad
+//!   alert rejects the request (`400`, naming each problem), so a forwarder can fix and
+//!   resend it whole; alerts already published are dropped as duplicates on the resend.
+//! - Errors are JSON `{"error": {"code", "message", "details"}}`: `400` invalid input,
+//!   `401` missing or wrong token, `413` too large (body, batch or one alert), `415`
+//!   unsupported content type, `503` + `Retry-After` while JetStream is unavailable or the
+//!   alert stream is full.
+//! - Authentication (when a token is configured): `Authorization: Bearer <token>` (or
+//!   `Splunk <token>`, as HEC clients send it), or `?token=` for senders that cannot set
+//!   headers (Splunk's built-in webhook). Compared in constant time; never logged.
+//! - `GET /healthz`: the process is up. `GET /readyz`: NATS is connected and the alert
+//!   stream answers.
+
+mod error;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use async_nats::jetstream::context::PublishErrorKind;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use soc_core::alert::{AlertError, Format, Limits, fingerprint, parse_input};
+use soc_core::config::IngestConfig;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+pub use error::{ApiError, Detail, RETRY_AFTER_SECS};
+
+use crate::FleetError;
+use crate::metrics::Metrics;
+use crate::names::{self, Names, alert_key};
+use crate::trace::TraceContext;
+
+/// What the ingest service needs.
+#[derive(Clone)]
+pub struct IngestState {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    names: Names,
+    cfg: IngestConfig,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for IngestState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestState")
+            .field("names", &self.names)
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IngestState {
+    /// The state for a connected client.
+    pub fn new(
+        client: async_nats::Client,
+        names: Names,
+        cfg: IngestConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let js = jetstream::new(client.clone());
+        Self {
+            client,
+            js,
+            names,
+            cfg,
+            limits: Limits::default(),
+            metrics,
+        }
+    }
+}
+
+/// The router (exposed for tests that drive it without a socket).
+pub fn router(state: IngestState) -> Router {
+    Router::new()
+        .route("/v1/alerts", post(post_alerts))
+        .route(
+            "/healthz",
+            get(|| async {
+                (
+                    StatusCode::OK,
+                    axum::Json(serde_json::json!({"status": "ok"})),
+                )
+            }),
+        )
+        .route("/readyz", get(readyz))
+        .with_state(Arc::new(state))
+}
+
+/// Serves the API on `listener` until `shutdown` is cancelled, then finishes the requests
+/// in flight.
+///
+/// # Errors
+///
+/// [`FleetError::Server`] when the server fails.
+pub async fn run(
+    listener: TcpListener,
+    state: IngestState,
+    shutdown: CancellationToken,
+) -> Result<(), FleetError> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    info!(listen = %addr, auth = state.cfg.token.is_some(), "Ingest API listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .map_err(|e| FleetError::Server {
+            role: "ingest",
+            detail: e.to_string(),
+        })?;
+    info!("Ingest API stopped");
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+struct IngestQuery {
+    format: Option<String>,
+    token: Option<String>,
+}
+
+/// One accepted alert in the `202` answer.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AcceptedAlert {
+    /// The alert id (the source's, or derived from the content).
+    pub alert_id: String,
+    /// The source.
+    pub source: String,
+    /// The deduplication key (`Nats-Msg-Id`).
+    pub key: String,
+    /// The near-duplicate fingerprint.
+    pub fingerprint: String,
+    /// True when JetStream already had this alert (a retry).
+    pub duplicate: bool,
+}
+
+/// The `202` answer.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Accepted {
+    /// Alerts newly queued.
+    pub accepted: usize,
+    /// Alerts that were already queued.
+    pub duplicates: usize,
+    /// Every alert of the request, in order.
+    pub alerts: Vec<AcceptedAlert>,
+}
+
+async fn readyz(State(s): State<Arc<IngestState>>) -> Response {
+    if s.client.connection_state() != async_nats::connection::State::Connected {
+        return ApiError::Unavailable("not connected to NATS".into()).into_response();
+    }
+    match tokio::time::timeout(
+        Duration::from_secs(2),
+        s.js.get_stream(&s.names.alerts_stream),
+    )
+    .await
+    {
+        Ok(Ok(_)) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ready"})),
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            ApiError::Unavailable(format!("alert stream unavailable: {e}")).into_response()
+        }
+        Err(_) => ApiError::Unavailable("JetStream did not answer in time".into()).into_response(),
+    }
+}
+
+fn authorised(s: &IngestState, headers: &HeaderMap, query_token: Option<&str>) -> bool {
+    let Some(expected) = &s.cfg.token else {
+        return true;
+    };
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let v = v.trim();
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .or_else(|| v.strip_prefix("Splunk "))
+                .map(str::trim)
+        });
+    let presented = from_header.or(query_token);
+    presented.is_some_and(|p| constant_time_eq(p.as_bytes(), expected.expose().as_bytes()))
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = u8::from(a.len() != b.len());
+    let n = a.len().max(b.len());
+    for i in 0..n {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0xff);
+        diff |= x ^ y;
+    }
+    diff == 0
+}
+
+fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(v) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| ApiError::UnsupportedMediaType("unreadable Content-Type".into()))?
+        .to_ascii_lowercase();
+    let mut parts = v.split(';');
+    let mime = parts.next().unwrap_or("").trim();
+    let ok = matches!(
+        mime,
+        "application/json"
+            | "application/x-ndjson"
+            | "application/ndjson"
+            | "application/jsonl"
+            | "application/x-jsonlines"
+            | "application/json-seq"
+            | "text/plain"
+            | ""
+    ) || (mime.starts_with("application/") && mime.ends_with("+json"));
+    if !ok {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "`{mime}` is not accepted: send application/json or application/x-ndjson"
+        )));
+    }
+    for p in parts {
+        if let Some(cs) = p.trim().strip_prefix("charset=") {
+            let cs = cs.trim_matches('"');
+            if !cs.eq_ignore_ascii_case("utf-8") && !cs.eq_ignore_ascii_case("utf8") {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "charset `{cs}` is not accepted: send UTF-8"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn post_alerts(
+    State(s): State<Arc<IngestState>>,
+    Query(q): Query<IngestQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let response = match handle(&s, q, &headers, body).await {
+        Ok(accepted) => (StatusCode::ACCEPTED, axum::Json(accepted)).into_response(),
+        Err(e) => {
+            if matches!(e, ApiError::Unavailable(_)) {
+                s.metrics
+                    .ingest_alerts
+                    .with_label_values(&["unavailable"])
+                    .inc();
+            }
+            e.into_response()
+        }
+    };
+    s.metrics
+        .ingest_requests
+        .with_label_values(&[response.status().as_str()])
+        .inc();
+    s.metrics
+        .ingest_duration
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn handle(
+    s: &IngestState,
+    q: IngestQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Accepted, ApiError> {
+    if !authorised(s, headers, q.token.as_deref()) {
+        return Err(ApiError::Unauthorized);
+    }
+    content_type_ok(headers)?;
+    let format = match q.format.as_deref() {
+        None => Format::Auto,
+        Some(f) => Format::parse(f).ok_or_else(|| ApiError::BadRequest {
+            code: "unknown_format",
+            message: format!(
+                "unknown format `{}`: use auto, native, ecs, wazuh, splunk-webhook or splunk-hec",
+                soc_core::alert::clip_for_message(f)
+            ),
+            details: Vec::new(),
+        })?,
+    };
+    let bytes = axum::body::to_bytes(body, s.cfg.max_body_bytes)
+        .await
+        .map_err(|_| {
+            ApiError::PayloadTooLarge(format!(
+                "request body is over the {} byte limit",
+                s.cfg.max_body_bytes
+            ))
+        })?;
+    let parsed = parse_input(&bytes, format, &s.limits).map_err(|e| ApiError::BadRequest {
+        code: "invalid_body",
+        message: e.to_string(),
+        details: Vec::new(),
+    })?;
+    if parsed.len() > s.cfg.max_batch {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "{} alerts in one request, over the batch limit of {}",
+            parsed.len(),
+            s.cfg.max_batch
+        )));
+    }
+    let mut alerts = Vec::with_capacity(parsed.len());
+    let mut problems = Vec::new();
+    let mut too_large = false;
+    for p in parsed {
+        match p.result {
+            Ok(a) => alerts.push(a),
+            Err(l) => {
+                too_large |= matches!(
+                    l.error,
+                    AlertError::TooLarge { .. } | AlertError::TooManyIndicators { .. }
+                );
+                problems.push(error::Detail {
+                    index: l.index,
+                    line: l.line,
+                    message: l.error.to_string(),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        s.metrics
+            .ingest_alerts
+            .with_label_values(&["rejected"])
+            .inc_by(problems.len() as u64);
+        let n = problems.len();
+        problems.truncate(20);
+        let message = format!(
+            "{n} of {} alert(s) rejected; nothing was queued",
+            n + alerts.len()
+        );
+        return Err(if too_large && n == 1 && alerts.is_empty() {
+            ApiError::PayloadTooLarge(problems[0].message.clone())
+        } else {
+            ApiError::BadRequest {
+                code: if too_large {
+                    "alert_too_large"
+                } else {
+                    "invalid_alert"
+                },
+                message,
+                details: problems,
+            }
+        });
+    }
+    if s.client.connection_state() != async_nats::connection::State::Connected {
+        return Err(ApiError::Unavailable("not connected to NATS".into()));
+    }
+
+    let trace_in = headers
+        .get(names::TRACEPARENT)
+        .and_then(|v| v.to_str().ok());
+    let mut pending = Vec::with_capacity(alerts.len());
+    let mut out = Vec::with_capacity(alerts.len());
+    for alert in &alerts {
+        let key = alert_key(alert);
+        let payload = serde_json::to_vec(alert).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut h = async_nats::HeaderMap::new();
+        h.insert(names::MSG_ID, key.as_str());
+        h.insert(
+            names::TRACEPARENT,
+            TraceContext::continue_or_new(trace_in).header().as_str(),
+        );
+        let subject = s.names.alert_subject(&alert.source);
+        let fut =
+            s.js.publish_with_headers(subject, h, payload.into())
+                .await
+                .map_err(|e| publish_error(&e))?;
+        pending.push(fut);
+        out.push(AcceptedAlert {
+            alert_id: alert.alert_id.clone(),
+            source: alert.source.clone(),
+            key,
+            fingerprint: fingerprint(alert),
+            duplicate: false,
+        });
+    }
+    let acks = futures::future::join_all(pending.into_iter().map(|f| f.into_future())).await;
+    let mut duplicates = 0;
+    for (ack, a) in acks.into_iter().zip(out.iter_mut()) {
+        let ack = ack.map_err(|e| publish_error(&e))?;
+        a.duplicate = ack.duplicate;
+        duplicates += usize::from(ack.duplicate);
+    }
+    let accepted = out.len() - duplicates;
+    s.metrics
+        .ingest_alerts
+        .with_label_values(&["accepted"])
+        .inc_by(accepted as u64);
+    s.metrics
+        .ingest_alerts
+        .with_label_values(&["duplicate"])
+        .inc_by(duplicates as u64);
+    debug!(accepted, duplicates, "Alerts queued");
+    Ok(Accepted {
+        accepted,
+        duplicates,
+        alerts: out,
+    })
+}
+
+fn publish_error(e: &jetstream::context::PublishError) -> ApiError {
+    let text = e.to_string();
+    match e.kind() {
+        PublishErrorKind::MaxPayloadExceeded => {
+            ApiError::PayloadTooLarge("an alert is larger than the NATS server accepts".into())
+        }
+        _ if text.contains("maximum messages")
+            || text.contains("maximum bytes")
+            || text.contains("resource limits") =>
+        {
+            warn!("Alert stream is full; answering 503");
+            ApiError::Unavailable("the alert stream is full".into())
+        }
+        _ => {
+            warn!(error = %text, "Publishing to JetStream failed; answering 503");
+            ApiError::Unavailable("JetStream is unavailable".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abcdef0123456789", b"abcdef0123456789"));
+        assert!(!constant_time_eq(b"abcdef0123456789", b"abcdef0123456788"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+
+    #[test]
+    fn content_types() {
+        let mut h = HeaderMap::new();
+        assert!(content_type_ok(&h).is_ok());
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/x-ndjson; charset=utf-8".parse().unwrap(),
+        );
+        assert!(content_type_ok(&h).is_ok());
+        h.insert(header::CONTENT_TYPE, "application/xml".parse().unwrap());
+        assert!(content_type_ok(&h).is_err());
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=latin1".parse().unwrap(),
+        );
+        assert!(content_type_ok(&h).is_err());
+    }
+}

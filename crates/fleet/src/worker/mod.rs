@@ -1,0 +1,540 @@
+//! The worker: the durable pull consumer's loop.
+//!
+//! For each alert, in this order:
+//! 1. parse it (bad input: copy to the dead-letter stream with the error, then terminate);
+//! 2. look its key up in the investigation store: a stored investigation is republished
+//!    as it is, not investigated again;
+//! 3. investigate, sending progress acks every third of `ack_wait` while it runs;
+//! 4. store the investigation, publish it to `soc.investigations.<verdict>` with the
+//!    alert's key as `Nats-Msg-Id`, wait for JetStream's confirmation;
+//! 5. only then acknowledge the alert.
+//!
+//! A transient failure naks with a delay from `retry_delays` (with jitter); on the last
+//! allowed delivery it goes to the dead-letter stream instead. A message whose worker died
+//! on every delivery reaches the dead-letter stream through the server's max-deliveries
+//! advisory ([`dlq::watch_max_deliveries`]).
+//!
+//! Concurrency is bounded by a semaphore (`concurrency` permits); the loop fetches only as
+//! many messages as it has free permits, so nothing waits in a client buffer.
+//!
+//! Shutdown: stop fetching, nak what was fetched but not started, give in-flight work the
+//! grace period, then nak whatever is still running, flush, return.
+
+pub mod dlq;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, AckKind, Message};
+use futures::StreamExt;
+use soc_core::alert::{Format, Limits, parse_input};
+use soc_core::config::Config;
+use soc_core::investigation::Degradation;
+use soc_core::{Alert, Investigation};
+use soc_investigate::Pipeline;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use crate::FleetError;
+use crate::metrics::Metrics;
+use crate::names::{self, Names, alert_key};
+use crate::store::Store;
+use crate::trace::TraceContext;
+
+/// Largest investigation message; bigger reports are trimmed (indicator list, raw tool
+/// output) and say so in `degraded`.
+pub const MAX_INVESTIGATION_BYTES: usize = 900 * 1024;
+
+/// What a worker needs.
+#[derive(Clone)]
+pub struct WorkerDeps {
+    /// NATS client.
+    pub client: async_nats::Client,
+    /// Names.
+    pub names: Names,
+    /// Configuration.
+    pub cfg: Config,
+    /// The investigation pipeline.
+    pub pipeline: Arc<Pipeline>,
+    /// The investigation store (Redis).
+    pub store: Store,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for WorkerDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerDeps")
+            .field("names", &self.names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs the worker until `shutdown` is cancelled.
+///
+/// # Errors
+///
+/// [`FleetError`] when the consumer cannot be found at start.
+pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), FleetError> {
+    let js = jetstream::new(deps.client.clone());
+    let consumer = crate::jetstream::consumer(&js, &deps.names).await?;
+    let concurrency = deps.cfg.worker.concurrency;
+    let sem = Arc::new(Semaphore::new(concurrency));
+    let hard_stop = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    info!(consumer = %deps.names.consumer, concurrency, "Worker started");
+
+    // Background: dead letters for messages that exhausted their deliveries, and the
+    // consumer-lag gauge.
+    let bg = shutdown.child_token();
+    let bg_tasks = TaskTracker::new();
+    bg_tasks.spawn(dlq::watch_max_deliveries(deps.clone(), bg.clone()));
+    bg_tasks.spawn(poll_consumer_lag(
+        js.clone(),
+        deps.names.clone(),
+        deps.metrics.clone(),
+        bg.clone(),
+    ));
+    bg_tasks.close();
+
+    let mut fetch_errors = 0u32;
+    'outer: loop {
+        let first = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            p = sem.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let want = 1 + sem.available_permits();
+        let batch = consumer
+            .batch()
+            .max_messages(want)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await;
+        let mut batch = match batch {
+            Ok(b) => {
+                fetch_errors = 0;
+                b
+            }
+            Err(e) => {
+                drop(first);
+                fetch_errors += 1;
+                if fetch_errors == 1 || fetch_errors.is_multiple_of(30) {
+                    warn!(error = %e, attempts = fetch_errors, "Cannot fetch alerts; retrying");
+                }
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_millis(500)) => continue,
+                }
+            }
+        };
+        let mut permit = Some(first);
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {
+                    drain_and_nak(&mut batch).await;
+                    break 'outer;
+                }
+                m = batch.next() => m,
+            };
+            let Some(msg) = next else { break };
+            let msg = match msg {
+                Ok(m) => m,
+                Err(e) => {
+                    debug!(error = %e, "Batch ended with an error");
+                    break;
+                }
+            };
+            let p = match permit.take() {
+                Some(p) => p,
+                None => match sem.clone().acquire_owned().await {
+                    Ok(p) => p,
+                    Err(_) => break 'outer,
+                },
+            };
+            let d = deps.clone();
+            let hard = hard_stop.clone();
+            tracker.spawn(async move {
+                handle(d, msg, hard).await;
+                drop(p);
+            });
+        }
+    }
+
+    // Shutdown: let in-flight work finish within the grace period, then nak the rest.
+    info!(
+        in_flight = concurrency - sem.available_permits(),
+        "Worker stopping: finishing in-flight alerts"
+    );
+    tracker.close();
+    if tokio::time::timeout(deps.cfg.worker.shutdown_grace, tracker.wait())
+        .await
+        .is_err()
+    {
+        warn!(
+            grace_s = deps.cfg.worker.shutdown_grace.as_secs(),
+            "Grace period over: naking unfinished alerts for redelivery"
+        );
+        hard_stop.cancel();
+        tracker.wait().await;
+    }
+    bg.cancel();
+    bg_tasks.wait().await;
+    if let Err(e) = deps.client.flush().await {
+        warn!(error = %e, "Flushing NATS at shutdown failed");
+    }
+    info!("Worker stopped");
+    Ok(())
+}
+
+/// Naks every message still arriving in a batch (they were fetched but never started).
+async fn drain_and_nak(batch: &mut jetstream::consumer::pull::Batch) {
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(3), batch.next()).await {
+        if let Err(e) = msg.ack_with(AckKind::Nak(None)).await {
+            warn!(error = %e, "Nak at shutdown failed; the alert will be redelivered after ack_wait");
+        }
+    }
+}
+
+async fn poll_consumer_lag(
+    js: jetstream::Context,
+    names: Names,
+    metrics: Arc<Metrics>,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Ok(mut c) = crate::jetstream::consumer(&js, &names).await
+            && let Ok(info) = c.info().await
+        {
+            metrics
+                .consumer_pending
+                .set(i64::try_from(info.num_pending).unwrap_or(i64::MAX));
+            metrics
+                .consumer_ack_pending
+                .set(i64::try_from(info.num_ack_pending).unwrap_or(i64::MAX));
+        }
+    }
+}
+
+/// How one delivery ended.
+enum Outcome {
+    /// Published (or republished) and acknowledged.
+    Done,
+    /// Sent to the dead-letter stream and terminated.
+    DeadLettered,
+    /// Naked for redelivery.
+    Retried,
+}
+
+struct InFlight(Arc<Metrics>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.dec();
+    }
+}
+
+async fn handle(deps: WorkerDeps, msg: Message, hard_stop: CancellationToken) {
+    let started = Instant::now();
+    deps.metrics.in_flight.inc();
+    let _guard = InFlight(deps.metrics.clone());
+    let (delivered, seq) = msg
+        .info()
+        .map(|i| (i.delivered, i.stream_sequence))
+        .unwrap_or((1, 0));
+    let trace_in = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(names::TRACEPARENT))
+        .map(|v| v.as_str().to_owned());
+    let trace = TraceContext::continue_or_new(trace_in.as_deref());
+    let span = info_span!("alert", trace_id = %trace.trace_id, seq, delivered);
+    let outcome = process(&deps, &msg, delivered, seq, &trace, &hard_stop)
+        .instrument(span)
+        .await;
+    if matches!(outcome, Outcome::Done | Outcome::DeadLettered) {
+        deps.metrics
+            .investigation_duration
+            .observe(started.elapsed().as_secs_f64());
+    }
+}
+
+fn retry_delay(deps: &WorkerDeps, delivered: i64) -> Duration {
+    let delays = &deps.cfg.worker.retry_delays;
+    let i = usize::try_from(delivered.max(1) - 1)
+        .unwrap_or(0)
+        .min(delays.len().saturating_sub(1));
+    let base = delays.get(i).copied().unwrap_or(Duration::from_secs(10));
+    // ±20% full jitter so a burst of failures does not come back all at once.
+    base.mul_f64(0.8 + 0.4 * fastrand::f64())
+}
+
+async fn process(
+    deps: &WorkerDeps,
+    msg: &Message,
+    delivered: i64,
+    seq: u64,
+    trace: &TraceContext,
+    hard_stop: &CancellationToken,
+) -> Outcome {
+    // 1. Parse.
+    let format = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(names::SOC_FORMAT))
+        .and_then(|v| Format::parse(v.as_str()))
+        .unwrap_or(Format::Auto);
+    let alert = match parse_one(&msg.payload, format) {
+        Ok(a) => a,
+        Err(reason) => {
+            deps.metrics
+                .failures
+                .with_label_values(&["bad_input"])
+                .inc();
+            warn!(error = %reason, "Bad alert: dead-lettered");
+            return dlq::dead_letter(
+                deps,
+                msg,
+                &format!("bad input: {reason}"),
+                delivered,
+                seq,
+                "bad_input",
+            )
+            .await;
+        }
+    };
+    let key = alert_key(&alert);
+
+    // 2. Already investigated?
+    if let Some(stored) = deps.store.investigation_for(&key).await {
+        match serde_json::from_str::<Investigation>(&stored) {
+            Ok(inv) => {
+                debug!(alert_key = %key, "Republishing the stored investigation");
+                return match publish(deps, &inv, &stored, &key, trace).await {
+                    Ok(()) => {
+                        deps.metrics.republished.inc();
+                        ack(msg).await
+                    }
+                    Err(e) => transient(deps, msg, &e.to_string(), delivered, seq).await,
+                };
+            }
+            Err(e) => warn!(error = %e, "Stored investigation unreadable; investigating again"),
+        }
+    }
+
+    // 3. Investigate, with progress acks and a hard stop at the end of the grace period.
+    let pipeline = deps.pipeline.clone();
+    let a = alert.clone();
+    let mut work = tokio::spawn(async move { pipeline.investigate(&a).await });
+    let progress_every = (deps.cfg.worker.ack_wait / 3).max(Duration::from_secs(1));
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + progress_every, progress_every);
+    let joined = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = tick.tick() => {
+                if let Err(e) = msg.ack_with(AckKind::Progress).await {
+                    warn!(error = %e, "Progress ack failed");
+                }
+            }
+            () = hard_stop.cancelled() => {
+                work.abort();
+                deps.metrics.failures.with_label_values(&["transient"]).inc();
+                return nak(msg, None, "shutdown before the investigation finished").await;
+            }
+        }
+    };
+    let mut inv = match joined {
+        Ok(inv) => inv,
+        Err(e) if e.is_panic() => {
+            deps.metrics
+                .failures
+                .with_label_values(&["permanent"])
+                .inc();
+            error!("The investigation panicked; the alert is dead-lettered");
+            return dlq::dead_letter(
+                deps,
+                msg,
+                "the investigation failed unexpectedly (panic)",
+                delivered,
+                seq,
+                "failed",
+            )
+            .await;
+        }
+        Err(e) => {
+            return transient(
+                deps,
+                msg,
+                &format!("investigation task ended: {e}"),
+                delivered,
+                seq,
+            )
+            .await;
+        }
+    };
+
+    // 4. Store, publish, then 5. ack.
+    let json = match encode_for_wire(&mut inv) {
+        Ok(j) => j,
+        Err(e) => {
+            deps.metrics
+                .failures
+                .with_label_values(&["permanent"])
+                .inc();
+            return dlq::dead_letter(
+                deps,
+                msg,
+                &format!("cannot encode the investigation: {e}"),
+                delivered,
+                seq,
+                "failed",
+            )
+            .await;
+        }
+    };
+    deps.store.put(&key, &inv.investigation_id, &json).await;
+    match publish(deps, &inv, &json, &key, trace).await {
+        Ok(()) => {
+            deps.metrics.record_investigation(&inv);
+            info!(verdict = %inv.verdict, confidence = %inv.confidence, "Investigation published");
+            ack(msg).await
+        }
+        Err(e) => transient(deps, msg, &e.to_string(), delivered, seq).await,
+    }
+}
+
+fn parse_one(payload: &[u8], format: Format) -> Result<Alert, String> {
+    let mut parsed = parse_input(payload, format, &Limits::default()).map_err(|e| e.to_string())?;
+    if parsed.len() != 1 {
+        return Err(format!(
+            "expected one alert per message, found {}",
+            parsed.len()
+        ));
+    }
+    parsed.remove(0).result.map_err(|l| l.error.to_string())
+}
+
+/// Serialises an investigation, trimming it to [`MAX_INVESTIGATION_BYTES`] when needed.
+fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error> {
+    let json = serde_json::to_string(inv)?;
+    if json.len() <= MAX_INVESTIGATION_BYTES {
+        return Ok(json);
+    }
+    let before = json.len();
+    let kept = inv.indicators.len().min(200);
+    let dropped = inv.indicators.len() - kept;
+    inv.indicators.truncate(kept);
+    for e in &mut inv.evidence {
+        if e.raw_data.to_string().len() > 4096 {
+            e.raw_data = serde_json::json!({"truncated": true});
+        }
+    }
+    inv.degraded.push(Degradation {
+        component: "report".into(),
+        reason: format!("the report was {before} bytes; {dropped} indicators and large raw tool outputs were left out to fit the message limit"),
+    });
+    let json = serde_json::to_string(inv)?;
+    if json.len() <= MAX_INVESTIGATION_BYTES {
+        return Ok(json);
+    }
+    inv.indicators.clear();
+    inv.reasoning_transcript.truncate(4096);
+    inv.escalation_draft = inv
+        .escalation_draft
+        .take()
+        .map(|d| d.chars().take(8192).collect());
+    serde_json::to_string(inv)
+}
+
+async fn publish(
+    deps: &WorkerDeps,
+    inv: &Investigation,
+    json: &str,
+    key: &str,
+    trace: &TraceContext,
+) -> Result<(), FleetError> {
+    let js = jetstream::new(deps.client.clone());
+    let subject = deps.names.investigation_subject(inv.verdict.as_str());
+    let mut h = async_nats::HeaderMap::new();
+    h.insert(names::MSG_ID, key);
+    h.insert(names::TRACEPARENT, trace.child().header().as_str());
+    h.insert(names::SOC_ALERT_ID, header_safe(&inv.alert_id).as_str());
+    h.insert(names::SOC_VERDICT, inv.verdict.as_str());
+    let fail = |e: String| FleetError::Publish {
+        subject: subject.clone(),
+        detail: e,
+    };
+    let ack = js
+        .publish_with_headers(subject.clone(), h, json.to_owned().into())
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    if ack.duplicate {
+        debug!(alert_key = %key, "Investigation already on the stream (deduplicated)");
+    }
+    Ok(())
+}
+
+/// A header value with control characters replaced and a bounded length.
+pub(crate) fn header_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(256)
+        .collect()
+}
+
+async fn ack(msg: &Message) -> Outcome {
+    if let Err(e) = msg.ack().await {
+        // The server will redeliver; the store answers the redelivery without new work.
+        warn!(error = %e, "Ack failed; the alert will be redelivered and republished from the store");
+    }
+    Outcome::Done
+}
+
+async fn nak(msg: &Message, delay: Option<Duration>, why: &str) -> Outcome {
+    if let Err(e) = msg.ack_with(AckKind::Nak(delay)).await {
+        warn!(error = %e, reason = why, "Nak failed; the alert will be redelivered after ack_wait");
+    }
+    Outcome::Retried
+}
+
+async fn transient(
+    deps: &WorkerDeps,
+    msg: &Message,
+    why: &str,
+    delivered: i64,
+    seq: u64,
+) -> Outcome {
+    deps.metrics
+        .failures
+        .with_label_values(&["transient"])
+        .inc();
+    if delivered >= deps.cfg.worker.max_deliver {
+        warn!(error = %why, delivered, "Last delivery failed: dead-lettering the alert");
+        return dlq::dead_letter(
+            deps,
+            msg,
+            &format!("gave up after {delivered} deliveries: {why}"),
+            delivered,
+            seq,
+            "max_deliveries",
+        )
+        .await;
+    }
+    let delay = retry_delay(deps, delivered);
+    warn!(error = %why, delivered, retry_in_ms = delay.as_millis() as u64, "Transient failure: retrying later");
+    nak(msg, Some(delay), why).await
+}

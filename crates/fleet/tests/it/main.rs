@@ -1,0 +1,6 @@
+//! Fleet integration tests on real nats-server and redis-server processes (soc-testkit).
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+mod helpers;
+mod ingest;
+mod worker;

@@ -1,0 +1,255 @@
+//! The worker: exactly one investigation per alert, dead letters, redelivery, outages.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer;
+use futures::StreamExt;
+use soc_fleet::ingest::Accepted;
+
+use crate::helpers::{alerts, ndjson, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_thousand_alerts_give_exactly_a_thousand_investigations() {
+    let app = spawn_app().await;
+    let batch = alerts(1000, "k");
+    for chunk in batch.chunks(250) {
+        let r = app.post(ndjson(chunk), "application/x-ndjson").await;
+        assert_eq!(r.status(), 202);
+    }
+    let n = app
+        .wait_for_investigations(1000, Duration::from_secs(120))
+        .await;
+    assert_eq!(n, 1000);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let invs = app.investigations().await;
+    assert_eq!(invs.len(), 1000, "no investigation published twice");
+    let ids: HashSet<&str> = invs.iter().map(|i| i.alert_id.as_str()).collect();
+    assert_eq!(ids.len(), 1000, "one per alert");
+    assert!(
+        invs.iter()
+            .any(|i| i.attack_techniques.contains(&"T1110".to_owned()))
+    );
+    // Every alert was acknowledged: the work queue is empty.
+    assert_eq!(app.stream_count(&app.names.alerts_stream).await, 0);
+    assert_eq!(
+        app.metrics
+            .investigations
+            .with_label_values(&["true_positive", "0"])
+            .get()
+            + app
+                .metrics
+                .investigations
+                .with_label_values(&["inconclusive", "0"])
+                .get(),
+        1000
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_alerts_are_dead_lettered_with_their_error() {
+    let app = spawn_app().await;
+    app.js
+        .publish("soc.alerts.direct", "{not json".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    app.js
+        .publish("soc.alerts.direct", r#"{"alert_id": "no-ts", "source": "x", "severity": "low", "title": "t", "raw_log": {}}"#.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if app.stream_count(&app.names.dlq_stream).await == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = app.stream_payloads(&app.names.dlq_stream).await;
+    assert_eq!(dead.len(), 2);
+    let errors: Vec<String> = dead
+        .iter()
+        .map(|(h, _)| h.get("Soc-Error").unwrap().as_str().to_owned())
+        .collect();
+    assert!(
+        errors[0].contains("bad input") && errors[0].contains("malformed JSON"),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("`timestamp`"), "{errors:?}");
+    assert_eq!(&dead[0].1[..], b"{not json");
+    assert_eq!(
+        app.stream_count(&app.names.alerts_stream).await,
+        0,
+        "the originals were terminated"
+    );
+    assert_eq!(app.stream_count(&app.names.investigations_stream).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_alert_already_investigated_is_republished_not_investigated_again() {
+    let app = spawn_app().await;
+    let a = alerts(1, "again")[0].clone();
+    app.post(serde_json::to_string(&a).unwrap(), "application/json")
+        .await;
+    assert_eq!(
+        app.wait_for_investigations(1, Duration::from_secs(30))
+            .await,
+        1
+    );
+    let first = app.investigations().await[0].investigation_id.clone();
+    // The same alert arrives again past the ingest dedup (a replay straight into NATS).
+    app.js
+        .publish("soc.alerts.siem", serde_json::to_vec(&a).unwrap().into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if app.metrics.republished.get() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.metrics.republished.get(), 1, "answered from the store");
+    let invs = app.investigations().await;
+    assert_eq!(
+        invs.len(),
+        1,
+        "the output stream deduplicated the republication"
+    );
+    assert_eq!(invs[0].investigation_id, first);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_publish_that_keeps_failing_ends_in_the_dead_letter_stream() {
+    let app = spawn_app().await;
+    // The output stream disappears: every publish fails, every delivery is retried.
+    app.js
+        .delete_stream(&app.names.investigations_stream)
+        .await
+        .unwrap();
+    app.post(
+        serde_json::to_string(&alerts(1, "nowhere")[0]).unwrap(),
+        "application/json",
+    )
+    .await;
+    for _ in 0..300 {
+        if app.stream_count(&app.names.dlq_stream).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = app.stream_payloads(&app.names.dlq_stream).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].0.get("Soc-Deliveries").unwrap().as_str(), "3");
+    assert!(
+        dead[0]
+            .0
+            .get("Soc-Error")
+            .unwrap()
+            .as_str()
+            .contains("gave up after 3 deliveries")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_alert_whose_worker_dies_every_time_reaches_the_dead_letter_stream() {
+    let mut app = spawn_app_with(&[], false).await;
+    app.post(
+        serde_json::to_string(&alerts(1, "poison")[0]).unwrap(),
+        "application/json",
+    )
+    .await;
+    // A "worker" that takes the alert and dies without acking, max_deliver (3) times.
+    let stream = app.js.get_stream(&app.names.alerts_stream).await.unwrap();
+    let c: consumer::PullConsumer = stream.get_consumer(&app.names.consumer).await.unwrap();
+    let mut taken = 0;
+    for _ in 0..60 {
+        let mut batch = c
+            .batch()
+            .max_messages(1)
+            .expires(Duration::from_secs(1))
+            .messages()
+            .await
+            .unwrap();
+        if let Some(Ok(_m)) = batch.next().await {
+            taken += 1; // dropped without an ack: redelivered after ack_wait
+            if taken == 3 {
+                break;
+            }
+        }
+    }
+    assert_eq!(taken, 3);
+    // A real worker is now running; it hears the max-deliveries advisory.
+    app.spawn_worker();
+    for _ in 0..200 {
+        if app.stream_count(&app.names.dlq_stream).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = app.stream_payloads(&app.names.dlq_stream).await;
+    assert_eq!(dead.len(), 1, "dead-lettered through the advisory");
+    assert!(
+        dead[0]
+            .0
+            .get("Soc-Error")
+            .unwrap()
+            .as_str()
+            .contains("exhausted 3 deliveries")
+    );
+    assert_eq!(
+        app.stream_count(&app.names.alerts_stream).await,
+        0,
+        "removed from the work queue"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn nats_restarted_mid_run_loses_no_accepted_alert() {
+    let mut app = spawn_app().await;
+    let mut accepted: HashSet<String> = HashSet::new();
+    let batch = alerts(600, "rs");
+    for (i, chunk) in batch.chunks(50).enumerate() {
+        if i == 6 {
+            app.nats.stop();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let r = app.post(ndjson(chunk), "application/x-ndjson").await;
+            assert_eq!(r.status(), 503, "ingest refuses while NATS is down");
+            app.nats.restart().await.unwrap();
+        }
+        // Retry each batch until accepted (what a forwarder does on 503).
+        let mut ok = false;
+        for _ in 0..100 {
+            let r = app.post(ndjson(chunk), "application/x-ndjson").await;
+            if r.status() == 202 {
+                let a: Accepted = r.json().await.unwrap();
+                accepted.extend(a.alerts.into_iter().map(|x| x.alert_id));
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ok, "batch {i} never accepted");
+    }
+    assert_eq!(accepted.len(), 600);
+    let n = app
+        .wait_for_investigations(600, Duration::from_secs(120))
+        .await;
+    assert_eq!(
+        n, 600,
+        "every accepted alert is investigated after the restart"
+    );
+    let invs = app.investigations().await;
+    let ids: HashSet<String> = invs.iter().map(|i| i.alert_id.clone()).collect();
+    assert_eq!(ids, accepted);
+    assert_eq!(invs.len(), 600, "none twice");
+    app.stop().await;
+}

@@ -1,0 +1,236 @@
+//! [`RedisServer`]: a throwaway `redis-server` per test.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+
+use crate::support::{self, BinarySpec};
+
+/// The `redis-server` binary: `SOC_TEST_REDIS_SERVER`, else `PATH`, else `/usr/bin`.
+pub(crate) const REDIS_BINARY: BinarySpec = BinarySpec {
+    name: "redis-server",
+    env_var: "SOC_TEST_REDIS_SERVER",
+    fallback: "/usr/bin/redis-server",
+    install_hint: "`apt-get install redis-server`",
+};
+
+/// How many fresh ports [`RedisServer::start`] tries when the probed one gets taken.
+const PORT_ATTEMPTS: usize = 3;
+
+/// The line redis-server logs once its listener is bound.
+const READY_LINE: &str = "Ready to accept connections";
+
+/// A `redis-server` process on a probed free port, without persistence.
+///
+/// The process is killed (SIGKILL), reaped and its temporary directory removed when the
+/// value is dropped, including when a test panics.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    log_path: PathBuf,
+    // Declared last so it is removed after `Drop::drop` has killed the process.
+    dir: TempDir,
+}
+
+/// Why one launch attempt failed.
+enum LaunchError {
+    /// Someone else took the probed port; worth retrying with a new one.
+    PortInUse(anyhow::Error),
+    /// Anything else.
+    Fatal(anyhow::Error),
+}
+
+impl RedisServer {
+    /// Starts a server with the binary from `SOC_TEST_REDIS_SERVER`, `PATH` or
+    /// `/usr/bin/redis-server`.
+    ///
+    /// The port is probed by binding 127.0.0.1:0 and dropping the listener, which races
+    /// with other processes; if the port is taken before redis binds it, this retries
+    /// with a new port, up to 3 ports in all.
+    ///
+    /// # Errors
+    ///
+    /// Fails with an "install redis-server: …" message if the binary is missing, or with
+    /// the tail of the server log if it does not come up within 20 s.
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(&REDIS_BINARY.resolve()).await
+    }
+
+    /// Like [`RedisServer::start`], with an explicit binary path (ignores the env var).
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisServer::start`].
+    pub async fn start_with(binary: &Path) -> anyhow::Result<Self> {
+        REDIS_BINARY.check(binary)?;
+        let dir = tempfile::Builder::new()
+            .prefix("soc-testkit-redis-")
+            .tempdir()
+            .context("creating the redis-server temp dir")?;
+        let log_path = dir.path().join("redis.log");
+        let mut last_err = None;
+        for attempt in 1..=PORT_ATTEMPTS {
+            let port = support::probe_free_port()?;
+            match launch(binary, dir.path(), &log_path, port).await {
+                Ok(child) => {
+                    tracing::debug!(port, dir = %dir.path().display(), "redis-server started");
+                    return Ok(Self {
+                        child: Some(child),
+                        port,
+                        log_path,
+                        dir,
+                    });
+                }
+                Err(LaunchError::PortInUse(err)) => {
+                    tracing::debug!(port, attempt, %err, "probed port was taken, retrying");
+                    last_err = Some(err);
+                }
+                Err(LaunchError::Fatal(err)) => return Err(err),
+            }
+        }
+        Err(last_err
+            .unwrap_or_else(|| anyhow::anyhow!("no attempt made"))
+            .context(format!(
+                "redis-server: probed port was taken {PORT_ATTEMPTS} times in a row"
+            )))
+    }
+
+    /// `redis://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The TCP port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server log (`--logfile`).
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// The temporary working directory (`--dir`), removed on drop.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The OS process id, or `None` once stopped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Kills the process with SIGKILL and reaps it; the port is closed when this
+    /// returns. Does nothing if already stopped. All data is lost (no persistence).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            support::kill_and_wait(&mut child);
+            tracing::debug!(port = self.port, "redis-server stopped");
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        // `dir` is removed when the field drops after this.
+    }
+}
+
+/// Spawns one redis-server on `port` and waits until it answers `PING` with `+PONG`.
+async fn launch(
+    binary: &Path,
+    dir: &Path,
+    log_path: &Path,
+    port: u16,
+) -> Result<Child, LaunchError> {
+    let log_offset = support::file_len(log_path);
+    let stderr_path = dir.join("redis.stderr");
+    let stderr_offset = support::file_len(&stderr_path);
+    let stderr = File::options()
+        .create(true)
+        .append(true)
+        .open(&stderr_path)
+        .context("opening the redis-server stderr file")
+        .map_err(LaunchError::Fatal)?;
+    let mut child = Command::new(binary)
+        .args(["--port", &port.to_string()])
+        .args(["--bind", "127.0.0.1"])
+        .args(["--save", ""])
+        .args(["--appendonly", "no"])
+        .arg("--dir")
+        .arg(dir)
+        .arg("--logfile")
+        .arg(log_path)
+        .args(["--daemonize", "no"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|err| LaunchError::Fatal(REDIS_BINARY.spawn_error(binary, err)))?;
+
+    let deadline = Instant::now() + support::STARTUP_TIMEOUT;
+    let reason = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break format!("exited during startup with {status}");
+        }
+        // Only trust a PONG once *our* process has logged that it bound the port;
+        // otherwise a PONG could come from another test's redis that won the race.
+        if support::read_from(log_path, log_offset).contains(READY_LINE) {
+            match ping(port).await {
+                Ok(()) => return Ok(child),
+                Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => {}
+                Err(err) => break format!("PING failed: {err}"),
+            }
+        }
+        if Instant::now() >= deadline {
+            break "did not answer PING before the timeout".to_owned();
+        }
+        tokio::time::sleep(support::POLL_INTERVAL).await;
+    };
+
+    support::kill_and_wait(&mut child);
+    let new_log = support::read_from(log_path, log_offset);
+    let new_stderr = support::read_from(&stderr_path, stderr_offset);
+    let port_in_use = [&new_log, &new_stderr]
+        .iter()
+        .any(|text| text.contains("Address already in use"));
+    let err = anyhow::anyhow!(
+        "redis-server ({}) on port {port}: {reason}\n{}\nstderr: {}",
+        binary.display(),
+        support::log_tail(log_path, 20),
+        support::or_empty(new_stderr.trim()),
+    );
+    Err(if port_in_use {
+        LaunchError::PortInUse(err)
+    } else {
+        LaunchError::Fatal(err)
+    })
+}
+
+/// Sends `PING` over plain TCP and expects `+PONG`.
+async fn ping(port: u16) -> std::io::Result<()> {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(support::local_addr(port)).await?;
+        stream.write_all(b"PING\r\n").await?;
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).await?;
+        if line.trim_end() == "+PONG" {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!(
+                "unexpected reply {:?}",
+                line.trim_end()
+            )))
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(2), exchange)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "PING timed out"))?
+}
