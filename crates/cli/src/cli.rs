@@ -57,6 +57,25 @@ pub(crate) enum Command {
     /// Create or update the JetStream streams and the consumer (idempotent), and check
     /// that Redis answers.
     Setup(FleetArgs),
+    /// Print investigations from the investigation stream (NDJSON, or a summary with
+    /// --pretty); with --follow, keep printing new ones until Ctrl-C.
+    Tail(TailArgs),
+}
+
+/// `tail` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct TailArgs {
+    /// Keep reading new investigations as they are published.
+    #[arg(long, short = 'f')]
+    pub(crate) follow: bool,
+    /// Only investigations published from now on (with --follow).
+    #[arg(long, requires = "follow")]
+    pub(crate) new: bool,
+    /// A short human summary instead of JSON.
+    #[arg(long)]
+    pub(crate) pretty: bool,
+    #[command(flatten)]
+    pub(crate) fleet: FleetArgs,
 }
 
 /// Which fleet role(s) to run.

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::cli::{FleetArgs, Role, ServeArgs};
+use crate::cli::{FleetArgs, Role, ServeArgs, TailArgs};
 
 /// Loads the configuration: file (`--config` or `SOC_CONFIG`), environment, then flags.
 pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
@@ -228,4 +228,41 @@ async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} ({flag})"))
+}
+
+/// `soc-copilot tail`.
+pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let cfg = load_config(&args.fleet)?;
+    let names = Names::new(&cfg.nats);
+    let client = soc_fleet::jetstream::connect(&cfg.nats.url, "soc-copilot tail").await?;
+    let stop = soc_fleet::shutdown::token_on_signal();
+    let from = if args.new {
+        soc_fleet::tail::From::New
+    } else {
+        soc_fleet::tail::From::Start
+    };
+    let stdout = std::io::stdout();
+    let mut write_error = None;
+    soc_fleet::tail::tail(&client, &names, from, args.follow, stop, |payload| {
+        let mut out = stdout.lock();
+        let r = if args.pretty {
+            match serde_json::from_slice::<soc_core::Investigation>(payload) {
+                Ok(inv) => writeln!(out, "{}", crate::summary::render(&inv, "")),
+                Err(e) => writeln!(out, "(unreadable investigation: {e})"),
+            }
+        } else {
+            out.write_all(payload).and_then(|()| out.write_all(b"\n"))
+        };
+        if let Err(e) = r {
+            write_error.get_or_insert(e);
+        }
+    })
+    .await?;
+    if let Some(e) = write_error {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             Command::Ingest(args) => fleet::run(cli::Role::Ingest, args).await,
             Command::Worker(args) => fleet::run(cli::Role::Worker, args).await,
             Command::Setup(args) => fleet::setup(args).await,
+            Command::Tail(args) => fleet::tail(args).await,
         }
     });
     match result {
@@ -56,8 +57,10 @@ fn init_logging(cli: &Cli) {
         _ => "warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     let result = match cli.log_format {
         cli::LogFormat::Json => builder.json().try_init(),

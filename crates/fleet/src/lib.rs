@@ -22,6 +22,7 @@
 //! - [`store`]: the Redis investigation store (idempotency by alert key).
 //! - [`ingest`]: the HTTP API (`POST /v1/alerts`, `/healthz`, `/readyz`).
 //! - [`worker`]: the consumer loop, acks, retries and the dead-letter queue.
+//! - [`tail`]: reading the investigation stream (`soc-copilot tail`).
 //! - [`shutdown`]: signal handling.
 //! - [`error`]: the crate's error type, [`FleetError`].
 //!
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod names;
 pub mod shutdown;
 pub mod store;
+pub mod tail;
 pub mod trace;
 pub mod worker;
 

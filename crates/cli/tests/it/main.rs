@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
 mod eval;
+mod fleet;
 mod helpers;
 mod investigate;
 mod robustness;

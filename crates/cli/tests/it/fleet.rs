@@ -1,0 +1,236 @@
+//! The fleet as processes: a worker killed with SIGKILL mid-run, a worker stopped with
+//! SIGTERM mid-run, and the `setup` command, on spawned nats-server and redis-server.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use serde_json::json;
+use soc_testkit::{NatsServer, RedisServer};
+
+struct Fleet {
+    nats: NatsServer,
+    _redis: RedisServer,
+    env: Vec<(String, String)>,
+    js: jetstream::Context,
+}
+
+impl Fleet {
+    async fn start() -> Fleet {
+        let nats = NatsServer::start().await.unwrap();
+        let redis = RedisServer::start().await.unwrap();
+        let env = vec![
+            ("NATS_URL".to_owned(), nats.url()),
+            ("REDIS_URL".to_owned(), redis.url()),
+            ("SOC_WORKER__ACK_WAIT".to_owned(), "5s".to_owned()),
+            ("SOC_WORKER__CONCURRENCY".to_owned(), "8".to_owned()),
+            ("SOC_WORKER__SHUTDOWN_GRACE".to_owned(), "10s".to_owned()),
+            ("SOC_METRICS_LISTEN".to_owned(), "none".to_owned()),
+        ];
+        let client = async_nats::connect(nats.url()).await.unwrap();
+        let js = jetstream::new(client);
+        let f = Fleet {
+            nats,
+            _redis: redis,
+            env,
+            js,
+        };
+        let out = f.command(&["setup"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "setup failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("stream SOC_ALERTS: created")
+                && text.contains("consumer investigators: created"),
+            "{text}"
+        );
+        // Idempotent.
+        let out = f.command(&["setup"]).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("consumer investigators: unchanged"));
+        f
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_soc-copilot"));
+        c.args(args)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env_remove("RUST_LOG");
+        c
+    }
+
+    fn worker(&self) -> Child {
+        let log = tempfile::NamedTempFile::new()
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
+        let file = std::fs::File::create(&log).unwrap();
+        self.command(&["worker"])
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .unwrap()
+    }
+
+    async fn publish_alerts(&self, n: usize, tag: &str) {
+        let mut acks = Vec::new();
+        for i in 0..n {
+            let ip = format!("198.51.100.{}", i % 250 + 1);
+            let alert = json!({"alert_id": format!("{tag}-{i}"), "timestamp": "2026-11-02T04:41:09Z", "source": "siem", "severity": "high",
+                "title": "SSH password guessing", "raw_log": {"event_type": "auth_failure", "host": "bastion-01.corp.internal",
+                "aggregation": {"src_ip": ip, "failed_attempts": 300 + i}}, "indicators": {"ips": [ip]}});
+            let mut h = async_nats::HeaderMap::new();
+            h.insert("Nats-Msg-Id", format!("siem:{tag}-{i}").as_str());
+            acks.push(
+                self.js
+                    .publish_with_headers(
+                        "soc.alerts.siem",
+                        h,
+                        serde_json::to_vec(&alert).unwrap().into(),
+                    )
+                    .await
+                    .unwrap(),
+            );
+            if acks.len() == 500 {
+                for a in acks.drain(..) {
+                    a.await.unwrap();
+                }
+            }
+        }
+        for a in acks {
+            a.await.unwrap();
+        }
+    }
+
+    async fn count(&self, stream: &str) -> u64 {
+        self.js
+            .get_stream(stream)
+            .await
+            .unwrap()
+            .info()
+            .await
+            .unwrap()
+            .state
+            .messages
+    }
+
+    async fn wait_count(&self, stream: &str, n: u64, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let c = self.count(stream).await;
+            if c >= n || Instant::now() > deadline {
+                return c;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Alert ids on the investigation stream, and the number of messages.
+    async fn investigated(&self) -> (HashSet<String>, usize) {
+        let mut s = self.js.get_stream("SOC_INVESTIGATIONS").await.unwrap();
+        let state = s.info().await.unwrap().state.clone();
+        let mut ids = HashSet::new();
+        let mut n = 0;
+        for seq in state.first_sequence..=state.last_sequence {
+            if let Ok(m) = s.get_raw_message(seq).await {
+                let inv: soc_core::Investigation =
+                    serde_json::from_slice(&m.payload).expect("a complete investigation");
+                ids.insert(inv.alert_id);
+                n += 1;
+            }
+        }
+        (ids, n)
+    }
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_run_loses_nothing_and_publishes_nothing_twice() {
+    let f = Fleet::start().await;
+    f.publish_alerts(1000, "kill").await;
+    let mut a = f.worker();
+    let reached = f
+        .wait_count("SOC_INVESTIGATIONS", 150, Duration::from_secs(60))
+        .await;
+    a.kill().unwrap(); // SIGKILL: no ack, no flush, no goodbye
+    a.wait().unwrap();
+    assert!(
+        reached >= 150,
+        "worker A made progress before it died ({reached})"
+    );
+    let at_kill = f.count("SOC_INVESTIGATIONS").await;
+    assert!(
+        at_kill < 1000,
+        "the kill must land mid-run (all {at_kill} done already)"
+    );
+    let mut b = f.worker();
+    let n = f
+        .wait_count("SOC_INVESTIGATIONS", 1000, Duration::from_secs(120))
+        .await;
+    // Give any stray republication the time to show up (it must be deduplicated).
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let (ids, total) = f.investigated().await;
+    b.kill().unwrap();
+    b.wait().unwrap();
+    assert_eq!(n, 1000);
+    assert_eq!(ids.len(), 1000, "none lost");
+    assert_eq!(total, 1000, "none twice on the output stream");
+    assert_eq!(f.count("SOC_ALERTS").await, 0);
+    drop(f.nats);
+}
+
+#[tokio::test]
+async fn sigterm_mid_run_leaves_nothing_unacknowledged_or_half_published() {
+    let f = Fleet::start().await;
+    f.publish_alerts(1000, "term").await;
+    let mut w = f.worker();
+    f.wait_count("SOC_INVESTIGATIONS", 150, Duration::from_secs(60))
+        .await;
+    let pid = w.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(s) = w.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the worker did not stop within its grace period"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "exit 0 after a drained stop, got {exit:?}");
+    // Nothing delivered and left unacknowledged.
+    let stream = f.js.get_stream("SOC_ALERTS").await.unwrap();
+    let mut c: jetstream::consumer::PullConsumer =
+        stream.get_consumer("investigators").await.unwrap();
+    let info = c.info().await.unwrap().clone();
+    assert_eq!(info.num_ack_pending, 0, "no message left unacknowledged");
+    // Every published investigation is whole, and none is lost: published + still queued = all.
+    let (ids, total) = f.investigated().await;
+    assert_eq!(ids.len(), total);
+    let queued = f.count("SOC_ALERTS").await;
+    assert_eq!(
+        total as u64 + queued,
+        1000,
+        "published {total} + queued {queued}"
+    );
+    assert!(queued > 0, "the stop must land mid-run");
+    // A new worker finishes the rest: exactly 1000.
+    let mut w2 = f.worker();
+    assert_eq!(
+        f.wait_count("SOC_INVESTIGATIONS", 1000, Duration::from_secs(120))
+            .await,
+        1000
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (ids, total) = f.investigated().await;
+    w2.kill().unwrap();
+    w2.wait().unwrap();
+    assert_eq!((ids.len(), total), (1000, 1000));
+}
