@@ -259,10 +259,10 @@ pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
         }
     })
     .await?;
-    if let Some(e) = write_error {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e.into());
-        }
+    if let Some(e) = write_error
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
     }
     Ok(ExitCode::SUCCESS)
 }
