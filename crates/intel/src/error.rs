@@ -49,6 +49,23 @@ pub enum IntelError {
         /// The indicator kind.
         kind: soc_core::IocKind,
     },
+    /// The fleet-wide request budget for this provider is spent: the lookup was not sent.
+    #[error("`{provider}` request budget for this {window} is spent; lookup skipped")]
+    QuotaExhausted {
+        /// Provider name.
+        provider: &'static str,
+        /// `minute` or `day`.
+        window: &'static str,
+    },
+    /// The provider's circuit is open after repeated failures or a rate limit: the lookup
+    /// was not sent.
+    #[error("`{provider}` is paused after failures or a rate limit (for {remaining_secs}s more); lookup skipped")]
+    CircuitOpen {
+        /// Provider name.
+        provider: &'static str,
+        /// Seconds until the circuit closes again.
+        remaining_secs: u64,
+    },
     /// A feed file could not be read.
     #[error("feed `{path}`: {reason}")]
     Feed {
@@ -67,9 +84,11 @@ fn retry_after_text(secs: Option<u64>) -> String {
 impl Classify for IntelError {
     fn class(&self) -> ErrorClass {
         match self {
-            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Unavailable { .. } => {
-                ErrorClass::Transient
-            }
+            Self::RateLimited { .. }
+            | Self::Timeout { .. }
+            | Self::Unavailable { .. }
+            | Self::QuotaExhausted { .. }
+            | Self::CircuitOpen { .. } => ErrorClass::Transient,
             Self::Unauthorized { .. } | Self::BadResponse { .. } | Self::Feed { .. } => {
                 ErrorClass::Permanent
             }

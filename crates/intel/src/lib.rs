@@ -7,7 +7,9 @@
 //!   answer kept for the evidence trail).
 //! - [`providers`]: the implementations. Today: [`providers::offline`], dated feed
 //!   snapshots compiled into the binary (Tor exit relays, ThreatFox IPs) plus feed files
-//!   an operator adds. AbuseIPDB, VirusTotal and urlscan come next, behind the same trait.
+//!   an operator adds; AbuseIPDB, VirusTotal and urlscan over HTTP when their keys are set.
+//! - [`config`]: which HTTP providers are on (keys and base URLs from the environment).
+//! - [`tls`]: the process-wide TLS crypto provider for the HTTP clients.
 //! - [`error`]: [`IntelError`], each variant with its retry class.
 //!
 //! # Adding a provider
@@ -18,9 +20,11 @@
 //! nothing returns a record whose [`Reputation`] is `NoData`: absence is stated as
 //! absence, never as safety.
 
+pub mod config;
 pub mod error;
 pub mod provider;
 pub mod providers;
+pub mod tls;
 
 pub use error::IntelError;
 pub use provider::{IntelProvider, IntelRecord, Listing, Quota, Reputation};

@@ -1,0 +1,1 @@
+//! What the HTTP providers share. (placeholder until the implementation lands)

@@ -1,0 +1,9 @@
+//! The process-wide TLS crypto provider. reqwest is built without a provider of its own
+//! (no aws-lc C build); the ring provider is installed once, before the first client.
+
+/// Installs rustls' ring provider as the process default. Idempotent: a provider already
+/// installed (by this call or another) is kept.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _already = rustls::crypto::ring::default_provider().install_default();
+}
