@@ -100,7 +100,10 @@ pub(crate) async fn spawn_app_with(extra: &[(&str, &str)], with_worker: bool) ->
         shutdown,
         roles,
         metrics,
-        http: reqwest::Client::new(),
+        http: {
+            soc_intel::tls::install_crypto_provider();
+            reqwest::Client::new()
+        },
     };
     let mut app = app;
     if with_worker {
