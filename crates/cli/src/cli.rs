@@ -60,6 +60,39 @@ pub(crate) enum Command {
     /// Print investigations from the investigation stream (NDJSON, or a summary with
     /// --pretty); with --follow, keep printing new ones until Ctrl-C.
     Tail(TailArgs),
+    /// Threat-intel tools.
+    #[command(subcommand)]
+    Intel(IntelCommand),
+}
+
+/// `intel` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum IntelCommand {
+    /// Look indicators up in every configured provider and print what each says, where the
+    /// answer came from (local data, L1, L2 or upstream) and how old it is.
+    ///
+    /// Providers: the offline feeds always; AbuseIPDB, VirusTotal and urlscan when
+    /// ABUSEIPDB_API_KEY, VIRUSTOTAL_API_KEY, URLSCAN_API_KEY are set (base URLs
+    /// overridable with *_BASE_URL). With --redis-url (or REDIS_URL) the fleet's shared
+    /// cache, budgets and circuits are used too.
+    Lookup(IntelLookupArgs),
+}
+
+/// `intel lookup` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct IntelLookupArgs {
+    /// Indicators: IPs, domains, URLs, hashes, e-mail addresses (defanged forms accepted).
+    #[arg(required = true, value_name = "INDICATOR")]
+    pub(crate) indicators: Vec<String>,
+    /// Redis for the shared cache (optional).
+    #[arg(long, env = "REDIS_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+    /// Key prefix in Redis.
+    #[arg(long, env = "SOC_REDIS__KEY_PREFIX", default_value = "soc:")]
+    pub(crate) redis_prefix: String,
+    /// One JSON object per answer instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `tail` arguments.

@@ -49,12 +49,30 @@ pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
-fn pipeline(cfg: &Config) -> Arc<Pipeline> {
+fn pipeline(cfg: &Config, metrics: &Metrics) -> anyhow::Result<Arc<Pipeline>> {
     let mut pc = PipelineConfig::default();
     pc.ioc
         .internal_domain_suffixes
         .extend(cfg.internal_domain_suffixes.iter().cloned());
-    Arc::new(Pipeline::new(pc, soc_intel::providers::build_default()))
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let intel = soc_intel::config::IntelConfig::from_env(&env);
+    for line in intel.describe() {
+        info!(provider = %line, "Threat intel");
+    }
+    let intel_metrics = soc_intel::metrics::IntelMetrics::register(metrics.registry())?;
+    let conn = soc_intel::cache::SharedRedis::connect_lazy(
+        cfg.redis.url.expose(),
+        Duration::from_millis(500),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let redis = soc_intel::cache::SharedRedis::new(
+        conn,
+        &cfg.redis.key_prefix,
+        Duration::from_millis(500),
+        Some(intel_metrics.clone()),
+    );
+    let providers = soc_intel::build_stack(&intel, Some(redis), Some(intel_metrics))?;
+    Ok(Arc::new(Pipeline::new(pc, providers)))
 }
 
 /// Connects and runs `setup` until it succeeds or `shutdown` fires (NATS may start after
@@ -181,7 +199,7 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
         let deps = WorkerDeps {
             client: client.clone(),
             names: names.clone(),
-            pipeline: pipeline(&cfg),
+            pipeline: pipeline(&cfg, &metrics)?,
             store: Store::new(&cfg.redis, metrics.clone())?,
             metrics: metrics.clone(),
             cfg: cfg.clone(),

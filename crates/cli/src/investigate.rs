@@ -28,7 +28,13 @@ pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
         };
         cfg.ioc.internal_domain_suffixes.push(s);
     }
-    Ok(Pipeline::new(cfg, soc_intel::providers::build_default()))
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let intel = soc_intel::config::IntelConfig::from_env(&env);
+    for line in intel.describe() {
+        tracing::info!(provider = %line, "Threat intel");
+    }
+    let providers = soc_intel::build_stack(&intel, None, None)?;
+    Ok(Pipeline::new(cfg, providers))
 }
 
 pub(crate) async fn run(args: InvestigateArgs) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@ mod cli;
 mod eval;
 mod fleet;
 mod input;
+mod intel;
 mod investigate;
 mod summary;
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => fleet::run(cli::Role::Worker, args).await,
             Command::Setup(args) => fleet::setup(args).await,
             Command::Tail(args) => fleet::tail(args).await,
+            Command::Intel(cli::IntelCommand::Lookup(args)) => intel::lookup(args).await,
         }
     });
     match result {

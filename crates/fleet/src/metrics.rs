@@ -50,8 +50,6 @@ pub struct Metrics {
     pub consumer_pending: IntGauge,
     /// `soc_jetstream_consumer_ack_pending`: alerts delivered and not yet acknowledged.
     pub consumer_ack_pending: IntGauge,
-    /// `soc_intel_lookups_total{provider,cache_level}`: cache_level = provider | cache.
-    pub intel_lookups: IntCounterVec,
     /// `soc_llm_tokens_total{model,kind}`.
     pub llm_tokens: IntCounterVec,
     /// `soc_llm_cost_usd_total{model}`.
@@ -184,12 +182,6 @@ impl Metrics {
                 "soc_jetstream_consumer_ack_pending",
                 "Alerts delivered to workers and not yet acknowledged.",
             )?,
-            intel_lookups: counter_vec(
-                &r,
-                "soc_intel_lookups_total",
-                "Threat-intel lookups, by provider and where they were answered.",
-                &["provider", "cache_level"],
-            )?,
             llm_tokens: counter_vec(
                 &r,
                 "soc_llm_tokens_total",
@@ -217,6 +209,11 @@ impl Metrics {
         }))
     }
 
+    /// The registry, for other crates' metrics (soc-intel registers its counters here).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Records a published investigation.
     pub fn record_investigation(&self, inv: &Investigation) {
         let tier = inv
@@ -228,17 +225,6 @@ impl Metrics {
             .inc();
         if inv.escalation_recommended {
             self.escalations.inc();
-        }
-        for (provider, n) in &inv.cost.intel_calls {
-            // Provider names come from the code's own registry, never from input.
-            self.intel_lookups
-                .with_label_values(&[provider.as_str(), "provider"])
-                .inc_by(u64::from(*n));
-        }
-        if inv.cost.cache_hits > 0 {
-            self.intel_lookups
-                .with_label_values(&["all", "cache"])
-                .inc_by(u64::from(inv.cost.cache_hits));
         }
         if let Some(t) = &inv.telemetry
             && !t.model.is_empty()

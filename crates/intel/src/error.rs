@@ -3,7 +3,7 @@
 use soc_core::error::{Classify, ErrorClass};
 
 /// Why a lookup or a provider set-up failed. Messages never contain API keys.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum IntelError {
     /// The provider asked us to slow down.
     #[error("`{provider}` rate limit reached{}", retry_after_text(*retry_after_secs))]
@@ -59,7 +59,9 @@ pub enum IntelError {
     },
     /// The provider's circuit is open after repeated failures or a rate limit: the lookup
     /// was not sent.
-    #[error("`{provider}` is paused after failures or a rate limit (for {remaining_secs}s more); lookup skipped")]
+    #[error(
+        "`{provider}` is paused after failures or a rate limit (for {remaining_secs}s more); lookup skipped"
+    )]
     CircuitOpen {
         /// Provider name.
         provider: &'static str,

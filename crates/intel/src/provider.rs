@@ -1,14 +1,15 @@
 //! The provider trait and what a lookup returns.
 
 use async_trait::async_trait;
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use soc_core::{Confidence, Ioc, IocKind};
 
 use crate::IntelError;
 
 /// What a record says about an indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reputation {
     /// The source grades it malicious.
@@ -23,7 +24,7 @@ pub enum Reputation {
 }
 
 /// One entry of a list that names the indicator.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
     /// The list (`tor-exit-nodes`).
     pub feed: String,
@@ -54,6 +55,41 @@ pub struct IntelRecord {
     pub raw: Value,
 }
 
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheLevel {
+    /// This process's cache.
+    L1,
+    /// The fleet's shared cache (Redis).
+    L2,
+    /// The provider itself, just now.
+    Upstream,
+    /// Local data (the offline feeds): no request at all.
+    Local,
+}
+
+impl CacheLevel {
+    /// The label used in metrics and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::L1 => "l1",
+            Self::L2 => "l2",
+            Self::Upstream => "upstream",
+            Self::Local => "local",
+        }
+    }
+}
+
+/// Where an answer came from and when the provider gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The level that answered.
+    pub level: CacheLevel,
+    /// When the provider produced the answer (its age is now minus this).
+    pub fetched_at: DateTime<Utc>,
+}
+
 /// A provider's request budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
@@ -73,7 +109,9 @@ pub struct Quota {
 /// - leave caching, single-flight and budgets to the decorators that wrap providers.
 ///
 /// Defaults: [`IntelProvider::healthcheck`] succeeds, [`IntelProvider::quota`] is
-/// unlimited.
+/// unlimited, [`IntelProvider::is_local`] is false (the provider talks to a service and is
+/// wrapped by the cache and guard), [`IntelProvider::lookup_with_provenance`] reports a
+/// fresh upstream answer.
 #[async_trait]
 pub trait IntelProvider: Send + Sync + 'static {
     /// Stable name, used in evidence (`source_tool`), metrics and cache keys.
@@ -101,5 +139,35 @@ pub trait IntelProvider: Send + Sync + 'static {
     /// The provider's request budget, when it has one.
     fn quota(&self) -> Option<Quota> {
         None
+    }
+
+    /// True for providers that answer from local data (no request, no budget, no cache).
+    fn is_local(&self) -> bool {
+        false
+    }
+
+    /// Looks up one indicator and says where the answer came from.
+    ///
+    /// # Errors
+    ///
+    /// As [`IntelProvider::lookup`].
+    async fn lookup_with_provenance(
+        &self,
+        ioc: &Ioc,
+    ) -> Result<(IntelRecord, Provenance), IntelError> {
+        let level = if self.is_local() {
+            CacheLevel::Local
+        } else {
+            CacheLevel::Upstream
+        };
+        self.lookup(ioc).await.map(|r| {
+            (
+                r,
+                Provenance {
+                    level,
+                    fetched_at: Utc::now(),
+                },
+            )
+        })
     }
 }

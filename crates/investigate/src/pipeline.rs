@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
+use futures::StreamExt;
 use serde_json::json;
 use soc_core::alert::{Limits, fingerprint};
 use soc_core::attack::catalog;
@@ -21,7 +22,7 @@ use soc_core::ioc::{IocConfig, extract};
 use soc_core::{Alert, Confidence, Investigation, Ioc, IocKind, Scope};
 use soc_detect::draft::{DraftInput, render};
 use soc_detect::{IntelFact, TriageInput, triage};
-use soc_intel::{IntelProvider, IntelRecord, Reputation};
+use soc_intel::{CacheLevel, IntelError, IntelProvider, IntelRecord, Reputation};
 use tracing::{debug, warn};
 
 /// Pipeline settings.
@@ -135,39 +136,76 @@ impl Pipeline {
                 ),
             });
         }
+        let pairs: Vec<(Ioc, Arc<dyn IntelProvider>)> = targets
+            .into_iter()
+            .take(self.cfg.max_intel_lookups)
+            .flat_map(|ioc| {
+                self.providers
+                    .iter()
+                    .filter(|p| p.supports(ioc.kind))
+                    .map(|p| (ioc.clone(), p.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let tool_calls = u32::try_from(pairs.len()).unwrap_or(u32::MAX);
+        // Concurrent lookups, results kept in a stable order (indicator, then provider).
+        // Futures built before the first await: a lazy iterator adapter held across the await
+        // trips the compiler's Send analysis in spawned tasks.
+        let lookups: Vec<_> = pairs.into_iter().map(lookup_one).collect();
+        let answers: Vec<(Ioc, Arc<dyn IntelProvider>, Result<_, IntelError>)> =
+            futures::stream::iter(lookups).buffered(8).collect().await;
         let mut facts = Vec::new();
-        let mut tool_calls = 0u32;
-        for ioc in targets.into_iter().take(self.cfg.max_intel_lookups) {
-            for provider in self.providers.iter().filter(|p| p.supports(ioc.kind)) {
-                tool_calls += 1;
-                *cost
-                    .intel_calls
-                    .entry(provider.name().to_owned())
-                    .or_default() += 1;
-                match provider.lookup(ioc).await {
-                    Ok(rec) => facts.push(self.record_intel(&mut log, rec)),
-                    Err(e) => {
-                        warn!(provider = provider.name(), kind = %ioc.kind, error = %e, "intel lookup failed");
-                        let id = log.push(
-                            provider.name(),
-                            format!("Lookup of {} in {} failed: {e}. Nothing is known from this source.", ioc.value, provider.name()),
-                            json!({"error": e.to_string(), "indicator": ioc.value, "kind": ioc.kind.as_str()}),
-                            Confidence::Low,
-                            false,
-                        );
+        for (ioc, provider, answer) in answers {
+            match answer {
+                Ok((rec, prov)) => {
+                    match prov.level {
+                        CacheLevel::L1 | CacheLevel::L2 => cost.cache_hits += 1,
+                        CacheLevel::Upstream => {
+                            *cost
+                                .intel_calls
+                                .entry(provider.name().to_owned())
+                                .or_default() += 1
+                        }
+                        CacheLevel::Local => {}
+                    }
+                    facts.push(self.record_intel(&mut log, rec));
+                }
+                Err(e) => {
+                    if !matches!(
+                        e,
+                        IntelError::QuotaExhausted { .. } | IntelError::CircuitOpen { .. }
+                    ) {
+                        *cost
+                            .intel_calls
+                            .entry(provider.name().to_owned())
+                            .or_default() += 1;
+                    }
+                    warn!(provider = provider.name(), kind = %ioc.kind, error = %e, "intel lookup failed");
+                    let id = log.push(
+                        provider.name(),
+                        format!("Lookup of {} in {} failed: {e}. Nothing is known from this source.", ioc.value, provider.name()),
+                        json!({"error": e.to_string(), "indicator": ioc.value, "kind": ioc.kind.as_str()}),
+                        Confidence::Low,
+                        false,
+                    );
+                    let component = format!("intel.{}", provider.name());
+                    if !degraded
+                        .iter()
+                        .any(|d: &Degradation| d.component == component)
+                    {
                         degraded.push(Degradation {
-                            component: format!("intel.{}", provider.name()),
+                            component,
                             reason: format!("lookup failed: {e}"),
                         });
-                        facts.push(IntelFact {
-                            ioc: ioc.clone(),
-                            tags: Vec::new(),
-                            malicious: false,
-                            suspicious: false,
-                            success: false,
-                            evidence_id: id,
-                        });
                     }
+                    facts.push(IntelFact {
+                        ioc: ioc.clone(),
+                        tags: Vec::new(),
+                        malicious: false,
+                        suspicious: false,
+                        success: false,
+                        evidence_id: id,
+                    });
                 }
             }
         }
@@ -314,6 +352,17 @@ impl Pipeline {
             evidence_id: id,
         }
     }
+}
+
+async fn lookup_one(
+    (ioc, p): (Ioc, Arc<dyn IntelProvider>),
+) -> (
+    Ioc,
+    Arc<dyn IntelProvider>,
+    Result<(IntelRecord, soc_intel::Provenance), IntelError>,
+) {
+    let r = p.lookup_with_provenance(&ioc).await;
+    (ioc, p, r)
 }
 
 /// Indicators worth asking threat intel about: external network indicators and hashes.

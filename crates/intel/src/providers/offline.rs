@@ -466,6 +466,10 @@ impl IntelProvider for OfflineFeeds {
         })
     }
 
+    fn is_local(&self) -> bool {
+        true
+    }
+
     async fn lookup(&self, ioc: &Ioc) -> Result<IntelRecord, IntelError> {
         if !self.supports(ioc.kind) {
             return Err(IntelError::Unsupported {
