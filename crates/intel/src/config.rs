@@ -43,10 +43,17 @@ pub const URLSCAN_BASE: &str = "https://urlscan.io";
 impl IntelConfig {
     /// Reads the provider settings from an environment map.
     pub fn from_env(env: &HashMap<String, String>) -> Self {
-        let get = |k: &str| env.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            env.get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let one = |key: &str, base: &str, default: &str| {
             get(key).map(|k| ProviderSettings {
-                base_url: get(base).unwrap_or_else(|| default.to_owned()).trim_end_matches('/').to_owned(),
+                base_url: get(base)
+                    .unwrap_or_else(|| default.to_owned())
+                    .trim_end_matches('/')
+                    .to_owned(),
                 api_key: Secret::new(k),
                 timeout: Duration::from_secs(10),
             })
@@ -60,13 +67,17 @@ impl IntelConfig {
 
     /// One line per provider: on (with its base URL) or off (no key).
     pub fn describe(&self) -> Vec<String> {
-        [("abuseipdb", &self.abuseipdb, "ABUSEIPDB_API_KEY"), ("virustotal", &self.virustotal, "VIRUSTOTAL_API_KEY"), ("urlscan", &self.urlscan, "URLSCAN_API_KEY")]
-            .into_iter()
-            .map(|(name, s, key)| match s {
-                Some(s) => format!("{name}: on ({})", s.base_url),
-                None => format!("{name}: off (set {key} to enable)"),
-            })
-            .collect()
+        [
+            ("abuseipdb", &self.abuseipdb, "ABUSEIPDB_API_KEY"),
+            ("virustotal", &self.virustotal, "VIRUSTOTAL_API_KEY"),
+            ("urlscan", &self.urlscan, "URLSCAN_API_KEY"),
+        ]
+        .into_iter()
+        .map(|(name, s, key)| match s {
+            Some(s) => format!("{name}: on ({})", s.base_url),
+            None => format!("{name}: off (set {key} to enable)"),
+        })
+        .collect()
     }
 }
 
@@ -76,10 +87,13 @@ mod tests {
 
     #[test]
     fn keys_enable_providers_and_never_print() {
-        let env: HashMap<String, String> = [("ABUSEIPDB_API_KEY", "abuse-key-123"), ("ABUSEIPDB_BASE_URL", "http://127.0.0.1:9/")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let env: HashMap<String, String> = [
+            ("ABUSEIPDB_API_KEY", "abuse-key-123"),
+            ("ABUSEIPDB_BASE_URL", "http://127.0.0.1:9/"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
         let c = IntelConfig::from_env(&env);
         let a = c.abuseipdb.as_ref().unwrap();
         assert_eq!(a.base_url, "http://127.0.0.1:9");
