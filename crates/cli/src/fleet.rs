@@ -71,7 +71,7 @@ fn pipeline(cfg: &Config, metrics: &Metrics) -> anyhow::Result<Arc<Pipeline>> {
         Duration::from_millis(500),
         Some(intel_metrics.clone()),
     );
-    let providers = soc_intel::build_stack(&intel, Some(redis), Some(intel_metrics))?;
+    let providers = soc_intel::build_stack(&intel, Some(&redis), Some(&intel_metrics))?;
     Ok(Arc::new(Pipeline::new(pc, providers)))
 }
 

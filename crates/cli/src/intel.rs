@@ -29,7 +29,7 @@ pub(crate) async fn lookup(args: IntelLookupArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let providers = soc_intel::build_stack(&cfg, redis, None)?;
+    let providers = soc_intel::build_stack(&cfg, redis.as_ref(), None)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !args.json {

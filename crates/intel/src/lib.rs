@@ -47,8 +47,8 @@ use std::sync::Arc;
 /// [`IntelError`] when an HTTP client cannot be built.
 pub fn build_stack(
     cfg: &config::IntelConfig,
-    redis: Option<cache::SharedRedis>,
-    metrics: Option<metrics::IntelMetrics>,
+    redis: Option<&cache::SharedRedis>,
+    metrics: Option<&metrics::IntelMetrics>,
 ) -> Result<Vec<Arc<dyn IntelProvider>>, IntelError> {
     tls::install_crypto_provider();
     let providers = providers::build(cfg)?;

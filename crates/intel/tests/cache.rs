@@ -294,3 +294,40 @@ async fn killing_redis_leaves_lookups_answering() {
     assert!(s.lookup(&ip("198.51.100.60")).await.is_ok());
     assert_eq!(p.calls.load(Ordering::SeqCst), 6);
 }
+
+#[tokio::test]
+async fn upstream_calls_per_distinct_indicator_is_exactly_one_under_concurrency() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let p = Counting::new(Duration::from_millis(30));
+    let stacks: Vec<Arc<dyn IntelProvider>> = (0..4)
+        .map(|_| {
+            stack(
+                p.clone(),
+                Some(shared(&redis, &prefix)),
+                GuardSettings::default(),
+            )
+        })
+        .collect();
+    let distinct = 40;
+    let mut lookups = Vec::new();
+    for round in 0..10 {
+        for i in 0..distinct {
+            let s = stacks[(round + i) % stacks.len()].clone();
+            lookups.push(tokio::spawn(async move {
+                s.lookup(&ip(&format!("203.0.113.{}", i + 1)))
+                    .await
+                    .unwrap()
+            }));
+        }
+    }
+    for l in futures::future::join_all(lookups).await {
+        l.unwrap();
+    }
+    let calls = p.calls.load(Ordering::SeqCst);
+    println!(
+        "upstream calls per distinct indicator: {calls}/{distinct} = {:.2}",
+        f64::from(calls) / distinct as f64
+    );
+    assert_eq!(calls as usize, distinct);
+}

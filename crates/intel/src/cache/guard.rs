@@ -361,9 +361,6 @@ mod tests {
                 assert!(d <= cap, "attempt {attempt}: {d:?} > {cap:?}");
             }
         }
-        assert_eq!(
-            p.delay(u32::MAX).min(p.max_delay),
-            p.delay(u32::MAX).min(p.max_delay)
-        );
+        assert!(p.delay(u32::MAX) <= p.max_delay, "huge attempt numbers saturate");
     }
 }

@@ -258,6 +258,12 @@ impl CachedProvider {
         ))
     }
 
+    /// Drops one indicator from this process's cache (L2 is untouched), for operators
+    /// refreshing an answer and for benchmarks of the L2 path.
+    pub async fn forget(&self, ioc: &Ioc) {
+        self.l1.invalidate(&cache_key(self.name, ioc)).await;
+    }
+
     fn count(&self, level: CacheLevel, outcome: &str) {
         if let Some(m) = &self.metrics {
             m.lookups
@@ -342,10 +348,10 @@ pub fn error_outcome(e: &IntelError) -> &'static str {
 /// the cache; local providers (the offline feeds) are returned as they are.
 pub fn wrap_all(
     providers: Vec<Arc<dyn IntelProvider>>,
-    redis: Option<SharedRedis>,
+    redis: Option<&SharedRedis>,
     settings: &CacheSettings,
     guard: &GuardSettings,
-    metrics: Option<IntelMetrics>,
+    metrics: Option<&IntelMetrics>,
 ) -> Vec<Arc<dyn IntelProvider>> {
     providers
         .into_iter()
@@ -355,15 +361,15 @@ pub fn wrap_all(
             } else {
                 let guarded: Arc<dyn IntelProvider> = Arc::new(GuardedProvider::new(
                     p,
-                    redis.clone(),
+                    redis.cloned(),
                     guard.clone(),
-                    metrics.clone(),
+                    metrics.cloned(),
                 ));
                 Arc::new(CachedProvider::new(
                     guarded,
-                    redis.clone(),
+                    redis.cloned(),
                     settings.clone(),
-                    metrics.clone(),
+                    metrics.cloned(),
                 )) as Arc<dyn IntelProvider>
             }
         })
