@@ -4,5 +4,6 @@
 mod eval;
 mod fleet;
 mod helpers;
+mod intel;
 mod investigate;
 mod robustness;
