@@ -361,6 +361,9 @@ mod tests {
                 assert!(d <= cap, "attempt {attempt}: {d:?} > {cap:?}");
             }
         }
-        assert!(p.delay(u32::MAX) <= p.max_delay, "huge attempt numbers saturate");
+        assert!(
+            p.delay(u32::MAX) <= p.max_delay,
+            "huge attempt numbers saturate"
+        );
     }
 }
