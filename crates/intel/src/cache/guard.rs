@@ -82,8 +82,8 @@ impl Default for GuardSettings {
     }
 }
 
-/// The free-tier budgets: AbuseIPDB 1,000/day; VirusTotal public 4/minute and 500/day;
-/// urlscan 60/minute and 1,000/day. Unknown providers: unlimited.
+/// The free-tier budgets, counted in lookups: AbuseIPDB 1,000/day; VirusTotal public
+/// 4/minute and 500/day; urlscan 15/minute and 250/day. Unknown providers: unlimited.
 pub fn default_quota(provider: &str) -> Quota {
     match provider {
         "abuseipdb" => Quota {
@@ -94,9 +94,11 @@ pub fn default_quota(provider: &str) -> Quota {
             per_minute: Some(4),
             per_day: Some(500),
         },
+        // A urlscan lookup is up to 4 requests (a search and three results): its free
+        // tier's 60 requests/minute and 1,000/day become 15 and 250 lookups.
         "urlscan" => Quota {
-            per_minute: Some(60),
-            per_day: Some(1000),
+            per_minute: Some(15),
+            per_day: Some(250),
         },
         _ => Quota {
             per_minute: None,
