@@ -56,6 +56,7 @@ pub(crate) async fn run(args: InvestigateArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut used_names = std::collections::HashSet::new();
+    let mut last_progress = std::time::Instant::now();
     for Item { origin, result, .. } in items {
         let alert = match result {
             Ok(a) => a,
@@ -79,8 +80,9 @@ pub(crate) async fn run(args: InvestigateArgs) -> anyhow::Result<ExitCode> {
         } else {
             writeln!(out, "{}", serde_json::to_string(&inv)?)?;
         }
-        if total_ok >= 50 && done.is_multiple_of(50) {
+        if last_progress.elapsed() >= std::time::Duration::from_secs(5) {
             eprintln!("progress: {done}/{total_ok} alerts investigated");
+            last_progress = std::time::Instant::now();
         }
     }
     out.flush()?;

@@ -40,9 +40,7 @@ pub fn fingerprint(alert: &Alert) -> String {
         .collect();
     iocs.sort_unstable();
     iocs.dedup();
-    let mut raw = alert.raw_log.clone();
-    raw.remove("host");
-    let content = signature_map(&raw).map_or(Value::Null, Value::Object);
+    let content = signature_map(&alert.raw_log, Some("host")).map_or(Value::Null, Value::Object);
     let doc = json!({
         "source": alert.source,
         "severity": alert.severity.as_str(),
@@ -54,9 +52,12 @@ pub fn fingerprint(alert: &Alert) -> String {
     sha256_hex(canonical_json(&doc).as_bytes())
 }
 
-fn signature_map(m: &Map<String, Value>) -> Option<Map<String, Value>> {
+fn signature_map(m: &Map<String, Value>, skip: Option<&str>) -> Option<Map<String, Value>> {
     let mut out = Map::new();
     for (k, v) in m {
+        if skip == Some(k.as_str()) {
+            continue;
+        }
         let narrative = NARRATIVE_KEYS.contains(&k.to_ascii_lowercase().as_str());
         if let Some(s) = signature(v, narrative) {
             out.insert(k.clone(), s);
@@ -78,7 +79,7 @@ fn signature(v: &Value, narrative: bool) -> Option<Value> {
                 Some(Value::String(s.clone()))
             }
         }
-        Value::Object(m) => signature_map(m).map(Value::Object),
+        Value::Object(m) => signature_map(m, None).map(Value::Object),
         Value::Array(items) => {
             let mut sigs: Vec<Value> = items
                 .iter()

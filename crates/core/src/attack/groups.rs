@@ -33,36 +33,57 @@ impl Catalog {
             return Vec::new();
         }
 
-        let mut matches: Vec<GroupMatch> = self
-            .groups
+        // Groups in tie-break order (name, case-insensitive, then id), computed once; a
+        // stable sort by overlap then keeps that order among equals.
+        let order = self.group_order();
+        let mut scored: Vec<(usize, BTreeSet<usize>)> = order
             .iter()
-            .zip(&self.group_techniques)
-            .filter_map(|(group, uses)| {
-                let matched: BTreeSet<&str> = wanted
+            .filter_map(|&g| {
+                let uses = self.group_techniques.get(g)?;
+                let matched: BTreeSet<usize> = wanted
                     .iter()
                     .filter_map(|&t| self.match_via(uses, t))
-                    .filter_map(|i| self.techniques.get(i))
-                    .map(|t| t.id.as_str())
                     .collect();
-                (!matched.is_empty()).then(|| GroupMatch {
+                (!matched.is_empty()).then_some((g, matched))
+            })
+            .collect();
+        scored.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
+        scored.truncate(top);
+        let mut out: Vec<GroupMatch> = scored
+            .into_iter()
+            .filter_map(|(g, matched)| {
+                let group = self.groups.get(g)?;
+                let mut ids: Vec<String> = matched
+                    .iter()
+                    .filter_map(|&i| self.techniques.get(i))
+                    .map(|t| t.id.clone())
+                    .collect();
+                ids.sort();
+                Some(GroupMatch {
                     group: group.name.clone(),
                     group_id: group.id.clone(),
                     aliases: group.aliases.clone(),
-                    overlap_count: matched.len(),
-                    matched_techniques: matched.into_iter().map(str::to_owned).collect(),
+                    overlap_count: ids.len(),
+                    matched_techniques: ids,
                 })
             })
             .collect();
+        out.truncate(top);
+        out
+    }
 
-        matches.sort_by_cached_key(|m| {
-            (
-                std::cmp::Reverse(m.overlap_count),
-                m.group.to_lowercase(),
-                m.group_id.clone(),
-            )
-        });
-        matches.truncate(top);
-        matches
+    /// Group indexes sorted by name (case-insensitive), then id.
+    fn group_order(&self) -> &[usize] {
+        self.group_order.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.groups.len()).collect();
+            order.sort_by_cached_key(|&g| {
+                (
+                    self.groups[g].name.to_lowercase(),
+                    self.groups[g].id.clone(),
+                )
+            });
+            order
+        })
     }
 
     /// Whether a group using the (sorted) technique indexes `uses` matches technique `t`,

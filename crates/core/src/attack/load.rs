@@ -201,6 +201,7 @@ impl Catalog {
             by_name: HashMap::new(),
             parents,
             group_techniques,
+            group_order: std::sync::OnceLock::new(),
         };
         for t in &catalog.techniques {
             if catalog.follow_revocations(t).is_none() {

@@ -136,6 +136,8 @@ pub struct Catalog {
     parents: Vec<Option<usize>>,
     /// Sorted technique indexes each group uses, parallel to `groups`.
     group_techniques: Vec<Vec<usize>>,
+    /// Group indexes in tie-break order (name case-insensitive, then id), built on first use.
+    group_order: std::sync::OnceLock<Vec<usize>>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {

@@ -22,6 +22,7 @@
 
 pub mod dlq;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -99,72 +100,74 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
     ));
     bg_tasks.close();
 
+    // Messages are pulled in batches of up to `concurrency` into a local queue while the
+    // running ones finish, so a busy worker always has the next alerts at hand and never
+    // waits a round trip per message; at most two batches' worth is held. Every fetched
+    // message is known, so shutdown can nak what it will not start.
+    let mut queue: VecDeque<Message> = VecDeque::new();
+    let mut batch: Option<jetstream::consumer::pull::Batch> = None;
     let mut fetch_errors = 0u32;
-    'outer: loop {
-        let first = tokio::select! {
+    loop {
+        if batch.is_none() && queue.len() < concurrency {
+            match consumer
+                .batch()
+                .max_messages(concurrency)
+                .expires(Duration::from_secs(2))
+                .messages()
+                .await
+            {
+                Ok(b) => {
+                    fetch_errors = 0;
+                    batch = Some(b);
+                }
+                Err(e) => {
+                    fetch_errors += 1;
+                    if fetch_errors == 1 || fetch_errors.is_multiple_of(30) {
+                        warn!(error = %e, attempts = fetch_errors, "Cannot fetch alerts; retrying");
+                    }
+                    if queue.is_empty() {
+                        tokio::select! {
+                            () = shutdown.cancelled() => break,
+                            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        }
+                        continue;
+                    }
+                }
+            }
+        }
+        tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
-            p = sem.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
-        let want = 1 + sem.available_permits();
-        let batch = consumer
-            .batch()
-            .max_messages(want)
-            .expires(Duration::from_secs(2))
-            .messages()
-            .await;
-        let mut batch = match batch {
-            Ok(b) => {
-                fetch_errors = 0;
-                b
+            p = sem.clone().acquire_owned(), if !queue.is_empty() => {
+                let (Ok(permit), Some(msg)) = (p, queue.pop_front()) else { break };
+                let d = deps.clone();
+                let hard = hard_stop.clone();
+                tracker.spawn(async move {
+                    handle(d, msg, hard).await;
+                    drop(permit);
+                });
             }
-            Err(e) => {
-                drop(first);
-                fetch_errors += 1;
-                if fetch_errors == 1 || fetch_errors.is_multiple_of(30) {
-                    warn!(error = %e, attempts = fetch_errors, "Cannot fetch alerts; retrying");
-                }
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    () = tokio::time::sleep(Duration::from_millis(500)) => continue,
-                }
-            }
-        };
-        let mut permit = Some(first);
-        loop {
-            let next = tokio::select! {
-                biased;
-                () = shutdown.cancelled() => {
-                    drain_and_nak(&mut batch).await;
-                    break 'outer;
-                }
-                m = batch.next() => m,
-            };
-            let Some(msg) = next else { break };
-            let msg = match msg {
-                Ok(m) => m,
-                Err(e) => {
+            m = next_in(&mut batch), if batch.is_some() => match m {
+                Some(Ok(msg)) => queue.push_back(msg),
+                Some(Err(e)) => {
                     debug!(error = %e, "Batch ended with an error");
-                    break;
+                    batch = None;
                 }
-            };
-            let p = match permit.take() {
-                Some(p) => p,
-                None => match sem.clone().acquire_owned().await {
-                    Ok(p) => p,
-                    Err(_) => break 'outer,
-                },
-            };
-            let d = deps.clone();
-            let hard = hard_stop.clone();
-            tracker.spawn(async move {
-                handle(d, msg, hard).await;
-                drop(p);
-            });
+                None => batch = None,
+            },
         }
+    }
+    // Fetched but never started: nak for redelivery. First let a batch still in flight run
+    // to its end (at most its 2 s expiry), so no pull request is open when the naks go out:
+    // a nak'ed message must not be redelivered to this stopping worker.
+    if let Some(mut b) = batch.take() {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, b.next()).await {
+            queue.push_back(msg);
+        }
+    }
+    for msg in queue.drain(..) {
+        nak_quietly(&msg).await;
     }
 
     // Shutdown: let in-flight work finish within the grace period, then nak the rest.
@@ -193,12 +196,19 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
     Ok(())
 }
 
-/// Naks every message still arriving in a batch (they were fetched but never started).
-async fn drain_and_nak(batch: &mut jetstream::consumer::pull::Batch) {
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(3), batch.next()).await {
-        if let Err(e) = msg.ack_with(AckKind::Nak(None)).await {
-            warn!(error = %e, "Nak at shutdown failed; the alert will be redelivered after ack_wait");
-        }
+/// The next message of the batch in flight (pending when there is none).
+async fn next_in(
+    batch: &mut Option<jetstream::consumer::pull::Batch>,
+) -> Option<Result<Message, async_nats::Error>> {
+    match batch {
+        Some(b) => b.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn nak_quietly(msg: &Message) {
+    if let Err(e) = msg.ack_with(AckKind::Nak(None)).await {
+        warn!(error = %e, "Nak at shutdown failed; the alert will be redelivered after ack_wait");
     }
 }
 
