@@ -2,7 +2,8 @@
 //!
 //! Keys (prefix `soc:` configurable, every key with a TTL):
 //! - `soc:alert:{alert_key}`: the published investigation of that alert;
-//! - `soc:inv:{investigation_id}`: the same investigation, by its own id.
+//! - `soc:inv:{investigation_id}`: the alert key of that investigation (a pointer, so an
+//!   investigation is found by its own id without storing it twice).
 //!
 //! The worker writes both before it publishes, and reads the first when an alert arrives:
 //! an alert that was already investigated (a redelivery after a crash, a replay) is
@@ -98,15 +99,15 @@ impl Store {
         }
     }
 
-    /// Stores an investigation under its alert key and its own id. Returns false when the
-    /// store failed (logged and counted).
+    /// Stores an investigation under its alert key, and a pointer to it under its own id.
+    /// Returns false when the store failed (logged and counted).
     pub async fn put(&self, alert_key: &str, investigation_id: &str, json: &str) -> bool {
         let mut c = self.conn.clone();
         let secs = self.ttl.as_secs().max(1);
         let mut pipe = redis::pipe();
         pipe.set_ex(self.alert_key(alert_key), json, secs)
             .ignore()
-            .set_ex(self.inv_key(investigation_id), json, secs)
+            .set_ex(self.inv_key(investigation_id), alert_key, secs)
             .ignore();
         match tokio::time::timeout(self.timeout, pipe.query_async::<()>(&mut c)).await {
             Ok(Ok(())) => true,
@@ -121,6 +122,21 @@ impl Store {
                 false
             }
         }
+    }
+
+    /// The stored investigation with this id, when there is one.
+    pub async fn investigation_by_id(&self, investigation_id: &str) -> Option<String> {
+        let mut c = self.conn.clone();
+        let key = self.inv_key(investigation_id);
+        let pointer: Option<String> =
+            match tokio::time::timeout(self.timeout, c.get::<_, Option<String>>(&key)).await {
+                Ok(Ok(v)) => v,
+                _ => {
+                    self.metrics.store_errors.with_label_values(&["get"]).inc();
+                    None
+                }
+            };
+        self.investigation_for(&pointer?).await
     }
 
     /// Whether Redis answers a PING within the timeout.

@@ -101,6 +101,13 @@ async fn an_alert_already_investigated_is_republished_not_investigated_again() {
         1
     );
     let first = app.investigations().await[0].investigation_id.clone();
+    let stored = app
+        .worker_deps()
+        .store
+        .investigation_by_id(&first)
+        .await
+        .expect("found by its own id");
+    assert!(stored.contains(&first));
     // The same alert arrives again past the ingest dedup (a replay straight into NATS).
     app.js
         .publish("soc.alerts.siem", serde_json::to_vec(&a).unwrap().into())
