@@ -10,6 +10,7 @@
 //! - [`ioc`]: typed indicators of compromise: normalisation (refanging, canonical forms),
 //!   extraction from the alert's `indicators` and from every string in `raw_log`, and
 //!   scoping (internal, reserved/documentation, external).
+//! - [`assets`]: the operator's asset inventory and what an alert's entities match in it.
 //! - [`config`]: the configuration file (TOML, versioned) and its `SOC_*` overrides.
 //! - [`attack`]: the MITRE ATT&CK Enterprise catalog (v18.1) compiled into the crate, with
 //!   lookups by id and name, revoked/deprecated handling and the threat-group map.
@@ -18,6 +19,7 @@
 //! - [`error`]: the retry class shared by every crate's error type.
 
 pub mod alert;
+pub mod assets;
 pub mod attack;
 pub mod config;
 pub mod error;
