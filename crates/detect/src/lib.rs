@@ -10,9 +10,11 @@
 //! - [`triage`]: tier 0 itself: runs the families, falls back to `inconclusive` + human
 //!   review when none recognises the alert.
 //! - [`draft`]: the templated escalation draft.
+//! - [`sigma`]: the Sigma rule engine (rule loading, field mapping, indexed matching).
 
 pub mod draft;
 pub mod families;
+pub mod sigma;
 pub mod tells;
 pub mod triage;
 pub mod view;
