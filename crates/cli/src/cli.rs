@@ -63,6 +63,68 @@ pub(crate) enum Command {
     /// Threat-intel tools.
     #[command(subcommand)]
     Intel(IntelCommand),
+    /// Sigma rule tools: check a rule corpus, run regression samples, benchmark matching.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Load rule directories and print `rules: total=<n> loaded=<n> skipped=<n> errors=<n>`
+    /// with the reasons grouped. Exit 1 when a rule failed with --strict or nothing loaded.
+    Check(RulesCheckArgs),
+    /// Run SigmaHQ regression samples (info.yml + events JSON) against the rules and report
+    /// how many samples match their own rule, listing the misses with the reason.
+    Test(RulesTestArgs),
+    /// Match a stream of events against the loaded rules and print events/s per core, with
+    /// a parse-only baseline measured in the same run.
+    Bench(RulesBenchArgs),
+}
+
+/// `rules check` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RulesCheckArgs {
+    /// Rule directories or files.
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// Fail on the first rule that cannot be loaded (all problems are still listed).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// List every skipped rule, not only the reasons with counts.
+    #[arg(long)]
+    pub(crate) verbose: bool,
+}
+
+/// `rules test` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RulesTestArgs {
+    /// Rule directories (the samples' own rules must be among them).
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// Regression samples directory (SigmaHQ `regression_data`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) samples: PathBuf,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `rules bench` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RulesBenchArgs {
+    /// Rule directories (the project's own rules are always included).
+    #[arg(value_name = "DIR")]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// SigmaHQ regression-sample directories (info.yml + events JSON) to use as events.
+    #[arg(long, required = true, value_name = "DIR")]
+    pub(crate) events: Vec<PathBuf>,
+    /// Seconds to measure each pass.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) seconds: u64,
 }
 
 /// `intel` subcommands.
@@ -141,6 +203,8 @@ pub(crate) struct FleetArgs {
     /// Seconds to finish in-flight work after SIGTERM before naking it [default: 60].
     #[arg(long, env = "SOC_GRACEFUL_SHUTDOWN_SECS", value_name = "SECS")]
     pub(crate) graceful_shutdown_secs: Option<u64>,
+    #[command(flatten)]
+    pub(crate) rules: RulesArgs,
 }
 
 /// Arguments of `serve`, `ingest` and `worker`.
@@ -172,6 +236,26 @@ pub(crate) struct InputArgs {
     /// .lan, .intranet and .home.arpa.
     #[arg(long = "internal-suffix", value_name = "SUFFIX")]
     pub(crate) internal_suffixes: Vec<String>,
+    #[command(flatten)]
+    pub(crate) rules: RulesArgs,
+}
+
+/// Sigma rules to load on top of the project's own (compiled in).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Detection rules")]
+pub(crate) struct RulesArgs {
+    /// Sigma rules directory or file (repeatable), e.g. a SigmaHQ checkout. Also
+    /// SOC_SIGMA_RULES (paths separated by `:`).
+    #[arg(
+        long = "rules",
+        value_name = "DIR",
+        env = "SOC_SIGMA_RULES",
+        value_delimiter = ':'
+    )]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// Fail when a rule cannot be loaded, instead of skipping it with the reason.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// Alert formats.

@@ -49,7 +49,11 @@ pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
-fn pipeline(cfg: &Config, metrics: &Metrics) -> anyhow::Result<Arc<Pipeline>> {
+fn pipeline(
+    cfg: &Config,
+    metrics: &Metrics,
+    rules: Arc<soc_detect::sigma::RuleSet>,
+) -> anyhow::Result<Arc<Pipeline>> {
     let mut pc = PipelineConfig::default();
     pc.ioc
         .internal_domain_suffixes
@@ -72,7 +76,7 @@ fn pipeline(cfg: &Config, metrics: &Metrics) -> anyhow::Result<Arc<Pipeline>> {
         Some(intel_metrics.clone()),
     );
     let providers = soc_intel::build_stack(&intel, Some(&redis), Some(&intel_metrics))?;
-    Ok(Arc::new(Pipeline::new(pc, providers)))
+    Ok(Arc::new(Pipeline::new(pc, providers).with_rules(rules)))
 }
 
 /// Connects and runs `setup` until it succeeds or `shutdown` fires (NATS may start after
@@ -199,7 +203,11 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
         let deps = WorkerDeps {
             client: client.clone(),
             names: names.clone(),
-            pipeline: pipeline(&cfg, &metrics)?,
+            pipeline: pipeline(
+                &cfg,
+                &metrics,
+                crate::rules::load_for_run(&args.fleet.rules)?,
+            )?,
             store: Store::new(&cfg.redis, metrics.clone())?,
             metrics: metrics.clone(),
             cfg: cfg.clone(),

@@ -34,7 +34,8 @@ pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
         tracing::info!(provider = %line, "Threat intel");
     }
     let providers = soc_intel::build_stack(&intel, None, None)?;
-    Ok(Pipeline::new(cfg, providers))
+    let rules = crate::rules::load_for_run(&input.rules)?;
+    Ok(Pipeline::new(cfg, providers).with_rules(rules))
 }
 
 pub(crate) async fn run(args: InvestigateArgs) -> anyhow::Result<ExitCode> {

@@ -6,6 +6,7 @@ mod fleet;
 mod input;
 mod intel;
 mod investigate;
+mod rules;
 mod summary;
 
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ fn main() -> ExitCode {
             Command::Setup(args) => fleet::setup(args).await,
             Command::Tail(args) => fleet::tail(args).await,
             Command::Intel(cli::IntelCommand::Lookup(args)) => intel::lookup(args).await,
+            Command::Rules(cli::RulesCommand::Check(args)) => rules::check(&args),
+            Command::Rules(cli::RulesCommand::Test(args)) => rules::test(&args),
+            Command::Rules(cli::RulesCommand::Bench(args)) => rules::bench(&args),
         }
     });
     match result {

@@ -10,13 +10,17 @@
 //! - [`triage`]: tier 0 itself: runs the families, falls back to `inconclusive` + human
 //!   review when none recognises the alert.
 //! - [`draft`]: the templated escalation draft.
+//! - [`phishing`]: deterministic analysis of the mail an alert carries (auth, URLs, files).
 //! - [`sigma`]: the Sigma rule engine (rule loading, field mapping, indexed matching).
 
 pub mod draft;
 pub mod families;
+pub mod phishing;
 pub mod sigma;
 pub mod tells;
 pub mod triage;
 pub mod view;
 
-pub use triage::{Assessment, Family, IntelFact, ObservedTechnique, Triage, TriageInput, triage};
+pub use triage::{
+    Assessment, Family, IntelFact, ObservedTechnique, SigmaFact, Triage, TriageInput, triage,
+};

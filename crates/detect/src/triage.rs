@@ -32,6 +32,21 @@ pub struct IntelFact {
     pub evidence_id: String,
 }
 
+/// A Sigma rule that matched the alert, as far as tier 0 needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigmaFact {
+    /// Rule id.
+    pub rule_id: String,
+    /// Rule title.
+    pub title: String,
+    /// Rule level (`informational`, `low`, `medium`, `high`, `critical`).
+    pub level: String,
+    /// ATT&CK technique ids from the rule's tags.
+    pub techniques: Vec<String>,
+    /// The evidence entry recording the match.
+    pub evidence_id: String,
+}
+
 /// Everything tier 0 looks at.
 #[derive(Debug)]
 pub struct TriageInput<'a> {
@@ -41,6 +56,8 @@ pub struct TriageInput<'a> {
     pub iocs: &'a IocSet,
     /// Intel answers about them.
     pub intel: &'a [IntelFact],
+    /// Sigma rules that matched.
+    pub sigma: &'a [SigmaFact],
 }
 
 impl TriageInput<'_> {

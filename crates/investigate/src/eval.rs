@@ -122,6 +122,18 @@ pub fn parse_expectations(v: &Value) -> Result<BTreeMap<String, Value>, String> 
         .collect())
 }
 
+/// Ids of the project's own Sigma rules (`rules/sigma/`, compiled in).
+fn committed_rule_ids() -> &'static std::collections::HashSet<String> {
+    static IDS: std::sync::LazyLock<std::collections::HashSet<String>> =
+        std::sync::LazyLock::new(|| {
+            soc_detect::sigma::RuleSet::embedded()
+                .rules()
+                .map(|r| r.id.clone())
+                .collect()
+        });
+    &IDS
+}
+
 fn joined_techniques(inv: &Investigation) -> String {
     inv.attack_techniques.join(" ")
 }
@@ -298,10 +310,21 @@ pub fn score_expectation(file: &str, exp: &Value, inv: &Investigation) -> AlertS
         });
     }
     if let Some(n) = exp.get("min_sigma_matches").and_then(Value::as_u64) {
+        // As in the reference harness: only matches of the project's own committed rules
+        // count (a corpus loaded for the run does not).
+        let committed = committed_rule_ids();
+        let own = inv
+            .sigma_matches
+            .iter()
+            .filter(|m| committed.contains(&m.rule_id))
+            .count();
         checks.push(Check {
             name: "min_sigma_matches".into(),
-            passed: inv.sigma_matches.len() as u64 >= n,
-            detail: format!("at least {n}, got {}", inv.sigma_matches.len()),
+            passed: own as u64 >= n,
+            detail: format!(
+                "at least {n} of the project's rules, got {own} (of {} matches)",
+                inv.sigma_matches.len()
+            ),
         });
     }
     if let Some(n) = exp.get("min_injection_flags").and_then(Value::as_u64) {

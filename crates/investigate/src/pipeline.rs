@@ -16,12 +16,13 @@ use serde_json::json;
 use soc_core::alert::{Limits, fingerprint};
 use soc_core::attack::catalog;
 use soc_core::investigation::{
-    Cost, Degradation, EvidenceLog, SCHEMA_VERSION, Telemetry, TierRecord,
+    Cost, Degradation, EvidenceLog, SCHEMA_VERSION, SigmaMatch, Telemetry, TierRecord,
 };
 use soc_core::ioc::{IocConfig, extract};
 use soc_core::{Alert, Confidence, Investigation, Ioc, IocKind, Scope};
 use soc_detect::draft::{DraftInput, render};
-use soc_detect::{IntelFact, TriageInput, triage};
+use soc_detect::sigma::RuleSet;
+use soc_detect::{IntelFact, SigmaFact, TriageInput, triage};
 use soc_intel::{CacheLevel, IntelError, IntelProvider, IntelRecord, Reputation};
 use tracing::{debug, warn};
 
@@ -55,6 +56,7 @@ impl Default for PipelineConfig {
 pub struct Pipeline {
     cfg: PipelineConfig,
     providers: Vec<Arc<dyn IntelProvider>>,
+    rules: Arc<RuleSet>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -72,7 +74,23 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     /// A pipeline over the given providers.
     pub fn new(cfg: PipelineConfig, providers: Vec<Arc<dyn IntelProvider>>) -> Self {
-        Self { cfg, providers }
+        Self {
+            cfg,
+            providers,
+            rules: Arc::new(RuleSet::embedded()),
+        }
+    }
+
+    /// Replaces the Sigma rules (the default is the project's own rules, compiled in).
+    #[must_use]
+    pub fn with_rules(mut self, rules: Arc<RuleSet>) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The Sigma rules in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
     }
 
     /// The embedded default: offline feeds, no key, no server, no LLM.
@@ -210,13 +228,63 @@ impl Pipeline {
             }
         }
 
-        // 3. Tier 0.
+        // 3. Sigma: which detection logic the alert's events satisfy, with the fields that
+        // made each rule fire.
+        let mut sigma_matches = Vec::new();
+        let mut sigma_facts = Vec::new();
+        for m in self.rules.match_alert(alert) {
+            let r = &m.rule;
+            let level = r.level.clone().unwrap_or_else(|| "medium".to_owned());
+            let fields: Vec<String> = m
+                .fields
+                .iter()
+                .map(|(f, v)| format!("{f} = {}", soc_detect::triage::one_line(v, 160)))
+                .collect();
+            let confidence = match level.as_str() {
+                "critical" | "high" => Confidence::High,
+                "medium" => Confidence::Medium,
+                _ => Confidence::Low,
+            };
+            let id = log.push(
+                "sigma",
+                format!(
+                    "Sigma rule `{}` ({}, level {}{}) matched: {}.",
+                    soc_detect::triage::one_line(&r.title, 160),
+                    r.id,
+                    level,
+                    r.author.as_deref().map(|a| format!(", by {}", soc_detect::triage::one_line(a, 120))).unwrap_or_default(),
+                    if fields.is_empty() { "the rule's conditions".to_owned() } else { fields.join("; ") }
+                ),
+                json!({"rule_id": r.id, "title": r.title, "level": level, "tags": r.tags, "author": r.author,
+                       "logsource": {"product": r.logsource.product, "category": r.logsource.category, "service": r.logsource.service},
+                       "fields": m.fields.iter().map(|(f, v)| json!({"field": f, "value": v})).collect::<Vec<_>>()}),
+                confidence,
+                true,
+            );
+            sigma_facts.push(SigmaFact {
+                rule_id: r.id.clone(),
+                title: r.title.clone(),
+                level: level.clone(),
+                techniques: r.attack_techniques(),
+                evidence_id: id,
+            });
+            sigma_matches.push(SigmaMatch {
+                rule_id: r.id.clone(),
+                title: r.title.clone(),
+                level,
+                tags: r.tags.clone(),
+                author: r.author.clone(),
+            });
+        }
+
+        // 4. Tier 0.
         let tier0_started = Instant::now();
         let result = triage(
             &TriageInput {
                 alert,
                 iocs: &iocs,
                 intel: &facts,
+                sigma: &sigma_facts,
             },
             &mut log,
         );
@@ -303,7 +371,7 @@ impl Pipeline {
             indicators: iocs.to_vec(),
             evidence,
             suggested_pivots: a.pivots.clone(),
-            sigma_matches: Vec::new(),
+            sigma_matches,
             asset_matches: Vec::new(),
             phishing: None,
             associated_groups,

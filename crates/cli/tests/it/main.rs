@@ -7,3 +7,4 @@ mod helpers;
 mod intel;
 mod investigate;
 mod robustness;
+mod rules;

@@ -26,6 +26,7 @@ fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
             alert: a,
             iocs: &iocs,
             intel,
+            sigma: &[],
         },
         &mut log,
     )
