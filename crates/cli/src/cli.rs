@@ -238,6 +238,10 @@ pub(crate) struct InputArgs {
     pub(crate) internal_suffixes: Vec<String>,
     #[command(flatten)]
     pub(crate) rules: RulesArgs,
+    /// The operator's asset inventory (JSON: hosts, ips, service_accounts, saas_apps,
+    /// mail_senders): the only source allowed to call activity sanctioned.
+    #[arg(long, value_name = "FILE", env = "SOC_ASSETS")]
+    pub(crate) assets: Option<PathBuf>,
 }
 
 /// Sigma rules to load on top of the project's own (compiled in).

@@ -58,6 +58,9 @@ fn pipeline(
     pc.ioc
         .internal_domain_suffixes
         .extend(cfg.internal_domain_suffixes.iter().cloned());
+    if let Some(path) = &cfg.assets_file {
+        pc.assets = Arc::new(crate::investigate::load_assets(path)?);
+    }
     let env: HashMap<String, String> = std::env::vars().collect();
     let intel = soc_intel::config::IntelConfig::from_env(&env);
     for line in intel.describe() {

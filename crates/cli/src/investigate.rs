@@ -28,6 +28,9 @@ pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
         };
         cfg.ioc.internal_domain_suffixes.push(s);
     }
+    if let Some(path) = &input.assets {
+        cfg.assets = std::sync::Arc::new(load_assets(path)?);
+    }
     let env: std::collections::HashMap<String, String> = std::env::vars().collect();
     let intel = soc_intel::config::IntelConfig::from_env(&env);
     for line in intel.describe() {
@@ -36,6 +39,14 @@ pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
     let providers = soc_intel::build_stack(&intel, None, None)?;
     let rules = crate::rules::load_for_run(&input.rules)?;
     Ok(Pipeline::new(cfg, providers).with_rules(rules))
+}
+
+/// Reads the asset inventory file.
+pub(crate) fn load_assets(path: &Path) -> anyhow::Result<soc_core::assets::AssetInventory> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read asset inventory `{}`", path.display()))?;
+    soc_core::assets::AssetInventory::from_json(&text)
+        .with_context(|| format!("in `{}`", path.display()))
 }
 
 pub(crate) async fn run(args: InvestigateArgs) -> anyhow::Result<ExitCode> {

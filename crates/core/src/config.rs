@@ -88,6 +88,18 @@ pub struct RawConfig {
     /// Indicator extraction.
     #[serde(default)]
     pub indicators: RawIndicators,
+    /// The asset inventory.
+    #[serde(default)]
+    pub assets: RawAssets,
+}
+
+/// `[assets]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssets {
+    /// The operator's asset inventory (JSON, the reference `asset_context.json` shape).
+    /// Env: `SOC_ASSETS`. None: nothing is sanctioned.
+    pub file: Option<String>,
 }
 
 fn default_version() -> u32 {
@@ -103,6 +115,7 @@ impl Default for RawConfig {
             ingest: RawIngest::default(),
             worker: RawWorker::default(),
             indicators: RawIndicators::default(),
+            assets: RawAssets::default(),
         }
     }
 }
@@ -258,6 +271,8 @@ pub struct Config {
     pub worker: WorkerConfig,
     /// Extra internal domain suffixes.
     pub internal_domain_suffixes: Vec<String>,
+    /// The asset inventory file, when there is one.
+    pub assets_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -532,12 +547,16 @@ impl RawConfig {
                 format!(".{sfx}")
             });
         }
+        let assets_file = var(&["SOC_ASSETS", "SOC_ASSETS__FILE"])
+            .or(self.assets.file)
+            .map(std::path::PathBuf::from);
         Ok(Config {
             nats,
             redis,
             ingest,
             worker,
             internal_domain_suffixes,
+            assets_file,
         })
     }
 }

@@ -517,6 +517,16 @@ pub struct Cost {
     pub cache_hits: u32,
 }
 
+/// Whether the investigation may close its alert without a human, and why (or why not).
+/// Computed by code; nothing acts on it yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ClosureDecision {
+    /// True when every closure condition holds.
+    pub eligible: bool,
+    /// The deciding condition.
+    pub reason: String,
+}
+
 /// Something the investigation had to do without.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Degradation {
@@ -584,6 +594,9 @@ pub struct Investigation {
     /// Computed response actions.
     #[serde(default)]
     pub response_actions: Vec<ResponseAction>,
+    /// The autonomous-closure decision.
+    #[serde(default)]
+    pub closure: Option<ClosureDecision>,
     /// Whether a human should take this up now.
     pub escalation_recommended: bool,
     /// A message a human can send.

@@ -6,6 +6,7 @@
 //!   the source used.
 //! - [`tells`]: signs of sanctioned activity the alert itself carries; untrusted, so they
 //!   can only lower confidence.
+//! - [`injection`]: the scan for instructions planted in untrusted content.
 //! - [`families`]: the family playbooks (brute force, mail attachment execution, ...).
 //! - [`triage`]: tier 0 itself: runs the families, falls back to `inconclusive` + human
 //!   review when none recognises the alert.
@@ -15,6 +16,7 @@
 
 pub mod draft;
 pub mod families;
+pub mod injection;
 pub mod phishing;
 pub mod sigma;
 pub mod tells;

@@ -58,6 +58,11 @@ pub struct TriageInput<'a> {
     pub intel: &'a [IntelFact],
     /// Sigma rules that matched.
     pub sigma: &'a [SigmaFact],
+    /// The asset inventory's entries for the alert's entities (the only source that may
+    /// call activity sanctioned).
+    pub assets: &'a [soc_core::investigation::AssetMatch],
+    /// Mail analysis, when the alert carries mail.
+    pub phishing: Option<&'a soc_core::investigation::PhishingAnalysis>,
 }
 
 impl TriageInput<'_> {

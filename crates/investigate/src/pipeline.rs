@@ -14,13 +14,16 @@ use chrono::Utc;
 use futures::StreamExt;
 use serde_json::json;
 use soc_core::alert::{Limits, fingerprint};
+use soc_core::assets::AssetInventory;
 use soc_core::attack::catalog;
 use soc_core::investigation::{
-    Cost, Degradation, EvidenceLog, SCHEMA_VERSION, SigmaMatch, Telemetry, TierRecord,
+    ClosureDecision, Cost, Degradation, EvidenceLog, SCHEMA_VERSION, SigmaMatch, Telemetry,
+    TierRecord,
 };
 use soc_core::ioc::{IocConfig, extract};
 use soc_core::{Alert, Confidence, Investigation, Ioc, IocKind, Scope};
 use soc_detect::draft::{DraftInput, render};
+use soc_detect::phishing::MailInventory;
 use soc_detect::sigma::RuleSet;
 use soc_detect::{IntelFact, SigmaFact, TriageInput, triage};
 use soc_intel::{CacheLevel, IntelError, IntelProvider, IntelRecord, Reputation};
@@ -38,6 +41,8 @@ pub struct PipelineConfig {
     pub max_intel_lookups: usize,
     /// How many threat groups to report. Default 5.
     pub max_groups: usize,
+    /// The operator's asset inventory (empty: nothing is sanctioned).
+    pub assets: Arc<AssetInventory>,
 }
 
 impl Default for PipelineConfig {
@@ -47,6 +52,7 @@ impl Default for PipelineConfig {
             limits: Limits::default(),
             max_intel_lookups: 50,
             max_groups: 5,
+            assets: Arc::new(AssetInventory::empty()),
         }
     }
 }
@@ -173,9 +179,11 @@ impl Pipeline {
         let answers: Vec<(Ioc, Arc<dyn IntelProvider>, Result<_, IntelError>)> =
             futures::stream::iter(lookups).buffered(8).collect().await;
         let mut facts = Vec::new();
+        let mut records = Vec::new();
         for (ioc, provider, answer) in answers {
             match answer {
                 Ok((rec, prov)) => {
+                    records.push(rec.clone());
                     match prov.level {
                         CacheLevel::L1 | CacheLevel::L2 => cost.cache_hits += 1,
                         CacheLevel::Upstream => {
@@ -277,7 +285,20 @@ impl Pipeline {
             });
         }
 
-        // 4. Tier 0.
+        // 4. Context: the inventory, the mail, planted instructions.
+        let asset_matches = self.cfg.assets.match_alert(alert, &iocs);
+        let mail_inventory = MailInventory::from_value(self.cfg.assets.mail_senders());
+        let phishing = soc_detect::phishing::analyze(alert, &mail_inventory);
+        let mut injection_flags = soc_detect::injection::scan_alert(alert);
+        for r in records.iter().filter(|r| !r.raw.is_null()) {
+            soc_detect::injection::scan_value(
+                &format!("tool_output:{}", r.provider),
+                &r.raw,
+                &mut injection_flags,
+            );
+        }
+
+        // 5. Tier 0.
         let tier0_started = Instant::now();
         let result = triage(
             &TriageInput {
@@ -285,6 +306,8 @@ impl Pipeline {
                 iocs: &iocs,
                 intel: &facts,
                 sigma: &sigma_facts,
+                assets: &asset_matches,
+                phishing: phishing.as_ref(),
             },
             &mut log,
         );
@@ -319,7 +342,9 @@ impl Pipeline {
 
         // 5. Draft and report.
         let evidence = log.into_vec();
-        let escalation_draft = a.escalate.then(|| {
+        // Planted instructions always force human review; they never change the verdict.
+        let escalate = a.escalate || !injection_flags.is_empty();
+        let escalation_draft = escalate.then(|| {
             // Tier-0 findings first, then intel hits, then the rest.
             let mut ordered: Vec<_> = evidence
                 .iter()
@@ -357,7 +382,14 @@ impl Pipeline {
         let mut transcript = a.reasoning.clone();
         transcript.push(format!("Path: {reason}."));
         let duration = started.elapsed().as_secs_f64();
-        Investigation {
+        if !injection_flags.is_empty() {
+            transcript.push(format!(
+                "{} suspected instruction(s) to the reader found in untrusted content ({}): human review forced, actions withheld, closure refused; the verdict is unchanged.",
+                injection_flags.len(),
+                injection_flags.iter().map(|f| f.location.as_str()).take(5).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let mut inv = Investigation {
             schema_version: SCHEMA_VERSION.to_owned(),
             investigation_id: uuid::Uuid::now_v7().to_string(),
             alert_id: alert.alert_id.clone(),
@@ -372,14 +404,15 @@ impl Pipeline {
             evidence,
             suggested_pivots: a.pivots.clone(),
             sigma_matches,
-            asset_matches: Vec::new(),
-            phishing: None,
+            asset_matches,
+            phishing,
             associated_groups,
             prior_sightings: Vec::new(),
             correlation: None,
-            injection_flags: Vec::new(),
+            injection_flags,
             response_actions: Vec::new(),
-            escalation_recommended: a.escalate,
+            closure: None,
+            escalation_recommended: escalate,
             escalation_draft,
             duplicate_of: None,
             reasoning_transcript: transcript.join("\n"),
@@ -400,7 +433,19 @@ impl Pipeline {
             }],
             cost,
             degraded,
-        }
+        };
+        inv.response_actions = crate::actions::propose(&crate::actions::ActionInput {
+            alert,
+            iocs: &iocs,
+            inv: &inv,
+            intel: &records,
+        });
+        let (eligible, why) = crate::policy::should_auto_close(&inv);
+        inv.closure = Some(ClosureDecision {
+            eligible,
+            reason: why,
+        });
+        inv
     }
 
     fn record_intel(&self, log: &mut EvidenceLog, rec: IntelRecord) -> IntelFact {

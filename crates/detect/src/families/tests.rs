@@ -27,6 +27,8 @@ fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
             iocs: &iocs,
             intel,
             sigma: &[],
+            assets: &[],
+            phishing: None,
         },
         &mut log,
     )
