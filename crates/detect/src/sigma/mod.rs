@@ -91,6 +91,7 @@ pub use load::{
     LoadError, LoadReport, RegressionMiss, RegressionReport, RegressionSample, Skipped,
     read_events, regression_samples,
 };
+pub(crate) use parse::{Node, parse_yaml};
 
 /// Errors of the Sigma engine.
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +234,34 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("win_system_service_install_shell.yml"),
     embed!("win_security_log_cleared.yml"),
     embed!("win_security_dcsync_replication.yml"),
+    embed!("file_event_win_credential_dump_tool_written.yml"),
+    embed!("file_event_win_lsass_dump_file.yml"),
+    embed!("file_event_win_network_scanner_dropped.yml"),
+    embed!("proc_creation_win_adfind_ad_enumeration.yml"),
+    embed!("proc_creation_win_boot_recovery_disabled.yml"),
+    embed!("proc_creation_win_certutil_encode_decode.yml"),
+    embed!("proc_creation_win_domain_trust_discovery.yml"),
+    embed!("proc_creation_win_gpresult_discovery.yml"),
+    embed!("proc_creation_win_hidden_user_specialaccounts_cli.yml"),
+    embed!("proc_creation_win_local_account_discovery.yml"),
+    embed!("proc_creation_win_network_scanner_execution.yml"),
+    embed!("proc_creation_win_powershell_wmi_process_create.yml"),
+    embed!("proc_creation_win_recon_tool_scan_mode.yml"),
+    embed!("proc_creation_win_reg_add_run_key.yml"),
+    embed!("proc_creation_win_service_stop.yml"),
+    embed!("proc_creation_win_system_restore_disabled_cli.yml"),
+    embed!("proc_creation_win_tor_client_execution.yml"),
+    embed!("proc_creation_win_uac_bypass_shell_open_command_cli.yml"),
+    embed!("proc_creation_win_wmiprvse_suspicious_child.yml"),
+    embed!("ps_script_win_obfuscated_script_block.yml"),
+    embed!("ps_script_win_wmi_process_create.yml"),
+    embed!("registry_set_win_hidden_user_specialaccounts.yml"),
+    embed!("registry_set_win_system_restore_disabled.yml"),
+    embed!("registry_set_win_uac_bypass_shell_open_command.yml"),
+    embed!("win_defender_credential_theft_tool_detected.yml"),
+    embed!("win_defender_powershell_threat_detected.yml"),
+    embed!("win_security_scheduled_task_output_redirect.yml"),
+    embed!("win_security_scheduled_task_suspicious_action.yml"),
 ];
 
 impl RuleSet {
