@@ -44,11 +44,11 @@ pub enum TellKind {
 }
 
 static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(chg|cr|rfc|change|ticket|req)[-_ #]?\d{3,}\b|\bmaintenance\b|\bchange (request|ticket|window)\b")
+    Regex::new(r"(?i)\b(chg|cr|rfc|change|ticket|req|inc|ritm|sr)[-_ #]?\d{3,}\b|\bmaintenance\b|\bchange (request|ticket|window)\b")
         .expect("constant regex compiles")
 });
 static TOOLING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(vuln(erability)?[- ]?scan(ner|ning)?|scanner|qualys|nessus|tenable|rapid7|openvas|nexpose|config-management|ansible|puppet|chef|sccm|intune|backup|monitoring|red[- ]team|pen[- ]?test|penetration test|security awareness|phishing (simulation|test))")
+    Regex::new(r"(?i)\b(vuln(erability)?[- ]?scan(ner|ning)?|scanner|qualys|nessus|tenable|rapid7|openvas|nexpose|config-management|ansible|puppet|chef|sccm|intune|backup|monitoring|red[- ]team|pen[- ]?test|penetration test|security awareness|phishing (simulation|test)|av[- ]validation|antivirus (test|validation)|security[- ]team|security operations|detection (test|validation)|purple[- ]team|remote assistance|helpdesk remote)")
         .expect("constant regex compiles")
 });
 static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {

@@ -1,6 +1,6 @@
 //! Tier 0: deterministic, offline triage.
 //!
-//! Each family playbook ([`crate::families`]) looks at the alert and either passes or
+//! Each playbook ([`crate::playbook`]) looks at the alert and either passes or
 //! returns an [`Assessment`]: the verdict it can defend, the techniques the evidence shows
 //! (observed, never anticipated), the pivots with the alert's own indicators, and the
 //! evidence entries behind all of it. The first family that recognises the alert wins.
@@ -11,9 +11,7 @@ use serde_json::json;
 use soc_core::investigation::{EvidenceLog, Pivot};
 use soc_core::{Alert, Confidence, Ioc, IocKind, IocSet, Scope, Verdict};
 
-use crate::families;
-use crate::tells::{self, Tell};
-use crate::view::AlertView;
+use crate::tells::Tell;
 
 /// What threat intel said about one indicator, as far as tier 0 needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +43,8 @@ pub struct SigmaFact {
     pub techniques: Vec<String>,
     /// The evidence entry recording the match.
     pub evidence_id: String,
+    /// The rule is one of the project's own (reviewed with the playbooks).
+    pub project: bool,
 }
 
 /// Everything tier 0 looks at.
@@ -101,7 +101,7 @@ pub struct ObservedTechnique {
 #[derive(Debug, Clone)]
 pub struct Assessment {
     /// Family id (`brute_force`).
-    pub family: &'static str,
+    pub family: String,
     /// Short human name of what was recognised (`SSH brute force`).
     pub headline: String,
     /// Verdict.
@@ -131,47 +131,17 @@ pub struct Triage {
     pub tells: Vec<Tell>,
 }
 
-/// A family playbook.
-///
-/// To add one: implement this trait in a new file under `families/`, and add it to
-/// [`families::all`]. `assess` must only conclude what its evidence shows: record each
-/// fact it relies on in `log` (with the field path it came from), tie every technique to
-/// those entries, and return `None` when the alert is not its kind.
-pub trait Family: Send + Sync {
-    /// Stable id.
-    fn id(&self) -> &'static str;
-
-    /// Recognises and assesses the alert, recording evidence in `log`.
-    fn assess(
-        &self,
-        input: &TriageInput<'_>,
-        view: &AlertView<'_>,
-        tells: &[Tell],
-        log: &mut EvidenceLog,
-    ) -> Option<Assessment>;
-}
-
-/// Runs tier 0.
+/// Runs tier 0: the compiled-in playbooks ([`crate::playbook`]); the first that claims
+/// the alert decides, and an alert none claims is `inconclusive`, `low`, escalated.
 pub fn triage(input: &TriageInput<'_>, log: &mut EvidenceLog) -> Triage {
-    let view = AlertView::new(input.alert);
-    let tells = tells::find(&view);
-    for family in families::all() {
-        if let Some(assessment) = family.assess(input, &view, &tells, log) {
-            return Triage {
-                assessment,
-                recognised: true,
-                tells,
-            };
-        }
-    }
-    Triage {
-        assessment: unrecognised(input, &tells, log),
-        recognised: false,
-        tells,
-    }
+    crate::playbook::run(input, crate::playbook::embedded(), log)
 }
 
-fn unrecognised(input: &TriageInput<'_>, tells: &[Tell], log: &mut EvidenceLog) -> Assessment {
+pub(crate) fn unrecognised(
+    input: &TriageInput<'_>,
+    tells: &[Tell],
+    log: &mut EvidenceLog,
+) -> Assessment {
     let alert = input.alert;
     let host = alert.host().unwrap_or("the affected host");
     let listed: Vec<&IntelFact> = input
@@ -211,7 +181,7 @@ fn unrecognised(input: &TriageInput<'_>, tells: &[Tell], log: &mut EvidenceLog) 
             "No tier-0 playbook matched alert `{}`; verdict left to a human.",
             one_line(&alert.title, 120)
         ),
-        json!({"title": alert.title, "source": alert.source, "severity": alert.severity.as_str(), "playbooks_tried": families::all().iter().map(|f| f.id()).collect::<Vec<_>>()}),
+        json!({"title": alert.title, "source": alert.source, "severity": alert.severity.as_str(), "playbooks_tried": crate::playbook::embedded().iter().map(|p| p.id.as_str()).collect::<Vec<_>>()}),
         Confidence::Low,
         true,
     );
@@ -239,7 +209,7 @@ fn unrecognised(input: &TriageInput<'_>, tells: &[Tell], log: &mut EvidenceLog) 
         });
     }
     Assessment {
-        family: "unrecognised",
+        family: "unrecognised".to_owned(),
         headline: "Unrecognised alert".to_owned(),
         verdict: Verdict::Inconclusive,
         confidence: Confidence::Low,

@@ -275,6 +275,7 @@ impl Pipeline {
                 level: level.clone(),
                 techniques: r.attack_techniques(),
                 evidence_id: id,
+                project: r.author.as_deref() == Some("soc-copilot"),
             });
             sigma_matches.push(SigmaMatch {
                 rule_id: r.id.clone(),
@@ -312,7 +313,7 @@ impl Pipeline {
             &mut log,
         );
         let a = &result.assessment;
-        debug!(family = a.family, verdict = %a.verdict, confidence = %a.confidence, "tier 0 done");
+        debug!(family = %a.family, verdict = %a.verdict, confidence = %a.confidence, "tier 0 done");
 
         // 4. Techniques from the catalog; groups from the techniques.
         let cat = catalog();

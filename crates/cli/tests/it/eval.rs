@@ -74,8 +74,8 @@ fn labels_are_scored_and_benign_true_positive_wants_false_positive() {
     let scan = per_alert(&r, "EX-0005");
     assert_eq!(scan["expected"], "benign_true_positive");
     assert_eq!(
-        scan["verdict_correct"], false,
-        "tier 0 leaves it inconclusive without an inventory"
+        scan["verdict_correct"], true,
+        "the SIEM's enrichment explains the scheduled scan"
     );
     assert_eq!(per_alert(&r, "EX-0001")["verdict_correct"], true);
 }

@@ -57,7 +57,7 @@ mod attachments;
 mod brands;
 mod extract;
 mod headers;
-mod names;
+pub(crate) mod names;
 mod sender;
 #[cfg(test)]
 mod tests;

@@ -122,16 +122,38 @@ fn a_few_failures_for_one_account_are_not_a_brute_force() {
         "Excessive failed logons for single account",
         &json!({"event_id": 4625, "aggregation": {"count": 12, "target_user": "CORP\\ndiaz"}, "IpAddress": "10.1.2.20"}),
     );
-    assert!(!run(&a, &[]).recognised);
+    let t = run(&a, &[]);
+    assert_eq!(t.assessment.family, "brute_force");
+    assert_eq!(t.assessment.verdict, Verdict::Inconclusive);
+    assert!(t.assessment.escalate);
+    assert!(techniques(&t).is_empty(), "{:?}", techniques(&t));
 }
 
 #[test]
-fn sanctioned_looking_context_downgrades_to_a_human_never_to_benign() {
-    let a = alert(
+fn siem_enrichment_can_explain_internal_failures_but_alert_text_cannot() {
+    // The SIEM's own enrichment is trusted as much as the alert's source.
+    let enriched = alert(
         "SSH authentication failure burst",
         &json!({"event_type": "auth_failure", "source_ip": "10.20.8.15", "failed_attempts": 212, "siem_context": {"recent_change": "CHG-1234 approved scan"}}),
     );
-    let t = run(&a, &[]);
+    let t = run(&enriched, &[]);
+    assert_eq!(t.assessment.verdict, Verdict::FalsePositive);
+    assert_eq!(t.assessment.confidence, Confidence::Medium);
+    // The same words from an external source do not make a burst benign.
+    let external = alert(
+        "SSH authentication failure burst",
+        &json!({"event_type": "auth_failure", "source_ip": "45.1.2.3", "failed_attempts": 212, "siem_context": {"recent_change": "CHG-1234 approved scan"}}),
+    );
+    assert_eq!(
+        run(&external, &[]).assessment.verdict,
+        Verdict::TruePositive
+    );
+    // Outside the enrichment, a claim of sanction only sends the alert to a human.
+    let claimed = alert(
+        "SSH authentication failure burst",
+        &json!({"event_type": "auth_failure", "source_ip": "10.20.8.15", "failed_attempts": 212, "change_ticket": "CHG-1234 approved scan"}),
+    );
+    let t = run(&claimed, &[]);
     assert_eq!(t.assessment.verdict, Verdict::Inconclusive);
     assert!(t.assessment.escalate);
 }

@@ -1,0 +1,556 @@
+//! Authentication failures: bursts of failed logons (SSH, RDP, Kerberos, VPN, Windows),
+//! password spraying, the successes around them, and pushed-MFA denials.
+//!
+//! Recognised from behaviour, whatever the source calls its fields: an authentication
+//! failure signal (title or summary wording, Windows 4625/4771/4776, ECS
+//! `event.outcome: failure` on an authentication event, an auth-failure event type) plus a
+//! failure count or a set of usernames tried. Counts and wording are read from structured
+//! fields and the SIEM's summary fields only, never from strings an attacker fills
+//! (user agents, user names, command lines).
+//!
+//! Facts: `auth.signal`, `auth.structured`, `auth.count_trusted`, `auth.failures`,
+//! `auth.users`, `auth.user_sample`, `auth.successes` (present only when the alert says),
+//! `auth.succeeded`, `auth.success_unknown`, `auth.success_conflict`, `auth.service`,
+//! `auth.source_ip`, `auth.source_external`, `auth.source_internal`, `auth.source_listed`,
+//! `auth.source_tags`, `auth.burst` (≥ 50 failures or ≥ 5 usernames), `auth.large`
+//! (≥ 100 or ≥ 10), `auth.first_seen`, `auth.mfa_denials`, `auth.mfa_approved`, `target`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use soc_core::Scope;
+
+use super::super::facts::Facts;
+use crate::triage::TriageInput;
+use crate::view::AlertView;
+
+static FAILURE_WORDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)brute[ -]?force|password[ -]spray|\bspraying\b|failed (ssh |rdp |vpn |kerberos |ntlm |windows )?(log[io]ns?|logon attempts?|passwords?|authentications?|auth\b|sign-?ins?)|authentication failures?|logon failures?|auth_failure|failed password for|invalid user")
+        .expect("constant regex compiles")
+});
+static NEGATION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not|no|never|without|non|false)\b[\s-]*(an?\s+|the\s+)?$")
+        .expect("constant regex compiles")
+});
+static COUNT_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d[\d,]*)\s+(?:failed|unsuccessful|invalid)\b")
+        .expect("constant regex compiles")
+});
+static USERS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:across|for|against)\s+(\d+)\s+(?:distinct\s+|unique\s+)?(?:user ?names|usernames|accounts|users)\b|\b(\d+)\s+(?:distinct|unique)\s+(?:user ?names|usernames|accounts|users)\b")
+        .expect("constant regex compiles")
+});
+static NO_SUCCESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bno successful (log[io]ns?|logons?|authentications?|sign-?ins?)\b|\b0 successful\b|\bnone succeeded\b|\bwithout (a |any )?success")
+        .expect("constant regex compiles")
+});
+static SUCCESS_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\baccepted (password|publickey|keyboard-interactive)\b|\blogon succeeded\b|\bsession opened for user\b")
+        .expect("constant regex compiles")
+});
+
+/// Keys whose count names failed authentications specifically.
+const FAILURE_KEYS: &[&str] = &[
+    "failed_attempts",
+    "failed_logins",
+    "failed_logons",
+    "failed_login_count",
+    "failed_count",
+    "failed_auths",
+    "auth_failures",
+    "failed_authentications",
+];
+/// Keys that count failures of anything: used only when the alert is otherwise clearly
+/// about authentication, and never enough for high confidence on their own.
+const GENERIC_FAILURE_KEYS: &[&str] = &["failures", "failure_count"];
+const DISTINCT_USER_KEYS: &[&str] = &[
+    "distinct_usernames",
+    "distinct_users",
+    "unique_usernames",
+    "unique_users",
+    "usernames_tried",
+];
+const USER_LIST_KEYS: &[&str] = &[
+    "usernames_tried",
+    "usernames",
+    "users_tried",
+    "top_usernames",
+    "target_users",
+    "accounts_tried",
+];
+const SUCCESS_KEYS: &[&str] = &[
+    "successful_logins",
+    "successful_logons",
+    "successful_logons_from_source",
+    "successes",
+    "success_count",
+    "successful_auths",
+    "successful_authentications",
+];
+const SOURCE_IP_KEYS: &[&str] = &[
+    "source_ip",
+    "src_ip",
+    "source.ip",
+    "client_ip",
+    "client.ip",
+    "remote_ip",
+    "remote_addr",
+    "attacker_ip",
+    "ipaddress",
+    "src",
+];
+const TARGET_KEYS: &[&str] = &[
+    "dst_host",
+    "dest_host",
+    "destination_host",
+    "target_host",
+    "computer",
+];
+const FIRST_SEEN_KEYS: &[&str] = &["first_seen", "window_start", "start_time", "first_failure"];
+const FAILED_LOGON_EVENTS: &[&str] = &["4625", "4771", "4776"];
+/// Fields a SIEM writes to summarise a detection. Wording and counts are read from these
+/// and the title only, never from arbitrary strings an attacker can fill (user agents,
+/// usernames, command lines).
+const SUMMARY_KEYS: &[&str] = &[
+    "detection",
+    "reason",
+    "rule_name",
+    "rule_description",
+    "message",
+    "description",
+    "summary",
+    "signature",
+    "alert_name",
+];
+const AUTH_EVENT_TYPES: &[&str] = &[
+    "auth_failure",
+    "authentication_failure",
+    "login_failure",
+    "logon_failure",
+    "failed_login",
+    "failed_logon",
+];
+
+/// What the alert says about the authentication attempts.
+#[derive(Debug)]
+struct AuthFacts {
+    /// The failure signal comes from structured fields (event codes, ECS outcome on an
+    /// authentication event, an auth-failure event type), not only from wording.
+    structured: bool,
+    failures: Option<(u64, String)>,
+    /// The failure count comes from a field that counts failed authentications.
+    count_trusted: bool,
+    users: Option<(u64, String)>,
+    user_sample: Vec<String>,
+    successes: Option<(u64, String)>,
+    /// The alert both records a success and denies one.
+    success_conflict: Option<String>,
+    service: &'static str,
+    source_ip: Option<(String, String)>,
+    target: Option<String>,
+    first_seen: Option<String>,
+}
+
+/// Human words for intel tags.
+fn describe_tags(tags: &[String]) -> String {
+    let words: Vec<String> = tags
+        .iter()
+        .map(|t| match t.as_str() {
+            "tor_exit" => "a Tor exit relay".to_owned(),
+            "threatfox" => "on the ThreatFox IOC list".to_owned(),
+            other => format!("`{other}`"),
+        })
+        .collect();
+    words.join(", ")
+}
+
+/// A plausible count: whole, non-negative, below a billion.
+fn as_count(n: f64) -> Option<u64> {
+    (n.is_finite() && (0.0..1e9).contains(&n) && n.fract() == 0.0).then_some(n as u64)
+}
+
+/// Whether `re` matches `text` somewhere not preceded by a negation ("not a brute force").
+fn affirmed(re: &Regex, text: &str) -> bool {
+    re.find_iter(text).any(|m| {
+        let before = &text[..m.start()];
+        let window: String = before
+            .chars()
+            .rev()
+            .take(24)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        !NEGATION_BEFORE.is_match(&window)
+    })
+}
+
+/// The title and the SIEM's summary fields, with their paths.
+fn summary_texts<'v>(view: &'v AlertView<'_>) -> Vec<(&'v str, String)> {
+    let mut out = vec![(view.alert.title.as_str(), "title".to_owned())];
+    for l in view.by_keys(SUMMARY_KEYS) {
+        if let Some(s) = l.value.as_str() {
+            out.push((s, l.path.clone()));
+        }
+    }
+    out
+}
+
+fn parse_ip(s: &str) -> Option<String> {
+    s.trim()
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_canonical().to_string())
+}
+
+fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
+    let event_failure = view
+        .by_keys(&["event_id", "eventid", "code", "event.code"])
+        .any(|l| FAILED_LOGON_EVENTS.contains(&l.text().trim()));
+    let ecs_failure = view
+        .string(&["event.outcome"])
+        .is_some_and(|(s, _)| s.eq_ignore_ascii_case("failure"))
+        && view.leaves().iter().any(|l| {
+            l.parent == "event"
+                && l.key == "category"
+                && l.text().eq_ignore_ascii_case("authentication")
+        });
+    let typed_failure = view
+        .by_keys(&[
+            "event_type",
+            "eventtype",
+            "event.type",
+            "event.action",
+            "action",
+        ])
+        .any(|l| AUTH_EVENT_TYPES.contains(&l.text().trim().to_ascii_lowercase().as_str()));
+    let structured = event_failure || ecs_failure || typed_failure;
+    let summaries = summary_texts(view);
+    let wording = summaries.iter().any(|(s, _)| affirmed(&FAILURE_WORDING, s));
+    if !(structured || wording) {
+        return None;
+    }
+
+    let specific = view
+        .number(FAILURE_KEYS)
+        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    let count_trusted = specific.is_some() || structured;
+    let failures = specific
+        .or_else(|| {
+            view.leaves()
+                .iter()
+                .find(|l| l.key == "count" && l.parent == "aggregation")
+                .and_then(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+        })
+        .or_else(|| {
+            view.number(GENERIC_FAILURE_KEYS)
+                .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
+        })
+        .or_else(|| {
+            summaries.iter().find_map(|(s, path)| {
+                let c = COUNT_IN_TEXT.captures(s)?;
+                let n = c
+                    .get(1)?
+                    .as_str()
+                    .replace(',', "")
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(as_count)?;
+                Some((n, path.clone()))
+            })
+        })
+        .or_else(|| {
+            let n = view
+                .by_keys(&["event_id", "eventid"])
+                .filter(|l| {
+                    FAILED_LOGON_EVENTS.contains(&l.text().trim())
+                        || l.text().trim() == "4768" && view.mentions("0x6")
+                })
+                .count();
+            (n > 0).then(|| (n as u64, "raw_log.events".to_owned()))
+        });
+
+    let users = view
+        .by_keys(DISTINCT_USER_KEYS)
+        .find_map(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+        .or_else(|| {
+            view.array_len(USER_LIST_KEYS)
+                .map(|(n, p)| (n as u64, p.to_owned()))
+        })
+        .or_else(|| {
+            summaries.iter().find_map(|(s, path)| {
+                let c = USERS_IN_TEXT.captures(s)?;
+                let n = c
+                    .get(1)
+                    .or_else(|| c.get(2))?
+                    .as_str()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(as_count)?;
+                Some((n, path.clone()))
+            })
+        })
+        .or_else(|| {
+            let mut names: Vec<String> = view
+                .by_keys(&["targetusername"])
+                .map(|l| l.text().to_lowercase())
+                .filter(|s| !s.is_empty() && s != "-")
+                .collect();
+            names.sort();
+            names.dedup();
+            (names.len() > 1).then(|| {
+                (
+                    names.len() as u64,
+                    "raw_log.events[].event_data.TargetUserName".to_owned(),
+                )
+            })
+        });
+    let user_sample = view
+        .by_keys(USER_LIST_KEYS)
+        .filter_map(|l| l.value.as_str().map(str::to_owned))
+        .take(6)
+        .collect();
+
+    // Success: concrete evidence first (a count above zero, sshd "Accepted" lines, 4624
+    // logon events); a denial only counts when nothing concrete contradicts it.
+    let numeric = view
+        .number(SUCCESS_KEYS)
+        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    let lines: Vec<&str> = view
+        .leaves()
+        .iter()
+        .filter(|l| l.value.as_str().is_some_and(|s| SUCCESS_LINE.is_match(s)))
+        .map(|l| l.path.as_str())
+        .collect();
+    let logon_events = view
+        .by_keys(&["event_id", "eventid"])
+        .filter(|l| l.text().trim() == "4624")
+        .count();
+    let denial = summaries
+        .iter()
+        .find(|(s, _)| NO_SUCCESS.is_match(s))
+        .map(|(_, p)| p.clone());
+    let positive = match &numeric {
+        Some((n, p)) if *n > 0 => Some((*n, p.clone())),
+        _ if !lines.is_empty() => Some((lines.len() as u64, lines[0].to_owned())),
+        _ if logon_events > 0 => Some((logon_events as u64, "raw_log.events (4624)".to_owned())),
+        _ => None,
+    };
+    let (successes, success_conflict) = match positive {
+        Some(p) => {
+            let zero = numeric
+                .as_ref()
+                .filter(|(n, _)| *n == 0)
+                .map(|(_, path)| path.clone());
+            (Some(p), zero.or(denial))
+        }
+        None => (numeric.or_else(|| denial.map(|p| (0, p))), None),
+    };
+
+    let text = view.text();
+    let service = if text.contains("sshd")
+        || text.contains("ssh ")
+        || text.contains(" ssh")
+        || text.contains("ssh\n")
+    {
+        "SSH"
+    } else if text.contains("rdp")
+        || text.contains("remoteinteractive")
+        || text.contains("logon type 10")
+        || text.contains("3389")
+    {
+        "RDP"
+    } else if text.contains("kerberos")
+        || view
+            .by_keys(&["event_id"])
+            .any(|l| matches!(l.text().trim(), "4768" | "4771"))
+    {
+        "Kerberos"
+    } else if text.contains("vpn") {
+        "VPN"
+    } else if text.contains("ntlm") || text.contains("4625") || text.contains("4776") {
+        "Windows logon"
+    } else {
+        "authentication"
+    };
+
+    // The source: only an address under a source-like key, never just any address.
+    let source_ip = view
+        .by_keys(SOURCE_IP_KEYS)
+        .find_map(|l| parse_ip(l.value.as_str()?).map(|ip| (ip, l.path.clone())))
+        .or_else(|| {
+            input
+                .iocs
+                .iter()
+                .filter(|f| f.ioc.kind.is_ip())
+                .find_map(|f| {
+                    let origin = f.origins.iter().find(|o| {
+                        let key = o.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+                        ["src", "source", "client", "remote", "attacker", "ipaddress"]
+                            .iter()
+                            .any(|k| key.contains(k))
+                    })?;
+                    Some((f.ioc.value.clone(), origin.clone()))
+                })
+        });
+    let target = input
+        .alert
+        .host()
+        .map(str::to_owned)
+        .or_else(|| view.string(TARGET_KEYS).map(|(s, _)| s.to_owned()));
+    let first_seen = view.string(FIRST_SEEN_KEYS).map(|(s, _)| s.to_owned());
+    Some(AuthFacts {
+        structured,
+        failures,
+        count_trusted,
+        users,
+        user_sample,
+        successes,
+        success_conflict,
+        service,
+        source_ip,
+        target,
+        first_seen,
+    })
+}
+
+/// Sets the authentication facts.
+pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
+    mfa(f);
+    let Some(a) = gather(input, f.view) else {
+        return;
+    };
+    f.set_flag("auth.signal", true, "title, summary fields, event codes");
+    f.set_flag(
+        "auth.structured",
+        a.structured,
+        "event codes, event.outcome, event_type",
+    );
+    f.set_flag(
+        "auth.count_trusted",
+        a.count_trusted || a.structured,
+        "failure count field",
+    );
+    let failures = a.failures.as_ref().map(|(n, _)| *n);
+    let users = a.users.as_ref().map(|(n, _)| *n);
+    if let Some((n, p)) = &a.failures {
+        f.put_num("auth.failures", *n as f64, p.clone());
+    }
+    if let Some((n, p)) = &a.users {
+        f.put_num("auth.users", *n as f64, p.clone());
+    }
+    if !a.user_sample.is_empty() {
+        f.put_text(
+            "auth.user_sample",
+            a.user_sample.join(", "),
+            "usernames tried",
+        );
+    }
+    match &a.successes {
+        Some((n, p)) => {
+            f.put_num("auth.successes", *n as f64, p.clone());
+            f.set_flag("auth.succeeded", *n > 0, p.clone());
+        }
+        None => f.set_flag("auth.success_unknown", true, "no success field"),
+    }
+    if let Some(c) = &a.success_conflict {
+        f.put_text("auth.success_conflict", c.clone(), c.clone());
+    }
+    f.put_text("auth.service", a.service, "alert wording");
+    f.set_flag(
+        "auth.burst",
+        failures.is_some_and(|n| n >= 50) || users.is_some_and(|n| n >= 5),
+        "failure and username counts",
+    );
+    f.set_flag(
+        "auth.large",
+        failures.is_some_and(|n| n >= 100) || users.is_some_and(|n| n >= 10),
+        "failure and username counts",
+    );
+    if let Some((ip, path)) = &a.source_ip {
+        f.put_text("auth.source_ip", ip.clone(), path.clone());
+        let scope = input.ip_scope(ip);
+        f.set_flag(
+            "auth.source_external",
+            scope == Some(Scope::External),
+            path.clone(),
+        );
+        f.set_flag(
+            "auth.source_internal",
+            scope == Some(Scope::Internal),
+            path.clone(),
+        );
+        if let Some(i) = input
+            .intel_for(true, ip)
+            .filter(|i| i.malicious || i.suspicious)
+        {
+            f.set_flag("auth.source_listed", true, i.evidence_id.clone());
+            f.put_text(
+                "auth.source_tags",
+                describe_tags(&i.tags),
+                i.evidence_id.clone(),
+            );
+        }
+    }
+    if let Some(t) = &a.target {
+        f.put_text("target", t.clone(), "host");
+    }
+    if let Some(t) = &a.first_seen {
+        f.put_text("auth.first_seen", t.clone(), "first_seen");
+    }
+}
+
+static MFA_DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(denied|deny|rejected|reject|declined|fraud|timeout|timed_out|failed|failure)$",
+    )
+    .expect("constant regex compiles")
+});
+
+/// Pushed-MFA prompts: denials (or timeouts) and approvals, from event lists whose type
+/// names MFA.
+fn mfa(f: &mut Facts<'_>) {
+    let parent = |p: &str| {
+        p.rsplit_once('.')
+            .map_or(String::new(), |(x, _)| x.to_owned())
+    };
+    let mfa_events: std::collections::HashSet<String> = f
+        .view
+        .leaves()
+        .iter()
+        .filter(|s| {
+            matches!(s.key.as_str(), "type" | "event_type" | "factor")
+                && s.text().to_ascii_lowercase().contains("mfa")
+        })
+        .map(|s| parent(&s.path))
+        .collect();
+    if mfa_events.is_empty() {
+        return;
+    }
+    let mut denied = 0u32;
+    let mut approved = false;
+    let mut path = String::new();
+    for l in f.view.leaves() {
+        if !matches!(l.key.as_str(), "result" | "status" | "outcome")
+            || !mfa_events.contains(&parent(&l.path))
+        {
+            continue;
+        }
+        let v = l.text();
+        if MFA_DENIED.is_match(v.trim()) {
+            denied += 1;
+            if path.is_empty() {
+                path = l.path.clone();
+            }
+        } else if matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "approved" | "success" | "accepted" | "allowed"
+        ) {
+            approved = true;
+        }
+    }
+    if denied > 0 {
+        f.put_num("auth.mfa_denials", f64::from(denied), path.clone());
+    }
+    f.set_flag("auth.mfa_approved", approved && denied > 0, path);
+}

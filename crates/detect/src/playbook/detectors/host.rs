@@ -1,0 +1,657 @@
+//! Endpoint behaviour: what ran, from where, started by what, doing what.
+//!
+//! Facts: `proc.encoded_ps`, `proc.decoded`, `proc.decoded_download`, `proc.decoded_wmi`,
+//! `proc.hidden_window`, `proc.policy_bypass`, `proc.office_parent`,
+//! `proc.network_external`, `proc.remote_ip`, `proc.schtasks_create`, `proc.task_command`,
+//! `proc.task_name`, `proc.task_frequent`, `proc.task_event`, `proc.task_deleted`,
+//! `proc.parent_unsigned`, `proc.parent_user_writable`, `proc.parent_path`,
+//! `proc.wmic_remote`, `proc.remote_targets`, `proc.remote_target_list`,
+//! `proc.remote_command`, `proc.auth_success`, `proc.off_hours`, `proc.first_use`,
+//! `proc.shadow_delete`, `proc.shadow_all`, `proc.shadow_bounded`, `proc.inhibit_recovery`,
+//! `proc.encryption_activity`, `proc.signed_parent`, `proc.cert_conversion`,
+//! `proc.from_program_files`, `proc.system_script`, `av.*` (detection, threat, remediated,
+//! test_file, powershell, path, process, user).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use soc_core::Scope;
+
+use super::super::facts::Facts;
+use super::num;
+use crate::triage::TriageInput;
+use crate::view::basename;
+
+/// The first value of any of the fields (Sigma names first, then `raw_log` keys).
+fn first(f: &Facts<'_>, fields: &[&str]) -> Option<(String, String)> {
+    fields
+        .iter()
+        .find_map(|k| f.field_values(k).into_iter().next().map(|(p, v)| (v, p)))
+}
+
+/// Every value of any of the fields.
+fn all(f: &Facts<'_>, fields: &[&str]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for k in fields {
+        for (p, v) in f.field_values(k) {
+            if !out.iter().any(|(x, _)| *x == v) {
+                out.push((v, p));
+            }
+        }
+    }
+    out
+}
+
+const CMDLINE: &[&str] = &[
+    "CommandLine",
+    "command_line",
+    "process.command_line",
+    "cmdline",
+];
+const IMAGE: &[&str] = &[
+    "Image",
+    "process_path",
+    "process",
+    "process.executable",
+    "process_name",
+];
+const PARENT: &[&str] = &[
+    "ParentImage",
+    "parent_process_path",
+    "parent_process",
+    "parent.executable",
+    "parent_image",
+];
+
+static ENCODED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[\s\\/])(?:powershell|pwsh)(?:\.exe)?\b.*?\s[-/](?:e|ec|en|enc|enco|encod|encode|encoded|encodedc|encodedcommand)\s+([A-Za-z0-9+/=]{8,})")
+        .expect("constant regex compiles")
+});
+static HIDDEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s[-/]w(?:indowstyle|in|ind|indow)?\s+(?:h|hi|hid|hidd|hidde|hidden|1)\b")
+        .expect("constant regex compiles")
+});
+static BYPASS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s[-/](?:ep|ex|exec|executionpolicy)\s+(?:bypass|unrestricted)\b")
+        .expect("constant regex compiles")
+});
+static DOWNLOAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)net\.webclient|downloadstring|downloadfile|downloaddata|invoke-webrequest|\biwr\b|invoke-restmethod|start-bitstransfer|\biex\b|invoke-expression|system\.net\.http")
+        .expect("constant regex compiles")
+});
+static WMI_EXEC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)invoke-wmimethod|invoke-cimmethod|win32_process|\[wmiclass\]")
+        .expect("constant regex compiles")
+});
+const LOLBINS: &[&str] = &[
+    "mshta.exe",
+    "rundll32.exe",
+    "regsvr32.exe",
+    "wscript.exe",
+    "cscript.exe",
+    "powershell.exe",
+    "pwsh.exe",
+    "certutil.exe",
+    "msbuild.exe",
+    "installutil.exe",
+    "regasm.exe",
+    "regsvcs.exe",
+    "bitsadmin.exe",
+    "cmstp.exe",
+    "msiexec.exe",
+    "odbcconf.exe",
+];
+const OFFICE: &[&str] = &[
+    "winword.exe",
+    "excel.exe",
+    "powerpnt.exe",
+    "outlook.exe",
+    "msaccess.exe",
+    "mspub.exe",
+    "onenote.exe",
+    "visio.exe",
+];
+static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\\users\\[^\\]+\\(appdata|downloads|desktop|documents)\\|\\users\\public\\|\\windows\\temp\\|\\programdata\\|\\perflogs\\|\\\$recycle\.bin\\|^/tmp/|^/dev/shm/|^/var/tmp/")
+        .expect("constant regex compiles")
+});
+static SHADOW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)vssadmin(\.exe)?\W+delete\W+shadows|vssadmin(\.exe)?\W+resize\W+shadowstorage|shadowcopy\W+delete|win32_shadowcopy.*delete|wbadmin(\.exe)?\W+delete\W+(catalog|systemstatebackup|backup)|bcdedit(\.exe)?.*recoveryenabled\W+no|bcdedit(\.exe)?.*bootstatuspolicy\W+ignoreallfailures")
+        .expect("constant regex compiles")
+});
+static ENCRYPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)files? (renamed|encrypted)|ransom|\.locked\b|\.l0cked|read_?me_?to_?(recover|decrypt)|how_?to_?decrypt|encrypted with extension")
+        .expect("constant regex compiles")
+});
+static CERT_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\.(cer|crt|der|pem|p7b|p7c|csr|crl|b64)\b").expect("constant regex compiles")
+});
+
+fn decode_b64_utf16(s: &str) -> Option<String> {
+    let bytes = crate::phishing::names::base64_decode(s.trim())?;
+    if bytes.len() >= 2 && bytes.len() % 2 == 0 && bytes.iter().skip(1).step_by(2).all(|b| *b == 0)
+    {
+        let units: Vec<u16> = bytes
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        return String::from_utf16(&units).ok();
+    }
+    String::from_utf8(bytes).ok()
+}
+
+fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
+    let cmds = all(f, CMDLINE);
+    let image = first(f, IMAGE);
+    let parent = first(f, PARENT);
+
+    // PowerShell: encoded commands and what they decode to.
+    let mut decoded = Vec::new();
+    for (c, p) in &cmds {
+        if let Some(m) = ENCODED.captures(c).and_then(|m| m.get(1)) {
+            f.set_flag("proc.encoded_ps", true, p.clone());
+            if let Some(d) = decode_b64_utf16(m.as_str()) {
+                decoded.push((d, p.clone()));
+            }
+        }
+        if HIDDEN.is_match(c) {
+            f.set_flag("proc.hidden_window", true, p.clone());
+        }
+        if BYPASS.is_match(c) {
+            f.set_flag("proc.policy_bypass", true, p.clone());
+        }
+    }
+    for (d, p) in all(
+        f,
+        &[
+            "decoded_command_preview",
+            "decoded_command",
+            "ScriptBlockText",
+        ],
+    ) {
+        decoded.push((d, p));
+    }
+    if let Some((d, p)) = decoded.first() {
+        f.put_text("proc.decoded", d.clone(), p.clone());
+    }
+    if let Some((_, p)) = decoded.iter().find(|(d, _)| DOWNLOAD.is_match(d)) {
+        f.set_flag("proc.decoded_download", true, p.clone());
+    }
+    if let Some((_, p)) = decoded.iter().find(|(d, _)| WMI_EXEC.is_match(d)) {
+        f.set_flag("proc.decoded_wmi", true, p.clone());
+    }
+
+    // The parent: an Office program, a user-writable path, unsigned, just created.
+    if let Some((p, path)) = &parent {
+        f.set_flag(
+            "proc.office_parent",
+            OFFICE.contains(&basename(p).as_str()),
+            path.clone(),
+        );
+    }
+    let parent_path = first(
+        f,
+        &["parent_process_path", "ParentImage", "parent.executable"],
+    );
+    if let Some((p, path)) = &parent_path {
+        f.put_text("proc.parent_path", p.clone(), path.clone());
+        f.set_flag(
+            "proc.parent_user_writable",
+            USER_WRITABLE.is_match(p),
+            path.clone(),
+        );
+        f.set_flag(
+            "proc.parent_program_files",
+            p.to_ascii_lowercase().contains("\\program files"),
+            path.clone(),
+        );
+    }
+    if let Some((s, path)) = first(
+        f,
+        &[
+            "parent_signature_status",
+            "parent_signature",
+            "parent.code_signature.status",
+        ],
+    ) {
+        let l = s.to_ascii_lowercase();
+        f.set_flag(
+            "proc.parent_unsigned",
+            l.contains("unsigned") || l.contains("not signed") || l.contains("invalid"),
+            path.clone(),
+        );
+        f.set_flag(
+            "proc.signed_parent",
+            l.starts_with("signed") || l.contains("valid"),
+            path,
+        );
+    }
+    if let Some((s, path)) = first(f, &["parent_file_created", "parent_first_seen"])
+        && let Ok(created) = s.parse::<chrono::DateTime<chrono::Utc>>()
+    {
+        let age = input
+            .alert
+            .timestamp
+            .signed_duration_since(created)
+            .num_minutes();
+        f.set_flag("proc.parent_new", (0..=60).contains(&age), path);
+    }
+    if let Some((img, p)) = &image {
+        f.set_flag(
+            "proc.from_program_files",
+            img.to_ascii_lowercase().contains("\\program files"),
+            p.clone(),
+        );
+    }
+
+    // Outbound connection from the process.
+    if let Some((c, p)) = first(
+        f,
+        &[
+            "network_connection",
+            "remote_address",
+            "DestinationIp",
+            "destination_ip",
+        ],
+    ) {
+        let ip = c
+            .rsplit_once(':')
+            .filter(|(h, _)| !h.contains(':'))
+            .map_or(c.as_str(), |(h, _)| h)
+            .to_owned();
+        if input.ip_scope(&ip) == Some(Scope::External) {
+            f.set_flag("proc.network_external", true, p.clone());
+            f.put_text("proc.remote_ip", ip, p);
+        }
+    }
+
+    // Scheduled tasks.
+    for (c, p) in &cmds {
+        let l = c.to_ascii_lowercase();
+        if l.contains("schtasks") && (l.contains("/create") || l.contains("-create")) {
+            f.set_flag("proc.schtasks_create", true, p.clone());
+            if let Some(v) = arg_value(c, "/tr") {
+                f.put_text("proc.task_command", v, p.clone());
+            }
+            if let Some(v) = arg_value(c, "/tn") {
+                f.put_text("proc.task_name", v, p.clone());
+            }
+            if l.contains("/sc minute") || l.contains("/sc onlogon") || l.contains("/sc onstart") {
+                f.set_flag("proc.task_frequent", true, p.clone());
+            }
+        }
+    }
+    let ids: Vec<(String, String)> = all(f, &["EventID", "event_id"]);
+    let created = ids.iter().find(|(v, _)| v == "4698");
+    let deleted = ids.iter().find(|(v, _)| v == "4699");
+    if let Some((_, p)) = created {
+        f.set_flag("proc.task_event", true, p.clone());
+        if let Some((n, p)) = first(f, &["TaskName"]) {
+            f.put_text("proc.task_name", n, p);
+        }
+    }
+    if let (Some(_), Some((_, p))) = (created, deleted) {
+        f.set_flag("proc.task_deleted", true, p.clone());
+    }
+
+    // WMIC against other hosts.
+    for (c, p) in &cmds {
+        let l = c.to_ascii_lowercase();
+        if l.contains("wmic")
+            && l.contains("/node:")
+            && l.contains("process")
+            && l.contains("create")
+        {
+            f.set_flag("proc.wmic_remote", true, p.clone());
+            if let Some(i) = l.find("create") {
+                let rest = c[i + 6..].trim().trim_matches('"');
+                f.put_text("proc.remote_command", rest.to_owned(), p.clone());
+            }
+            if WMI_EXEC.is_match(c) || l.contains("powershell") {
+                f.set_flag(
+                    "proc.remote_powershell",
+                    l.contains("powershell"),
+                    p.clone(),
+                );
+            }
+        }
+    }
+    if let Some((n, p)) = f.view.array_len(&[
+        "distinct_targets_10m",
+        "distinct_targets",
+        "targets",
+        "target_hosts",
+    ]) {
+        f.put_num("proc.remote_targets", n as f64, p.to_owned());
+        let list: Vec<String> = f
+            .view
+            .by_keys(&[
+                "distinct_targets_10m",
+                "distinct_targets",
+                "targets",
+                "target_hosts",
+            ])
+            .map(|l| l.text())
+            .take(8)
+            .collect();
+        f.put_text("proc.remote_target_list", list.join(", "), p.to_owned());
+    }
+    if let Some((s, p)) = first(f, &["auth_result", "logon_result"]) {
+        f.set_flag("proc.auth_success", s.eq_ignore_ascii_case("success"), p);
+    }
+    if let Some(l) = f
+        .view
+        .by_keys(&["account_is_local_admin_on_targets", "admin_on_targets"])
+        .next()
+    {
+        let on = l.value.as_bool() == Some(true);
+        let path = l.path.clone();
+        f.set_flag("proc.admin_on_targets", on, path);
+    }
+    if let Some(l) = f
+        .view
+        .by_keys(&["off_hours", "outside_business_hours"])
+        .next()
+    {
+        let on = l.value.as_bool() == Some(true);
+        let path = l.path.clone();
+        f.set_flag("proc.off_hours", on, path);
+    }
+    let first_use = f
+        .view
+        .leaves()
+        .iter()
+        .find(|l| {
+            l.key.starts_with("prior_")
+                && !l.key.contains("identical")
+                && !l.key.contains("consent")
+                && !l.key.contains("campaign")
+                && num(l.value) == Some(0.0)
+        })
+        .map(|l| l.path.clone());
+    if let Some(p) = first_use {
+        f.set_flag("proc.first_use", true, p);
+    }
+    let never_seen = f
+        .view
+        .leaves()
+        .iter()
+        .find(|l| {
+            (l.key.starts_with("similar_") || l.key.starts_with("prior_identical"))
+                && num(l.value) == Some(0.0)
+        })
+        .map(|l| l.path.clone());
+    if let Some(p) = never_seen {
+        f.set_flag("proc.never_seen", true, p);
+    }
+
+    // Inhibiting recovery.
+    for (c, p) in &cmds {
+        if SHADOW.is_match(c) {
+            let l = c.to_ascii_lowercase();
+            f.set_flag("proc.inhibit_recovery", true, p.clone());
+            f.set_flag("proc.shadow_delete", l.contains("shadow"), p.clone());
+            f.set_flag(
+                "proc.shadow_all",
+                l.contains("/all") || l.contains("shadowcopy delete") || l.contains("catalog"),
+                p.clone(),
+            );
+            f.set_flag(
+                "proc.shadow_bounded",
+                l.contains("/oldest") || (l.contains("/for=") && !l.contains("/all")),
+                p.clone(),
+            );
+            f.put_text("proc.recovery_command", c.clone(), p.clone());
+        }
+    }
+    let disable_sr = all(f, &["TargetObject"]).into_iter().find(|(t, _)| {
+        let t = t.to_ascii_lowercase();
+        t.contains("\\systemrestore\\")
+            && (t.ends_with("\\disablesr") || t.ends_with("\\disableconfig"))
+    });
+    if let Some((_, p)) = disable_sr {
+        f.set_flag("proc.inhibit_recovery", true, p);
+    }
+    let enc = f
+        .view
+        .leaves()
+        .iter()
+        .find(|l| {
+            (l.key.contains("file_activity")
+                || l.key.contains("ransom")
+                || l.key.contains("encrypt"))
+                && l.value
+                    .as_str()
+                    .is_some_and(|s| ENCRYPTION.is_match(s) || l.key.contains("ransom"))
+        })
+        .map(|l| (l.text(), l.path.clone()));
+    if let Some((t, p)) = enc {
+        f.set_flag("proc.encryption_activity", true, p.clone());
+        f.put_text("proc.encryption_text", t, p);
+    }
+
+    // certutil converting certificate files (its documented everyday use).
+    for (c, p) in &cmds {
+        let l = c.to_ascii_lowercase();
+        if l.contains("certutil")
+            && (l.contains("-encode")
+                || l.contains("-decode")
+                || l.contains("/encode")
+                || l.contains("/decode"))
+        {
+            let files = CERT_FILE.find_iter(c).count();
+            f.set_flag("proc.cert_conversion", files >= 2, p.clone());
+        }
+    }
+
+    // WMI provider host starting programs (by parent image, or by process ids across
+    // Windows 4688 / Sysmon events), after a network logon.
+    if let Some((p, path)) = &parent {
+        f.set_flag(
+            "proc.wmi_child",
+            basename(p) == "wmiprvse.exe",
+            path.clone(),
+        );
+    }
+    let wmi_ids: Vec<String> = f
+        .events
+        .iter()
+        .filter(|e| {
+            e.get("Image")
+                .or(e.get("NewProcessName"))
+                .is_some_and(|i| basename(i) == "wmiprvse.exe")
+        })
+        .filter_map(|e| {
+            e.get("NewProcessId")
+                .or(e.get("ProcessId"))
+                .map(str::to_owned)
+        })
+        .collect();
+    if !wmi_ids.is_empty() {
+        let child = f.events.iter().enumerate().find_map(|(i, e)| {
+            let creator = e
+                .get("ParentProcessId")
+                .or_else(|| e.get("NewProcessId").and(e.get("ProcessId")))?;
+            let image = e.get("Image").or(e.get("NewProcessName"))?;
+            (wmi_ids.iter().any(|w| w == creator) && basename(image) != "wmiprvse.exe")
+                .then(|| (image.to_owned(), format!("event[{i}]")))
+        });
+        if let Some((image, path)) = child {
+            f.set_flag("proc.wmi_child", true, path.clone());
+            f.put_text("image", image, path);
+        }
+    }
+    // A script host or system binary making a network connection (Sysmon 3).
+    let lolbin_net = f.events.iter().enumerate().find_map(|(i, e)| {
+        let ip = e.get("DestinationIp")?;
+        let image = e.get("Image")?;
+        LOLBINS.contains(&basename(image).as_str()).then(|| {
+            (
+                format!(
+                    "{} connected to {ip}:{}",
+                    basename(image),
+                    e.get("DestinationPort").unwrap_or("?")
+                ),
+                format!("event[{i}]"),
+            )
+        })
+    });
+    if let Some((t, path)) = lolbin_net {
+        f.set_flag("proc.lolbin_network", true, path.clone());
+        f.put_text("proc.lolbin_connection", t, path);
+    }
+    let logon = f
+        .events
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.get("EventID") == Some("4624") && e.get("LogonType") == Some("3"))
+        .map(|(i, e)| {
+            (
+                i,
+                e.get("TargetUserName").map(str::to_owned),
+                e.get("IpAddress")
+                    .or(e.get("WorkstationName"))
+                    .map(str::to_owned),
+            )
+        });
+    if let Some((i, user, source)) = logon {
+        let path = format!("event[{i}]");
+        f.set_flag("proc.network_logon", true, path.clone());
+        if let Some(u) = user {
+            f.put_text("proc.logon_user", u, path.clone());
+        }
+        if let Some(s) = source.filter(|s| s != "-") {
+            f.put_text("proc.logon_source", s, path);
+        }
+    }
+    // Obfuscated script blocks: code split into strings, character codes, format tricks.
+    for (text, path) in all(f, &["ScriptBlockText"]) {
+        let concat = text.matches("'+'").count()
+            + text.matches("\"+\"").count()
+            + text.matches("' + '").count();
+        let chars = text.to_ascii_lowercase().matches("[char]").count();
+        let format = text.matches("\"-f").count()
+            + text.matches("' -f").count()
+            + text.matches("'-f").count();
+        let ticks = text.matches('`').count();
+        if concat >= 5 || chars >= 5 || format >= 3 || ticks >= 10 {
+            f.set_flag("proc.obfuscated_script", true, path.clone());
+            let flat: String = text
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '"' | '+' | '`' | ' '))
+                .collect();
+            if DOWNLOAD.is_match(&flat) {
+                f.set_flag("proc.decoded_download", true, path.clone());
+            }
+        }
+    }
+
+    // An installed agent's script running as SYSTEM.
+    let parent_cmd = first(f, &["ParentCommandLine", "parent_command_line"]);
+    if let Some((c, p)) = &parent_cmd {
+        let l = c.to_ascii_lowercase();
+        let installed = l.contains("\\program files\\") || l.contains("\\program files (x86)\\");
+        f.set_flag(
+            "proc.parent_installed_script",
+            installed
+                && (l.contains(".ps1")
+                    || l.contains(".vbs")
+                    || l.contains(".bat")
+                    || l.contains(".cmd")),
+            p.clone(),
+        );
+    }
+}
+
+/// The value after a command-line switch (`/tr "..."` or `/tn name`).
+fn arg_value(cmd: &str, switch: &str) -> Option<String> {
+    let l = cmd.to_ascii_lowercase();
+    let i = l.find(&format!("{switch} "))? + switch.len() + 1;
+    let rest = cmd.get(i..)?.trim_start();
+    if let Some(r) = rest.strip_prefix('"') {
+        return r.split('"').next().map(str::to_owned);
+    }
+    rest.split_whitespace().next().map(str::to_owned)
+}
+
+static AV_ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)quarantin|remov|clean|block|delet|remediat").expect("constant regex compiles")
+});
+
+fn antivirus(f: &mut Facts<'_>) {
+    let ids = all(f, &["EventID", "event_id"]);
+    let defender = ids
+        .iter()
+        .any(|(v, _)| matches!(v.as_str(), "1116" | "1117" | "1006" | "1015"))
+        && f.view.mentions("defender");
+    let title = f.view.alert.title.to_ascii_lowercase();
+    let titled = title.contains("antivirus")
+        || title.contains("anti-virus")
+        || title.contains("malware detected")
+        || title.starts_with("av ");
+    if !(defender || titled) {
+        return;
+    }
+    f.set_flag(
+        "av.detection",
+        true,
+        if defender { "event_id" } else { "title" },
+    );
+    if let Some((t, p)) = first(
+        f,
+        &[
+            "Threat Name",
+            "ThreatName",
+            "threat_name",
+            "threat",
+            "signature",
+        ],
+    ) {
+        f.set_flag(
+            "av.test_file",
+            t.to_ascii_lowercase().contains("eicar"),
+            p.clone(),
+        );
+        f.set_flag(
+            "av.powershell",
+            t.to_ascii_lowercase().contains("powershell/"),
+            p.clone(),
+        );
+        f.put_text("av.threat", t, p);
+    }
+    let remediated = ids
+        .iter()
+        .find(|(v, _)| v == "1117")
+        .map(|(_, p)| p.clone())
+        .or_else(|| {
+            first(f, &["Action Name", "action_name", "action", "ActionName"])
+                .filter(|(a, _)| AV_ACTION.is_match(a))
+                .map(|(_, p)| p)
+        })
+        .or_else(|| {
+            (title.contains("remediated")
+                || title.contains("quarantined")
+                || title.contains("blocked"))
+            .then(|| "title".to_owned())
+        });
+    if let Some(p) = remediated {
+        f.set_flag("av.remediated", true, p);
+    }
+    if let Some((v, p)) = first(f, &["Path", "file_path", "path"]) {
+        f.put_text("av.path", v, p);
+    }
+    if let Some((v, p)) = first(f, &["Process Name", "process_name", "ProcessName"]) {
+        f.put_text("av.process", v, p);
+    }
+    if let Some((v, p)) = first(f, &["Detection User", "detection_user", "user"]) {
+        f.put_text("av.user", v, p);
+    }
+    if let Some((v, p)) = first(f, &["Source URL", "source_url", "url"]) {
+        f.put_text("av.url", v, p);
+    }
+}
+
+pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
+    process(input, f);
+    antivirus(f);
+}

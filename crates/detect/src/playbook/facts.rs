@@ -1,0 +1,656 @@
+//! Facts: what tier 0 knows about an alert, computed once by code and then read by the
+//! playbooks (data). A fact is named (`auth.failures`, `mail.exec_from_cache`,
+//! `context.change`), has a value (bool, number or text) and, when it came from a field,
+//! the path it was read at, so the evidence can say where each fact came from.
+//!
+//! Extractors here are generic: they read behaviour (a burst of failed logons, a program
+//! run from a mail client's attachment cache, a change ticket in the SIEM's enrichment),
+//! never a sample's literal values.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::Value;
+use soc_core::investigation::{AssetEntityType, SignalStrength};
+use soc_core::{IocKind, Scope};
+
+use crate::sigma::Event;
+use crate::tells::{Tell, TellKind};
+use crate::triage::{TriageInput, one_line};
+use crate::view::AlertView;
+
+/// A fact's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactValue {
+    /// True or false.
+    Bool(bool),
+    /// A number.
+    Num(f64),
+    /// Text (names, addresses, lists joined with `, `).
+    Text(String),
+}
+
+/// One fact, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    /// The value.
+    pub value: FactValue,
+    /// Field path(s) or component it was read from.
+    pub source: String,
+}
+
+/// The facts of one alert, plus the views the playbooks' field conditions read.
+#[derive(Debug)]
+pub struct Facts<'a> {
+    facts: HashMap<String, Fact>,
+    /// The key-based view of the alert.
+    pub view: &'a AlertView<'a>,
+    /// The alert's events with Sigma field names.
+    pub events: Vec<Event>,
+    /// Signs of sanctioned activity in the SIEM's enrichment.
+    pub tells: &'a [Tell],
+    /// Technique ids of Sigma rules whose match is trusted, with their evidence ids.
+    pub sigma_techniques: Vec<(String, String)>,
+}
+
+impl<'a> Facts<'a> {
+    fn set(&mut self, name: &str, value: FactValue, source: impl Into<String>) {
+        self.facts.insert(
+            name.to_owned(),
+            Fact {
+                value,
+                source: source.into(),
+            },
+        );
+    }
+
+    fn flag(&mut self, name: &str, on: bool, source: impl Into<String>) {
+        if on {
+            self.set(name, FactValue::Bool(true), source);
+        }
+    }
+
+    fn num(&mut self, name: &str, n: f64, source: impl Into<String>) {
+        self.set(name, FactValue::Num(n), source);
+    }
+
+    fn text(&mut self, name: &str, t: impl Into<String>, source: impl Into<String>) {
+        let t = t.into();
+        if t.trim().is_empty() {
+            self.facts.remove(name);
+        } else {
+            self.set(name, FactValue::Text(one_line(&t, 300)), source);
+        }
+    }
+
+    /// A fact by name.
+    pub fn get(&self, name: &str) -> Option<&Fact> {
+        self.facts.get(name)
+    }
+
+    /// Whether a fact is present and truthy (true, non-zero, non-empty).
+    pub fn truthy(&self, name: &str) -> bool {
+        match self.facts.get(name).map(|f| &f.value) {
+            Some(FactValue::Bool(b)) => *b,
+            Some(FactValue::Num(n)) => *n != 0.0,
+            Some(FactValue::Text(t)) => !t.is_empty(),
+            None => false,
+        }
+    }
+
+    /// A numeric fact.
+    pub fn number(&self, name: &str) -> Option<f64> {
+        match self.facts.get(name).map(|f| &f.value) {
+            Some(FactValue::Num(n)) => Some(*n),
+            Some(FactValue::Bool(b)) => Some(f64::from(u8::from(*b))),
+            _ => None,
+        }
+    }
+
+    /// A fact rendered as text (for templates).
+    pub fn render(&self, name: &str) -> Option<String> {
+        self.facts.get(name).map(|f| match &f.value {
+            FactValue::Bool(b) => b.to_string(),
+            FactValue::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            FactValue::Num(n) => format!("{n:.2}"),
+            FactValue::Text(t) => t.clone(),
+        })
+    }
+
+    /// Every fact, for the evidence trail.
+    pub fn all(&self) -> impl Iterator<Item = (&String, &Fact)> {
+        self.facts.iter()
+    }
+
+    /// Values of a field: Sigma-named fields of the alert's events first (`Image`,
+    /// `CommandLine`, ...), then `raw_log` keys (case-insensitive, or a dotted suffix such
+    /// as `source.ip`). Each with the path it was read at.
+    pub fn field_values(&self, field: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (i, ev) in self.events.iter().enumerate() {
+            if let Some(v) = ev.get(field) {
+                let path = if self.events.len() > 1 {
+                    format!("event[{i}].{field}")
+                } else {
+                    field.to_owned()
+                };
+                if !out.iter().any(|(_, x)| x == v) {
+                    out.push((path, v.to_owned()));
+                }
+            }
+        }
+        let lower = field.to_ascii_lowercase();
+        for l in self.view.leaves() {
+            let hit = l.key == lower
+                || (lower.contains('.')
+                    && l.path.to_ascii_lowercase().ends_with(&format!(".{lower}")));
+            if hit {
+                let v = l.text();
+                if !out.iter().any(|(_, x)| *x == v) {
+                    out.push((l.path.clone(), v));
+                }
+            }
+        }
+        out
+    }
+}
+
+static MGMT_AGENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\\ccm\\ccmexec\.exe$|\\ccmexec\.exe$|\\microsoft intune management extension\\|\\intunemanagementextension|\\tanium\\|\\bigfix|\\besclient\.exe$|\\puppet\\|\\chef\\|\\salt\\|\\ansible|\\jamf|\\ninjarmm|\\kaseya|\\manageengine|\\ivanti\\|\\landesk\\|\\altiris")
+        .expect("constant regex compiles")
+});
+static SOFTWARE_UPDATER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\\appdata\\local\\(?:[^\\]+\\){1,3}update\.exe"?\s+--processstart|\\(google|microsoft)\\update\\|\\squirrel|\\onedrive\\update|--squirrel-"#).expect("constant regex compiles")
+});
+static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\\users\\public\\|\\appdata\\local\\temp\\|\\windows\\temp\\|\\programdata\\|\\perflogs\\|\\downloads\\|\\\$recycle\.bin\\|^/tmp/|^/dev/shm/").expect("constant regex compiles")
+});
+static SEVERITY_WORDS: &[(&str, f64)] = &[
+    ("informational", 0.0),
+    ("low", 1.0),
+    ("medium", 2.0),
+    ("high", 3.0),
+    ("critical", 4.0),
+];
+
+fn level_num(level: &str) -> f64 {
+    SEVERITY_WORDS
+        .iter()
+        .find(|(w, _)| *w == level)
+        .map_or(2.0, |(_, n)| *n)
+}
+
+/// Computes the facts of an alert.
+pub fn compute<'a>(
+    input: &TriageInput<'_>,
+    view: &'a AlertView<'a>,
+    tells: &'a [Tell],
+) -> Facts<'a> {
+    let alert = input.alert;
+    let events = Event::from_alert(alert);
+    let mut f = Facts {
+        facts: HashMap::new(),
+        view,
+        events,
+        tells,
+        sigma_techniques: Vec::new(),
+    };
+    let sev = match alert.severity {
+        soc_core::Severity::Low => 1.0,
+        soc_core::Severity::Medium => 2.0,
+        soc_core::Severity::High => 3.0,
+        soc_core::Severity::Critical => 4.0,
+    };
+    f.num("alert.severity", sev, "severity");
+    f.text("title", &alert.title, "title");
+    f.text("source", &alert.source, "source");
+    if let Some(h) = alert.host() {
+        f.text("host", h, "raw_log.host");
+    } else if let Some((h, p)) = f
+        .field_values("Computer")
+        .into_iter()
+        .next()
+        .map(|(p, v)| (v, p))
+    {
+        f.text("host", h, p);
+    }
+
+    // Indicators by kind, for templates.
+    let join = |kind: IocKind, only_external: bool| -> String {
+        input
+            .iocs
+            .of_kind(kind)
+            .filter(|x| !only_external || x.ioc.scope == Some(Scope::External))
+            .map(|x| x.ioc.value.clone())
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    f.text("ips", join(IocKind::Ipv4, false), "indicators");
+    f.text("external_ips", join(IocKind::Ipv4, true), "indicators");
+    f.text("domains", join(IocKind::Domain, false), "indicators");
+    f.text(
+        "external_domains",
+        join(IocKind::Domain, true),
+        "indicators",
+    );
+    let named: Vec<String> = input
+        .iocs
+        .of_kind(IocKind::Domain)
+        .filter(|x| x.ioc.scope != Some(Scope::Internal))
+        .map(|x| x.ioc.value.clone())
+        .take(5)
+        .collect();
+    f.text("named_domains", named.join(", "), "indicators");
+    f.text("urls", join(IocKind::Url, false), "indicators");
+    let hash = input
+        .iocs
+        .of_kind(IocKind::Sha256)
+        .chain(input.iocs.of_kind(IocKind::Sha1))
+        .chain(input.iocs.of_kind(IocKind::Md5))
+        .next()
+        .map(|x| x.ioc.value.clone());
+    if let Some(h) = hash {
+        f.text("hash", h, "indicators");
+    }
+    let declared_users: Vec<String> = alert.indicators.users.iter().take(5).cloned().collect();
+    let users = if declared_users.is_empty() {
+        input
+            .iocs
+            .of_kind(IocKind::User)
+            .map(|x| x.ioc.value.clone())
+            .take(5)
+            .collect::<Vec<_>>()
+    } else {
+        declared_users
+    };
+    f.text("users", users.join(", "), "indicators.users");
+    if let Some(u) = users.first() {
+        f.text("user", u.clone(), "indicators.users");
+    }
+    if let Some(app) = alert.indicators.other.get("apps").and_then(|a| a.first()) {
+        f.text("app", app.clone(), "indicators.apps");
+    }
+    f.flag(
+        "indicators.external_ip",
+        input
+            .iocs
+            .of_kind(IocKind::Ipv4)
+            .chain(input.iocs.of_kind(IocKind::Ipv6))
+            .any(|x| x.ioc.scope == Some(Scope::External)),
+        "indicators",
+    );
+
+    // Threat intel.
+    let listed: Vec<&crate::triage::IntelFact> = input
+        .intel
+        .iter()
+        .filter(|i| i.malicious || i.suspicious)
+        .collect();
+    f.flag("intel.listed", !listed.is_empty(), "intel");
+    f.flag(
+        "intel.malicious",
+        input.intel.iter().any(|i| i.malicious),
+        "intel",
+    );
+    f.flag(
+        "intel.tor",
+        input
+            .intel
+            .iter()
+            .any(|i| i.tags.iter().any(|t| t == "tor_exit" || t == "tor")),
+        "intel",
+    );
+    f.flag(
+        "intel.threatfox_only",
+        !listed.is_empty()
+            && listed
+                .iter()
+                .all(|i| i.tags.iter().all(|t| t == "threatfox")),
+        "intel",
+    );
+    f.flag(
+        "intel.failed",
+        input.intel.iter().any(|i| !i.success),
+        "intel",
+    );
+    if let Some(i) = listed.first() {
+        f.text(
+            "listed_indicator",
+            i.ioc.value.clone(),
+            i.evidence_id.clone(),
+        );
+    }
+
+    // Sigma: trusted when the rule's events have an exact log source (a known Windows
+    // channel), or the rule is the project's own.
+    let exact = f.events.iter().any(Event::logsource_is_exact);
+    f.flag("sigma.any", !input.sigma.is_empty(), "sigma");
+    let mut max_level = -1.0f64;
+    let mut high_titles = Vec::new();
+    let mut titles = Vec::new();
+    for s in input.sigma {
+        let lvl = level_num(&s.level);
+        titles.push(s.title.clone());
+        if exact || s.project {
+            max_level = max_level.max(lvl);
+            if lvl >= 3.0 {
+                high_titles.push(s.title.clone());
+            }
+            for t in &s.techniques {
+                f.sigma_techniques.push((t.clone(), s.evidence_id.clone()));
+            }
+        }
+    }
+    f.num("sigma.max_level", max_level, "sigma");
+    f.flag("sigma.trusted", max_level >= 0.0, "sigma");
+    if let Some((w, _)) = SEVERITY_WORDS
+        .iter()
+        .find(|(_, n)| (*n - max_level).abs() < f64::EPSILON)
+    {
+        f.text("sigma.level_name", *w, "sigma");
+    }
+    f.num("sigma.high_rules", high_titles.len() as f64, "sigma");
+    f.flag("sigma.exact_source", exact, "sigma");
+    f.text(
+        "rule_titles",
+        titles.into_iter().take(3).collect::<Vec<_>>().join("; "),
+        "sigma",
+    );
+
+    // The asset inventory.
+    f.flag("assets.any", !input.assets.is_empty(), "asset inventory");
+    f.flag(
+        "assets.expected",
+        input.assets.iter().any(|a| !a.expected_activity.is_empty()),
+        "asset inventory",
+    );
+    for kind in [
+        AssetEntityType::Host,
+        AssetEntityType::Ip,
+        AssetEntityType::ServiceAccount,
+        AssetEntityType::SaasApp,
+    ] {
+        let name = match kind {
+            AssetEntityType::Host => "assets.host",
+            AssetEntityType::Ip => "assets.ip",
+            AssetEntityType::ServiceAccount => "assets.service_account",
+            AssetEntityType::SaasApp => "assets.saas_app",
+        };
+        let verified = input.assets.iter().any(|a| {
+            a.entity_type == kind
+                && !a
+                    .notes
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("matched by display name only"))
+        });
+        f.flag(name, verified, "asset inventory");
+    }
+    if !input.assets.is_empty() {
+        let roles: Vec<String> = input
+            .assets
+            .iter()
+            .map(|a| format!("{} ({})", a.name.as_deref().unwrap_or(&a.entity), a.role))
+            .collect();
+        f.text("asset_roles", roles.join("; "), "asset inventory");
+        let owners: Vec<String> = input
+            .assets
+            .iter()
+            .filter_map(|a| a.owner.clone())
+            .collect();
+        f.text("asset_owners", owners.join(", "), "asset inventory");
+        let expected: Vec<String> = input
+            .assets
+            .iter()
+            .flat_map(|a| a.expected_activity.iter().cloned())
+            .take(6)
+            .collect();
+        f.text("asset_expected", expected.join("; "), "asset inventory");
+        let names: Vec<String> = input.assets.iter().filter_map(|a| a.name.clone()).collect();
+        f.text("asset_names", names.join(", "), "asset inventory");
+        let all_roles = input
+            .assets
+            .iter()
+            .map(|a| a.role.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        f.flag(
+            "assets.scanner",
+            all_roles.contains("scan"),
+            "asset inventory",
+        );
+        f.flag(
+            "assets.backup",
+            all_roles.contains("backup"),
+            "asset inventory",
+        );
+        f.flag(
+            "assets.management",
+            all_roles.contains("sccm")
+                || all_roles.contains("management")
+                || all_roles.contains("configuration"),
+            "asset inventory",
+        );
+    }
+
+    // The SIEM's enrichment (siem_context, labels, schedule keys): trusted as much as the
+    // alert's source; it may support a benign verdict.
+    let in_context = |t: &&Tell| t.path.contains("siem_context") || t.path.contains(".labels.");
+    f.flag(
+        "context.any",
+        view.leaves()
+            .iter()
+            .any(|l| l.path.contains(".siem_context")),
+        "siem_context",
+    );
+    f.flag(
+        "context.change",
+        tells.iter().any(|t| t.kind == TellKind::Change),
+        "siem_context",
+    );
+    f.flag(
+        "context.schedule",
+        tells.iter().any(|t| t.kind == TellKind::Schedule),
+        "alert schedule fields",
+    );
+    f.flag(
+        "context.recurrence",
+        tells.iter().any(|t| t.kind == TellKind::Recurrence),
+        "alert recurrence fields",
+    );
+    f.flag(
+        "context.tooling",
+        tells
+            .iter()
+            .filter(in_context)
+            .any(|t| t.kind == TellKind::ToolingAsset),
+        "siem_context",
+    );
+    f.flag(
+        "context.sanctioned",
+        tells.iter().filter(in_context).any(|t| {
+            matches!(
+                t.kind,
+                TellKind::Context | TellKind::Change | TellKind::ToolingAsset
+            )
+        }),
+        "siem_context",
+    );
+    f.flag("tells.any", !tells.is_empty(), "alert");
+    if !tells.is_empty() {
+        f.text(
+            "tell_text",
+            tells
+                .iter()
+                .map(|t| t.text.clone())
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("; "),
+            tells
+                .iter()
+                .map(|t| t.path.clone())
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+
+    // Processes (Sigma field names across the alert's events).
+    let image = f.field_values("Image").into_iter().next();
+    let parent = f.field_values("ParentImage").into_iter().next();
+    let cmd = f.field_values("CommandLine").into_iter().next();
+    let puser = f.field_values("User").into_iter().next();
+    if let Some((p, v)) = &image {
+        f.text("image", v.clone(), p.clone());
+        f.flag("proc.user_writable", USER_WRITABLE.is_match(v), p.clone());
+    }
+    if let Some((p, v)) = &parent {
+        f.text("parent", v.clone(), p.clone());
+        f.flag("proc.parent_mgmt_agent", MGMT_AGENT.is_match(v), p.clone());
+    }
+    if let Some((p, v)) = &cmd {
+        f.text("cmdline", v.clone(), p.clone());
+        f.flag(
+            "proc.software_updater",
+            SOFTWARE_UPDATER.is_match(v),
+            p.clone(),
+        );
+    }
+    if let Some((p, v)) = &puser {
+        f.text("proc_user", v.clone(), p.clone());
+        let l = v.to_ascii_lowercase();
+        f.flag(
+            "proc.user_system",
+            l.ends_with("\\system") || l == "system" || l.contains("nt authority"),
+            p.clone(),
+        );
+    }
+
+    // Mail.
+    if let Some(p) = input.phishing {
+        f.flag("mail.present", true, "mail analysis");
+        let strong = p
+            .signals
+            .iter()
+            .filter(|s| s.strength == SignalStrength::Strong)
+            .count();
+        let moderate = p
+            .signals
+            .iter()
+            .filter(|s| s.strength == SignalStrength::Moderate)
+            .count();
+        f.num("mail.strong", strong as f64, "mail analysis");
+        f.num("mail.moderate", moderate as f64, "mail analysis");
+        f.flag(
+            "mail.sanctioned_sender",
+            p.signals.iter().any(|s| s.name == "sanctioned_bulk_sender"),
+            "mail analysis",
+        );
+        f.flag(
+            "mail.lookalike",
+            p.signals.iter().any(|s| {
+                matches!(
+                    s.name.as_str(),
+                    "lookalike_domain"
+                        | "brand_in_subdomain"
+                        | "punycode_domain"
+                        | "display_name_brand_mismatch"
+                )
+            }),
+            "mail analysis",
+        );
+        f.flag(
+            "mail.auth_failed",
+            p.signals.iter().any(|s| {
+                matches!(
+                    s.name.as_str(),
+                    "no_aligned_authentication" | "dmarc_fail" | "composite_auth_fail"
+                )
+            }),
+            "mail analysis",
+        );
+        f.flag(
+            "mail.credential_lure",
+            p.signals.iter().any(|s| {
+                matches!(
+                    s.name.as_str(),
+                    "credential_harvest_path" | "recipient_in_url_fragment" | "brand_in_subdomain"
+                )
+            }),
+            "mail analysis",
+        );
+        f.flag(
+            "mail.qr",
+            p.signals
+                .iter()
+                .any(|s| s.name.starts_with("attachment_qr")),
+            "mail analysis",
+        );
+        if let Some(from) = &p.header_from {
+            f.text("sender_domain", from.clone(), "mail analysis");
+        }
+        f.text("mail_summary", p.summary.clone(), "mail analysis");
+        let names: Vec<String> = p
+            .signals
+            .iter()
+            .filter(|s| s.strength != SignalStrength::Weak)
+            .map(|s| s.name.clone())
+            .collect();
+        f.text("mail_signals", names.join(", "), "mail analysis");
+    }
+    for key in [
+        "email_sender",
+        "sender",
+        "from",
+        "email.from",
+        "mail_from",
+        "from_address",
+        "initiated_by",
+    ] {
+        if let Some((p, v)) = f
+            .field_values(key)
+            .into_iter()
+            .find(|(_, v)| v.contains('@'))
+        {
+            f.text("sender", v, p);
+            break;
+        }
+    }
+    f
+}
+
+impl Facts<'_> {
+    /// Adds a detector's facts (bool, number or text by value type).
+    pub fn merge(&mut self, detector: &str, values: Vec<(&str, Value, String)>) {
+        for (name, v, source) in values {
+            let full = format!("{detector}.{name}");
+            match v {
+                Value::Bool(b) => self.flag(&full, b, source),
+                Value::Number(n) => self.num(&full, n.as_f64().unwrap_or(0.0), source),
+                Value::String(s) => self.text(&full, s, source),
+                Value::Null => {}
+                other => self.text(&full, other.to_string(), source),
+            }
+        }
+    }
+
+    /// Sets a flag fact (present only when true).
+    pub fn set_flag(&mut self, name: &str, on: bool, source: impl Into<String>) {
+        if on {
+            self.set(name, FactValue::Bool(true), source);
+        } else {
+            self.facts.remove(name);
+        }
+    }
+
+    /// Sets a number fact.
+    pub fn put_num(&mut self, name: &str, n: f64, source: impl Into<String>) {
+        self.num(name, n, source);
+    }
+
+    /// Adds a plain text fact (used by detectors for template values).
+    pub fn put_text(&mut self, name: &str, t: impl Into<String>, source: impl Into<String>) {
+        self.text(name, t, source);
+    }
+}
