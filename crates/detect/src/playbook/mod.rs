@@ -506,7 +506,14 @@ impl Playbook {
 }
 
 /// Top-level alert fields that count as paths.
-const FIELDS: &[&str] = &["title", "severity", "source", "host", "indicators", "timestamp"];
+const FIELDS: &[&str] = &[
+    "title",
+    "severity",
+    "source",
+    "host",
+    "indicators",
+    "timestamp",
+];
 
 /// The named facts' values and sources, for an evidence entry.
 fn fact_data(f: &Facts<'_>, names: &[String]) -> (Value, Vec<String>) {
@@ -525,7 +532,11 @@ fn fact_data(f: &Facts<'_>, names: &[String]) -> (Value, Vec<String>) {
             for s in fact.source.split(", ") {
                 let s = s.trim();
                 let path_like = !s.contains(' ')
-                    && (s.contains('.') || s.contains('[') || FIELDS.contains(&s) || s.starts_with("ev-") || s.chars().next().is_some_and(char::is_uppercase));
+                    && (s.contains('.')
+                        || s.contains('[')
+                        || FIELDS.contains(&s)
+                        || s.starts_with("ev-")
+                        || s.chars().next().is_some_and(char::is_uppercase));
                 if path_like && !sources.iter().any(|x| x == s) {
                     sources.push(s.to_owned());
                 }
