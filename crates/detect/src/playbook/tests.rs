@@ -207,3 +207,69 @@ fn a_program_started_by_the_mail_client_from_a_user_folder_is_medium_at_most() {
     assert_eq!(t.assessment.family, "attachment_execution");
     assert_eq!(t.assessment.confidence, Confidence::Medium);
 }
+
+/// Every playbook file is compiled in, parses, and names only facts some detector sets
+/// (a typo in a fact name would silently make a condition false forever).
+#[test]
+fn playbooks_are_the_directory_and_name_only_known_facts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/playbooks");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yml"))
+        .map(|n| format!("rules/playbooks/{n}"))
+        .collect();
+    files.sort();
+    let mut embedded: Vec<String> = super::EMBEDDED.iter().map(|(o, _)| (*o).to_owned()).collect();
+    embedded.sort();
+    assert_eq!(files, embedded, "add new rules/playbooks files to EMBEDDED");
+
+    let sources = [
+        include_str!("facts.rs"),
+        include_str!("mod.rs"),
+        include_str!("detectors/mod.rs"),
+        include_str!("detectors/auth.rs"),
+        include_str!("detectors/cloud.rs"),
+        include_str!("detectors/host.rs"),
+        include_str!("detectors/mail_exec.rs"),
+        include_str!("detectors/net.rs"),
+    ];
+    let literal = regex::Regex::new(r#""([a-z_]+(?:\.[a-z_0-9]+)?)""#).unwrap();
+    let known: std::collections::HashSet<&str> = sources
+        .iter()
+        .flat_map(|s| literal.captures_iter(s).filter_map(|c| c.get(1)).map(|m| m.as_str()))
+        .collect();
+    let mut unknown = Vec::new();
+    let pbs = super::embedded();
+    assert_eq!(pbs.len(), super::EMBEDDED.len());
+    for p in pbs {
+        let mut names = Vec::new();
+        p.trigger.facts(&mut names);
+        for f in &p.findings {
+            f.when.facts(&mut names);
+            names.extend(f.text.facts());
+        }
+        for t in &p.techniques {
+            t.when.facts(&mut names);
+        }
+        for d in &p.decide {
+            d.when.facts(&mut names);
+            names.extend(d.hypothesis.facts());
+            names.extend(d.reason.facts());
+        }
+        for v in &p.pivots {
+            v.when.facts(&mut names);
+            names.extend(v.action.facts());
+            names.extend(v.rationale.facts());
+        }
+        names.extend(p.headline.facts());
+        for n in names {
+            if !known.contains(n.as_str()) {
+                unknown.push(format!("{}: {n}", p.id));
+            }
+        }
+    }
+    unknown.sort();
+    unknown.dedup();
+    assert!(unknown.is_empty(), "facts no detector sets: {unknown:#?}");
+}

@@ -276,8 +276,22 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             if let Some(v) = arg_value(c, "/tn") {
                 f.put_text("proc.task_name", v, p.clone());
             }
-            if l.contains("/sc minute") || l.contains("/sc onlogon") || l.contains("/sc onstart") {
-                f.set_flag("proc.task_frequent", true, p.clone());
+            if let Some(sc) = arg_value(c, "/sc") {
+                let sc = sc.to_ascii_lowercase();
+                let every = arg_value(c, "/mo").unwrap_or_else(|| "1".to_owned());
+                let text = match sc.as_str() {
+                    "minute" => format!("every {every} minute(s)"),
+                    "hourly" => format!("every {every} hour(s)"),
+                    "daily" => format!("every {every} day(s)"),
+                    "onlogon" => "at every logon".to_owned(),
+                    "onstart" => "at every start".to_owned(),
+                    "onidle" => "whenever the system is idle".to_owned(),
+                    other => format!("schedule {other}"),
+                };
+                f.put_text("proc.task_frequency", text, p.clone());
+                if matches!(sc.as_str(), "minute" | "onlogon" | "onstart" | "onidle") {
+                    f.set_flag("proc.task_frequent", true, p.clone());
+                }
             }
         }
     }
