@@ -220,7 +220,10 @@ fn playbooks_are_the_directory_and_name_only_known_facts() {
         .map(|n| format!("rules/playbooks/{n}"))
         .collect();
     files.sort();
-    let mut embedded: Vec<String> = super::EMBEDDED.iter().map(|(o, _)| (*o).to_owned()).collect();
+    let mut embedded: Vec<String> = super::EMBEDDED
+        .iter()
+        .map(|(o, _)| (*o).to_owned())
+        .collect();
     embedded.sort();
     assert_eq!(files, embedded, "add new rules/playbooks files to EMBEDDED");
 
@@ -237,7 +240,12 @@ fn playbooks_are_the_directory_and_name_only_known_facts() {
     let literal = regex::Regex::new(r#""([a-z_]+(?:\.[a-z_0-9]+)?)""#).unwrap();
     let known: std::collections::HashSet<&str> = sources
         .iter()
-        .flat_map(|s| literal.captures_iter(s).filter_map(|c| c.get(1)).map(|m| m.as_str()))
+        .flat_map(|s| {
+            literal
+                .captures_iter(s)
+                .filter_map(|c| c.get(1))
+                .map(|m| m.as_str())
+        })
         .collect();
     let mut unknown = Vec::new();
     let pbs = super::embedded();
@@ -272,4 +280,184 @@ fn playbooks_are_the_directory_and_name_only_known_facts() {
     unknown.sort();
     unknown.dedup();
     assert!(unknown.is_empty(), "facts no detector sets: {unknown:#?}");
+}
+
+fn listed(value: &str, tags: &[&str]) -> IntelFact {
+    IntelFact {
+        ioc: soc_core::Ioc {
+            kind: soc_core::IocKind::Ipv4,
+            value: value.to_owned(),
+            scope: Some(soc_core::Scope::External),
+        },
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        malicious: true,
+        suspicious: false,
+        success: true,
+        evidence_id: "ev-intel".to_owned(),
+    }
+}
+
+#[test]
+fn a_waf_campaign_is_an_attack_even_when_blocked_and_prose_is_not() {
+    let attack = alert(
+        "WAF: SQLi signature matched on /shop/search",
+        &json!({"event_type": "waf_alert", "client_ip": "203.0.113.50", "user_agent": "Mozilla/5.0 sqlmap/1.7", "requests_in_window": 90,
+                "distinct_payload_families": ["error-based", "stacked"], "waf_action_summary": {"blocked": 90, "allowed": 0},
+                "sample_matches": [{"query": "q=1' OR '1'='1", "matched_rule_msg": "SQL Injection Attack", "waf_action": "blocked"}]}),
+    );
+    let t = run(&attack, &[]);
+    assert_eq!(t.assessment.family, "waf_sqli");
+    assert_eq!(t.assessment.verdict, Verdict::TruePositive);
+    assert!(t.assessment.escalate);
+    assert_eq!(techniques(&t), ["T1190"]);
+    let prose = alert(
+        "WAF: SQL injection signature matched on /kb/search",
+        &json!({"event_type": "waf_alert", "client_ip": "10.1.1.9", "authenticated_user": "a.user", "requests_in_window": 1,
+                "sample_matches": [{"query": "q=why+does+select+from+where+return+nothing", "matched_rule_msg": "SQL Injection Attack", "waf_action": "allowed"}]}),
+    );
+    let t = run(&prose, &[]);
+    assert_eq!(t.assessment.verdict, Verdict::FalsePositive);
+    assert!(!t.assessment.escalate);
+    assert!(techniques(&t).is_empty());
+    // The same prose from the internet with an attack tool is not waved through.
+    let probing = alert(
+        "WAF: SQL injection signature matched on /kb/search",
+        &json!({"event_type": "waf_alert", "client_ip": "203.0.113.9", "user_agent": "sqlmap/1.8", "requests_in_window": 1,
+                "sample_matches": [{"query": "q=why+does+select+from+where+return+nothing", "matched_rule_msg": "SQL Injection Attack", "waf_action": "allowed"}]}),
+    );
+    assert_ne!(
+        run(&probing, &[]).assessment.verdict,
+        Verdict::FalsePositive
+    );
+}
+
+#[test]
+fn shadow_copy_deletion_is_benign_only_with_the_inventory() {
+    let ransom = alert(
+        "Shadow copies removed",
+        &json!({"event_type": "process_creation", "host": "fs-1.corp.internal", "parent_process_path": "C:\\Users\\bob\\AppData\\Local\\Temp\\x.exe",
+                "parent_signature_status": "unsigned", "command_line": "vssadmin delete shadows /all /quiet"}),
+    );
+    let t = run(&ransom, &[]);
+    assert_eq!(t.assessment.family, "inhibit_recovery");
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::High)
+    );
+    assert!(techniques(&t).contains(&"T1490"));
+    // A bounded prune by a signed agent, but no inventory entry: not called benign.
+    let prune = alert(
+        "Shadow copy removed",
+        &json!({"event_type": "process_creation", "host": "bk-1.corp.internal", "parent_process_path": "C:\\Program Files\\Backup\\agent.exe",
+                "parent_signature_status": "signed (Backup Inc.)", "command_line": "vssadmin delete shadows /for=D: /oldest /quiet",
+                "cron_window_match": "nightly"}),
+    );
+    let t = run(&prune, &[]);
+    assert_ne!(t.assessment.verdict, Verdict::FalsePositive);
+    assert!(t.assessment.escalate);
+}
+
+#[test]
+fn an_unverified_app_with_mail_scopes_used_from_a_listed_address_is_illicit_consent() {
+    let a = alert(
+        "OAuth consent granted to application 'Doc Helper'",
+        &json!({"operation": "Consent to application", "initiated_by": "u@corp.example", "app_display_name": "Doc Helper", "app_id": "11111111-2222-3333-4444-555555555555",
+                "publisher_verified": false, "app_registration_age_days": 2, "scopes_granted": "Mail.Read Files.Read.All offline_access",
+                "post_consent_graph_activity_2h": {"source_ip": "198.51.100.7", "user_agent": "curl/8.0", "mail_messages_read": 300}}),
+    );
+    let t = run(&a, &[listed("198.51.100.7", &["tor_exit"])]);
+    assert_eq!(t.assessment.family, "oauth_consent");
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::High)
+    );
+    assert!(techniques(&t).contains(&"T1528"));
+    assert!(
+        t.assessment
+            .pivots
+            .iter()
+            .any(|p| p.action.contains("Revoke"))
+    );
+    // Small scopes from a verified publisher with nothing after: not called malicious.
+    let benign = alert(
+        "OAuth consent granted to application 'Whiteboard'",
+        &json!({"operation": "Consent to application", "app_display_name": "Whiteboard", "publisher_verified": true, "scopes_granted": "User.Read"}),
+    );
+    assert_eq!(run(&benign, &[]).assessment.verdict, Verdict::Inconclusive);
+}
+
+#[test]
+fn dns_tunnelling_needs_volume_and_encoded_names() {
+    let tunnel = alert(
+        "DNS anomaly: many unique subdomains",
+        &json!({"event_type": "dns_anomaly", "domain": "c2.example", "query_count": 5000, "distinct_subdomains": 4800,
+                "sample_queries": ["a8f3k2l9x0q1w7e6r5t4.c2.example", "z9y8x7w6v5u4t3s2r1q0.c2.example"], "first_seen_domain": "2026-01-01T00:00:00Z"}),
+    );
+    let t = run(&tunnel, &[]);
+    assert_eq!(t.assessment.family, "dns_tunnel");
+    assert_eq!(t.assessment.verdict, Verdict::TruePositive);
+    assert!(techniques(&t).contains(&"T1071.004"));
+    let busy = alert(
+        "DNS anomaly: many queries",
+        &json!({"event_type": "dns_anomaly", "domain": "cdn.example", "query_count": 5000, "distinct_subdomains": 3,
+                "sample_queries": ["www.cdn.example", "img.cdn.example"]}),
+    );
+    assert_ne!(run(&busy, &[]).assessment.family, "dns_tunnel");
+}
+
+#[test]
+fn an_ip_list_hit_on_shared_cdn_space_for_an_unlisted_site_is_a_false_positive() {
+    let a = alert(
+        "Outbound connection to IP on threat feed",
+        &json!({"log_source": "web_proxy", "src_ip": "10.2.3.4", "url": "https://files.vendor.example/a.pdf", "dest_host": "files.vendor.example", "dest_ip": "104.16.1.1"}),
+    );
+    let t = run(&a, &[listed("104.16.1.1", &["threatfox"])]);
+    assert_eq!(t.assessment.family, "intel_hit");
+    assert_eq!(t.assessment.verdict, Verdict::FalsePositive);
+    // The same hit on an address that is not shared infrastructure stays with a human.
+    let b = alert(
+        "Outbound connection to IP on threat feed",
+        &json!({"log_source": "web_proxy", "src_ip": "10.2.3.4", "url": "https://files.vendor.example/a.pdf", "dest_host": "files.vendor.example", "dest_ip": "198.51.100.20"}),
+    );
+    let t = run(&b, &[listed("198.51.100.20", &["threatfox"])]);
+    assert_eq!(t.assessment.verdict, Verdict::Inconclusive);
+    assert!(t.assessment.escalate);
+}
+
+#[test]
+fn encoded_powershell_from_office_is_an_attack_and_from_a_management_agent_is_not() {
+    let office = alert(
+        "Encoded PowerShell",
+        &json!({"event_type": "process_creation", "parent_process": "EXCEL.EXE", "process": "powershell.exe",
+                "command_line": "powershell.exe -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAKQA="}),
+    );
+    let t = run(&office, &[]);
+    assert_eq!(t.assessment.family, "encoded_powershell");
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::High)
+    );
+    assert!(techniques(&t).contains(&"T1059.001"));
+    let agent = alert(
+        "Encoded PowerShell",
+        &json!({"event_type": "process_creation", "user": "NT AUTHORITY\\SYSTEM", "parent_process_path": "C:\\Windows\\CCM\\CcmExec.exe", "process": "powershell.exe",
+                "command_line": "powershell.exe -NonInteractive -EncodedCommand RwBlAHQALQBTAGUAcgB2AGkAYwBlAA=="}),
+    );
+    let t = run(&agent, &[]);
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::FalsePositive, Confidence::Medium)
+    );
+}
+
+#[test]
+fn a_remediated_detection_of_real_tooling_is_contained_not_benign() {
+    let a = alert(
+        "Antivirus detection: HackTool:Win32/Mimikatz (quarantined)",
+        &json!({"provider": "Microsoft-Windows-Windows Defender", "event_id": 1117, "event_data": {"Threat Name": "HackTool:Win32/Mimikatz", "Action Name": "Quarantine", "Path": "file:_C:\\Users\\x\\Downloads\\m.exe"}}),
+    );
+    let t = run(&a, &[]);
+    assert_eq!(t.assessment.family, "antivirus");
+    assert_eq!(t.assessment.verdict, Verdict::TruePositive);
+    assert!(!t.assessment.escalate, "contained");
 }
