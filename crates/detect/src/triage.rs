@@ -118,6 +118,8 @@ pub struct Assessment {
     pub escalate: bool,
     /// The reasoning, one step per line.
     pub reasoning: Vec<String>,
+    /// Why the verdict, in one clause (for the `tiers` record).
+    pub why: String,
 }
 
 /// Tier 0's result.
@@ -218,6 +220,7 @@ pub(crate) fn unrecognised(
         pivots,
         escalate: true,
         reasoning,
+        why: "no playbook claims the alert, and tier 0 does not guess".to_owned(),
     }
 }
 

@@ -374,8 +374,8 @@ impl Pipeline {
         let tier0_ms = u64::try_from(tier0_started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let reason = if result.recognised {
             format!(
-                "tier-0 playbook `{}` decided; no LLM tier is configured, so tier 0's answer stands",
-                a.family
+                "tier-0 playbook `{}` concluded {} ({} confidence) because {}; no LLM tier is configured, so tier 0's answer stands",
+                a.family, a.verdict, a.confidence, a.why
             )
         } else {
             "no tier-0 playbook recognised the alert and no LLM tier is configured: inconclusive, escalated to a human".to_owned()

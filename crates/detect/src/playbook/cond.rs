@@ -258,6 +258,16 @@ impl Template {
         if s.matches("[[").count() != s.matches("]]").count() {
             return Err(format!("unbalanced [[ ]] in template `{s}`"));
         }
+        // An optional segment is dropped when a fact inside it is absent; one without a
+        // fact would always show, which is never what its author meant.
+        let mut rest = s;
+        while let Some(i) = rest.find("[[") {
+            let Some(j) = rest[i..].find("]]") else { break };
+            if !rest[i..i + j].contains('{') {
+                return Err(format!("optional segment without a fact in template `{s}`"));
+            }
+            rest = &rest[i + j + 2..];
+        }
         Ok(Template(s.to_owned()))
     }
 

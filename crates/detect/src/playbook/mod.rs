@@ -196,8 +196,8 @@ impl Playbook {
             message,
         };
         let docs = parse_yaml(src).map_err(err)?;
-        let doc = match docs.as_slice() {
-            [one] => node_to_json(one),
+        let (doc, root) = match docs.as_slice() {
+            [one] => (node_to_json(one), one),
             _ => return Err(err("expected exactly one YAML document".to_owned())),
         };
         let id = text(&doc, "id").map_err(err)?.to_owned();
@@ -223,13 +223,15 @@ impl Playbook {
             })
             .unwrap_or_default();
         let mut findings = Vec::new();
-        if let Some(Value::Object(m)) = doc.get("findings") {
-            for (name, f) in m {
+        // Findings keep their document order (the evidence reads in that order).
+        if let Some(Node::Map(m)) = root.get("findings") {
+            for (name, node) in m {
+                let f = node_to_json(node);
                 let ctx = |e: String| err(format!("finding `{name}`: {e}"));
                 findings.push(Finding {
                     name: name.clone(),
-                    when: cond_of(f, "when").map_err(ctx)?,
-                    text: Template::new(text(f, "text").map_err(ctx)?).map_err(ctx)?,
+                    when: cond_of(&f, "when").map_err(ctx)?,
+                    text: Template::new(text(&f, "text").map_err(ctx)?).map_err(ctx)?,
                     confidence: confidence(f.get("confidence"), Confidence::Medium).map_err(ctx)?,
                 });
             }
@@ -501,6 +503,7 @@ impl Playbook {
             pivots,
             escalate,
             reasoning,
+            why: reason,
         }
     }
 }
