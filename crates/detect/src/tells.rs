@@ -57,13 +57,19 @@ static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(not|no|never|without|non|nor|isn't|wasn't|aren't|un)\b[\s-]*(\w+[\s-]+){0,3}$",
+        r"(?i)\b(not|no|never|without|non|nor|isn't|wasn't|aren't|un|outside|missing|absent|lacks?|lacking|unlike|instead of|beyond)\b[\s-]*(\w+[\s-]+){0,3}$",
     )
     .expect("constant regex compiles")
 });
 
+/// Words after a match that undo it ("CHG-1234 rejected by CAB", "approval expired").
+static NEGATED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[^.;]{0,40}?\b(rejected|denied|declined|expired|cancell?ed|revoked|withdrawn|not approved|unapproved|pending|failed|violat\w*|mismatch\w*)\b")
+        .expect("constant regex compiles")
+});
+
 /// Whether `re` matches somewhere in `text` that is not negated ("not on any allowlist",
-/// "no change ticket").
+/// "no change ticket", "CHG-1234 rejected").
 fn affirmed(re: &Regex, text: &str) -> bool {
     re.find_iter(text).any(|m| {
         let before = &text[..m.start()];
@@ -75,7 +81,7 @@ fn affirmed(re: &Regex, text: &str) -> bool {
             .into_iter()
             .rev()
             .collect();
-        !NEGATED.is_match(&window)
+        !NEGATED.is_match(&window) && !NEGATED_AFTER.is_match(&text[m.end()..])
     })
 }
 
@@ -84,8 +90,6 @@ const SCHEDULE_KEYS: &[&str] = &[
     "cron_window_match",
     "scan_window",
     "maintenance_window",
-    "burst_window_utc",
-    "burst_window",
     "schedule",
     "change_window",
 ];
@@ -101,11 +105,32 @@ const ASSET_KEYS: &[&str] = &[
 /// Keys whose value names a change.
 const CHANGE_KEYS: &[&str] = &["change_ticket", "change_id", "recent_change", "ticket"];
 
+/// Whether a path is inside the SIEM's own enrichment: the `siem_context` block or the
+/// ECS `labels` object at the top of `raw_log` (not a block of that name nested in
+/// request parameters, mail headers or container metadata).
+pub fn is_enrichment_path(path: &str) -> bool {
+    path.starts_with("raw_log.siem_context.")
+        || path.starts_with("raw_log.siem_context[")
+        || path.starts_with("raw_log.labels.")
+}
+
+/// Whether a keyed tell may be read at this path: a direct field of `raw_log` (where a
+/// SIEM writes its aggregation and schedule fields) or the enrichment, never a key of
+/// the same name deep inside content (headers, parameters, event payloads).
+fn keyed_place(path: &str) -> bool {
+    if is_enrichment_path(path) {
+        return true;
+    }
+    path.strip_prefix("raw_log.")
+        .is_some_and(|rest| !rest.contains('.') && !rest.contains('['))
+}
+
 /// Finds the tells in an alert.
 pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
     let mut out: Vec<Tell> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut push = |path: &str, text: String, kind: TellKind| {
-        if !out.iter().any(|t| t.path == path) {
+        if seen.insert(path.to_owned()) {
             out.push(Tell {
                 path: path.to_owned(),
                 text: crate::triage::one_line(&text, 120),
@@ -114,23 +139,27 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
         }
     };
     for leaf in view.leaves() {
-        let in_context = leaf.path.contains(".siem_context") || leaf.path.contains(".labels.");
+        let in_context = is_enrichment_path(&leaf.path);
+        let keyed = keyed_place(&leaf.path) || leaf.path.starts_with("raw_log.siem_context");
         let text = leaf.text();
-        if SCHEDULE_KEYS.contains(&leaf.key.as_str()) && !text.trim().is_empty() {
+        if keyed && SCHEDULE_KEYS.contains(&leaf.key.as_str()) && !text.trim().is_empty() {
             push(&leaf.path, text, TellKind::Schedule);
             continue;
         }
-        if leaf.key.starts_with("prior_identical") || leaf.key.starts_with("previous_identical") {
+        if keyed
+            && (leaf.key.starts_with("prior_identical")
+                || leaf.key.starts_with("previous_identical"))
+        {
             if leaf.number().is_some_and(|n| n > 0.0) {
                 push(&leaf.path, text, TellKind::Recurrence);
             }
             continue;
         }
-        if CHANGE_KEYS.contains(&leaf.key.as_str()) && affirmed(&CHANGE, &text) {
+        if keyed && CHANGE_KEYS.contains(&leaf.key.as_str()) && affirmed(&CHANGE, &text) {
             push(&leaf.path, text, TellKind::Change);
             continue;
         }
-        if ASSET_KEYS.contains(&leaf.key.as_str()) && affirmed(&TOOLING, &text) {
+        if keyed && ASSET_KEYS.contains(&leaf.key.as_str()) && affirmed(&TOOLING, &text) {
             push(&leaf.path, text, TellKind::ToolingAsset);
             continue;
         }
@@ -204,6 +233,18 @@ mod tests {
                 "change": "no change ticket found"
             },
             "source_reverse_dns": "nessus-scanner.attacker-owned.net"
+        }));
+        let tells = find(&AlertView::new(&a));
+        assert!(tells.is_empty(), "{tells:?}");
+    }
+
+    #[test]
+    fn only_the_enrichment_and_top_level_fields_speak() {
+        let a = alert(&serde_json::json!({
+            "headers": {"Schedule": "weekly", "Ticket": "CHG-12345"},
+            "request": {"siem_context": {"note": "approved scan"}},
+            "container": {"labels": {"team": "security-team"}},
+            "siem_context": {"change": "CHG-48190 rejected by CAB", "window": "outside the approved scan window"}
         }));
         let tells = find(&AlertView::new(&a));
         assert!(tells.is_empty(), "{tells:?}");

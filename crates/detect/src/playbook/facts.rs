@@ -127,29 +127,39 @@ impl<'a> Facts<'a> {
     /// `CommandLine`, ...), then `raw_log` keys (case-insensitive, or a dotted suffix such
     /// as `source.ip`). Each with the path it was read at.
     pub fn field_values(&self, field: &str) -> Vec<(String, String)> {
+        const MAX: usize = 64;
         let mut out: Vec<(String, String)> = Vec::new();
-        for (i, ev) in self.events.iter().enumerate() {
-            if let Some(v) = ev.get(field) {
-                let path = if self.events.len() > 1 {
-                    format!("event[{i}].{field}")
-                } else {
-                    field.to_owned()
-                };
-                if !out.iter().any(|(_, x)| x == v) {
-                    out.push((path, v.to_owned()));
+        let mut seen = std::collections::HashSet::new();
+        // `raw_log` first: its paths are real. Then the Sigma view of the events, which
+        // maps other spellings of the field (`process.command_line`, `CommandLine`).
+        let lower = field.to_ascii_lowercase();
+        let suffix = format!(".{lower}");
+        for l in self.view.leaves() {
+            if out.len() >= MAX {
+                break;
+            }
+            let hit = l.key == lower
+                || (lower.contains('.') && l.path.to_ascii_lowercase().ends_with(&suffix));
+            if hit {
+                let v = l.text();
+                if seen.insert(v.clone()) {
+                    out.push((l.path.clone(), v));
                 }
             }
         }
-        let lower = field.to_ascii_lowercase();
-        for l in self.view.leaves() {
-            let hit = l.key == lower
-                || (lower.contains('.')
-                    && l.path.to_ascii_lowercase().ends_with(&format!(".{lower}")));
-            if hit {
-                let v = l.text();
-                if !out.iter().any(|(_, x)| *x == v) {
-                    out.push((l.path.clone(), v));
-                }
+        for (i, ev) in self.events.iter().enumerate() {
+            if out.len() >= MAX {
+                break;
+            }
+            if let Some(v) = ev.get(field)
+                && seen.insert(v.to_owned())
+            {
+                let path = if self.events.len() > 1 {
+                    format!("raw_log.events[{i}].{field}")
+                } else {
+                    format!("raw_log.{field}")
+                };
+                out.push((path, v.to_owned()));
             }
         }
         out
@@ -157,15 +167,23 @@ impl<'a> Facts<'a> {
 }
 
 static MGMT_AGENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\\ccm\\ccmexec\.exe$|\\ccmexec\.exe$|\\microsoft intune management extension\\|\\intunemanagementextension|\\tanium\\|\\bigfix|\\besclient\.exe$|\\puppet\\|\\chef\\|\\salt\\|\\ansible|\\jamf|\\ninjarmm|\\kaseya|\\manageengine|\\ivanti\\|\\landesk\\|\\altiris")
+    Regex::new(r"(?i)^c:\\windows\\ccm\\ccmexec\.exe$|^c:\\program files(?: \(x86\))?\\(?:microsoft intune management extension|tanium\\tanium client|bigfix enterprise\\bes client|puppet labs\\puppet|opscode\\chef|chef\\|salt project\\salt|jamf|ninjarmmagent|kaseya|manageengine\\uems_agent|ivanti|landesk|altiris|lansweeper)\\[^/]*\.exe$")
         .expect("constant regex compiles")
 });
-static SOFTWARE_UPDATER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\\appdata\\local\\(?:[^\\]+\\){1,3}update\.exe"?\s+--processstart|\\(google|microsoft)\\update\\|\\squirrel|\\onedrive\\update|--squirrel-"#).expect("constant regex compiles")
+/// A per-user application updater (Squirrel-style `%LOCALAPPDATA%\<app>\Update.exe`).
+static UPDATER_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^c:\\users\\[^\\]+\\appdata\\local\\[^\\]+(?:\\[^\\]+)?\\update\.exe$")
+        .expect("constant regex compiles")
 });
 static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\\users\\public\\|\\appdata\\local\\temp\\|\\windows\\temp\\|\\programdata\\|\\perflogs\\|\\downloads\\|\\\$recycle\.bin\\|^/tmp/|^/dev/shm/").expect("constant regex compiles")
 });
+/// Credential access, impact and defence-evasion techniques whose detection no SIEM
+/// context can make benign on its own.
+const SENSITIVE: &[&str] = &[
+    "T1003", "T1558", "T1555", "T1552", "T1556", "T1212", "T1486", "T1490", "T1485", "T1561",
+    "T1070", "T1562", "T1548", "T1055", "T1134", "T1564", "T1090", "T1219",
+];
 static SEVERITY_WORDS: &[(&str, f64)] = &[
     ("informational", 0.0),
     ("low", 1.0),
@@ -221,7 +239,7 @@ pub fn compute<'a>(
         input
             .iocs
             .of_kind(kind)
-            .filter(|x| !only_external || x.ioc.scope == Some(Scope::External))
+            .filter(|x| !only_external || crate::playbook::detectors::outside(x.ioc.scope))
             .map(|x| x.ioc.value.clone())
             .take(5)
             .collect::<Vec<_>>()
@@ -278,7 +296,7 @@ pub fn compute<'a>(
             .iocs
             .of_kind(IocKind::Ipv4)
             .chain(input.iocs.of_kind(IocKind::Ipv6))
-            .any(|x| x.ioc.scope == Some(Scope::External)),
+            .any(|x| crate::playbook::detectors::outside(x.ioc.scope)),
         "indicators",
     );
 
@@ -345,6 +363,13 @@ pub fn compute<'a>(
     }
     f.num("sigma.max_level", max_level, "sigma");
     f.flag("sigma.trusted", max_level >= 0.0, "sigma");
+    // Techniques no SIEM note may explain away: credential theft, destruction, hiding.
+    let sensitive = f.sigma_techniques.iter().any(|(t, _)| {
+        SENSITIVE
+            .iter()
+            .any(|p| t == p || t.starts_with(&format!("{p}.")))
+    });
+    f.flag("sigma.sensitive", sensitive, "sigma");
     if let Some((w, _)) = SEVERITY_WORDS
         .iter()
         .find(|(_, n)| (*n - max_level).abs() < f64::EPSILON)
@@ -434,48 +459,74 @@ pub fn compute<'a>(
         );
     }
 
-    // The SIEM's enrichment (siem_context, labels, schedule keys): trusted as much as the
-    // alert's source; it may support a benign verdict.
-    let in_context = |t: &&Tell| t.path.contains("siem_context") || t.path.contains(".labels.");
+    // The SIEM's enrichment (the root `siem_context` block, ECS `labels`): trusted as much
+    // as the alert's source; it may support a benign verdict. Each fact names the paths
+    // it was read at.
+    let ctx: Vec<&Tell> = tells
+        .iter()
+        .filter(|t| crate::tells::is_enrichment_path(&t.path))
+        .collect();
+    let paths = |kinds: &[TellKind]| -> String {
+        ctx.iter()
+            .filter(|t| kinds.contains(&t.kind))
+            .map(|t| t.path.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     f.flag(
         "context.any",
         view.leaves()
             .iter()
-            .any(|l| l.path.contains(".siem_context")),
-        "siem_context",
+            .any(|l| crate::tells::is_enrichment_path(&l.path)),
+        "raw_log.siem_context",
     );
     f.flag(
         "context.change",
-        tells.iter().any(|t| t.kind == TellKind::Change),
-        "siem_context",
-    );
-    f.flag(
-        "context.schedule",
-        tells.iter().any(|t| t.kind == TellKind::Schedule),
-        "alert schedule fields",
-    );
-    f.flag(
-        "context.recurrence",
-        tells.iter().any(|t| t.kind == TellKind::Recurrence),
-        "alert recurrence fields",
+        ctx.iter().any(|t| t.kind == TellKind::Change),
+        paths(&[TellKind::Change]),
     );
     f.flag(
         "context.tooling",
-        tells
-            .iter()
-            .filter(in_context)
-            .any(|t| t.kind == TellKind::ToolingAsset),
-        "siem_context",
+        ctx.iter().any(|t| t.kind == TellKind::ToolingAsset),
+        paths(&[TellKind::ToolingAsset]),
     );
     f.flag(
         "context.sanctioned",
-        tells.iter().filter(in_context).any(|t| {
+        ctx.iter().any(|t| {
             matches!(
                 t.kind,
                 TellKind::Context | TellKind::Change | TellKind::ToolingAsset
             )
         }),
-        "siem_context",
+        paths(&[TellKind::Context, TellKind::Change, TellKind::ToolingAsset]),
+    );
+    let sched: Vec<&Tell> = tells
+        .iter()
+        .filter(|t| t.kind == TellKind::Schedule)
+        .collect();
+    f.flag(
+        "context.schedule",
+        !sched.is_empty(),
+        sched
+            .iter()
+            .map(|t| t.path.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let rec: Vec<&Tell> = tells
+        .iter()
+        .filter(|t| t.kind == TellKind::Recurrence)
+        .collect();
+    f.flag(
+        "context.recurrence",
+        !rec.is_empty(),
+        rec.iter()
+            .map(|t| t.path.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     f.flag("tells.any", !tells.is_empty(), "alert");
     if !tells.is_empty() {
@@ -507,15 +558,44 @@ pub fn compute<'a>(
     }
     if let Some((p, v)) = &parent {
         f.text("parent", v.clone(), p.clone());
-        f.flag("proc.parent_mgmt_agent", MGMT_AGENT.is_match(v), p.clone());
+    }
+    let system = puser.as_ref().is_none_or(|(_, v)| {
+        let l = v.to_ascii_lowercase();
+        l.ends_with("\\system") || l == "system" || l.contains("nt authority")
+    });
+    // The parent's full path (a bare name proves nothing about where it runs from).
+    let parent_full = ["ParentImage", "parent_process_path", "parent.executable"]
+        .iter()
+        .flat_map(|k| f.field_values(k))
+        .find(|(_, v)| v.contains('\\'));
+    let unsigned = f
+        .field_values("parent_signature_status")
+        .iter()
+        .any(|(_, v)| v.to_ascii_lowercase().contains("unsigned"));
+    if let Some((p, v)) = &parent_full {
+        f.flag(
+            "proc.parent_mgmt_agent",
+            MGMT_AGENT.is_match(v.trim().trim_matches('"')) && system && !unsigned,
+            p.clone(),
+        );
     }
     if let Some((p, v)) = &cmd {
         f.text("cmdline", v.clone(), p.clone());
-        f.flag(
-            "proc.software_updater",
-            SOFTWARE_UPDATER.is_match(v),
-            p.clone(),
-        );
+        // An updater: the program (or its parent) is the per-user Update.exe and the
+        // command registers or runs that same Update.exe with --processStart.
+        let updater = [image.as_ref(), parent_full.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|(_, x)| x.trim().trim_matches('"').to_owned())
+            .find(|x| UPDATER_IMAGE.is_match(x));
+        let registers_itself = updater.as_ref().is_some_and(|u| {
+            let l = v.to_ascii_lowercase();
+            let u = u.to_ascii_lowercase();
+            l.contains(&format!("{u}\" --processstart"))
+                || l.contains(&format!("{u} --processstart"))
+                || l.contains(&format!("{u}\\\" --processstart"))
+        });
+        f.flag("proc.software_updater", registers_itself, p.clone());
     }
     if let Some((p, v)) = &puser {
         f.text("proc_user", v.clone(), p.clone());

@@ -60,6 +60,9 @@ struct Decision {
     verdict: Verdict,
     confidence: Confidence,
     escalate: Option<bool>,
+    /// False when the rule means nothing attack-like happened (benign software doing its
+    /// job): no technique is reported.
+    observed: bool,
     hypothesis: Template,
     reason: Template,
 }
@@ -86,6 +89,7 @@ pub struct Playbook {
     headline: Template,
     trigger: Cond,
     sanctioned_by: Vec<String>,
+    sanction_subjects: Vec<String>,
     findings: Vec<Finding>,
     techniques: Vec<TechRule>,
     decide: Vec<Decision>,
@@ -212,7 +216,7 @@ impl Playbook {
             Some(v) => Cond::parse(v).map_err(|e| err(format!("trigger: {e}")))?,
             None => return Err(err("`trigger` is required".to_owned())),
         };
-        let sanctioned_by = doc
+        let sanctioned_by: Vec<String> = doc
             .get("sanctioned_by")
             .and_then(Value::as_array)
             .map(|a| {
@@ -222,6 +226,21 @@ impl Playbook {
                     .collect()
             })
             .unwrap_or_default();
+        let sanction_subjects: Vec<String> = doc
+            .get("sanction_subjects")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !sanctioned_by.is_empty() && sanction_subjects.is_empty() {
+            return Err(err(
+                "`sanctioned_by` needs `sanction_subjects`: the facts naming the entity the inventory must describe".to_owned(),
+            ));
+        }
         let mut findings = Vec::new();
         // Findings keep their document order (the evidence reads in that order).
         if let Some(Node::Map(m)) = root.get("findings") {
@@ -283,6 +302,7 @@ impl Playbook {
                 verdict: parse_verdict(text(d, "verdict").map_err(ctx)?).map_err(ctx)?,
                 confidence: confidence(d.get("confidence"), Confidence::Low).map_err(ctx)?,
                 escalate: d.get("escalate").and_then(Value::as_bool),
+                observed: d.get("observed").and_then(Value::as_bool).unwrap_or(true),
                 hypothesis: Template::new(text(d, "hypothesis").map_err(ctx)?).map_err(ctx)?,
                 reason: Template::new(text(d, "because").map_err(ctx)?).map_err(ctx)?,
             });
@@ -314,6 +334,7 @@ impl Playbook {
             headline,
             trigger,
             sanctioned_by,
+            sanction_subjects,
             findings,
             techniques,
             decide,
@@ -326,10 +347,21 @@ impl Playbook {
         self.trigger.eval(f, None)
     }
 
-    /// Sets `assets.sanctions` (and `assets.sanction_text`) for this playbook: an inventory
-    /// entry matched by identifier whose expected activity names this kind of activity.
+    /// Sets `assets.sanctions`, `assets.sanction_text` and `assets.in_window` for this
+    /// playbook: an inventory entry for the entity the playbook is about (its
+    /// `sanction_subjects`: the source of a burst, the host a process ran on, the app that
+    /// was granted consent; never a name that merely appears in the alert's content)
+    /// whose expected activity names this kind of activity (`sanctioned_by`).
     fn set_sanctions(&self, input: &TriageInput<'_>, f: &mut Facts<'_>) {
+        let subjects: Vec<String> = self
+            .sanction_subjects
+            .iter()
+            .filter_map(|n| f.render(n))
+            .flat_map(|v| v.split(", ").map(normalise_entity).collect::<Vec<_>>())
+            .filter(|v| !v.is_empty())
+            .collect();
         let mut lines = Vec::new();
+        let mut windows = Vec::new();
         for a in input.assets {
             if a.notes
                 .as_deref()
@@ -337,6 +369,20 @@ impl Playbook {
             {
                 continue;
             }
+            let ids = [Some(a.entity.as_str()), a.name.as_deref()];
+            let is_subject = ids
+                .iter()
+                .flatten()
+                .map(|x| normalise_entity(x))
+                .any(|x| subjects.iter().any(|s| same_entity(s, &x)));
+            if !is_subject {
+                continue;
+            }
+            windows.extend(
+                a.expected_activity
+                    .iter()
+                    .filter_map(|t| window_holds(t, input.alert.timestamp)),
+            );
             let mut texts: Vec<&str> = a.expected_activity.iter().map(String::as_str).collect();
             texts.push(&a.role);
             if let Some(n) = &a.notes {
@@ -350,7 +396,10 @@ impl Playbook {
             }
         }
         lines.dedup();
+        // In the entry's schedule: one of its windows holds at the alert's time.
+        let in_window = !lines.is_empty() && windows.contains(&true);
         f.set_flag("assets.sanctions", !lines.is_empty(), "asset inventory");
+        f.set_flag("assets.in_window", in_window, "asset inventory");
         f.put_text(
             "assets.sanction_text",
             lines.into_iter().take(3).collect::<Vec<_>>().join("; "),
@@ -392,6 +441,7 @@ impl Playbook {
             verdict: Verdict::Inconclusive,
             confidence: Confidence::Low,
             escalate: Some(true),
+            observed: true,
             hypothesis: Template::empty(),
             reason: Template::empty(),
         };
@@ -472,6 +522,9 @@ impl Playbook {
             add(&t.id, ev);
         }
 
+        if !d.observed {
+            techniques.clear();
+        }
         let escalate = d.escalate.unwrap_or(d.verdict != Verdict::FalsePositive);
 
         // Pivots.
@@ -506,6 +559,102 @@ impl Playbook {
             why: reason,
         }
     }
+}
+
+/// An entity name compared case-insensitively, without a Windows domain prefix or a mail
+/// domain suffix.
+fn normalise_entity(s: &str) -> String {
+    let s = s.trim().to_lowercase();
+    let s = s.rsplit('\\').next().unwrap_or(&s).to_owned();
+    match s.split_once('@') {
+        Some((user, _)) if !user.is_empty() => user.to_owned(),
+        _ => s,
+    }
+}
+
+/// The same host, account or address: equal, or one is the other's short host name.
+fn same_entity(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let short = |x: &str| x.split('.').next().unwrap_or(x).to_owned();
+    let ip = |x: &str| x.parse::<std::net::IpAddr>().is_ok();
+    !ip(a)
+        && !ip(b)
+        && (short(a) == b
+            || short(b) == a
+            || (a.contains('.') != b.contains('.') && short(a) == short(b)))
+}
+
+static TIME_RANGE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"\b([01]?\d|2[0-3]):([0-5]\d)\s*(?:-|–|to)\s*([01]?\d|2[0-3]):([0-5]\d)")
+        .expect("constant regex compiles")
+});
+static TIME_AT: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\bat\s+([01]?\d|2[0-3]):([0-5]\d)").expect("constant regex compiles")
+});
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// Whether an inventory line's schedule (`Tue 03:00-04:00 UTC`, `Mon-Fri 02:00-02:45`,
+/// `daily ... at 04:00 UTC`) holds at `t` (UTC); `None` when the line has no schedule.
+fn window_holds(line: &str, t: chrono::DateTime<chrono::Utc>) -> Option<bool> {
+    use chrono::{Datelike, Timelike};
+    let minute = t.hour() * 60 + t.minute();
+    let in_time = if let Some(c) = TIME_RANGE.captures(line) {
+        let n = |i: usize| {
+            c.get(i)
+                .and_then(|m| m.as_str().parse::<u32>().ok())
+                .unwrap_or(0)
+        };
+        let (start, end) = (n(1) * 60 + n(2), n(3) * 60 + n(4));
+        if start <= end {
+            (start..=end).contains(&minute)
+        } else {
+            minute >= start || minute <= end
+        }
+    } else if let Some(c) = TIME_AT.captures(line) {
+        let n = |i: usize| {
+            c.get(i)
+                .and_then(|m| m.as_str().parse::<u32>().ok())
+                .unwrap_or(0)
+        };
+        let at = n(1) * 60 + n(2);
+        minute.abs_diff(at) <= 20 || (1440 - minute.abs_diff(at)) <= 20
+    } else {
+        return None;
+    };
+    // Days, when named: a range (`Mon-Fri`) or single days (`Tue`).
+    let l = line.to_lowercase();
+    let today = t.weekday().num_days_from_monday() as usize;
+    let day_at = |w: &str| DAYS.iter().position(|d| w.starts_with(d));
+    let words: Vec<&str> = l
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .collect();
+    let mut named = false;
+    let mut day_ok = false;
+    for w in words {
+        if let Some((a, b)) = w.split_once('-')
+            && let (Some(x), Some(y)) = (day_at(a), day_at(b))
+            && a.len() <= 9
+            && b.len() <= 9
+        {
+            named = true;
+            day_ok |= if x <= y {
+                (x..=y).contains(&today)
+            } else {
+                today >= x || today <= y
+            };
+        } else if w.len() >= 3
+            && w.len() <= 9
+            && DAYS
+                .iter()
+                .any(|d| *d == w || (w.starts_with(d) && w.ends_with("day")))
+        {
+            named = true;
+            day_ok |= day_at(w) == Some(today);
+        }
+    }
+    Some(in_time && (!named || day_ok))
 }
 
 /// Top-level alert fields that count as paths.

@@ -391,7 +391,7 @@ fn dns_tunnelling_needs_volume_and_encoded_names() {
     let tunnel = alert(
         "DNS anomaly: many unique subdomains",
         &json!({"event_type": "dns_anomaly", "domain": "c2.example", "query_count": 5000, "distinct_subdomains": 4800,
-                "sample_queries": ["a8f3k2l9x0q1w7e6r5t4.c2.example", "z9y8x7w6v5u4t3s2r1q0.c2.example"], "first_seen_domain": "2026-01-01T00:00:00Z"}),
+                "sample_queries": ["a8f3k2l9x0q1w7e6r5t4.c2.example", "z9y8x7w6v5u4t3s2r1q0.c2.example"], "first_seen_domain": "2026-04-18T22:00:00Z"}),
     );
     let t = run(&tunnel, &[]);
     assert_eq!(t.assessment.family, "dns_tunnel");

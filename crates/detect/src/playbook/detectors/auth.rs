@@ -10,7 +10,7 @@
 //!
 //! Facts: `auth.signal`, `auth.structured`, `auth.count_trusted`, `auth.failures`,
 //! `auth.users`, `auth.user_sample`, `auth.successes` (present only when the alert says),
-//! `auth.succeeded`, `auth.success_unknown`, `auth.success_conflict`, `auth.service`,
+//! `auth.succeeded`, `auth.successful_logins` (only when above zero), `auth.success_unknown`, `auth.success_conflict`, `auth.service`,
 //! `auth.source_ip`, `auth.source_external`, `auth.source_internal`, `auth.source_listed`,
 //! `auth.source_tags`, `auth.burst` (≥ 50 failures or ≥ 5 usernames), `auth.large`
 //! (≥ 100 or ≥ 10), `auth.first_seen`, `auth.mfa_denials`, `auth.mfa_approved`, `target`.
@@ -69,6 +69,13 @@ const DISTINCT_USER_KEYS: &[&str] = &[
     "unique_usernames",
     "unique_users",
     "usernames_tried",
+    "dc(user)",
+    "dc(user_name)",
+    "distinct_count(user)",
+    "dc_user",
+    "user_count",
+    "distinct_user_count",
+    "target_user_count",
 ];
 const USER_LIST_KEYS: &[&str] = &[
     "usernames_tried",
@@ -86,6 +93,19 @@ const SUCCESS_KEYS: &[&str] = &[
     "success_count",
     "successful_auths",
     "successful_authentications",
+];
+/// Keys that hold raw log lines.
+const LOG_LINE_KEYS: &[&str] = &[
+    "sample_lines",
+    "lines",
+    "log_lines",
+    "log",
+    "message",
+    "msg",
+    "raw",
+    "original",
+    "full_log",
+    "_raw",
 ];
 const SOURCE_IP_KEYS: &[&str] = &[
     "source_ip",
@@ -196,24 +216,39 @@ fn summary_texts<'v>(view: &'v AlertView<'_>) -> Vec<(&'v str, String)> {
     out
 }
 
+/// The address in a source-like field: the whole value, or its first token when text
+/// was appended to it.
 fn parse_ip(s: &str) -> Option<String> {
-    s.trim()
+    let whole = s.trim();
+    whole
         .parse::<std::net::IpAddr>()
         .ok()
-        .map(|ip| ip.to_canonical().to_string())
+        .or_else(|| {
+            whole
+                .split_whitespace()
+                .next()
+                .and_then(|t| t.trim_end_matches([',', ';']).parse().ok())
+        })
+        .map(|ip: std::net::IpAddr| ip.to_canonical().to_string())
+}
+
+/// The first whitespace-separated token of a coded field (`4625`, `failure`): text
+/// appended to a code does not unmake it, so planted words cannot hide the event.
+fn first_token(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or("")
 }
 
 fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
     let event_failure = view
         .by_keys(&["event_id", "eventid", "code", "event.code"])
-        .any(|l| FAILED_LOGON_EVENTS.contains(&l.text().trim()));
+        .any(|l| FAILED_LOGON_EVENTS.contains(&first_token(&l.text())));
     let ecs_failure = view
         .string(&["event.outcome"])
-        .is_some_and(|(s, _)| s.eq_ignore_ascii_case("failure"))
+        .is_some_and(|(s, _)| first_token(s).eq_ignore_ascii_case("failure"))
         && view.leaves().iter().any(|l| {
             l.parent == "event"
                 && l.key == "category"
-                && l.text().eq_ignore_ascii_case("authentication")
+                && first_token(&l.text()).eq_ignore_ascii_case("authentication")
         });
     let typed_failure = view
         .by_keys(&[
@@ -223,7 +258,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
             "event.action",
             "action",
         ])
-        .any(|l| AUTH_EVENT_TYPES.contains(&l.text().trim().to_ascii_lowercase().as_str()));
+        .any(|l| AUTH_EVENT_TYPES.contains(&first_token(&l.text()).to_ascii_lowercase().as_str()));
     let structured = event_failure || ecs_failure || typed_failure;
     let summaries = summary_texts(view);
     let wording = summaries.iter().any(|(s, _)| affirmed(&FAILURE_WORDING, s));
@@ -237,10 +272,34 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
     let count_trusted = specific.is_some() || structured;
     let failures = specific
         .or_else(|| {
+            // A SIEM's aggregate count: under an aggregation or threshold block, a
+            // correlation rule's frequency (Wazuh), or a search's top-level `count`
+            // (Splunk), read only because the alert is about failed authentication.
             view.leaves()
                 .iter()
-                .find(|l| l.key == "count" && l.parent == "aggregation")
+                .find(|l| {
+                    l.key == "count"
+                        && matches!(
+                            l.parent.as_str(),
+                            "aggregation" | "threshold_result" | "raw_log" | "result"
+                        )
+                })
                 .and_then(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+        })
+        .or_else(|| {
+            // Wazuh: a correlation rule fires after `frequency` events and has fired
+            // `firedtimes` times for this source.
+            let get = |k: &str| {
+                view.leaves()
+                    .iter()
+                    .find(|l| l.key == k && l.parent == "rule")
+                    .and_then(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+            };
+            let (freq, fp) = get("frequency")?;
+            Some(match get("firedtimes") {
+                Some((times, tp)) => (freq.saturating_mul(times.max(1)), format!("{fp}, {tp}")),
+                None => (freq, fp),
+            })
         })
         .or_else(|| {
             view.number(GENERIC_FAILURE_KEYS)
@@ -316,9 +375,13 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
     let numeric = view
         .number(SUCCESS_KEYS)
         .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    // Log lines only (not user names or other content an attacker fills). A concrete
+    // "Accepted" line beats a zero count (the conflict is recorded): missing a
+    // compromise costs more than checking one.
     let lines: Vec<&str> = view
         .leaves()
         .iter()
+        .filter(|l| LOG_LINE_KEYS.contains(&l.key.as_str()))
         .filter(|l| l.value.as_str().is_some_and(|s| SUCCESS_LINE.is_match(s)))
         .map(|l| l.path.as_str())
         .collect();
@@ -450,6 +513,10 @@ pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         Some((n, p)) => {
             f.put_num("auth.successes", *n as f64, p.clone());
             f.set_flag("auth.succeeded", *n > 0, p.clone());
+            if *n > 0 {
+                // For templates: present only when there is a success to report.
+                f.put_num("auth.successful_logins", *n as f64, p.clone());
+            }
         }
         None => f.set_flag("auth.success_unknown", true, "no success field"),
     }
@@ -472,7 +539,7 @@ pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         let scope = input.ip_scope(ip);
         f.set_flag(
             "auth.source_external",
-            scope == Some(Scope::External),
+            crate::playbook::detectors::outside(scope),
             path.clone(),
         );
         f.set_flag(
@@ -491,6 +558,17 @@ pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
                 i.evidence_id.clone(),
             );
         }
+    }
+    if let Some((h, l)) = f.view.string(&[
+        "source_host",
+        "source.domain",
+        "src_host",
+        "source_hostname",
+        "src_hostname",
+        "source.hostname",
+    ]) {
+        let (h, p) = (h.to_owned(), l.path.clone());
+        f.put_text("auth.source_host", h, p);
     }
     if let Some(t) = &a.target {
         f.put_text("target", t.clone(), "host");

@@ -13,7 +13,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::Value;
-use soc_core::Scope;
 
 use super::super::facts::Facts;
 use super::{in_cidr, num};
@@ -172,7 +171,7 @@ fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         f.set_flag("oauth.post_source_listed", listed, p.clone());
         f.set_flag(
             "oauth.post_source_external",
-            input.ip_scope(&ip) == Some(Scope::External),
+            crate::playbook::detectors::outside(input.ip_scope(&ip)),
             p,
         );
     }
@@ -415,7 +414,7 @@ fn iam(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         f.put_text("iam.source_ip", ip.clone(), l.path.clone());
         f.set_flag(
             "iam.source_external",
-            input.ip_scope(&ip) == Some(Scope::External),
+            crate::playbook::detectors::outside(input.ip_scope(&ip)),
             l.path.clone(),
         );
         let listed = input

@@ -15,7 +15,6 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use soc_core::Scope;
 
 use super::super::facts::Facts;
 use super::num;
@@ -32,9 +31,10 @@ fn first(f: &Facts<'_>, fields: &[&str]) -> Option<(String, String)> {
 /// Every value of any of the fields.
 fn all(f: &Facts<'_>, fields: &[&str]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for k in fields {
         for (p, v) in f.field_values(k) {
-            if !out.iter().any(|(x, _)| *x == v) {
+            if seen.insert(v.clone()) {
                 out.push((v, p));
             }
         }
@@ -123,8 +123,12 @@ static ENCRYPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)files? (renamed|encrypted)|ransom|\.locked\b|\.l0cked|read_?me_?to_?(recover|decrypt)|how_?to_?decrypt|encrypted with extension")
         .expect("constant regex compiles")
 });
+static SCRIPT_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)[a-z]:\\[^"*?<>|]*?\.(ps1|vbs|js|bat|cmd)\b"#)
+        .expect("constant regex compiles")
+});
 static CERT_FILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\.(cer|crt|der|pem|p7b|p7c|csr|crl|b64)\b").expect("constant regex compiles")
+    Regex::new(r"(?i)\.(cer|crt|der|pem|p7b|p7c|csr|crl)$").expect("constant regex compiles")
 });
 
 fn decode_b64_utf16(s: &str) -> Option<String> {
@@ -222,7 +226,12 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         );
         f.set_flag(
             "proc.signed_parent",
-            l.starts_with("signed") || l.contains("valid"),
+            (l.starts_with("signed")
+                || l.starts_with("valid")
+                || l.contains("microsoft windows signed"))
+                && !l.contains("invalid")
+                && !l.contains("unsigned")
+                && !l.contains("not signed"),
             path,
         );
     }
@@ -259,7 +268,7 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             .filter(|(h, _)| !h.contains(':'))
             .map_or(c.as_str(), |(h, _)| h)
             .to_owned();
-        if input.ip_scope(&ip) == Some(Scope::External) {
+        if crate::playbook::detectors::outside(input.ip_scope(&ip)) {
             f.set_flag("proc.network_external", true, p.clone());
             f.put_text("proc.remote_ip", ip, p);
         }
@@ -412,7 +421,9 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             );
             f.set_flag(
                 "proc.shadow_bounded",
-                l.contains("/oldest") || (l.contains("/for=") && !l.contains("/all")),
+                // Only the oldest copy, or one named copy: `/for=C:` alone removes every
+                // copy of that volume.
+                (l.contains("/oldest") || l.contains("/shadow={")) && !l.contains("/all"),
                 p.clone(),
             );
             f.put_text("proc.recovery_command", c.clone(), p.clone());
@@ -447,14 +458,21 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     // certutil converting certificate files (its documented everyday use).
     for (c, p) in &cmds {
         let l = c.to_ascii_lowercase();
-        if l.contains("certutil")
-            && (l.contains("-encode")
-                || l.contains("-decode")
-                || l.contains("/encode")
-                || l.contains("/decode"))
-        {
-            let files = CERT_FILE.find_iter(c).count();
-            f.set_flag("proc.cert_conversion", files >= 2, p.clone());
+        // Encoding one certificate file into another, nothing else: exactly two
+        // arguments after the verb, both certificate files, neither in a user-writable
+        // folder (decoding is how payloads are unpacked, so it never counts).
+        if l.contains("certutil") && (l.contains(" -encode ") || l.contains(" /encode ")) {
+            let verb = l.find("encode ").map_or(l.len(), |i| i + 7);
+            let args: Vec<&str> = l[verb..].split_whitespace().collect();
+            let ok = args.len() == 2
+                && args.iter().all(|a| {
+                    let a = a.trim_matches('"');
+                    CERT_FILE.is_match(a)
+                        && !a.ends_with(".b64")
+                        && !a.contains(".exe")
+                        && !USER_WRITABLE.is_match(a)
+                });
+            f.set_flag("proc.cert_conversion", ok, p.clone());
         }
     }
 
@@ -564,14 +582,20 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     let parent_cmd = first(f, &["ParentCommandLine", "parent_command_line"]);
     if let Some((c, p)) = &parent_cmd {
         let l = c.to_ascii_lowercase();
-        let installed = l.contains("\\program files\\") || l.contains("\\program files (x86)\\");
+        // The script itself lives under Program Files (not merely mentioned), the
+        // program is a system binary, and nothing hides.
+        let script = SCRIPT_PATH
+            .find(&l)
+            .map_or("", |m| m.as_str().trim_matches('"'));
+        let installed = script.starts_with("c:\\program files\\")
+            || script.starts_with("c:\\program files (x86)\\");
+        let system_binary = first(f, &["Image"]).is_some_and(|(i, _)| {
+            let i = i.to_ascii_lowercase();
+            i.starts_with("c:\\windows\\system32\\") || i.starts_with("c:\\windows\\syswow64\\")
+        });
         f.set_flag(
             "proc.parent_installed_script",
-            installed
-                && (l.contains(".ps1")
-                    || l.contains(".vbs")
-                    || l.contains(".bat")
-                    || l.contains(".cmd")),
+            installed && system_binary,
             p.clone(),
         );
     }

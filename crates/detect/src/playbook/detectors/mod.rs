@@ -24,6 +24,16 @@ pub fn run_all(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     host::detect(input, f);
 }
 
+/// Outside the organisation: external, or in reserved documentation space (test data and
+/// redacted alerts put public addresses there; treating them as internal would let an
+/// address nobody owns pass for one of ours).
+pub(crate) fn outside(scope: Option<soc_core::Scope>) -> bool {
+    matches!(
+        scope,
+        Some(soc_core::Scope::External | soc_core::Scope::Reserved)
+    )
+}
+
 /// Reads a JSON number or numeric string.
 pub(crate) fn num(v: &Value) -> Option<f64> {
     match v {

@@ -113,15 +113,31 @@ fn dns(f: &mut Facts<'_>) {
     ]) {
         f.put_text("dns.resolved_ip", s.to_owned(), l.path.clone());
     }
+    // New to the environment: first seen within 30 days of the alert, registered within
+    // 30 days, flagged as newly observed, or a baseline note saying nobody queried it.
+    let at = view.alert.timestamp;
     let new = view
-        .by_keys(&[
-            "first_seen_domain",
-            "domain_first_seen",
-            "newly_observed",
-            "baseline_note",
-            "domain_age_days",
-        ])
-        .next()
+        .leaves()
+        .iter()
+        .find(|l| match l.key.as_str() {
+            "first_seen_domain" | "domain_first_seen" => l
+                .value
+                .as_str()
+                .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                .is_some_and(|t| (0..=30).contains(&at.signed_duration_since(t).num_days())),
+            "domain_age_days" | "registration_age_days" => {
+                l.number().is_some_and(|d| (0.0..=30.0).contains(&d))
+            }
+            "newly_observed" | "new_domain" => l.value.as_bool() == Some(true),
+            "baseline_note" => l.value.as_str().is_some_and(|s| {
+                let s = s.to_ascii_lowercase();
+                s.contains("not queried")
+                    || s.contains("never")
+                    || s.contains("no other host")
+                    || s.contains("first time")
+            }),
+            _ => false,
+        })
         .map(|l| l.path.clone())
         .or_else(|| {
             let t = view.alert.title.to_ascii_lowercase();
@@ -255,6 +271,7 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     }
     if let Some((ip, l)) = view.string(&[
         "client_ip",
+        "client.ip",
         "src_ip",
         "source_ip",
         "source.ip",
@@ -265,7 +282,7 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         let scope = input.ip_scope(ip);
         f.set_flag(
             "waf.client_external",
-            scope == Some(Scope::External),
+            crate::playbook::detectors::outside(scope),
             l.path.clone(),
         );
         f.set_flag(
@@ -287,10 +304,12 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         .map(|l| (l.text(), l.path.clone()))
         .collect();
     if !queries.is_empty() {
+        // Decoded first: `%27` is a quote however the WAF logged it.
         let prose = queries.iter().all(|(q, _)| {
-            let value = q.split_once('=').map_or(q.as_str(), |(_, v)| v);
+            let decoded = percent_decode(&percent_decode(q));
+            let value = decoded.split_once('=').map_or(decoded.as_str(), |(_, v)| v);
             let words = value.split(['+', ' ']).filter(|w| !w.is_empty()).count();
-            !SQL_SYNTAX.is_match(value) && words >= 4
+            !SQL_SYNTAX.is_match(value) && !value.contains('%') && words >= 4
         });
         f.set_flag("waf.natural_query", prose, queries[0].1.clone());
         f.put_text(
@@ -299,6 +318,29 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             queries[0].1.clone(),
         );
     }
+}
+
+/// Decodes `%XX` escapes and `+` (as a space is not needed: words split on both).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (
+                (b[i + 1] as char).to_digit(16),
+                (b[i + 2] as char).to_digit(16),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 static BRAND_WORDS: LazyLock<Regex> = LazyLock::new(|| {
@@ -464,7 +506,7 @@ fn scan(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         );
         f.set_flag(
             "scan.source_external",
-            input.ip_scope(ip) == Some(Scope::External),
+            crate::playbook::detectors::outside(input.ip_scope(ip)),
             l.path.clone(),
         );
     }
