@@ -14,6 +14,9 @@
 //!   directory, so a test can check that JetStream state survives a broker restart.
 //! - [`redis_server`]: [`RedisServer`], `redis-server` without persistence on a probed
 //!   free port (a documented race, retried with a new port up to three times).
+//! - [`llm_mock`]: [`MockLlm`], a scripted LLM HTTP server speaking the Anthropic Messages
+//!   and OpenAI-compatible Chat Completions formats, checking every request against the
+//!   documented shape.
 //! - [`names`]: [`unique_prefix`] for Redis key prefixes (`soc:test:<hex>:`) and
 //!   [`unique_name`] for stream names (`BASE_<HEX>`).
 //!
@@ -40,11 +43,13 @@
 //! killed outright (SIGKILL, not a panic) cannot run `Drop` and leaves its servers
 //! running; they hold only temporary directories and dynamic ports.
 
+pub mod llm_mock;
 pub mod names;
 pub mod nats_server;
 pub mod redis_server;
 mod support;
 
+pub use llm_mock::{Flavor, MockLlm, Turn};
 pub use names::{unique_name, unique_prefix};
 pub use nats_server::NatsServer;
 pub use redis_server::RedisServer;
