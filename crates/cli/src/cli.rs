@@ -242,6 +242,51 @@ pub(crate) struct InputArgs {
     /// mail_senders): the only source allowed to call activity sanctioned.
     #[arg(long, value_name = "FILE", env = "SOC_ASSETS")]
     pub(crate) assets: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) llm: LlmArgs,
+}
+
+/// The LLM tiers (providers and keys from ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL and
+/// OPENAI_API_KEY / OPENAI_BASE_URL; models from SOC_LLM__CHEAP_MODEL and
+/// SOC_LLM__STRONG_MODEL). Without a provider, tier 0's answer stands.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "LLM tiers")]
+pub(crate) struct LlmArgs {
+    /// auto: tier 0, then the cheap model where tier 0 is unsure, then the strong model's
+    /// tool loop where the cheap one is not a clean high-confidence false positive;
+    /// triage: tier 0 only; pipeline: always one cheap call; agentic: always the tool
+    /// loop. Env SOC_LLM__MODE [default: auto].
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<ModeArg>,
+    /// Directory whose shared.md / pipeline.md / agentic.md replace the compiled-in
+    /// prompts.
+    #[arg(long, value_name = "DIR", env = "SOC_PROMPTS")]
+    pub(crate) prompts: Option<PathBuf>,
+}
+
+/// `--mode` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ModeArg {
+    /// Follow the tier policy.
+    Auto,
+    /// Tier 0 only.
+    Triage,
+    /// Force the one-call tier.
+    Pipeline,
+    /// Force the agentic tool loop.
+    Agentic,
+}
+
+impl ModeArg {
+    /// The config name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Triage => "triage",
+            Self::Pipeline => "pipeline",
+            Self::Agentic => "agentic",
+        }
+    }
 }
 
 /// Sigma rules to load on top of the project's own (compiled in).

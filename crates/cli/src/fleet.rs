@@ -79,7 +79,11 @@ fn pipeline(
         Some(intel_metrics.clone()),
     );
     let providers = soc_intel::build_stack(&intel, Some(&redis), Some(&intel_metrics))?;
-    Ok(Arc::new(Pipeline::new(pc, providers).with_rules(rules)))
+    let mut p = Pipeline::new(pc, providers).with_rules(rules);
+    if let Some(t) = crate::llm::tiers(&cfg.llm, &env)? {
+        p = p.with_llm(t);
+    }
+    Ok(Arc::new(p))
 }
 
 /// Connects and runs `setup` until it succeeds or `shutdown` fires (NATS may start after

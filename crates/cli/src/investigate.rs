@@ -38,7 +38,21 @@ pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
     }
     let providers = soc_intel::build_stack(&intel, None, None)?;
     let rules = crate::rules::load_for_run(&input.rules)?;
-    Ok(Pipeline::new(cfg, providers).with_rules(rules))
+    let mut settings = soc_core::config::RawConfig::default()
+        .build_and_validate(&env)
+        .context("LLM settings from the environment")?
+        .llm;
+    if let Some(m) = input.llm.mode {
+        settings.mode = m.as_str().to_owned();
+    }
+    if let Some(dir) = &input.llm.prompts {
+        settings.prompts = Some(dir.clone());
+    }
+    let mut p = Pipeline::new(cfg, providers).with_rules(rules);
+    if let Some(t) = crate::llm::tiers(&settings, &env)? {
+        p = p.with_llm(t);
+    }
+    Ok(p)
 }
 
 /// Reads the asset inventory file.

@@ -6,6 +6,7 @@ mod fleet;
 mod input;
 mod intel;
 mod investigate;
+mod llm;
 mod rules;
 mod summary;
 

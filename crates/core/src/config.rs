@@ -91,6 +91,53 @@ pub struct RawConfig {
     /// The asset inventory.
     #[serde(default)]
     pub assets: RawAssets,
+    /// The LLM tiers.
+    #[serde(default)]
+    pub llm: RawLlm,
+}
+
+/// `[llm]` (providers and keys come from the environment: `ANTHROPIC_API_KEY`,
+/// `ANTHROPIC_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLlm {
+    /// `auto` (default), `triage`, `pipeline` or `agentic`. Env: `SOC_LLM__MODE`.
+    pub mode: Option<String>,
+    /// Tier-1 model, `[anthropic:|openai:]<id>`. Default `claude-haiku-4-5`. Env:
+    /// `SOC_LLM__CHEAP_MODEL`.
+    pub cheap_model: Option<String>,
+    /// Tier-2 model. Default `claude-sonnet-4-5`. Env: `SOC_LLM__STRONG_MODEL`.
+    pub strong_model: Option<String>,
+    /// Directory whose `shared.md`, `pipeline.md`, `agentic.md` replace the compiled-in
+    /// prompts. Env: `SOC_PROMPTS`.
+    pub prompts: Option<String>,
+    /// Tier 0's answer stands under `auto` from this confidence up (`low`, `medium`,
+    /// `high`). Default `medium`. Env: `SOC_LLM__TIER0_STANDS_AT`.
+    pub tier0_stands_at: Option<String>,
+    /// Ask the strong model for the write-up of every escalation. Default false. Env:
+    /// `SOC_LLM__WRITE_UP_EVERY_ESCALATION`.
+    pub write_up_every_escalation: Option<bool>,
+    /// Most model turns in the tier-2 loop. Default 10. Env: `SOC_LLM__MAX_ITERATIONS`.
+    pub max_iterations: Option<i64>,
+}
+
+/// The LLM tier settings (validated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LlmSettings {
+    /// `auto`, `triage`, `pipeline` or `agentic`.
+    pub mode: String,
+    /// Tier-1 model spec, when set.
+    pub cheap_model: Option<String>,
+    /// Tier-2 model spec, when set.
+    pub strong_model: Option<String>,
+    /// Prompt override directory.
+    pub prompts: Option<std::path::PathBuf>,
+    /// `low`, `medium` or `high`.
+    pub tier0_stands_at: crate::Confidence,
+    /// Strong-model write-up on every escalation.
+    pub write_up_every_escalation: bool,
+    /// Tier-2 turn bound.
+    pub max_iterations: u32,
 }
 
 /// `[assets]`
@@ -116,6 +163,7 @@ impl Default for RawConfig {
             worker: RawWorker::default(),
             indicators: RawIndicators::default(),
             assets: RawAssets::default(),
+            llm: RawLlm::default(),
         }
     }
 }
@@ -273,6 +321,8 @@ pub struct Config {
     pub internal_domain_suffixes: Vec<String>,
     /// The asset inventory file, when there is one.
     pub assets_file: Option<std::path::PathBuf>,
+    /// The LLM tiers.
+    pub llm: LlmSettings,
 }
 
 impl Default for Config {
@@ -550,6 +600,58 @@ impl RawConfig {
         let assets_file = var(&["SOC_ASSETS", "SOC_ASSETS__FILE"])
             .or(self.assets.file)
             .map(std::path::PathBuf::from);
+        let mode = s(self.llm.mode, &["SOC_LLM__MODE"], "auto")
+            .trim()
+            .to_ascii_lowercase();
+        if !["auto", "triage", "pipeline", "agentic"].contains(&mode.as_str()) {
+            return Err(invalid(
+                "llm.mode",
+                format!("`{mode}` is not one of auto, triage, pipeline, agentic"),
+            ));
+        }
+        let stands = s(
+            self.llm.tier0_stands_at,
+            &["SOC_LLM__TIER0_STANDS_AT"],
+            "medium",
+        );
+        let tier0_stands_at = crate::Confidence::parse(stands.trim().to_ascii_lowercase().as_str())
+            .ok_or_else(|| {
+                invalid(
+                    "llm.tier0_stands_at",
+                    format!("`{stands}` is not low, medium or high"),
+                )
+            })?;
+        let write_up_every_escalation = match var(&["SOC_LLM__WRITE_UP_EVERY_ESCALATION"]) {
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(invalid(
+                        "SOC_LLM__WRITE_UP_EVERY_ESCALATION",
+                        format!("`{v}` is not true or false"),
+                    ));
+                }
+            },
+            None => self.llm.write_up_every_escalation.unwrap_or(false),
+        };
+        let max_iterations = int(
+            var(&["SOC_LLM__MAX_ITERATIONS"]),
+            self.llm.max_iterations,
+            10,
+            "llm.max_iterations",
+            1,
+        )?;
+        let llm = LlmSettings {
+            mode,
+            cheap_model: var(&["SOC_LLM__CHEAP_MODEL"]).or(self.llm.cheap_model),
+            strong_model: var(&["SOC_LLM__STRONG_MODEL"]).or(self.llm.strong_model),
+            prompts: var(&["SOC_PROMPTS"])
+                .or(self.llm.prompts)
+                .map(std::path::PathBuf::from),
+            tier0_stands_at,
+            write_up_every_escalation,
+            max_iterations: u32::try_from(max_iterations.min(100)).unwrap_or(100),
+        };
         Ok(Config {
             nats,
             redis,
@@ -557,6 +659,7 @@ impl RawConfig {
             worker,
             internal_domain_suffixes,
             assets_file,
+            llm,
         })
     }
 }

@@ -4,8 +4,10 @@
 //! in this investigation: intel lookups (`source_tool` = the provider) and tier-0 playbooks
 //! (`tier0.*`). Techniques come only from the playbooks' observations and are rewritten
 //! from the ATT&CK catalog (names, tactics, revoked ids mapped); threat groups are computed
-//! from those techniques. No LLM tier exists yet: tier 0's answer stands, and anything it
-//! does not recognise is `inconclusive` with an escalation to a human.
+//! from those techniques. With model tiers configured ([`Pipeline::with_llm`]), the tier
+//! policy sends what tier 0 is unsure of to tier 1 and on to tier 2, and the grounded model
+//! answer replaces the model-owned fields; without them tier 0's answer stands, and
+//! anything it does not recognise is `inconclusive` with an escalation to a human.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,6 +30,8 @@ use soc_detect::sigma::RuleSet;
 use soc_detect::{IntelFact, SigmaFact, TriageInput, triage};
 use soc_intel::{CacheLevel, IntelError, IntelProvider, IntelRecord, Reputation};
 use tracing::{debug, warn};
+
+use crate::tiers::{LlmTiers, ModelAnswer, Progress, TierContext};
 
 /// Pipeline settings.
 #[derive(Debug, Clone)]
@@ -63,6 +67,7 @@ pub struct Pipeline {
     cfg: PipelineConfig,
     providers: Vec<Arc<dyn IntelProvider>>,
     rules: Arc<RuleSet>,
+    llm: Option<Arc<LlmTiers>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -84,7 +89,20 @@ impl Pipeline {
             cfg,
             providers,
             rules: Arc::new(RuleSet::embedded()),
+            llm: None,
         }
+    }
+
+    /// Adds the LLM tiers (ignored when no tier has a client).
+    #[must_use]
+    pub fn with_llm(mut self, tiers: LlmTiers) -> Self {
+        self.llm = tiers.any_configured().then(|| Arc::new(tiers));
+        self
+    }
+
+    /// The LLM tiers, when configured.
+    pub fn llm(&self) -> Option<&LlmTiers> {
+        self.llm.as_deref()
     }
 
     /// Replaces the Sigma rules (the default is the project's own rules, compiled in).
@@ -115,6 +133,16 @@ impl Pipeline {
     /// Investigates one alert. Never fails: a step that cannot run is recorded in
     /// `degraded` and the investigation goes on without it.
     pub async fn investigate(&self, alert: &Alert) -> Investigation {
+        self.investigate_with_progress(alert, None).await
+    }
+
+    /// [`Self::investigate`], calling `progress` on every model turn and tool call of the
+    /// LLM tiers (a worker uses it to keep the message's ack deadline moving).
+    pub async fn investigate_with_progress(
+        &self,
+        alert: &Alert,
+        progress: Option<Progress>,
+    ) -> Investigation {
         let started = Instant::now();
         let created_at = Utc::now();
         let mut degraded = Vec::new();
@@ -372,13 +400,17 @@ impl Pipeline {
             })
         });
         let tier0_ms = u64::try_from(tier0_started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let reason = if result.recognised {
-            format!(
+        let reason = match (result.recognised, self.llm.is_some()) {
+            (true, false) => format!(
                 "tier-0 playbook `{}` concluded {} ({} confidence) because {}; no LLM tier is configured, so tier 0's answer stands",
                 a.family, a.verdict, a.confidence, a.why
-            )
-        } else {
-            "no tier-0 playbook recognised the alert and no LLM tier is configured: inconclusive, escalated to a human".to_owned()
+            ),
+            (true, true) => format!(
+                "tier-0 playbook `{}` concluded {} ({} confidence) because {}",
+                a.family, a.verdict, a.confidence, a.why
+            ),
+            (false, false) => "no tier-0 playbook recognised the alert and no LLM tier is configured: inconclusive, escalated to a human".to_owned(),
+            (false, true) => "no tier-0 playbook recognised the alert: inconclusive".to_owned(),
         };
         let mut transcript = a.reasoning.clone();
         transcript.push(format!("Path: {reason}."));
@@ -435,6 +467,25 @@ impl Pipeline {
             cost,
             degraded,
         };
+        if let Some(llm) = &self.llm {
+            let ctx = TierContext {
+                alert,
+                iocs: &iocs,
+                providers: &self.providers,
+                rules: &self.rules,
+                ioc_cfg: &self.cfg.ioc,
+                recognised: result.recognised,
+                progress,
+            };
+            if let Some(answer) = llm.run(&mut inv, &ctx).await {
+                self.apply_model(&mut inv, alert, &a.headline, answer);
+            }
+            if let Some(t) = inv.telemetry.as_mut() {
+                let d = started.elapsed().as_secs_f64();
+                t.duration_seconds = (d * 100.0).round() / 100.0;
+                t.routing = inv.tiers.last().map(|r| r.reason.clone());
+            }
+        }
         inv.response_actions = crate::actions::propose(&crate::actions::ActionInput {
             alert,
             iocs: &iocs,
@@ -447,6 +498,96 @@ impl Pipeline {
             reason: why,
         });
         inv
+    }
+
+    /// Puts a grounded model answer into the model-owned fields, under the safety rules
+    /// of [`crate::tiers::settle`].
+    fn apply_model(&self, inv: &mut Investigation, alert: &Alert, headline: &str, m: ModelAnswer) {
+        let tier0_verdict = inv.tiers.first().map_or(inv.verdict, |t| t.verdict);
+        let ans = m.grounded.answer;
+        let settled = crate::tiers::settle(
+            tier0_verdict,
+            !inv.injection_flags.is_empty(),
+            ans.verdict.unwrap_or(soc_core::Verdict::Inconclusive),
+            ans.confidence.unwrap_or(Confidence::Low),
+            ans.escalation_recommended,
+        );
+        let mut notes = vec![format!(
+            "Tier {} ({}) answered {} ({} confidence).",
+            m.tier,
+            m.model,
+            ans.verdict.map_or("nothing usable", |v| v.as_str()),
+            ans.confidence.unwrap_or(Confidence::Low)
+        )];
+        if let Some(r) = &m.repaired {
+            notes.push(format!(
+                "Repair turn: the first answer lost {} part(s) to grounding: {}.",
+                r.len(),
+                r.iter()
+                    .map(ToString::to_string)
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        if !m.grounded.removed.is_empty() {
+            notes.push(format!(
+                "Grounding removed from the final answer: {}.",
+                m.grounded
+                    .removed
+                    .iter()
+                    .map(ToString::to_string)
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        if let Some(o) = &settled.overruled {
+            notes.push(format!("Overruled: {o}."));
+        }
+        inv.verdict = settled.verdict;
+        inv.confidence = settled.confidence;
+        if !ans.hypothesis.trim().is_empty() {
+            inv.hypothesis = ans.hypothesis.clone();
+        }
+        // Techniques: tier 0's observations stay (code-backed); the model's grounded ids are
+        // added, pointing at the evidence it cited. A false positive shows none.
+        let cat = catalog();
+        if settled.verdict == soc_core::Verdict::FalsePositive {
+            inv.techniques.clear();
+        } else {
+            for id in &ans.attack_techniques {
+                if inv.techniques.iter().any(|t| &t.id == id) {
+                    continue;
+                }
+                if let Some(r) = cat.technique_ref(id, ans.evidence_ids.clone()) {
+                    inv.techniques.push(r);
+                }
+            }
+        }
+        inv.attack_techniques = inv.techniques.iter().map(|t| t.id.clone()).collect();
+        inv.associated_groups = cat.associated_groups(&inv.attack_techniques, self.cfg.max_groups);
+        inv.suggested_pivots =
+            crate::tiers::merge_pivots(&ans.suggested_pivots, &inv.suggested_pivots);
+        inv.escalation_recommended = settled.escalate;
+        inv.escalation_draft = if settled.escalate {
+            Some(ans.escalation_draft.clone().unwrap_or_else(|| {
+                render(&DraftInput {
+                    alert,
+                    headline,
+                    verdict: inv.verdict,
+                    confidence: inv.confidence,
+                    hypothesis: &inv.hypothesis,
+                    evidence: &inv.evidence,
+                    techniques: &inv.techniques,
+                    pivots: &inv.suggested_pivots,
+                })
+            }))
+        } else {
+            None
+        };
+        inv.reasoning_transcript.push('\n');
+        inv.reasoning_transcript.push_str(&notes.join("\n"));
     }
 
     fn record_intel(&self, log: &mut EvidenceLog, rec: IntelRecord) -> IntelFact {
@@ -481,7 +622,7 @@ async fn lookup_one(
 
 /// Indicators worth asking threat intel about: external network indicators and hashes.
 /// Internal and reserved addresses and names are never sent anywhere.
-fn lookup_worthy(ioc: &Ioc) -> bool {
+pub(crate) fn lookup_worthy(ioc: &Ioc) -> bool {
     match ioc.kind {
         IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Domain => ioc.scope == Some(Scope::External),
         IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 => true,

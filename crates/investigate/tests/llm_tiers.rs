@@ -1,0 +1,301 @@
+//! The LLM tiers against the scripted mock LLM server (real HTTP, both wire formats):
+//! the agentic loop calls a tool and returns a grounded answer; invented techniques,
+//! indicators and response actions are removed after one repair turn; an overloaded
+//! provider leaves tier 0's answer with `degraded` set; the OpenAI-compatible path.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use serde_json::{Value, json};
+use soc_core::alert::Limits;
+use soc_core::config::Secret;
+use soc_core::{Alert, Investigation, Verdict};
+use soc_investigate::tiers::{LlmTiers, Mode};
+use soc_investigate::{Pipeline, PipelineConfig};
+use soc_llm::config::{AnthropicConfig, OpenAiConfig};
+use soc_llm::{LlmConfig, TierModel, TierModels};
+use soc_testkit::llm_mock::{Flavor, MockLlm, OnExhausted, Turn};
+
+const KEY: &str = "sk-test-0123456789";
+
+static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    let text = include_str!("../../../schemas/investigation.v1.json");
+    let schema: Value = serde_json::from_str(text).expect("schema parses");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+});
+
+fn tiers(mock: &MockLlm, mode: Mode) -> LlmTiers {
+    let mut cfg = LlmConfig::default();
+    match mock.flavor() {
+        Flavor::Anthropic => {
+            let mut a = AnthropicConfig::new(Secret::new(KEY.to_owned()));
+            a.base_url = mock.base_url();
+            a.http.retry.base_delay = std::time::Duration::from_millis(5);
+            cfg.anthropic = Some(a);
+        }
+        Flavor::OpenAi => {
+            let mut o = OpenAiConfig::new(Some(Secret::new(KEY.to_owned())));
+            o.base_url = mock.openai_base_url();
+            o.http.retry.base_delay = std::time::Duration::from_millis(5);
+            cfg.openai = Some(o);
+            cfg.tiers = TierModels {
+                cheap: TierModel::parse("openai:small-local-model"),
+                strong: TierModel::parse("openai:large-local-model"),
+            };
+        }
+    }
+    let clients = soc_llm::build_tier_clients(&cfg).expect("clients");
+    let mut t = LlmTiers::new(clients);
+    t.mode = mode;
+    t
+}
+
+fn pipeline(t: LlmTiers) -> Pipeline {
+    Pipeline::new(
+        PipelineConfig::default(),
+        soc_intel::providers::build_default(),
+    )
+    .with_llm(t)
+}
+
+/// An SSH burst from a Tor exit relay (in the offline feed), no success recorded.
+fn brute_force() -> Alert {
+    let v = json!({"alert_id": "LLM-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem",
+        "severity": "high", "title": "Multiple failed SSH authentications",
+        "raw_log": {"event_type": "auth_failure", "service": "sshd", "host": "db-3.corp.internal",
+                    "source_ip": "185.220.101.47", "failed_attempts": 312, "usernames_tried": ["root", "admin", "oracle"]},
+        "indicators": {"ips": ["185.220.101.47"]}});
+    Alert::from_json(&v.to_string(), &Limits::default()).expect("alert")
+}
+
+/// Something no playbook recognises: tier 0 is inconclusive.
+fn unknown() -> Alert {
+    let v = json!({"alert_id": "LLM-2", "timestamp": "2026-04-19T03:14:22Z", "source": "edr",
+        "severity": "medium", "title": "Unusual process tree",
+        "raw_log": {"host": "ws-7.corp.internal", "note": "parent spawned an unusual child"}});
+    Alert::from_json(&v.to_string(), &Limits::default()).expect("alert")
+}
+
+fn schema_valid(inv: &Investigation) {
+    let v = serde_json::to_value(inv).expect("serialises");
+    let errors: Vec<String> = VALIDATOR.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "schema errors: {errors:?}");
+}
+
+fn grounded_answer() -> Value {
+    json!({"verdict": "true_positive", "confidence": "high",
+        "hypothesis": "185.220.101.47, a Tor exit relay, made 312 failed SSH logins against db-3.corp.internal. No login succeeded.",
+        "attack_techniques": ["T1110"],
+        "suggested_pivots": [{"action": "Search sshd logs on db-3.corp.internal for Accepted lines from 185.220.101.47", "rationale": "a success would mean compromise", "priority": "high"}],
+        "escalation_recommended": true,
+        "escalation_draft": "SSH brute force from Tor exit 185.220.101.47 against db-3.corp.internal; no success seen.",
+        "evidence_ids": ["ev-1"]})
+}
+
+#[tokio::test]
+async fn agentic_mode_runs_the_tool_loop_and_returns_a_grounded_investigation() {
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![
+            Turn::thinking(
+                "look the address up",
+                Turn::tool_call("lookup_indicator", json!({"indicator": "185.220.101.47"})),
+            ),
+            Turn::tool_call("final_answer", grounded_answer()),
+        ])
+        .start()
+        .await;
+    let inv = pipeline(tiers(&mock, Mode::Agentic))
+        .investigate(&brute_force())
+        .await;
+    mock.assert_no_violations();
+    assert_eq!(mock.calls(), 2);
+    schema_valid(&inv);
+    let tiers: Vec<u8> = inv.tiers.iter().map(|t| t.tier).collect();
+    assert_eq!(tiers, [0, 2], "{:#?}", inv.tiers);
+    assert_eq!(inv.verdict, Verdict::TruePositive);
+    assert_eq!(inv.attack_techniques, ["T1110"]);
+    assert!(inv.hypothesis.contains("Tor exit relay"));
+    // The tool ran: a second offline-feeds entry for the address, cited in the tool result.
+    let feed_entries = inv
+        .evidence
+        .iter()
+        .filter(|e| e.source_tool == "offline_feeds")
+        .count();
+    assert!(feed_entries >= 2, "{:#?}", inv.evidence);
+    assert_eq!(inv.cost.llm_calls, 2);
+    assert!(
+        !inv.cost.unpriced,
+        "claude-sonnet-4-5 is in the price table"
+    );
+    assert!(inv.cost.usd > 0.0);
+    // The second request carried the tool result for the first call.
+    let reqs = mock.requests();
+    let last = reqs.last().expect("requests").messages().to_vec();
+    let text = serde_json::to_string(&last).expect("json");
+    assert!(text.contains("tool_result"), "{text}");
+    assert!(text.contains("<<<DATA"), "tool output is fenced: {text}");
+    assert!(inv.escalation_recommended);
+    assert!(inv.degraded.is_empty(), "{:?}", inv.degraded);
+}
+
+#[tokio::test]
+async fn invented_technique_indicator_and_action_are_removed_and_the_repair_recorded() {
+    let mut invented = grounded_answer();
+    invented["attack_techniques"] = json!(["T1110", "T1999.999"]);
+    invented["hypothesis"] = json!(
+        "185.220.101.47 made 312 failed SSH logins. The same actor staged tools on 203.0.113.250 last week."
+    );
+    invented["response_actions"] =
+        json!([{"action": "block_ip", "target": "8.8.8.8", "status": "proposed"}]);
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        // The model insists: the repair answer is the same. What fails is dropped.
+        .script(vec![
+            Turn::tool_call("final_answer", invented.clone()),
+            Turn::tool_call("final_answer", invented),
+        ])
+        .start()
+        .await;
+    let inv = pipeline(tiers(&mock, Mode::Agentic))
+        .investigate(&brute_force())
+        .await;
+    mock.assert_no_violations();
+    assert_eq!(mock.calls(), 2, "one repair turn, no more");
+    schema_valid(&inv);
+    assert_eq!(inv.attack_techniques, ["T1110"]);
+    assert!(
+        !inv.hypothesis.contains("203.0.113.250"),
+        "{}",
+        inv.hypothesis
+    );
+    assert!(inv.hypothesis.contains("185.220.101.47"));
+    assert!(
+        inv.response_actions.iter().all(|a| a.target != "8.8.8.8"),
+        "{:?}",
+        inv.response_actions
+    );
+    assert!(
+        inv.reasoning_transcript.contains("Repair turn")
+            && inv.reasoning_transcript.contains("T1999.999")
+            && inv.reasoning_transcript.contains("response_actions"),
+        "{}",
+        inv.reasoning_transcript
+    );
+    // The repair request went back as an error result of the final_answer call.
+    let second = mock.requests()[1].messages().to_vec();
+    let text = serde_json::to_string(&second).expect("json");
+    assert!(
+        text.contains("is_error") && text.contains("T1999.999"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_overloaded_provider_leaves_tier0_standing_with_degraded_set() {
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![Turn::Status {
+            code: 529,
+            retry_after: None,
+            body: None,
+        }])
+        .on_exhausted(OnExhausted::RepeatLast)
+        .start()
+        .await;
+    let t = tiers(&mock, Mode::Auto);
+    let attempts = 3; // the default retry policy's attempts per call
+    let inv = pipeline(t).investigate(&unknown()).await;
+    schema_valid(&inv);
+    assert_eq!(inv.verdict, Verdict::Inconclusive);
+    assert!(inv.escalation_recommended);
+    // Tier 1 and tier 2 each tried `attempts` times.
+    assert_eq!(mock.calls(), 2 * attempts);
+    let comps: Vec<&str> = inv.degraded.iter().map(|d| d.component.as_str()).collect();
+    assert_eq!(comps, ["llm.tier1", "llm.tier2"], "{:?}", inv.degraded);
+    assert!(
+        inv.degraded[0].reason.contains("overloaded"),
+        "{:?}",
+        inv.degraded
+    );
+    assert_eq!(inv.cost.llm_calls, 0);
+    let tiers: Vec<u8> = inv.tiers.iter().map(|t| t.tier).collect();
+    assert_eq!(tiers, [0, 1, 2]);
+}
+
+#[tokio::test]
+async fn the_openai_compatible_path_reads_prose_wrapped_json_in_pipeline_mode() {
+    let answer = json!({"verdict": "inconclusive", "confidence": "low",
+        "hypothesis": "The process tree on ws-7.corp.internal is unusual but nothing shows what ran.",
+        "attack_techniques": [], "escalation_recommended": true, "escalation_draft": null});
+    let mock = MockLlm::builder(Flavor::OpenAi)
+        .api_key(KEY)
+        .script(vec![Turn::prose_wrapped_json(&answer)])
+        .start()
+        .await;
+    let inv = pipeline(tiers(&mock, Mode::Pipeline))
+        .investigate(&unknown())
+        .await;
+    mock.assert_no_violations();
+    assert_eq!(mock.calls(), 1);
+    schema_valid(&inv);
+    let tiers: Vec<(u8, Option<String>)> = inv
+        .tiers
+        .iter()
+        .map(|t| (t.tier, t.model.clone()))
+        .collect();
+    assert_eq!(
+        tiers,
+        [(0, None), (1, Some("small-local-model".to_owned()))]
+    );
+    assert!(inv.hypothesis.contains("ws-7.corp.internal"));
+    assert!(inv.cost.unpriced, "a local model has no price row");
+    let req = &mock.requests()[0];
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_model_cannot_clear_an_alert_tier0_found_malicious() {
+    let fp = json!({"verdict": "false_positive", "confidence": "high",
+        "hypothesis": "Routine scanning.", "attack_techniques": [], "escalation_recommended": false});
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![Turn::final_json(&fp)])
+        .start()
+        .await;
+    let inv = pipeline(tiers(&mock, Mode::Pipeline))
+        .investigate(&brute_force())
+        .await;
+    assert_eq!(inv.verdict, Verdict::Inconclusive);
+    assert!(inv.escalation_recommended);
+    assert!(inv.reasoning_transcript.contains("Overruled"));
+    assert!(!inv.closure.as_ref().is_some_and(|c| c.eligible));
+}
+
+#[tokio::test]
+async fn a_confident_tier0_costs_no_model_call_under_auto() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![Turn::final_json(&grounded_answer())])
+        .start()
+        .await;
+    let c = calls.clone();
+    let progress: soc_investigate::tiers::Progress = Arc::new(move || {
+        c.fetch_add(1, Ordering::Relaxed);
+    });
+    let inv = pipeline(tiers(&mock, Mode::Auto))
+        .investigate_with_progress(&brute_force(), Some(progress))
+        .await;
+    assert_eq!(mock.calls(), 0);
+    assert_eq!(calls.load(Ordering::Relaxed), 0);
+    assert_eq!(inv.tiers.len(), 1);
+    assert!(
+        inv.tiers[0].reason.contains("stop"),
+        "{}",
+        inv.tiers[0].reason
+    );
+}
