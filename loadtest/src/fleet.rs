@@ -89,6 +89,14 @@ fn base_command(bin: &Path, servers: &Servers) -> Command {
         .env_remove("SOC_REDIS__URL")
         .env_remove("SOC_NATS__NAME_PREFIX")
         .env_remove("SOC_NATS__SUBJECT_ROOT")
+        // No model unless the load test serves one (--llm-latency-ms).
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("SOC_LLM__MODE")
+        .env_remove("SOC_LLM__CHEAP_MODEL")
+        .env_remove("SOC_LLM__STRONG_MODEL")
         .stdin(Stdio::null());
     cmd
 }
@@ -129,6 +137,7 @@ impl Workers {
         concurrency: usize,
         log_dir: &Path,
         tag: &str,
+        extra_env: &[(String, String)],
     ) -> anyhow::Result<Self> {
         let mut procs = Vec::with_capacity(n);
         for i in 1..=n {
@@ -138,6 +147,7 @@ impl Workers {
             let child = base_command(bin, servers)
                 .arg("worker")
                 .env("SOC_WORKER__CONCURRENCY", concurrency.to_string())
+                .envs(extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .stdout(Stdio::null())
                 .stderr(file)
                 .kill_on_drop(true)

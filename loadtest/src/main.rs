@@ -117,6 +117,11 @@ struct Args {
     /// Write the generated stream to FILE as NDJSON and exit, without running anything.
     #[arg(long, value_name = "FILE")]
     dump_alerts: Option<PathBuf>,
+    /// Serve a scripted mock LLM (Anthropic Messages format) that answers every call after
+    /// MS milliseconds, and run the workers in `pipeline` mode so every alert waits on one
+    /// model call: throughput is then bound by the model, as in production with LLM tiers.
+    #[arg(long, value_name = "MS")]
+    llm_latency_ms: Option<u64>,
     /// Tor exit list whose addresses are mixed into the external IPs [default:
     /// crates/intel/data/feeds/tor-exit-nodes.csv in the workspace].
     #[arg(long, value_name = "CSV")]
@@ -262,6 +267,37 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let machine = report::Machine::detect();
     let timeout = Duration::from_secs(args.timeout);
 
+    // The mock LLM lives for the whole invocation; workers reach it by env.
+    let llm = match args.llm_latency_ms {
+        Some(ms) => {
+            let answer = serde_json::json!({"verdict": "inconclusive", "confidence": "low",
+                "hypothesis": "Scripted load-test answer.", "attack_techniques": [],
+                "escalation_recommended": true, "escalation_draft": null});
+            let mock =
+                soc_testkit::llm_mock::MockLlm::builder(soc_testkit::llm_mock::Flavor::Anthropic)
+                    .api_key("soc-loadtest")
+                    .script(vec![
+                        soc_testkit::llm_mock::Turn::final_json(&answer)
+                            .delayed(Duration::from_millis(ms)),
+                    ])
+                    .on_exhausted(soc_testkit::llm_mock::OnExhausted::RepeatLast)
+                    .start()
+                    .await;
+            eprintln!(
+                "soc-loadtest: mock LLM at {} answers after {ms} ms; workers run in pipeline mode",
+                mock.base_url()
+            );
+            Some(mock)
+        }
+        None => None,
+    };
+    let llm_env: Vec<(String, String)> = llm.as_ref().map_or_else(Vec::new, |m| {
+        vec![
+            ("ANTHROPIC_API_KEY".to_owned(), "soc-loadtest".to_owned()),
+            ("ANTHROPIC_BASE_URL".to_owned(), m.base_url()),
+            ("SOC_LLM__MODE".to_owned(), "pipeline".to_owned()),
+        ]
+    });
     let mut baseline = None;
     let mut runs = Vec::new();
     let mut clean = true;
@@ -276,6 +312,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             &log_dir,
             timeout,
             &mut baseline,
+            &llm_env,
         )
         .await?;
         let passes = std::iter::once(&r.measured).chain(r.half_rate.as_ref());
@@ -299,6 +336,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             warm: args.warm,
             half_rate: args.half_rate,
             own_servers: args.nats_url.is_none(),
+            llm_latency_ms: args.llm_latency_ms,
+            llm_calls: llm.as_ref().map(soc_testkit::llm_mock::MockLlm::calls),
             bin: bin.display().to_string(),
             families,
             mean_alert_bytes: bytes / n.max(1),
@@ -337,6 +376,7 @@ async fn run_one(
     log_dir: &Path,
     timeout: Duration,
     baseline: &mut Option<measure::Baseline>,
+    extra_env: &[(String, String)],
 ) -> anyhow::Result<RunReport> {
     eprintln!(
         "soc-loadtest: run with {workers} worker(s): {}",
@@ -392,6 +432,7 @@ async fn run_one(
         args.concurrency,
         log_dir,
         &format!("{workers}w"),
+        extra_env,
     )?;
     procs.wait_ready(&js).await?;
 

@@ -331,6 +331,10 @@ pub(crate) struct Settings {
     pub(crate) families: BTreeMap<String, usize>,
     /// Mean alert size, bytes.
     pub(crate) mean_alert_bytes: usize,
+    /// `--llm-latency-ms`: every alert waits on one mock model call this long.
+    pub(crate) llm_latency_ms: Option<u64>,
+    /// Calls the mock LLM served over the whole invocation.
+    pub(crate) llm_calls: Option<usize>,
 }
 
 /// Everything one invocation measured.
@@ -500,6 +504,13 @@ pub(crate) fn render(r: &Report) -> String {
         s.dup_share * 100.0
     );
     say!(out, "families: {}", counts(&s.families));
+    if let Some(ms) = s.llm_latency_ms {
+        say!(
+            out,
+            "LLM: mock model answering after {ms} ms, workers in pipeline mode (one call per alert); {} calls served",
+            s.llm_calls.unwrap_or(0)
+        );
+    }
     let mode = match (s.rate, s.warm) {
         (Some(rate), true) => format!("paced at {rate} alerts/s, warm caches"),
         (Some(rate), false) => format!("paced at {rate} alerts/s"),
