@@ -299,3 +299,73 @@ async fn a_confident_tier0_costs_no_model_call_under_auto() {
         inv.tiers[0].reason
     );
 }
+
+#[tokio::test]
+async fn truncated_control_character_and_placeholder_answers_are_corrected_or_tolerated() {
+    let answer = json!({"verdict": "inconclusive", "confidence": "medium",
+        "hypothesis": "Nothing on ws-7.corp.internal shows\twhat ran.", "attack_techniques": [],
+        "suggested_pivots": [{"action": "Pull the process tree from the EDR for ws-7.corp.internal", "rationale": "see what ran", "priority": "high"}],
+        "escalation_recommended": true});
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![
+            // Cut off: a correction turn follows.
+            Turn::max_tokens("{\"verdict\": \"incon"),
+            // A placeholder string where the pivots array belongs: the pivot is dropped,
+            // the rest used; control characters inside strings are tolerated.
+            Turn::placeholder_json(answer.clone(), "/suggested_pivots", "<pivots>"),
+            Turn::control_chars_json(&answer),
+        ])
+        .start()
+        .await;
+    let inv = pipeline(tiers(&mock, Mode::Pipeline))
+        .investigate(&unknown())
+        .await;
+    mock.assert_no_violations();
+    schema_valid(&inv);
+    // max_tokens → correction; the placeholder answer loses its pivot → one repair turn;
+    // the repaired answer (control characters) is taken.
+    assert_eq!(mock.calls(), 3, "{:#?}", inv.tiers);
+    assert_eq!(inv.confidence, soc_core::Confidence::Medium);
+    assert!(inv.hypothesis.contains("ws-7.corp.internal"));
+    assert!(
+        inv.suggested_pivots
+            .iter()
+            .any(|p| p.action.contains("process tree")),
+        "{:?}",
+        inv.suggested_pivots
+    );
+    assert!(inv.degraded.is_empty(), "{:?}", inv.degraded);
+}
+
+#[tokio::test]
+async fn bad_tool_calls_come_back_as_errors_the_model_can_correct() {
+    let mock = MockLlm::builder(Flavor::OpenAi)
+        .api_key(KEY)
+        .script(vec![
+            Turn::empty_tool_input("lookup_indicator"),
+            Turn::tool_call_raw_arguments("lookup_indicator", "{\"indicator\": \"185.220"),
+            // An address the case never mentions is refused, not looked up.
+            Turn::tool_call("lookup_indicator", json!({"indicator": "45.83.64.12"})),
+            Turn::tool_call("final_answer", grounded_answer()),
+        ])
+        .start()
+        .await;
+    let inv = pipeline(tiers(&mock, Mode::Agentic))
+        .investigate(&brute_force())
+        .await;
+    mock.assert_no_violations();
+    assert_eq!(mock.calls(), 4);
+    let reqs = mock.requests();
+    let text = |i: usize| serde_json::to_string(reqs[i].messages()).expect("json");
+    assert!(text(1).contains("is required"), "{}", text(1));
+    assert!(text(2).contains("not a valid JSON object"), "{}", text(2));
+    assert!(text(3).contains("occurs in neither"), "{}", text(3));
+    assert!(
+        inv.evidence
+            .iter()
+            .all(|e| !e.claim.contains("45.83.64.12")),
+        "never looked up"
+    );
+    assert_eq!(inv.verdict, Verdict::TruePositive);
+}
