@@ -75,21 +75,27 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn dev_alerts() -> Vec<Alert> {
+/// The shared corpora: `$SOC_SHARED_DIR`, else `../shared` next to the workspace.
+fn shared() -> PathBuf {
+    std::env::var_os("SOC_SHARED_DIR").map_or_else(|| root().join("../shared"), PathBuf::from)
+}
+
+/// The development set, and whether it is the real one (else the repository's examples,
+/// on which the 10% target is not asserted: five hand-picked alerts are no sample).
+fn dev_alerts() -> (Vec<Alert>, bool) {
     let dev = std::env::var_os("SOC_DEV_ALERTS")
-        .map_or_else(|| root().join("../shared/data/alerts-dev"), PathBuf::from);
-    let dir = if dev.is_dir() {
-        dev
+        .map_or_else(|| shared().join("data/alerts-dev"), PathBuf::from);
+    if dev.is_dir() {
+        (read_dir(&dev), true)
     } else {
         let ex = root().join("examples/alerts");
         println!(
-            "dev set not found at {}: measuring {} instead",
+            "dev set not found at {} (set SOC_SHARED_DIR or SOC_DEV_ALERTS): measuring {} instead, without asserting the 10% target",
             dev.display(),
             ex.display()
         );
-        ex
-    };
-    read_dir(&dir)
+        (read_dir(&ex), false)
+    }
 }
 
 fn read_dir(dir: &Path) -> Vec<Alert> {
@@ -136,8 +142,9 @@ fn tiers(stands_at: Confidence) -> LlmTiers {
 
 #[tokio::test]
 async fn tier_shares_and_cost_per_alert_with_an_echoing_model() {
-    let mut sets = vec![("development set", dev_alerts())];
-    let reference = root().join("../shared/research/seed-data/data/sample_alerts");
+    let (dev, real_dev) = dev_alerts();
+    let mut sets = vec![("development set", dev)];
+    let reference = shared().join("research/seed-data/data/sample_alerts");
     if reference.is_dir() {
         sets.push(("reference samples (no inventory)", read_dir(&reference)));
     }
@@ -173,7 +180,7 @@ async fn tier_shares_and_cost_per_alert_with_an_echoing_model() {
         }
     }
     assert!(
-        default_tier2 <= 0.10,
+        !real_dev || default_tier2 <= 0.10,
         "{:.1}% of alerts reached tier 2 of the development set under the default policy (target at most 10%)",
         100.0 * default_tier2
     );
