@@ -124,6 +124,8 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     embed!("antivirus.yml"),
     embed!("network_scan.yml"),
     embed!("intel_hit.yml"),
+    embed!("exfiltration.yml"),
+    embed!("external_access.yml"),
     embed!("sigma_generic.yml"),
 ];
 

@@ -236,6 +236,7 @@ fn playbooks_are_the_directory_and_name_only_known_facts() {
         include_str!("detectors/host.rs"),
         include_str!("detectors/mail_exec.rs"),
         include_str!("detectors/net.rs"),
+        include_str!("detectors/access.rs"),
     ];
     let literal = regex::Regex::new(r#""([a-z_]+(?:\.[a-z_0-9]+)?)""#).unwrap();
     let known: std::collections::HashSet<&str> = sources
@@ -460,4 +461,84 @@ fn a_remediated_detection_of_real_tooling_is_contained_not_benign() {
     assert_eq!(t.assessment.family, "antivirus");
     assert_eq!(t.assessment.verdict, Verdict::TruePositive);
     assert!(!t.assessment.escalate, "contained");
+}
+
+#[test]
+fn a_staged_archive_uploaded_far_beyond_baseline_is_high_confidence_exfiltration() {
+    let a = alert(
+        "Large outbound transfer",
+        &json!({"event_type": "network_transfer", "host": "app-7.corp.internal", "user": "deploy",
+                "process": "rclone.exe", "staged_file": "D:\\tmp\\export.zip", "destination_ip": "45.83.64.12",
+                "destination_port": 22, "bytes_out": 5_000_000_000u64, "baseline_daily_egress_bytes": 20_000_000}),
+    );
+    let t = run(&a, &[]);
+    assert_eq!(t.assessment.family, "exfiltration");
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::High)
+    );
+    assert_eq!(techniques(&t), ["T1560", "T1048"]);
+    assert!(t.assessment.hypothesis.contains("45.83.64.12"));
+
+    // A modest transfer to an internal destination is not exfiltration.
+    let internal = alert(
+        "Outbound transfer",
+        &json!({"event_type": "network_transfer", "host": "app-7.corp.internal", "staged_file": "D:\\tmp\\export.zip",
+                "destination_ip": "10.2.3.4", "bytes_out": 5_000_000_000u64}),
+    );
+    assert_ne!(run(&internal, &[]).assessment.family, "exfiltration");
+
+    // Large, but no archive and no baseline: medium, not high.
+    let plain = alert(
+        "Outbound transfer",
+        &json!({"event_type": "network_transfer", "host": "app-7.corp.internal", "destination_domain": "files.mega.nz",
+                "destination_port": 443, "bytes_out": 3_000_000_000u64}),
+    );
+    let t = run(&plain, &[]);
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::Medium)
+    );
+    assert_eq!(techniques(&t), ["T1567"]);
+}
+
+#[test]
+fn an_external_login_needs_anomalies_to_be_called_valid_account_misuse() {
+    let ecs = |labels: Value| {
+        Alert::from_value(
+            json!({"_source": {"@timestamp": "2026-06-10T22:14:07Z",
+                "kibana": {"alert": {"uuid": "X-1", "severity": "medium", "rule": {"name": "External authentication"}}},
+                "event": {"category": ["authentication"], "outcome": "success"}, "host": {"name": "build-2.corp.internal"},
+                "user": {"name": "j.doe"}, "source": {"ip": "45.83.64.12"},
+                "message": "sshd: Accepted publickey for j.doe from 45.83.64.12 port 50000", "labels": labels}}),
+            Format::Ecs,
+            &Limits::default(),
+        )
+        .unwrap()
+    };
+    let t = run(
+        &ecs(json!({"mfa": "none", "prior_external_auths_180d": "0"})),
+        &[],
+    );
+    assert_eq!(t.assessment.family, "external_access");
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::Medium)
+    );
+    assert!(techniques(&t).contains(&"T1078"));
+    assert!(!techniques(&t).contains(&"T1110"));
+    let t = run(
+        &ecs(json!({"mfa": "push", "prior_external_auths_180d": "14"})),
+        &[],
+    );
+    assert_eq!(
+        (t.assessment.family.as_str(), t.assessment.verdict),
+        ("external_access", Verdict::Inconclusive)
+    );
+    // Failed logins are the brute-force playbook's, not this one's.
+    let failed = alert(
+        "SSH failures",
+        &json!({"event_type": "auth_failure", "source_ip": "45.83.64.12", "failed_attempts": 300, "message": "Failed password for root"}),
+    );
+    assert_ne!(run(&failed, &[]).assessment.family, "external_access");
 }

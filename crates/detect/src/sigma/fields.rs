@@ -281,6 +281,8 @@ pub(crate) const ALIASES: &[(&str, &str, bool)] = &[
     ("script_block_text", "ScriptBlockText", false),
     ("source_image", "SourceImage", false),
     ("target_image", "TargetImage", false),
+    ("target_process", "TargetImage", true),
+    ("target_process_path", "TargetImage", false),
     ("granted_access", "GrantedAccess", false),
     ("logon_type", "LogonType", false),
     // the dev set's flattened Windows events
@@ -601,6 +603,14 @@ impl<'a> Builder<'a> {
             {
                 self.fallbacks.push((Cow::Borrowed(target), e.val));
             }
+        }
+        // A process-access event in a flat EDR shape names the acting process like a
+        // process creation (`process_path` → `Image`); Sigma calls it `SourceImage`.
+        if self.has("targetimage")
+            && !self.has("sourceimage")
+            && let Some(e) = self.entries.iter().find(|e| e.name == "Image")
+        {
+            self.fallbacks.push((Cow::Borrowed("SourceImage"), e.val));
         }
         // `Source Name` (Defender's event data) also answers to `SourceName`.
         for e in &self.entries {

@@ -4,6 +4,7 @@
 //! names the field path behind every fact it sets. A detector that does not see its kind
 //! of activity sets nothing.
 
+mod access;
 mod auth;
 mod cloud;
 mod host;
@@ -22,6 +23,7 @@ pub fn run_all(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     cloud::detect(input, f);
     net::detect(input, f);
     host::detect(input, f);
+    access::detect(input, f);
 }
 
 /// Outside the organisation: external, or in reserved documentation space (test data and
