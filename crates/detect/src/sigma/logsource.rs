@@ -300,6 +300,13 @@ pub(crate) fn infer(ev: &Event) -> (LogSource, bool) {
             .any(|l| l.contains(":\\") || l.contains(".exe") || l.starts_with("\\\\"));
         if windowsish {
             product = Some("windows");
+        } else if ["image", "commandline", "exe", "process.executable"]
+            .iter()
+            .filter_map(|k| lc(k))
+            .any(|l| l.starts_with('/') || l.starts_with("bash ") || l.starts_with("sh -c"))
+        {
+            // POSIX paths: a Linux (or macOS) process; Linux rules are the ones that apply.
+            product = Some("linux");
         }
     }
     (

