@@ -1,0 +1,380 @@
+//! Prior sightings and correlation, written once over a small read interface
+//! (`Index`) that both stores implement: the rules live here, the stores only fetch.
+//!
+//! # Prior sightings (reference §3.5.3)
+//!
+//! Candidates are the newest [`HistorySettings::fanout`] investigations listed under each of
+//! the subject's `ioc:` keys (no time window). A candidate counts when it shares at least
+//! one exact indicator (a host alone never does), belongs to another alert and is
+//! completed (a pending investigation has no verdict to report yet). Per prior alert the
+//! latest completed investigation is used; `matched_iocs` is the sorted intersection;
+//! the latest analyst ruling on any of that alert's investigations is joined as
+//! `human_verdict`/`human_summary`. Sorted by the prior alert's own timestamp, newest first,
+//! at most [`HistorySettings::max_prior_sightings`].
+//!
+//! # Correlation (reference §3.5.4–5)
+//!
+//! Candidates are listed under the subject's `ioc:`, `host:` and `net24:` keys with an
+//! alert timestamp within `window` of the subject's, in both directions (a score range
+//! query; at most [`HistorySettings::fanout`] per key, latest alert time first, and
+//! [`HistorySettings::max_candidates`] in all, taken round-robin across keys so one hot key
+//! cannot crowd out the others). Per alert, the latest completed investigation is used, else the latest pending
+//! one. A candidate is related when at least one of these signals holds:
+//! `shared_ioc:<v>` (sorted), `related_ip:<b>/24` (an IPv4 of the candidate in the same /24
+//! as one of ours, and a different address), `shared_host:<h>`. Only then is
+//! `shared_technique:<parent T-code>` added for technique families both sides show; it
+//! never links on its own. Suppressed duplicates are not excluded.
+//!
+//! A related alert still under investigation (pending) counts and is shown with the
+//! verdict `pending`: that is what lets two workers investigating related alerts at the
+//! same moment each see the other.
+//!
+//! Related alerts are sorted newest first; [`CAMPAIGN_MIN_RELATED`] of them make a
+//! campaign; the summary strings are the reference's.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use soc_core::investigation::{Correlation, PriorSighting, RelatedAlert};
+
+use crate::HistorySettings;
+use crate::error::HistoryError;
+use crate::subject::{Subject, parent_technique};
+use crate::summary::{Ruling, Summary, net24, subject_index_keys};
+
+/// Related prior alerts that make a campaign (the current alert plus two priors).
+pub const CAMPAIGN_MIN_RELATED: usize = 2;
+
+/// What a store must answer for the shared query code.
+#[async_trait]
+pub(crate) trait Index: Send + Sync {
+    /// For each key, the newest-first investigation ids listed under it whose score (alert
+    /// time, ms) lies in `range` (inclusive; all when `None`), at most `per_key` each.
+    async fn members(
+        &self,
+        keys: &[String],
+        range: Option<(i64, i64)>,
+        per_key: usize,
+    ) -> Result<Vec<Vec<String>>, HistoryError>;
+
+    /// The stored summaries of these ids; missing or unreadable ones are left out.
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError>;
+
+    /// The rulings of these investigation ids, as `(id, ruling)`; ids without one are left
+    /// out.
+    async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError>;
+}
+
+/// Merges per-key member lists round-robin (each key's newest first), deduplicated, at
+/// most `cap` ids: a hot key cannot crowd out the others.
+pub(crate) fn interleave(lists: Vec<Vec<String>>, cap: usize) -> Vec<String> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    let mut iters: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
+    loop {
+        let mut progressed = false;
+        for it in &mut iters {
+            if out.len() >= cap {
+                return out;
+            }
+            if let Some(id) = it.next() {
+                progressed = true;
+                if seen.insert(id.clone()) {
+                    out.push(id);
+                }
+            }
+        }
+        if !progressed {
+            return out;
+        }
+    }
+}
+
+/// Prior sightings of `s` (see the module docs).
+pub(crate) async fn prior_sightings(
+    idx: &dyn Index,
+    s: &Subject,
+    st: &HistorySettings,
+) -> Result<Vec<PriorSighting>, HistoryError> {
+    let keys = subject_index_keys(s).iocs;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lists = idx.members(&keys, None, st.fanout).await?;
+    let ids = interleave(lists, st.max_candidates);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let summaries = idx.summaries(&ids).await?;
+    let chosen = select_priors(s, &summaries);
+    let ruling_ids: Vec<String> = chosen
+        .iter()
+        .flat_map(|c| c.investigation_ids.iter().cloned())
+        .collect();
+    let rulings = if ruling_ids.is_empty() {
+        Vec::new()
+    } else {
+        idx.rulings(&ruling_ids).await?
+    };
+    Ok(build_priors(chosen, &rulings, st.max_prior_sightings))
+}
+
+/// Correlation of `s` within `window` (see the module docs).
+pub(crate) async fn correlate(
+    idx: &dyn Index,
+    s: &Subject,
+    window: Duration,
+    st: &HistorySettings,
+) -> Result<Correlation, HistoryError> {
+    let keys = subject_index_keys(s).all();
+    let w = window_ms(window);
+    let ts = s.timestamp.timestamp_millis();
+    let summaries = if keys.is_empty() {
+        Vec::new()
+    } else {
+        let range = (ts.saturating_sub(w), ts.saturating_add(w));
+        let lists = idx.members(&keys, Some(range), st.fanout).await?;
+        let ids = interleave(lists, st.max_candidates);
+        if ids.is_empty() {
+            Vec::new()
+        } else {
+            idx.summaries(&ids).await?
+        }
+    };
+    Ok(correlation_from(s, &summaries, window, st.max_related))
+}
+
+/// The window in milliseconds, saturating.
+pub(crate) fn window_ms(window: Duration) -> i64 {
+    i64::try_from(window.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The window in whole hours, rounded up.
+pub(crate) fn window_hours(window: Duration) -> u32 {
+    u32::try_from(window.as_secs().div_ceil(3600)).unwrap_or(u32::MAX)
+}
+
+/// One prior alert chosen for a sighting.
+#[derive(Debug)]
+pub(crate) struct ChosenPrior<'a> {
+    /// Its latest completed investigation sharing an indicator.
+    pub(crate) latest: &'a Summary,
+    /// Shared indicators, display values, sorted.
+    pub(crate) matched: Vec<String>,
+    /// Every investigation of that alert among the candidates (for the ruling join).
+    pub(crate) investigation_ids: Vec<String>,
+}
+
+/// Ordering key for "latest": completion (else start) time, then the id.
+fn recency(s: &Summary) -> (chrono::DateTime<chrono::Utc>, &str) {
+    (s.written_at(), s.investigation_id.as_str())
+}
+
+/// Shared indicators between `s` and a record, as sorted display values.
+fn shared_indicators(own: &HashMap<String, &str>, rec: &Summary) -> Vec<String> {
+    let set: BTreeSet<String> = rec
+        .indicators
+        .iter()
+        .filter_map(|f| own.get(f).map(|v| (*v).to_owned()))
+        .collect();
+    set.into_iter().collect()
+}
+
+/// Picks, per prior alert, its latest completed investigation sharing an indicator.
+pub(crate) fn select_priors<'a>(s: &Subject, summaries: &'a [Summary]) -> Vec<ChosenPrior<'a>> {
+    let forms = s.indicator_forms();
+    let own: HashMap<String, &str> = forms.iter().map(|(f, v)| (f.clone(), *v)).collect();
+    // Every investigation of each other alert, for the ruling join.
+    let mut ids_by_alert: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut latest: HashMap<&str, (&'a Summary, Vec<String>)> = HashMap::new();
+    for rec in summaries {
+        if rec.alert_id == s.alert_id {
+            continue;
+        }
+        let ids = ids_by_alert.entry(rec.alert_id.as_str()).or_default();
+        if !ids.contains(&rec.investigation_id) {
+            ids.push(rec.investigation_id.clone());
+        }
+        if rec.is_pending() {
+            continue;
+        }
+        let matched = shared_indicators(&own, rec);
+        if matched.is_empty() {
+            continue;
+        }
+        match latest.get(rec.alert_id.as_str()) {
+            Some((cur, _)) if recency(rec) <= recency(cur) => {}
+            _ => {
+                latest.insert(rec.alert_id.as_str(), (rec, matched));
+            }
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(alert, (rec, matched))| ChosenPrior {
+            latest: rec,
+            matched,
+            investigation_ids: ids_by_alert.remove(alert).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Builds the sightings: joins the latest ruling, sorts newest first, caps.
+pub(crate) fn build_priors(
+    chosen: Vec<ChosenPrior<'_>>,
+    rulings: &[(String, Ruling)],
+    cap: usize,
+) -> Vec<PriorSighting> {
+    let by_id: HashMap<&str, &Ruling> = rulings.iter().map(|(id, r)| (id.as_str(), r)).collect();
+    let mut out: Vec<PriorSighting> = chosen
+        .into_iter()
+        .map(|c| {
+            let ruling = c
+                .investigation_ids
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()).copied())
+                .max_by_key(|r| r.recorded_at);
+            PriorSighting {
+                alert_id: c.latest.alert_id.clone(),
+                timestamp: c.latest.timestamp,
+                verdict: c.latest.verdict_str().to_owned(),
+                confidence: c
+                    .latest
+                    .confidence
+                    .map_or("low", soc_core::Confidence::as_str)
+                    .to_owned(),
+                title: c.latest.title.clone(),
+                matched_iocs: c.matched,
+                human_verdict: ruling.map(|r| r.verdict.as_str().to_owned()),
+                human_summary: ruling.map(|r| r.summary.clone()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.timestamp
+            .cmp(&a.timestamp)
+            .then_with(|| a.alert_id.cmp(&b.alert_id))
+    });
+    out.truncate(cap);
+    out
+}
+
+/// The verdict a prior sighting stands for: the analyst's ruling when there is one, else
+/// the copilot's verdict.
+pub fn effective_verdict(p: &PriorSighting) -> &str {
+    p.human_verdict.as_deref().unwrap_or(p.verdict.as_str())
+}
+
+/// Computes the correlation of `s` with candidate records (see the module docs).
+pub(crate) fn correlation_from(
+    s: &Subject,
+    summaries: &[Summary],
+    window: Duration,
+    max_related: usize,
+) -> Correlation {
+    let forms = s.indicator_forms();
+    let own: HashMap<String, &str> = forms.iter().map(|(f, v)| (f.clone(), *v)).collect();
+    let own_ips = s.ipv4s();
+    let own_nets: Vec<(String, Option<String>)> =
+        own_ips.iter().map(|ip| (ip.clone(), net24(ip))).collect();
+    let own_hosts = s.normalised_hosts();
+    let own_parents: BTreeSet<String> = s
+        .normalised_techniques()
+        .iter()
+        .map(|t| parent_technique(t).to_owned())
+        .collect();
+    let w = window_ms(window);
+    let ts = s.timestamp.timestamp_millis();
+
+    // Per alert: latest completed, else latest pending.
+    let mut by_alert: HashMap<&str, &Summary> = HashMap::new();
+    for rec in summaries {
+        if rec.alert_id == s.alert_id {
+            continue;
+        }
+        let better =
+            |cur: &Summary| (!rec.is_pending(), recency(rec)) > (!cur.is_pending(), recency(cur));
+        match by_alert.get(rec.alert_id.as_str()) {
+            Some(cur) if !better(cur) => {}
+            _ => {
+                by_alert.insert(rec.alert_id.as_str(), rec);
+            }
+        }
+    }
+
+    let mut related: Vec<RelatedAlert> = Vec::new();
+    for rec in by_alert.into_values() {
+        let delta = rec.timestamp.timestamp_millis().abs_diff(ts);
+        if delta > w.unsigned_abs() {
+            continue;
+        }
+        let mut signals: Vec<String> = shared_indicators(&own, rec)
+            .into_iter()
+            .map(|v| format!("shared_ioc:{v}"))
+            .collect();
+        for (a, net_a) in &own_nets {
+            let Some(net_a) = net_a else { continue };
+            for b in rec.ipv4s() {
+                if b != a && net24(b).as_ref() == Some(net_a) {
+                    let sig = format!("related_ip:{b}/24");
+                    if !signals.contains(&sig) {
+                        signals.push(sig);
+                    }
+                }
+            }
+        }
+        for h in &own_hosts {
+            if rec.hosts.contains(h) {
+                signals.push(format!("shared_host:{h}"));
+            }
+        }
+        if signals.is_empty() {
+            continue;
+        }
+        if !own_parents.is_empty() {
+            let theirs: BTreeSet<&str> =
+                rec.techniques.iter().map(|t| parent_technique(t)).collect();
+            for p in &own_parents {
+                if theirs.contains(p.as_str()) {
+                    signals.push(format!("shared_technique:{p}"));
+                }
+            }
+        }
+        related.push(RelatedAlert {
+            alert_id: rec.alert_id.clone(),
+            timestamp: rec.timestamp,
+            verdict: rec.verdict_str().to_owned(),
+            signals,
+        });
+    }
+    related.sort_by(|a, b| {
+        b.timestamp
+            .cmp(&a.timestamp)
+            .then_with(|| a.alert_id.cmp(&b.alert_id))
+    });
+    let n = related.len();
+    let hours = window_hours(window);
+    let summary = if n >= CAMPAIGN_MIN_RELATED {
+        format!(
+            "Possible coordinated campaign: {} related alerts within {hours}h (this alert + {n} prior).",
+            n + 1
+        )
+    } else if n > 0 {
+        format!(
+            "{n} related prior alert(s) within {hours}h \u{2014} related activity, below campaign threshold."
+        )
+    } else {
+        format!("No related prior alerts within {hours}h.")
+    };
+    related.truncate(max_related);
+    Correlation {
+        is_campaign: n >= CAMPAIGN_MIN_RELATED,
+        window_hours: hours,
+        related_alerts: related,
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests;

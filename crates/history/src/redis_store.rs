@@ -1,0 +1,401 @@
+//! [`RedisHistory`]: the fleet's history in Redis (7.0 or newer: `EXPIRE … NX|GT`).
+//!
+//! Keys, under the deployment prefix (`soc:` by default; see [`crate::summary`]):
+//! `inv:{id}` and `ruling:{id}` are JSON strings; `ioc:{kind}:{value}`, `host:{h}` and
+//! `net24:{a.b.c}` are sorted sets of investigation ids scored by the alert's own time in
+//! milliseconds, so a correlation window is one `ZRANGE … BYSCORE REV LIMIT` per key.
+//!
+//! Every key has a TTL:
+//! - a pending summary: [`HistorySettings::pending_ttl`];
+//! - a completed summary: [`HistorySettings::retention`], or
+//!   [`HistorySettings::ruled_retention`] once ruled;
+//! - a ruling: `ruled_retention`;
+//! - an index key: set on creation (`EXPIRE NX`) and pushed later on each write
+//!   (`EXPIRE GT`, never shortened), so a key lives as long as its longest-lived entry
+//!   needs. Each index key keeps at most [`HistorySettings::index_cap`] ids (the newest by
+//!   alert time); ids whose summary has expired are skipped on read.
+//!
+//! Writes that must be seen together (`begin`, `record`, `set_ruling`) are one MULTI/EXEC
+//! transaction; reads are pipelines: `prior_sightings` is three round trips (index keys,
+//! summaries, rulings) and `correlate` two. Every call is bounded by a timeout.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use redis::aio::ConnectionManager;
+use soc_core::Investigation;
+use soc_core::investigation::{Correlation, PriorSighting};
+use tracing::{debug, instrument};
+
+use crate::error::HistoryError;
+use crate::query::{self, Index};
+use crate::subject::Subject;
+use crate::summary::{Ruling, Summary, inv_key, ruling_key, subject_index_keys};
+use crate::{
+    HistorySettings, HistoryStore, check_id, check_record, check_subject, millis, still_running,
+};
+
+/// Default timeout of one Redis round trip.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Ids read per `MGET`.
+const MGET_CHUNK: usize = 500;
+
+/// The history store of the fleet: shared by every worker through one Redis.
+#[derive(Clone)]
+pub struct RedisHistory {
+    conn: ConnectionManager,
+    prefix: String,
+    timeout: Duration,
+    settings: HistorySettings,
+}
+
+impl std::fmt::Debug for RedisHistory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisHistory")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisHistory {
+    /// A store over `conn` with key prefix `prefix` (`soc:`), the default timeout.
+    pub fn new(
+        conn: ConnectionManager,
+        prefix: impl Into<String>,
+        settings: HistorySettings,
+    ) -> Self {
+        Self {
+            conn,
+            prefix: prefix.into(),
+            timeout: DEFAULT_TIMEOUT,
+            settings: settings.sanitised(),
+        }
+    }
+
+    /// The same store with another per-call timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// A lazily connecting store for `url` (nothing is sent until the first call).
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::InvalidUrl`] when the URL cannot be parsed.
+    pub fn connect_lazy(
+        url: &str,
+        prefix: impl Into<String>,
+        settings: HistorySettings,
+    ) -> Result<Self, HistoryError> {
+        let client = redis::Client::open(url).map_err(|e| HistoryError::InvalidUrl {
+            detail: format!("{:?}", e.kind()),
+        })?;
+        let cfg = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(DEFAULT_TIMEOUT))
+            .set_response_timeout(Some(DEFAULT_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = ConnectionManager::new_lazy_with_config(client, cfg).map_err(|e| {
+            HistoryError::InvalidUrl {
+                detail: format!("{:?}", e.kind()),
+            }
+        })?;
+        Ok(Self::new(conn, prefix, settings))
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &HistorySettings {
+        &self.settings
+    }
+
+    /// The full key of a relative one.
+    pub fn key(&self, relative: &str) -> String {
+        format!("{}{relative}", self.prefix)
+    }
+
+    /// Runs a pipeline (or transaction) with the timeout.
+    async fn pipe<T: redis::FromRedisValue>(
+        &self,
+        op: &'static str,
+        p: &redis::Pipeline,
+    ) -> Result<T, HistoryError> {
+        let mut c = self.conn.clone();
+        match tokio::time::timeout(self.timeout, p.query_async::<T>(&mut c)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(HistoryError::redis(op, &e)),
+            Err(_) => Err(HistoryError::Timeout { op }),
+        }
+    }
+
+    /// Runs one command with the timeout.
+    async fn cmd<T: redis::FromRedisValue>(
+        &self,
+        op: &'static str,
+        cmd: &redis::Cmd,
+    ) -> Result<T, HistoryError> {
+        let mut c = self.conn.clone();
+        match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut c)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(HistoryError::redis(op, &e)),
+            Err(_) => Err(HistoryError::Timeout { op }),
+        }
+    }
+
+    /// Adds the commands listing `id` under `key` (relative) with `score`: the entry, the
+    /// key's TTL (set if none, else only ever extended) and the cap.
+    fn index_write(&self, p: &mut redis::Pipeline, key: &str, score: i64, id: &str, ttl: Duration) {
+        let k = self.key(key);
+        let ms = millis(ttl);
+        p.cmd("ZADD").arg(&k).arg(score).arg(id).ignore();
+        p.cmd("PEXPIRE").arg(&k).arg(ms).arg("NX").ignore();
+        p.cmd("PEXPIRE").arg(&k).arg(ms).arg("GT").ignore();
+        let cap = i64::try_from(self.settings.index_cap).unwrap_or(i64::MAX);
+        p.cmd("ZREMRANGEBYRANK")
+            .arg(&k)
+            .arg(0)
+            .arg(-(cap.saturating_add(1)))
+            .ignore();
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        key: &str,
+    ) -> Result<Option<T>, HistoryError> {
+        let raw: Option<String> = self.cmd(op, redis::cmd("GET").arg(self.key(key))).await?;
+        Ok(raw.and_then(|s| match serde_json::from_str(&s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                debug!(error = %e, "Unreadable history entry skipped");
+                None
+            }
+        }))
+    }
+
+    /// `MGET` of relative keys in chunks, one pipeline.
+    async fn mget(
+        &self,
+        op: &'static str,
+        keys: &[String],
+    ) -> Result<Vec<Option<String>>, HistoryError> {
+        let mut p = redis::pipe();
+        for chunk in keys.chunks(MGET_CHUNK) {
+            let mut c = redis::cmd("MGET");
+            for k in chunk {
+                c.arg(self.key(k));
+            }
+            p.add_command(c);
+        }
+        let parts: Vec<Vec<Option<String>>> = self.pipe(op, &p).await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+}
+
+#[async_trait]
+impl Index for RedisHistory {
+    async fn members(
+        &self,
+        keys: &[String],
+        range: Option<(i64, i64)>,
+        per_key: usize,
+    ) -> Result<Vec<Vec<String>>, HistoryError> {
+        let (max, min) = match range {
+            Some((lo, hi)) => (hi.to_string(), lo.to_string()),
+            None => ("+inf".to_owned(), "-inf".to_owned()),
+        };
+        let mut p = redis::pipe();
+        for k in keys {
+            p.cmd("ZRANGE")
+                .arg(self.key(k))
+                .arg(&max)
+                .arg(&min)
+                .arg("BYSCORE")
+                .arg("REV")
+                .arg("LIMIT")
+                .arg(0)
+                .arg(per_key);
+        }
+        self.pipe("members", &p).await
+    }
+
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+        let keys: Vec<String> = ids.iter().map(|id| inv_key(id)).collect();
+        let raw = self.mget("summaries", &keys).await?;
+        Ok(raw
+            .into_iter()
+            .flatten()
+            .filter_map(|s| match serde_json::from_str::<Summary>(&s) {
+                Ok(v) => Some(v.bounded()),
+                Err(e) => {
+                    debug!(error = %e, "Unreadable history summary skipped");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError> {
+        let keys: Vec<String> = ids.iter().map(|id| ruling_key(id)).collect();
+        let raw = self.mget("rulings", &keys).await?;
+        Ok(ids
+            .iter()
+            .zip(raw)
+            .filter_map(|(id, s)| {
+                let r = serde_json::from_str::<Ruling>(&s?).ok()?;
+                Some((id.clone(), r.bounded()))
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl HistoryStore for RedisHistory {
+    #[instrument(name = "history.begin", skip_all, err)]
+    async fn begin(&self, s: &Subject) -> Result<(), HistoryError> {
+        check_subject(s)?;
+        let summary = Summary::pending(s, Utc::now());
+        let json = serde_json::to_string(&summary)
+            .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
+        let score = s.timestamp.timestamp_millis();
+        let mut p = redis::pipe();
+        p.atomic();
+        // NX: a completed summary is never turned back into a pending one.
+        p.cmd("SET")
+            .arg(self.key(&inv_key(&s.investigation_id)))
+            .arg(json)
+            .arg("PX")
+            .arg(millis(self.settings.pending_ttl))
+            .arg("NX")
+            .ignore();
+        for k in subject_index_keys(s).all() {
+            self.index_write(
+                &mut p,
+                &k,
+                score,
+                &s.investigation_id,
+                self.settings.retention,
+            );
+        }
+        self.pipe::<()>("begin", &p).await
+    }
+
+    #[instrument(name = "history.record", skip_all, err)]
+    async fn record(&self, s: &Subject, inv: &Investigation) -> Result<(), HistoryError> {
+        check_record(s, inv)?;
+        // What `begin` left, and whether a ruling already exists.
+        let mut p = redis::pipe();
+        p.cmd("GET").arg(self.key(&inv_key(&s.investigation_id)));
+        p.cmd("EXISTS")
+            .arg(self.key(&ruling_key(&inv.investigation_id)));
+        let (pending, ruled): (Option<String>, bool) = self.pipe("record", &p).await?;
+        let begun_at = pending
+            .and_then(|j| serde_json::from_str::<Summary>(&j).ok())
+            .map_or_else(Utc::now, |p| p.begun_at);
+        let summary = Summary::completed(s, inv, begun_at);
+        let json = serde_json::to_string(&summary)
+            .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
+        let ttl = if ruled {
+            self.settings.ruled_retention
+        } else {
+            self.settings.retention
+        };
+        let score = summary.timestamp.timestamp_millis();
+        let mut p = redis::pipe();
+        p.atomic();
+        p.cmd("SET")
+            .arg(self.key(&inv_key(&summary.investigation_id)))
+            .arg(json)
+            .arg("PX")
+            .arg(millis(ttl))
+            .ignore();
+        for k in summary.index_keys() {
+            self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
+        }
+        if s.investigation_id != summary.investigation_id {
+            p.cmd("DEL")
+                .arg(self.key(&inv_key(&s.investigation_id)))
+                .ignore();
+            for k in subject_index_keys(s).all() {
+                p.cmd("ZREM")
+                    .arg(self.key(&k))
+                    .arg(&s.investigation_id)
+                    .ignore();
+            }
+        }
+        self.pipe::<()>("record", &p).await
+    }
+
+    #[instrument(name = "history.prior_sightings", skip_all, err)]
+    async fn prior_sightings(&self, s: &Subject) -> Result<Vec<PriorSighting>, HistoryError> {
+        query::prior_sightings(self, s, &self.settings).await
+    }
+
+    #[instrument(name = "history.correlate", skip_all, err)]
+    async fn correlate(&self, s: &Subject, window: Duration) -> Result<Correlation, HistoryError> {
+        query::correlate(self, s, window, &self.settings).await
+    }
+
+    #[instrument(name = "history.set_ruling", skip_all, err)]
+    async fn set_ruling(&self, investigation_id: &str, r: &Ruling) -> Result<(), HistoryError> {
+        check_id("investigation id", investigation_id)?;
+        let Some(summary) = self
+            .get_json::<Summary>("set_ruling", &inv_key(investigation_id))
+            .await?
+        else {
+            return Err(HistoryError::UnknownInvestigation {
+                investigation_id: investigation_id.to_owned(),
+            });
+        };
+        if summary.is_pending() {
+            return Err(still_running(investigation_id));
+        }
+        let json = serde_json::to_string(&r.clone().bounded())
+            .map_err(|e| HistoryError::invalid(format!("ruling not serialisable: {e}")))?;
+        let ms = millis(self.settings.ruled_retention);
+        let mut p = redis::pipe();
+        p.atomic();
+        p.cmd("SET")
+            .arg(self.key(&ruling_key(investigation_id)))
+            .arg(json)
+            .arg("PX")
+            .arg(ms)
+            .ignore();
+        p.cmd("PEXPIRE")
+            .arg(self.key(&inv_key(investigation_id)))
+            .arg(ms)
+            .arg("GT")
+            .ignore();
+        for k in summary.index_keys() {
+            p.cmd("PEXPIRE")
+                .arg(self.key(&k))
+                .arg(ms)
+                .arg("GT")
+                .ignore();
+        }
+        self.pipe::<()>("set_ruling", &p).await
+    }
+
+    #[instrument(name = "history.ruling", skip_all, err)]
+    async fn ruling(&self, investigation_id: &str) -> Result<Option<Ruling>, HistoryError> {
+        check_id("investigation id", investigation_id)?;
+        Ok(self
+            .get_json::<Ruling>("ruling", &ruling_key(investigation_id))
+            .await?
+            .map(Ruling::bounded))
+    }
+
+    #[instrument(name = "history.summary", skip_all, err)]
+    async fn summary(&self, investigation_id: &str) -> Result<Option<Summary>, HistoryError> {
+        check_id("investigation id", investigation_id)?;
+        Ok(self
+            .get_json::<Summary>("summary", &inv_key(investigation_id))
+            .await?
+            .map(Summary::bounded))
+    }
+}

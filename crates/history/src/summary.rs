@@ -1,0 +1,331 @@
+//! What is stored per investigation ([`Summary`]) and per analyst ruling ([`Ruling`]),
+//! and the key names both stores use.
+//!
+//! A summary is a compact record, not the report: the fields correlation, prior sightings
+//! and dedup need, each bounded ([`Summary::bounded`]), typically 400–700 bytes of JSON.
+//! Keys (relative to the store's prefix, `soc:` by default):
+//!
+//! | key | holds |
+//! |---|---|
+//! | `inv:{investigation_id}` | the summary (JSON) |
+//! | `ruling:{investigation_id}` | the analyst ruling (JSON) |
+//! | `ioc:{kind}:{value}` | investigation ids sharing an indicator, scored by alert time (ms) |
+//! | `host:{host}` | investigation ids on a host, same scoring |
+//! | `net24:{a.b.c}` | investigation ids with an IPv4 address in `a.b.c.0/24`, same scoring |
+
+use std::net::Ipv4Addr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use soc_core::{Confidence, Investigation, Severity, Verdict};
+
+use crate::subject::{
+    MAX_HOST_LEN, MAX_HOSTS, MAX_INDICATOR_LEN, MAX_INDICATORS, Subject, ipv4_values,
+    normalise_techniques,
+};
+
+/// Longest title kept (bytes).
+pub const MAX_TITLE_LEN: usize = 200;
+/// Longest source, id or fingerprint kept (bytes).
+pub const MAX_SHORT_LEN: usize = 128;
+/// Longest ruling summary kept (bytes).
+pub const MAX_RULING_SUMMARY_LEN: usize = 2000;
+
+/// The stored record of one investigation: written pending by
+/// [`crate::HistoryStore::begin`], completed by [`crate::HistoryStore::record`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The alert.
+    pub alert_id: String,
+    /// The investigation.
+    pub investigation_id: String,
+    /// The alert's own time.
+    pub timestamp: DateTime<Utc>,
+    /// When the investigation started (the `begin` call, or `record` without one).
+    pub begun_at: DateTime<Utc>,
+    /// When it was completed; `None` while it is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigated_at: Option<DateTime<Utc>>,
+    /// Alert title (at most [`MAX_TITLE_LEN`] bytes).
+    pub title: String,
+    /// Alert source.
+    pub source: String,
+    /// Alert severity.
+    pub severity: Severity,
+    /// Host names, lower case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    /// Indicators as `kind:value` (`kind:#digest` for long values); the IPv4 list is the
+    /// `ipv4:` entries ([`Summary::ipv4s`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<String>,
+    /// ATT&CK technique ids of the completed investigation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub techniques: Vec<String>,
+    /// The copilot's verdict; `None` while pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// The copilot's confidence; `None` while pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// Whether escalation was recommended.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub escalation: bool,
+    /// The alert's near-duplicate fingerprint (empty while pending).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// The investigation reused, for a suppressed near-duplicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// How many injection flags the investigation raised.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub injection_flags: u32,
+    /// Whether any lookup failed (an evidence entry with `success: false`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub failed_lookup: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Summary {
+    /// The pending record of a subject whose investigation starts now.
+    pub fn pending(s: &Subject, now: DateTime<Utc>) -> Self {
+        Self {
+            alert_id: s.alert_id.clone(),
+            investigation_id: s.investigation_id.clone(),
+            timestamp: s.timestamp,
+            begun_at: now,
+            investigated_at: None,
+            title: s.title.clone(),
+            source: s.source.clone(),
+            severity: s.severity,
+            hosts: s.normalised_hosts(),
+            indicators: s.indicator_forms().into_iter().map(|(f, _)| f).collect(),
+            techniques: s.normalised_techniques(),
+            verdict: None,
+            confidence: None,
+            escalation: false,
+            fingerprint: String::new(),
+            duplicate_of: None,
+            injection_flags: 0,
+            failed_lookup: false,
+        }
+        .bounded()
+    }
+
+    /// The completed record of `inv`, an investigation of `s`. Techniques come from the
+    /// investigation (the subject's when it has none).
+    pub fn completed(s: &Subject, inv: &Investigation, begun_at: DateTime<Utc>) -> Self {
+        let mut techniques = normalise_techniques(&inv.attack_techniques);
+        if techniques.is_empty() {
+            techniques = s.normalised_techniques();
+        }
+        Self {
+            alert_id: s.alert_id.clone(),
+            investigation_id: inv.investigation_id.clone(),
+            timestamp: s.timestamp,
+            begun_at,
+            investigated_at: Some(inv.created_at),
+            title: s.title.clone(),
+            source: s.source.clone(),
+            severity: s.severity,
+            hosts: s.normalised_hosts(),
+            indicators: s.indicator_forms().into_iter().map(|(f, _)| f).collect(),
+            techniques,
+            verdict: Some(inv.verdict),
+            confidence: Some(inv.confidence),
+            escalation: inv.escalation_recommended,
+            fingerprint: inv.alert_fingerprint.clone(),
+            duplicate_of: inv.duplicate_of.clone(),
+            injection_flags: u32::try_from(inv.injection_flags.len()).unwrap_or(u32::MAX),
+            failed_lookup: inv.evidence.iter().any(|e| !e.success),
+        }
+        .bounded()
+    }
+
+    /// True while the investigation has not been recorded.
+    pub fn is_pending(&self) -> bool {
+        self.investigated_at.is_none() || self.verdict.is_none()
+    }
+
+    /// The verdict as a string, `pending` while there is none.
+    pub fn verdict_str(&self) -> &'static str {
+        self.verdict.map_or("pending", Verdict::as_str)
+    }
+
+    /// The IPv4 addresses among the indicators.
+    pub fn ipv4s(&self) -> Vec<&str> {
+        ipv4_values(self.indicators.iter().map(String::as_str))
+    }
+
+    /// When this record was last written: completion time, else start time.
+    pub(crate) fn written_at(&self) -> DateTime<Utc> {
+        self.investigated_at.unwrap_or(self.begun_at)
+    }
+
+    /// The index keys (relative) this record is listed under.
+    pub fn index_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.indicators.iter().map(|f| ioc_key(f)).collect();
+        keys.extend(self.hosts.iter().map(|h| host_key(h)));
+        for ip in self.ipv4s() {
+            if let Some(k) = net24_key(ip)
+                && !keys.contains(&k)
+            {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// The same record with every string and list within its cap (titles and ids cut at a
+    /// character boundary; over-long indicators and hosts dropped, since a cut value
+    /// could match a different one).
+    #[must_use]
+    pub fn bounded(mut self) -> Self {
+        truncate(&mut self.alert_id, MAX_SHORT_LEN);
+        truncate(&mut self.investigation_id, MAX_SHORT_LEN);
+        truncate(&mut self.title, MAX_TITLE_LEN);
+        truncate(&mut self.source, MAX_SHORT_LEN);
+        truncate(&mut self.fingerprint, MAX_SHORT_LEN);
+        if let Some(d) = &mut self.duplicate_of {
+            truncate(d, MAX_SHORT_LEN);
+        }
+        self.hosts
+            .retain(|h| !h.is_empty() && h.len() <= MAX_HOST_LEN);
+        self.hosts.truncate(MAX_HOSTS);
+        // `kind:` + a value within the limit.
+        self.indicators
+            .retain(|f| !f.is_empty() && f.len() <= MAX_INDICATOR_LEN + 17);
+        self.indicators.truncate(MAX_INDICATORS);
+        self.techniques = normalise_techniques(&self.techniques);
+        self
+    }
+}
+
+/// An analyst's ruling on an investigation. It outranks the copilot's verdict wherever
+/// both are shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ruling {
+    /// The analyst's verdict.
+    pub verdict: Verdict,
+    /// The analyst's note (at most [`MAX_RULING_SUMMARY_LEN`] bytes).
+    #[serde(default)]
+    pub summary: String,
+    /// Who ruled (at most [`MAX_SHORT_LEN`] bytes).
+    #[serde(default)]
+    pub analyst: String,
+    /// When the ruling was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl Ruling {
+    /// A ruling recorded now.
+    pub fn new(verdict: Verdict, summary: impl Into<String>, analyst: impl Into<String>) -> Self {
+        Self {
+            verdict,
+            summary: summary.into(),
+            analyst: analyst.into(),
+            recorded_at: Utc::now(),
+        }
+        .bounded()
+    }
+
+    /// The same ruling with its strings within their caps.
+    #[must_use]
+    pub fn bounded(mut self) -> Self {
+        truncate(&mut self.summary, MAX_RULING_SUMMARY_LEN);
+        truncate(&mut self.analyst, MAX_SHORT_LEN);
+        self
+    }
+}
+
+/// Cuts `s` to at most `max` bytes at a character boundary.
+pub(crate) fn truncate(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut cut = max;
+    while cut > 0 && !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.truncate(cut);
+}
+
+/// `ioc:{kind}:{value}` for a stored indicator form.
+pub(crate) fn ioc_key(form: &str) -> String {
+    format!("ioc:{form}")
+}
+
+/// `host:{h}`.
+pub(crate) fn host_key(host: &str) -> String {
+    format!("host:{host}")
+}
+
+/// `net24:{a.b.c}` for an IPv4 address, `None` when it is not one.
+pub(crate) fn net24_key(ip: &str) -> Option<String> {
+    net24(ip).map(|n| format!("net24:{n}"))
+}
+
+/// `a.b.c` of `a.b.c.d`.
+pub(crate) fn net24(ip: &str) -> Option<String> {
+    let addr: Ipv4Addr = ip.parse().ok()?;
+    let [a, b, c, _] = addr.octets();
+    Some(format!("{a}.{b}.{c}"))
+}
+
+/// `inv:{id}`.
+pub(crate) fn inv_key(id: &str) -> String {
+    format!("inv:{id}")
+}
+
+/// `ruling:{id}`.
+pub(crate) fn ruling_key(id: &str) -> String {
+    format!("ruling:{id}")
+}
+
+/// Every relative key a subject is listed under.
+pub(crate) fn subject_index_keys(s: &Subject) -> IndexKeys {
+    let forms = s.indicator_forms();
+    let iocs: Vec<String> = forms.iter().map(|(f, _)| ioc_key(f)).collect();
+    let hosts: Vec<String> = s.normalised_hosts().iter().map(|h| host_key(h)).collect();
+    let mut nets: Vec<String> = Vec::new();
+    for ip in ipv4_values(forms.iter().map(|(f, _)| f.as_str())) {
+        if let Some(k) = net24_key(ip)
+            && !nets.contains(&k)
+        {
+            nets.push(k);
+        }
+    }
+    IndexKeys { iocs, hosts, nets }
+}
+
+/// The index keys of a subject, by signal.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IndexKeys {
+    /// `ioc:` keys.
+    pub(crate) iocs: Vec<String>,
+    /// `host:` keys.
+    pub(crate) hosts: Vec<String>,
+    /// `net24:` keys.
+    pub(crate) nets: Vec<String>,
+}
+
+impl IndexKeys {
+    /// All of them.
+    pub(crate) fn all(&self) -> Vec<String> {
+        self.iocs
+            .iter()
+            .chain(&self.hosts)
+            .chain(&self.nets)
+            .cloned()
+            .collect()
+    }
+}

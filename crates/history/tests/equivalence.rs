@@ -1,0 +1,78 @@
+//! The two stores give identical answers: the same 2,000 synthetic investigations go into
+//! `RedisHistory` (a real redis-server) and `MemoryHistory`, and 300 lookups of prior
+//! sightings and correlation (72 h and 6 h windows) must match exactly.
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+mod support;
+
+use std::time::Duration;
+
+use soc_core::Verdict;
+use soc_history::{
+    DEFAULT_WINDOW, HistorySettings, HistoryStore, MemoryHistory, MemoryOptions, RedisHistory,
+    Ruling,
+};
+use soc_testkit::RedisServer;
+use support::{Rng, investigation, synthetic};
+
+#[tokio::test]
+async fn redis_and_memory_stores_agree() {
+    let redis = RedisServer::start().await.unwrap();
+    let r = RedisHistory::connect_lazy(
+        &redis.url(),
+        soc_testkit::unique_prefix(),
+        HistorySettings::default(),
+    )
+    .unwrap();
+    let m = MemoryHistory::new(HistorySettings::default(), MemoryOptions::default());
+    let stores: [&dyn HistoryStore; 2] = [&r, &m];
+
+    let mut rng = Rng(42);
+    for i in 0..2_000 {
+        let s = synthetic(&mut rng, i);
+        let verdict = [
+            Verdict::TruePositive,
+            Verdict::FalsePositive,
+            Verdict::Inconclusive,
+        ][i % 3];
+        let techniques: Vec<&str> = s.techniques.iter().map(String::as_str).collect();
+        let inv = investigation(&s, verdict, &techniques);
+        for st in stores {
+            st.begin(&s).await.unwrap();
+            // Every tenth stays pending.
+            if i % 10 != 0 {
+                st.record(&s, &inv).await.unwrap();
+            }
+        }
+        if i % 7 == 1 && i % 10 != 0 {
+            let ruling = Ruling::new(Verdict::TruePositive, format!("note {i}"), "ana");
+            for st in stores {
+                st.set_ruling(&s.investigation_id, &ruling).await.unwrap();
+            }
+        }
+    }
+
+    let mut rng = Rng(7);
+    let (mut priors, mut related) = (0, 0);
+    for i in 0..300 {
+        let s = synthetic(&mut rng, 10_000 + i);
+        let s = if i % 2 == 0 {
+            s.clone().with_techniques(["T1110.003"])
+        } else {
+            s
+        };
+        let pr = r.prior_sightings(&s).await.unwrap();
+        let pm = m.prior_sightings(&s).await.unwrap();
+        assert_eq!(pr, pm, "prior sightings differ for lookup {i}");
+        for w in [DEFAULT_WINDOW, Duration::from_secs(6 * 3600)] {
+            let cr = r.correlate(&s, w).await.unwrap();
+            let cm = m.correlate(&s, w).await.unwrap();
+            assert_eq!(cr, cm, "correlation differs for lookup {i}");
+            related += cr.related_alerts.len();
+        }
+        priors += pr.len();
+    }
+    // The data set exercises the rules (not all-empty answers).
+    assert!(priors > 300, "{priors}");
+    assert!(related > 300, "{related}");
+}

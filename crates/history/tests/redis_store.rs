@@ -1,0 +1,212 @@
+//! Redis-only checks of `RedisHistory` against a real redis-server (soc-testkit): a TTL
+//! on every key, rulings extending them, index caps, and a dead Redis as a transient error.
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+mod support;
+
+use std::time::Duration;
+
+use soc_core::Verdict;
+use soc_history::{HistorySettings, HistoryStore, RedisHistory, Ruling, Subject};
+use soc_testkit::RedisServer;
+use support::{Spec, investigation, subject};
+
+/// Investigates `s` start to end with `verdict`.
+async fn done(store: &dyn HistoryStore, s: &Subject, verdict: Verdict, tech: &[&str]) {
+    store.begin(s).await.unwrap();
+    store
+        .record(s, &investigation(s, verdict, tech))
+        .await
+        .unwrap();
+}
+
+fn settings() -> HistorySettings {
+    HistorySettings::default()
+}
+
+async fn keys_and_ttls(url: &str, prefix: &str) -> Vec<(String, i64)> {
+    let client = ::redis::Client::open(url).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for k in keys {
+        let ttl: i64 = ::redis::cmd("PTTL")
+            .arg(&k)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        out.push((k[prefix.len()..].to_owned(), ttl));
+    }
+    out.sort();
+    out
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+#[tokio::test]
+async fn redis_every_key_has_a_ttl_and_rulings_extend_them() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let s = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), settings()).unwrap();
+    let a = subject(
+        "A",
+        -1,
+        &Spec {
+            ips: &["203.0.113.5"],
+            domains: &["evil.example.org"],
+            host: Some("ws-1"),
+            ..Spec::default()
+        },
+    );
+    let b = subject(
+        "B",
+        0,
+        &Spec {
+            ips: &["198.51.100.5"],
+            host: Some("ws-2"),
+            ..Spec::default()
+        },
+    );
+    s.begin(&a).await.unwrap();
+    s.begin(&b).await.unwrap();
+
+    let ttls = keys_and_ttls(&redis.url(), &prefix).await;
+    let names: Vec<&str> = ttls.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(names.contains(&"ioc:ipv4:203.0.113.5"), "{names:?}");
+    assert!(names.contains(&"ioc:domain:evil.example.org"));
+    assert!(names.contains(&"host:ws-1"));
+    assert!(names.contains(&"net24:203.0.113"));
+    for (k, ttl) in &ttls {
+        assert!(*ttl > 0, "`{k}` has no TTL ({ttl})");
+        if k.starts_with("inv:") {
+            assert!(*ttl <= 6 * 3_600_000, "pending `{k}` lives too long: {ttl}");
+        } else {
+            assert!((29 * DAY_MS..=30 * DAY_MS).contains(ttl), "`{k}`: {ttl}");
+        }
+    }
+
+    s.record(&a, &investigation(&a, Verdict::TruePositive, &["T1110"]))
+        .await
+        .unwrap();
+    s.record(&b, &investigation(&b, Verdict::FalsePositive, &[]))
+        .await
+        .unwrap();
+    for (k, ttl) in keys_and_ttls(&redis.url(), &prefix).await {
+        assert!((29 * DAY_MS..=30 * DAY_MS).contains(&ttl), "`{k}`: {ttl}");
+    }
+
+    s.set_ruling(
+        &a.investigation_id,
+        &Ruling::new(Verdict::TruePositive, "confirmed", "ana"),
+    )
+    .await
+    .unwrap();
+    let a_keys = [
+        format!("inv:{}", a.investigation_id),
+        format!("ruling:{}", a.investigation_id),
+        "ioc:ipv4:203.0.113.5".to_owned(),
+        "ioc:domain:evil.example.org".to_owned(),
+        "host:ws-1".to_owned(),
+        "net24:203.0.113".to_owned(),
+    ];
+    let ttls = keys_and_ttls(&redis.url(), &prefix).await;
+    assert_eq!(ttls.len(), 10, "{ttls:?}");
+    for (k, ttl) in &ttls {
+        if a_keys.contains(k) {
+            assert!(
+                (179 * DAY_MS..=180 * DAY_MS).contains(ttl),
+                "ruled `{k}`: {ttl}"
+            );
+        } else {
+            assert!((29 * DAY_MS..=30 * DAY_MS).contains(ttl), "`{k}`: {ttl}");
+        }
+    }
+    // A later write to a shared index key never shortens it.
+    let c = subject(
+        "C",
+        0,
+        &Spec {
+            ips: &["203.0.113.5"],
+            ..Spec::default()
+        },
+    );
+    done(&s, &c, Verdict::TruePositive, &[]).await;
+    let ttls = keys_and_ttls(&redis.url(), &prefix).await;
+    let ioc = ttls
+        .iter()
+        .find(|(k, _)| k == "ioc:ipv4:203.0.113.5")
+        .unwrap();
+    assert!(ioc.1 >= 179 * DAY_MS);
+    assert!(ttls.iter().all(|(_, t)| *t > 0));
+}
+
+#[tokio::test]
+async fn redis_index_keys_are_capped_newest_first() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let st = HistorySettings {
+        index_cap: 5,
+        fanout: 5,
+        ..HistorySettings::default()
+    };
+    let s = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), st).unwrap();
+    for i in 0..12 {
+        let x = subject(
+            &format!("X{i:02}"),
+            i,
+            &Spec {
+                domains: &["hot.example.com"],
+                ..Spec::default()
+            },
+        );
+        done(&s, &x, Verdict::FalsePositive, &[]).await;
+    }
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let n: usize = ::redis::cmd("ZCARD")
+        .arg(format!("{prefix}ioc:domain:hot.example.com"))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(n, 5);
+    let me = subject(
+        "ME",
+        20,
+        &Spec {
+            domains: &["hot.example.com"],
+            ..Spec::default()
+        },
+    );
+    let ids: Vec<String> = s
+        .prior_sightings(&me)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.alert_id)
+        .collect();
+    assert_eq!(ids, ["X11", "X10", "X09", "X08", "X07"]);
+}
+
+#[tokio::test]
+async fn redis_down_is_a_transient_error() {
+    let mut redis = RedisServer::start().await.unwrap();
+    let s = RedisHistory::connect_lazy(&redis.url(), "soc:", settings())
+        .unwrap()
+        .with_timeout(Duration::from_millis(300));
+    redis.stop();
+    let a = subject(
+        "A",
+        0,
+        &Spec {
+            ips: &["203.0.113.5"],
+            ..Spec::default()
+        },
+    );
+    let e = s.begin(&a).await.unwrap_err();
+    use soc_core::error::Classify as _;
+    assert_eq!(e.class(), soc_core::ErrorClass::Transient, "{e}");
+}
