@@ -244,6 +244,18 @@ pub(crate) struct InputArgs {
     pub(crate) assets: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) llm: LlmArgs,
+    /// Keep the memory of investigations (prior sightings, correlation, campaigns) in FILE
+    /// between runs. Without it, alerts of one run are remembered for that run only.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "SOC_HISTORY_FILE",
+        conflicts_with = "no_history"
+    )]
+    pub(crate) history: Option<PathBuf>,
+    /// No memory at all: every alert is investigated as if it were the first.
+    #[arg(long)]
+    pub(crate) no_history: bool,
 }
 
 /// The LLM tiers (providers and keys from ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL and

@@ -83,6 +83,14 @@ fn pipeline(
     if let Some(t) = crate::llm::tiers(&cfg.llm, &env)? {
         p = p.with_llm(t);
     }
+    // The fleet's memory: one Redis store shared by every worker.
+    let history = soc_history::RedisHistory::connect_lazy(
+        cfg.redis.url.expose(),
+        cfg.redis.key_prefix.clone(),
+        soc_history::HistorySettings::default(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    p = p.with_history(Arc::new(history));
     Ok(Arc::new(p))
 }
 

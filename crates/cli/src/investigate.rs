@@ -52,6 +52,15 @@ pub(crate) fn pipeline(input: &InputArgs) -> anyhow::Result<Pipeline> {
     if let Some(t) = crate::llm::tiers(&settings, &env)? {
         p = p.with_llm(t);
     }
+    if !input.no_history {
+        let settings = soc_history::HistorySettings::default();
+        let store = match &input.history {
+            Some(path) => soc_history::MemoryHistory::open(path, settings, Default::default())
+                .with_context(|| format!("cannot open history file `{}`", path.display()))?,
+            None => soc_history::MemoryHistory::new(settings, Default::default()),
+        };
+        p = p.with_history(std::sync::Arc::new(store));
+    }
     Ok(p)
 }
 

@@ -115,11 +115,189 @@ pub fn parse_expectations(v: &Value) -> Result<BTreeMap<String, Value>, String> 
         .get("sample_alerts")
         .and_then(Value::as_object)
         .ok_or("expectations file has no `sample_alerts` object")?;
-    Ok(obj
+    let mut out: BTreeMap<String, Value> = obj
         .iter()
         .filter(|(k, _)| !k.starts_with('_'))
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect())
+        .collect();
+    // The campaign scenario's stages (`campaign_scenario`, keyed by file name), each with
+    // the invariants every stage shares (`all_stages`) folded in.
+    if let Some(sc) = v.get("campaign_scenario").and_then(Value::as_object) {
+        let shared = sc.get("all_stages").and_then(Value::as_object);
+        for (k, stage) in sc.iter().filter(|(k, _)| k.ends_with(".json")) {
+            let mut e = stage.as_object().cloned().unwrap_or_default();
+            for (sk, sv) in shared.into_iter().flatten() {
+                e.entry(sk.clone()).or_insert_with(|| sv.clone());
+            }
+            out.entry(k.clone()).or_insert(Value::Object(e));
+        }
+    }
+    Ok(out)
+}
+
+/// The invariants about memory and write-up (the campaign scenario's).
+fn score_memory(exp: &Value, inv: &Investigation, checks: &mut Vec<Check>) {
+    let ids = |sorted: bool, v: Vec<String>| {
+        let mut v = v;
+        if sorted {
+            v.sort();
+        }
+        v
+    };
+    let prior_ids: Vec<String> = inv
+        .prior_sightings
+        .iter()
+        .map(|p| p.alert_id.clone())
+        .collect();
+    if exp
+        .get("prior_sightings")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty)
+    {
+        checks.push(Check {
+            name: "prior_sightings".into(),
+            passed: prior_ids.is_empty(),
+            detail: format!("expected none, got {prior_ids:?}"),
+        });
+    }
+    for (key, sorted) in [
+        ("prior_sightings_alert_ids_exact", false),
+        ("prior_sightings_alert_ids_sorted_exact", true),
+    ] {
+        if let Some(want) = exp.get(key) {
+            let got = ids(sorted, prior_ids.clone());
+            checks.push(Check {
+                name: key.into(),
+                passed: got == str_list(want),
+                detail: format!("expected {:?}, got {got:?}", str_list(want)),
+            });
+        }
+    }
+    if let Some(ioc) = exp
+        .get("prior_sighting_matched_iocs_include")
+        .and_then(Value::as_str)
+    {
+        let found = inv
+            .prior_sightings
+            .iter()
+            .any(|p| p.matched_iocs.iter().any(|m| m == ioc));
+        checks.push(Check {
+            name: "prior_sighting_matched_iocs_include".into(),
+            passed: found,
+            detail: format!("{ioc} {}", if found { "matched" } else { "not matched" }),
+        });
+    }
+    if let Some(c) = exp.get("correlation") {
+        let corr = inv.correlation.as_ref();
+        let related: Vec<String> = corr
+            .map(|c| {
+                c.related_alerts
+                    .iter()
+                    .map(|r| r.alert_id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(want) = c.get("is_campaign").and_then(Value::as_bool) {
+            let got = corr.is_some_and(|c| c.is_campaign);
+            checks.push(Check {
+                name: "correlation.is_campaign".into(),
+                passed: got == want,
+                detail: format!("expected {want}, got {got}"),
+            });
+        }
+        if c.get("related_alerts")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            checks.push(Check {
+                name: "correlation.related_alerts".into(),
+                passed: related.is_empty(),
+                detail: format!("expected none, got {related:?}"),
+            });
+        }
+        for (key, sorted) in [
+            ("related_alert_ids_exact", false),
+            ("related_alert_ids_sorted_exact", true),
+        ] {
+            if let Some(want) = c.get(key) {
+                let got = ids(sorted, related.clone());
+                checks.push(Check {
+                    name: format!("correlation.{key}"),
+                    passed: got == str_list(want),
+                    detail: format!("expected {:?}, got {got:?}", str_list(want)),
+                });
+            }
+        }
+        if let Some(needle) = c.get("summary_contains").and_then(Value::as_str) {
+            let summary = corr.map(|c| c.summary.to_lowercase()).unwrap_or_default();
+            checks.push(Check {
+                name: "correlation.summary_contains".into(),
+                passed: summary.contains(&needle.to_lowercase()),
+                detail: format!("`{needle}` in `{summary}`"),
+            });
+        }
+        if let Some(m) = c.get("signals_must_include").and_then(Value::as_object) {
+            let mut missing = Vec::new();
+            for (id, sigs) in m {
+                let have: Vec<&String> = corr
+                    .into_iter()
+                    .flat_map(|c| c.related_alerts.iter())
+                    .filter(|r| &r.alert_id == id)
+                    .flat_map(|r| r.signals.iter())
+                    .collect();
+                for s in str_list(sigs) {
+                    if !have.iter().any(|h| **h == s) {
+                        missing.push(format!("{id}: {s}"));
+                    }
+                }
+            }
+            checks.push(Check {
+                name: "correlation.signals_must_include".into(),
+                passed: missing.is_empty(),
+                detail: if missing.is_empty() {
+                    "all present".into()
+                } else {
+                    format!("missing {}", missing.join("; "))
+                },
+            });
+        }
+    }
+    if let Some(any) = exp.get("writeup_must_mention_any") {
+        let mut text = format!(
+            "{} {}",
+            inv.hypothesis,
+            inv.escalation_draft.as_deref().unwrap_or_default()
+        );
+        for p in &inv.suggested_pivots {
+            text.push(' ');
+            text.push_str(&p.action);
+            text.push(' ');
+            text.push_str(&p.rationale);
+        }
+        let text = text.to_lowercase();
+        let alts = str_list(any);
+        let hit = alts.iter().any(|a| text.contains(&a.to_lowercase()));
+        checks.push(Check {
+            name: "writeup_must_mention_any".into(),
+            passed: hit,
+            detail: if hit {
+                "mentioned".into()
+            } else {
+                format!("none of {}", alts.join("/"))
+            },
+        });
+    }
+    if let Some(c) = exp
+        .get("confidence_exact")
+        .and_then(Value::as_str)
+        .and_then(Confidence::parse)
+    {
+        checks.push(Check {
+            name: "confidence_exact".into(),
+            passed: inv.confidence == c,
+            detail: format!("expected {c}, got {}", inv.confidence),
+        });
+    }
 }
 
 /// Ids of the project's own Sigma rules (`rules/sigma/`, compiled in).
@@ -178,6 +356,14 @@ pub fn score_expectation(file: &str, exp: &Value, inv: &Investigation) -> AlertS
             detail: format!("expected {}, got {}", allowed.join("/"), inv.verdict),
         });
     }
+    if let Some(not) = exp.get("verdict_not").and_then(Value::as_str) {
+        checks.push(Check {
+            name: "verdict_not".into(),
+            passed: inv.verdict.as_str() != not,
+            detail: format!("not {not}, got {}", inv.verdict),
+        });
+    }
+    score_memory(exp, inv, &mut checks);
     if let Some(min) = exp
         .get("min_confidence")
         .and_then(Value::as_str)

@@ -32,6 +32,17 @@ use soc_intel::{CacheLevel, IntelError, IntelProvider, IntelRecord, Reputation};
 use tracing::{debug, warn};
 
 use crate::tiers::{LlmTiers, ModelAnswer, Progress, TierContext};
+use soc_history::HistoryStore;
+
+fn history_degraded(degraded: &mut Vec<Degradation>, e: &soc_history::HistoryError) {
+    warn!(error = %e, "history store failed");
+    if !degraded.iter().any(|d| d.component == "history") {
+        degraded.push(Degradation {
+            component: "history".into(),
+            reason: format!("history store failed: {e}; investigated without memory"),
+        });
+    }
+}
 
 /// Pipeline settings.
 #[derive(Debug, Clone)]
@@ -47,6 +58,8 @@ pub struct PipelineConfig {
     pub max_groups: usize,
     /// The operator's asset inventory (empty: nothing is sanctioned).
     pub assets: Arc<AssetInventory>,
+    /// Correlation window on the alerts' own timestamps. Default 72 hours.
+    pub correlation_window: std::time::Duration,
 }
 
 impl Default for PipelineConfig {
@@ -57,6 +70,7 @@ impl Default for PipelineConfig {
             max_intel_lookups: 50,
             max_groups: 5,
             assets: Arc::new(AssetInventory::empty()),
+            correlation_window: soc_history::DEFAULT_WINDOW,
         }
     }
 }
@@ -68,6 +82,7 @@ pub struct Pipeline {
     providers: Vec<Arc<dyn IntelProvider>>,
     rules: Arc<RuleSet>,
     llm: Option<Arc<LlmTiers>>,
+    history: Option<Arc<dyn HistoryStore>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -90,7 +105,21 @@ impl Pipeline {
             providers,
             rules: Arc::new(RuleSet::embedded()),
             llm: None,
+            history: None,
         }
+    }
+
+    /// Adds a history store: prior sightings and correlation for every alert, and every
+    /// finished investigation remembered.
+    #[must_use]
+    pub fn with_history(mut self, store: Arc<dyn HistoryStore>) -> Self {
+        self.history = Some(store);
+        self
+    }
+
+    /// The history store, when there is one.
+    pub fn history(&self) -> Option<&Arc<dyn HistoryStore>> {
+        self.history.as_ref()
     }
 
     /// Adds the LLM tiers (ignored when no tier has a client).
@@ -264,6 +293,17 @@ impl Pipeline {
             }
         }
 
+        // History: register the alert (so a related alert investigated at the same moment
+        // sees it), then what the fleet saw before and what this alert is related to.
+        let subject = soc_history::Subject::from_alert(alert, &iocs);
+        let (prior_sightings, pre_correlation) = match &self.history {
+            Some(h) => {
+                self.recall(h.as_ref(), &subject, &mut log, &mut degraded)
+                    .await
+            }
+            None => (Vec::new(), None),
+        };
+
         // 3. Sigma: which detection logic the alert's events satisfy, with the fields that
         // made each rule fire.
         let mut sigma_matches = Vec::new();
@@ -319,6 +359,13 @@ impl Pipeline {
         let mail_inventory = MailInventory::from_value(self.cfg.assets.mail_senders());
         let phishing = soc_detect::phishing::analyze(alert, &mail_inventory);
         let mut injection_flags = soc_detect::injection::scan_alert(alert);
+        for p in &prior_sightings {
+            soc_detect::injection::scan_value(
+                &format!("memory:{}.title", p.alert_id),
+                &serde_json::Value::String(p.title.clone()),
+                &mut injection_flags,
+            );
+        }
         for r in records.iter().filter(|r| !r.raw.is_null()) {
             soc_detect::injection::scan_value(
                 &format!("tool_output:{}", r.provider),
@@ -424,7 +471,7 @@ impl Pipeline {
         }
         let mut inv = Investigation {
             schema_version: SCHEMA_VERSION.to_owned(),
-            investigation_id: uuid::Uuid::now_v7().to_string(),
+            investigation_id: subject.investigation_id.clone(),
             alert_id: alert.alert_id.clone(),
             alert_fingerprint: fingerprint(alert),
             created_at,
@@ -440,8 +487,8 @@ impl Pipeline {
             asset_matches,
             phishing,
             associated_groups,
-            prior_sightings: Vec::new(),
-            correlation: None,
+            prior_sightings,
+            correlation: pre_correlation,
             injection_flags,
             response_actions: Vec::new(),
             closure: None,
@@ -486,6 +533,15 @@ impl Pipeline {
                 t.routing = inv.tiers.last().map(|r| r.reason.clone());
             }
         }
+        // History after the verdict: correlation again with the final techniques (this one
+        // is recorded), then the investigation is remembered.
+        let subject = subject.with_techniques(inv.attack_techniques.iter().cloned());
+        if let Some(h) = &self.history {
+            match h.correlate(&subject, self.cfg.correlation_window).await {
+                Ok(c) => inv.correlation = Some(c),
+                Err(e) => history_degraded(&mut inv.degraded, &e),
+            }
+        }
         inv.response_actions = crate::actions::propose(&crate::actions::ActionInput {
             alert,
             iocs: &iocs,
@@ -497,7 +553,94 @@ impl Pipeline {
             eligible,
             reason: why,
         });
+        if let Some(h) = &self.history
+            && let Err(e) = h.record(&subject, &inv).await
+        {
+            history_degraded(&mut inv.degraded, &e);
+        }
         inv
+    }
+
+    /// Registers the subject and reads its prior sightings and correlation, each recorded
+    /// as evidence (`history`). A store that fails is recorded in `degraded`; the
+    /// investigation goes on without memory.
+    async fn recall(
+        &self,
+        h: &dyn HistoryStore,
+        subject: &soc_history::Subject,
+        log: &mut EvidenceLog,
+        degraded: &mut Vec<Degradation>,
+    ) -> (
+        Vec<soc_core::investigation::PriorSighting>,
+        Option<soc_core::investigation::Correlation>,
+    ) {
+        if let Err(e) = h.begin(subject).await {
+            history_degraded(degraded, &e);
+            return (Vec::new(), None);
+        }
+        let priors = match h.prior_sightings(subject).await {
+            Ok(p) => p,
+            Err(e) => {
+                history_degraded(degraded, &e);
+                Vec::new()
+            }
+        };
+        for p in priors.iter().take(5) {
+            let ruled = match (&p.human_verdict, &p.human_summary) {
+                (Some(v), Some(s)) => format!(
+                    " An analyst ruled it {v}: \"{}\".",
+                    soc_detect::triage::one_line(s, 160)
+                ),
+                (Some(v), None) => format!(" An analyst ruled it {v}."),
+                _ => String::new(),
+            };
+            log.push(
+                "history",
+                format!(
+                    "Prior sighting: alert {} ({}, {}) was investigated as {} ({} confidence) and shares {}.{ruled}",
+                    p.alert_id,
+                    soc_detect::triage::one_line(&p.title, 120),
+                    p.timestamp.format("%Y-%m-%d %H:%M UTC"),
+                    p.verdict,
+                    p.confidence,
+                    p.matched_iocs.join(", "),
+                ),
+                serde_json::to_value(p).unwrap_or_default(),
+                Confidence::Medium,
+                true,
+            );
+        }
+        let correlation = match h.correlate(subject, self.cfg.correlation_window).await {
+            Ok(c) => {
+                if !c.related_alerts.is_empty() {
+                    let links: Vec<String> = c
+                        .related_alerts
+                        .iter()
+                        .take(5)
+                        .map(|r| {
+                            format!("{} ({}; {})", r.alert_id, r.verdict, r.signals.join(", "))
+                        })
+                        .collect();
+                    log.push(
+                        "history",
+                        format!("{} Related: {}.", c.summary, links.join("; ")),
+                        serde_json::to_value(&c).unwrap_or_default(),
+                        if c.is_campaign {
+                            Confidence::High
+                        } else {
+                            Confidence::Medium
+                        },
+                        true,
+                    );
+                }
+                Some(c)
+            }
+            Err(e) => {
+                history_degraded(degraded, &e);
+                None
+            }
+        };
+        (priors, correlation)
     }
 
     /// Puts a grounded model answer into the model-owned fields, under the safety rules
