@@ -63,6 +63,10 @@ pub struct TriageInput<'a> {
     pub assets: &'a [soc_core::investigation::AssetMatch],
     /// Mail analysis, when the alert carries mail.
     pub phishing: Option<&'a soc_core::investigation::PhishingAnalysis>,
+    /// Earlier investigations sharing an exact indicator (history).
+    pub prior: &'a [soc_core::investigation::PriorSighting],
+    /// Related alerts within the correlation window (history).
+    pub correlation: Option<&'a soc_core::investigation::Correlation>,
 }
 
 impl TriageInput<'_> {

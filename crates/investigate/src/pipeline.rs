@@ -384,6 +384,8 @@ impl Pipeline {
                 sigma: &sigma_facts,
                 assets: &asset_matches,
                 phishing: phishing.as_ref(),
+                prior: &prior_sightings,
+                correlation: pre_correlation.as_ref(),
             },
             &mut log,
         );
@@ -523,6 +525,7 @@ impl Pipeline {
                 ioc_cfg: &self.cfg.ioc,
                 recognised: result.recognised,
                 progress,
+                history: self.history.as_deref().map(|h| (h, &subject)),
             };
             if let Some(answer) = llm.run(&mut inv, &ctx).await {
                 self.apply_model(&mut inv, alert, &a.headline, answer);

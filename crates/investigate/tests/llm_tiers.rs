@@ -369,3 +369,44 @@ async fn bad_tool_calls_come_back_as_errors_the_model_can_correct() {
     );
     assert_eq!(inv.verdict, Verdict::TruePositive);
 }
+
+#[tokio::test]
+async fn the_agentic_tier_can_ask_the_fleets_memory_about_an_indicator() {
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![
+            // First alert: answered at once.
+            Turn::tool_call("final_answer", grounded_answer()),
+            // Second alert: asks history about the shared address first.
+            Turn::tool_call(
+                "lookup_indicator_history",
+                json!({"indicator": "185.220.101.47"}),
+            ),
+            Turn::tool_call("final_answer", grounded_answer()),
+        ])
+        .start()
+        .await;
+    let p = pipeline(tiers(&mock, Mode::Agentic)).with_history(Arc::new(
+        soc_history::MemoryHistory::new(Default::default(), Default::default()),
+    ));
+    p.investigate(&brute_force()).await;
+    let mut second = serde_json::to_value(brute_force()).expect("json");
+    second["alert_id"] = json!("LLM-1b");
+    let second: Alert = serde_json::from_value(second).expect("alert");
+    let inv = p.investigate(&second).await;
+    mock.assert_no_violations();
+    assert_eq!(mock.calls(), 3);
+    let reqs = mock.requests();
+    let text = serde_json::to_string(reqs[2].messages()).expect("json");
+    assert!(
+        text.contains("LLM-1") && text.contains("true_positive"),
+        "{text}"
+    );
+    assert!(
+        inv.evidence
+            .iter()
+            .any(|e| e.source_tool == "history" && e.claim.contains("LLM-1")),
+        "{:#?}",
+        inv.evidence
+    );
+}

@@ -709,7 +709,8 @@ pub fn run(input: &TriageInput<'_>, playbooks: &[Playbook], log: &mut EvidenceLo
     for pb in playbooks {
         pb.set_sanctions(input, &mut f);
         if pb.claims(&f) {
-            let assessment = pb.assess(&f, log);
+            let mut assessment = pb.assess(&f, log);
+            recurring(input, &mut assessment);
             return Triage {
                 assessment,
                 recognised: true,
@@ -722,6 +723,60 @@ pub fn run(input: &TriageInput<'_>, playbooks: &[Playbook], log: &mut EvidenceLo
         assessment,
         recognised: false,
         tells,
+    }
+}
+
+/// What the fleet's memory adds to a playbook's answer. A campaign (related alerts within
+/// the window) is named in the hypothesis with a pivot to review the alerts together; an
+/// earlier alert sharing an exact indicator that an analyst ruled a true positive raises
+/// a medium-confidence true positive to high (a human-confirmed recurrence is independent
+/// evidence). Links by host alone never raise confidence: unrelated alerts share hosts.
+/// Memory never changes a verdict.
+fn recurring(input: &TriageInput<'_>, a: &mut crate::triage::Assessment) {
+    let campaign = input.correlation.filter(|c| c.is_campaign);
+    let prior_tp: Vec<&str> = input
+        .prior
+        .iter()
+        .filter(|p| p.human_verdict.as_deref() == Some(Verdict::TruePositive.as_str()))
+        .map(|p| p.alert_id.as_str())
+        .take(3)
+        .collect();
+    if let Some(c) = campaign {
+        let ids: Vec<&str> = c
+            .related_alerts
+            .iter()
+            .map(|r| r.alert_id.as_str())
+            .take(5)
+            .collect();
+        a.hypothesis.push_str(&format!(
+            " This alert is part of a possible campaign: {} related alert(s) within {} hours ({}).",
+            c.related_alerts.len(),
+            c.window_hours,
+            ids.join(", ")
+        ));
+        a.pivots.insert(
+            0,
+            Pivot {
+                action: format!(
+                    "Review the related alerts {} with this one as a single intrusion",
+                    ids.join(", ")
+                ),
+                rationale: "They share hosts or indicators within the correlation window; together they show the attack's scope and order.".to_owned(),
+                priority: Confidence::High,
+            },
+        );
+    }
+    if !prior_tp.is_empty() {
+        a.hypothesis.push_str(&format!(
+            " An analyst confirmed an earlier alert sharing an indicator ({}) as a true positive.",
+            prior_tp.join(", ")
+        ));
+        if a.verdict == Verdict::TruePositive && a.confidence == Confidence::Medium {
+            a.confidence = Confidence::High;
+            a.why.push_str(
+                "; raised to high: an analyst confirmed an earlier alert sharing an indicator as a true positive",
+            );
+        }
     }
 }
 

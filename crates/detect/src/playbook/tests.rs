@@ -29,6 +29,8 @@ fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
             sigma: &[],
             assets: &[],
             phishing: None,
+            prior: &[],
+            correlation: None,
         },
         &mut log,
     )
@@ -541,4 +543,70 @@ fn an_external_login_needs_anomalies_to_be_called_valid_account_misuse() {
         &json!({"event_type": "auth_failure", "source_ip": "45.83.64.12", "failed_attempts": 300, "message": "Failed password for root"}),
     );
     assert_ne!(run(&failed, &[]).assessment.family, "external_access");
+}
+
+#[test]
+fn memory_names_a_campaign_and_only_an_analysts_ruling_raises_confidence() {
+    use soc_core::investigation::{Correlation, PriorSighting, RelatedAlert};
+    let a = alert(
+        "Outbound transfer",
+        &json!({"event_type": "network_transfer", "host": "app-7.corp.internal", "destination_domain": "files.mega.nz",
+                "destination_port": 443, "bytes_out": 3_000_000_000u64}),
+    );
+    let at = a.timestamp;
+    let prior = |human: Option<&str>| PriorSighting {
+        alert_id: "P-9".into(),
+        timestamp: at,
+        verdict: "true_positive".into(),
+        confidence: "medium".into(),
+        title: "earlier".into(),
+        matched_iocs: vec!["files.mega.nz".into()],
+        human_verdict: human.map(str::to_owned),
+        human_summary: None,
+    };
+    let related = |id: &str| RelatedAlert {
+        alert_id: id.into(),
+        timestamp: at,
+        verdict: "true_positive".into(),
+        signals: vec!["shared_host:app-7.corp.internal".into()],
+    };
+    let campaign = Correlation {
+        is_campaign: true,
+        window_hours: 72,
+        related_alerts: vec![related("R-1"), related("R-2")],
+        summary: "Possible coordinated campaign".into(),
+    };
+    let go = |prior: &[PriorSighting], corr: Option<&Correlation>| {
+        let iocs = extract(&a, &IocConfig::default());
+        let mut log = EvidenceLog::new();
+        triage(
+            &TriageInput {
+                alert: &a,
+                iocs: &iocs,
+                intel: &[],
+                sigma: &[],
+                assets: &[],
+                phishing: None,
+                prior,
+                correlation: corr,
+            },
+            &mut log,
+        )
+    };
+    // A campaign by host is named, with a pivot, but confidence stays.
+    let t = go(&[], Some(&campaign));
+    assert_eq!(t.assessment.confidence, Confidence::Medium);
+    assert!(t.assessment.hypothesis.contains("R-1, R-2"));
+    assert!(t.assessment.pivots[0].action.contains("R-1"));
+    // The copilot's own earlier verdict does not raise it; an analyst's ruling does.
+    assert_eq!(
+        go(&[prior(None)], None).assessment.confidence,
+        Confidence::Medium
+    );
+    let t = go(&[prior(Some("true_positive"))], None);
+    assert_eq!(
+        (t.assessment.verdict, t.assessment.confidence),
+        (Verdict::TruePositive, Confidence::High)
+    );
+    assert!(t.assessment.why.contains("analyst"));
 }

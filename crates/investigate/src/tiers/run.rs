@@ -35,6 +35,8 @@ pub struct TierContext<'a> {
     pub recognised: bool,
     /// Called on every model turn and tool call.
     pub progress: Option<Progress>,
+    /// The fleet's memory, for the history tool (with the alert as history sees it).
+    pub history: Option<(&'a dyn soc_history::HistoryStore, &'a soc_history::Subject)>,
 }
 
 /// The answer of the last model tier that produced one.

@@ -45,6 +45,13 @@ pub(crate) fn definitions() -> Vec<ToolDefinition> {
             }, "required": ["rule_id"], "additionalProperties": false}),
         },
         ToolDefinition {
+            name: "lookup_indicator_history".into(),
+            description: "Look up what this fleet investigated before that involved an indicator of this case: earlier alerts with their verdicts and any analyst ruling (a ruling outranks the copilot's verdict).".into(),
+            input_schema: json!({"type": "object", "properties": {
+                "indicator": {"type": "string", "description": "An IP address, domain, URL, e-mail address or hash exactly as it appears in the case."}
+            }, "required": ["indicator"], "additionalProperties": false}),
+        },
+        ToolDefinition {
             name: FINAL_ANSWER.into(),
             description: "Give your final answer. Call it once, when you are done.".into(),
             input_schema: answer_schema(),
@@ -89,6 +96,9 @@ pub(crate) async fn call(
     };
     match name {
         "lookup_indicator" => lookup(arg("indicator")?, ctx, inv, grounds, fence, max_chars).await,
+        "lookup_indicator_history" => {
+            history(arg("indicator")?, ctx, inv, grounds, fence, max_chars).await
+        }
         "attack_technique" => {
             let id = arg("id")?;
             let cat = catalog();
@@ -129,7 +139,7 @@ pub(crate) async fn call(
             Ok(fence.wrap("sigma rule", &cut(&out.to_string(), max_chars)))
         }
         other => Err(format!(
-            "there is no tool `{other}`; the tools are lookup_indicator, attack_technique, sigma_rule and {FINAL_ANSWER}"
+            "there is no tool `{other}`; the tools are lookup_indicator, lookup_indicator_history, attack_technique, sigma_rule and {FINAL_ANSWER}"
         )),
     }
 }
@@ -251,6 +261,78 @@ async fn lookup(
         &cut(&Value::Array(answers).to_string(), max_chars),
     ));
     Ok(out)
+}
+
+async fn history(
+    raw: &str,
+    ctx: &TierContext<'_>,
+    inv: &mut Investigation,
+    grounds: &mut Grounds,
+    fence: &Fence,
+    max_chars: usize,
+) -> Result<String, String> {
+    let (store, subject) = ctx
+        .history
+        .ok_or_else(|| "no history store is configured for this investigation".to_owned())?;
+    let ioc = classify(raw, ctx.ioc_cfg)
+        .ok_or_else(|| format!("`{raw}` is not an IP address, domain, URL, e-mail or hash"))?;
+    if !grounds.ungrounded(&ioc.value).is_empty() {
+        return Err(format!(
+            "`{}` occurs in neither the alert nor a tool result",
+            ioc.value
+        ));
+    }
+    let mut one = subject.clone();
+    one.indicators = vec![format!("{}:{}", ioc.kind.as_str(), ioc.value)];
+    one.hosts.clear();
+    let priors = store
+        .prior_sightings(&one)
+        .await
+        .map_err(|e| format!("the history store failed: {e}"))?;
+    let id = format!("ev-{}", inv.evidence.len() + 1);
+    let claim = if priors.is_empty() {
+        format!("History: no earlier investigation involved {}.", ioc.value)
+    } else {
+        format!(
+            "History: {} earlier investigation(s) involved {}: {}.",
+            priors.len(),
+            ioc.value,
+            priors
+                .iter()
+                .take(5)
+                .map(|p| format!(
+                    "{} ({}{})",
+                    p.alert_id,
+                    p.verdict,
+                    p.human_verdict
+                        .as_deref()
+                        .map(|h| format!(", analyst ruled {h}"))
+                        .unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let raw_data = serde_json::to_value(&priors).unwrap_or_default();
+    for p in &priors {
+        soc_detect::injection::scan_value(
+            &format!("memory:{}.title", p.alert_id),
+            &Value::String(p.title.clone()),
+            &mut inv.injection_flags,
+        );
+    }
+    grounds.add_text(&raw_data.to_string());
+    grounds.add_evidence(&id);
+    let out = json!({"evidence_id": id, "claim": claim, "prior_sightings": raw_data});
+    inv.evidence.push(Evidence {
+        id,
+        source_tool: "history".to_owned(),
+        claim,
+        raw_data,
+        confidence: soc_core::Confidence::Medium,
+        success: true,
+    });
+    Ok(fence.wrap("history", &cut(&out.to_string(), max_chars)))
 }
 
 fn cut(s: &str, max: usize) -> String {
