@@ -1,11 +1,13 @@
 //! soc-history: what the fleet has investigated before.
 //!
-//! Three questions are answered about an alert under investigation (its [`Subject`]):
+//! Four questions are answered about an alert under investigation (its [`Subject`]):
 //! which earlier investigations shared an exact indicator with it (**prior sightings**,
 //! with the analyst's ruling when there is one), which alerts within a time window are
-//! related to it and whether that makes a **campaign** (**correlation**), and what an
-//! analyst ruled about an investigation (**rulings**). The rules are the reference
-//! system's (`history.py`, inventory §3.5) and are written once, in [`query`]'s module
+//! related to it and whether that makes a **campaign** (**correlation**), what an
+//! analyst ruled about an investigation (**rulings**), and whether a recent investigation
+//! of an equivalent alert may be reused instead of investigating again (**near-duplicate
+//! suppression**). The rules are the reference system's (`history.py`, `dedup.py`,
+//! inventory §3.3 and §3.5) and are written once, in [`query`]'s and [`dedup`]'s module
 //! docs.
 //!
 //! # Layout
@@ -13,9 +15,15 @@
 //! - [`subject`]: [`Subject`], built from an alert and its extracted indicators: which
 //!   indicators, hosts and techniques take part, and their caps.
 //! - [`summary`]: the bounded per-investigation record ([`Summary`]), the [`Ruling`], and the
-//!   key names (`inv:`, `ruling:`, `ioc:`, `host:`, `net24:`).
+//!   key names (`inv:`, `ruling:`, `ioc:`, `host:`, `net24:`, and for dedup `fp:`,
+//!   `fpdup:`, `fpruled:`, `worked:`, `fplock:`).
 //! - [`query`]: prior sightings and correlation over a small read interface both stores
 //!   implement, so the rules cannot drift between them.
+//! - [`fingerprint`](mod@fingerprint): the near-duplicate fingerprint of an alert
+//!   ([`fingerprint()`]), the reference's definition.
+//! - [`dedup`]: near-duplicate suppression: the reference's gates in order over the same
+//!   kind of shared read interface, and the fleet-wide claim per fingerprint that lets one
+//!   worker investigate while the copies wait ([`Dedup`]).
 //! - [`redis_store`]: [`RedisHistory`], the fleet's store (sorted-set indexes scored by alert
 //!   time, MULTI/EXEC writes, a TTL on every key).
 //! - [`memory`]: [`MemoryHistory`], the embedded store of `soc-copilot investigate`, kept
@@ -24,13 +32,18 @@
 //!
 //! # An investigation's life in history
 //!
+//! 0. `dedup(&subject, &fingerprint, injection, now)` first, when near-duplicates are
+//!    suppressed: [`Dedup::Reuse`] means no investigation at all (a suppressed one is
+//!    recorded instead), [`Dedup::Investigate`] goes on below (see [`dedup`] for the order
+//!    and what the suppressed investigation holds).
 //! 1. `begin(&subject)` when the investigation **starts**: a pending summary is written and
 //!    the investigation id is listed under every index key of the subject, in one
 //!    transaction.
 //! 2. `prior_sightings(&subject)` and `correlate(&subject, window)` before the verdict
 //!    (and `correlate` again with the final techniques, [`Subject::with_techniques`]).
 //! 3. `record(&subject, &investigation)` at the end: the summary is completed (verdict,
-//!    confidence, techniques, escalation, fingerprint, ...).
+//!    confidence, techniques, escalation, fingerprint, ...), indexed by fingerprint for
+//!    dedup, and the fingerprint claim taken by `dedup` (if any) is released.
 //!
 //! # Concurrency
 //!
@@ -42,15 +55,24 @@
 //! (it has no verdict yet). A pending summary that is never completed (the worker died)
 //! expires after [`HistorySettings::pending_ttl`]; the redelivered alert begins afresh.
 //!
+//! Copies of one alert arriving on several workers at once are decided one investigation
+//! at a time per fingerprint: the first investigates, the others wait for its record and
+//! then reuse it when the gates allow (a high-confidence false positive), or investigate
+//! (anything else). See [`dedup`] ("Fleet-safe single flight").
+//!
 //! # Adding a store
 //!
 //! Implement [`HistoryStore`]. Keep the rules out of it: implement the crate-private read
 //! interface of [`query`] (members of index keys newest first within a score range,
-//! summaries by id, rulings by id) and call `query::prior_sightings` / `query::correlate`,
-//! as both stores here do. Apply the caps of [`HistorySettings`], give every stored item an
-//! expiry, and run the behavioural suite in `tests/behaviour.rs` against the new store.
+//! summaries by id, rulings by id) and of [`dedup`] (the candidates of one fingerprint, a
+//! claim per fingerprint), and call `query::prior_sightings` / `query::correlate` /
+//! `dedup::dedup`, as both stores here do. Apply the caps of [`HistorySettings`], give
+//! every stored item an expiry, and run the behavioural suites in `tests/behaviour.rs` and
+//! `tests/dedup.rs` against the new store.
 
+pub mod dedup;
 pub mod error;
+pub mod fingerprint;
 pub mod memory;
 pub mod query;
 pub mod redis_store;
@@ -60,10 +82,16 @@ pub mod summary;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use soc_core::Investigation;
 use soc_core::investigation::{Correlation, PriorSighting};
 
+pub use dedup::{
+    DEFAULT_DEDUP_WINDOW, Dedup, DedupSettings, InvestigateReason, MAX_CONSECUTIVE_SUPPRESSIONS,
+    suppressed_hypothesis,
+};
 pub use error::HistoryError;
+pub use fingerprint::fingerprint;
 pub use memory::{MemoryHistory, MemoryOptions};
 pub use query::{CAMPAIGN_MIN_RELATED, effective_verdict};
 pub use redis_store::RedisHistory;
@@ -96,6 +124,8 @@ pub struct HistorySettings {
     /// Most related alerts listed in a correlation (the count in the summary is the full
     /// one). Default 50.
     pub max_related: usize,
+    /// Near-duplicate suppression: window, cap and the fingerprint claim.
+    pub dedup: DedupSettings,
 }
 
 impl Default for HistorySettings {
@@ -109,6 +139,7 @@ impl Default for HistorySettings {
             max_candidates: 500,
             max_prior_sightings: 20,
             max_related: 50,
+            dedup: DedupSettings::default(),
         }
     }
 }
@@ -127,6 +158,7 @@ impl HistorySettings {
         self.max_candidates = self.max_candidates.max(1);
         self.max_prior_sightings = self.max_prior_sightings.max(1);
         self.max_related = self.max_related.max(1);
+        self.dedup = self.dedup.sanitised();
         self
     }
 }
@@ -196,6 +228,55 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     ///
     /// A store error.
     async fn summary(&self, investigation_id: &str) -> Result<Option<Summary>, HistoryError>;
+
+    /// Near-duplicate suppression for `s`, whose alert has the near-duplicate fingerprint
+    /// `fingerprint` ([`fingerprint()`]) and whose injection scan found something when
+    /// `new_alert_injection`: the reference's gates in order, the window measured back
+    /// from `now` ([`dedup`]). When no investigation of the fingerprint can be reused yet,
+    /// one caller takes the fingerprint's claim and investigates while the others wait (at
+    /// most [`DedupSettings::claim_wait`]) for its record, then decide again.
+    ///
+    /// Call it before `begin`. Give the investigation `alert_fingerprint = fingerprint`
+    /// whatever the answer: `record` indexes it under the fingerprint and releases the
+    /// claim. On an error, investigate (the gates fail toward a fresh investigation).
+    ///
+    /// The default (a store without dedup) always answers
+    /// [`Dedup::Investigate`] with [`InvestigateReason::NoAnchor`], unclaimed.
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::InvalidInput`] for empty or over-long ids or fingerprint; a store
+    /// error.
+    async fn dedup(
+        &self,
+        _s: &Subject,
+        _fingerprint: &str,
+        _new_alert_injection: bool,
+        _now: DateTime<Utc>,
+    ) -> Result<Dedup, HistoryError> {
+        Ok(Dedup::Investigate {
+            reason: InvestigateReason::NoAnchor {
+                window: DEFAULT_DEDUP_WINDOW,
+            },
+            claimed: false,
+        })
+    }
+
+    /// Releases the claim on `fingerprint` taken by [`HistoryStore::dedup`] for
+    /// `investigation_id`, when that investigation will not be recorded (it failed, the
+    /// message is nak'ed). Does nothing when the claim is gone or held by another
+    /// investigation. `record` releases it by itself.
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::InvalidInput`] for empty or over-long ids; a store error.
+    async fn release_fingerprint(
+        &self,
+        _fingerprint: &str,
+        _investigation_id: &str,
+    ) -> Result<(), HistoryError> {
+        Ok(())
+    }
 }
 
 /// Checks an id used in a key: non-empty, at most [`summary::MAX_SHORT_LEN`] bytes, no

@@ -15,23 +15,36 @@
 //!   needs. Each index key keeps at most [`HistorySettings::index_cap`] ids (the newest by
 //!   alert time); ids whose summary has expired are skipped on read.
 //!
+//! Near-duplicate suppression adds `fp:`, `fpdup:` and `worked:` (sorted sets scored by
+//! completion time, written by `record`, same TTL rules), `fpruled:` (written by
+//! `set_ruling`, `ruled_retention`) and the claim `fplock:{fingerprint}` (a string holding
+//! the claiming investigation's id, `PX` [`crate::DedupSettings::claim_ttl`]; taken by a
+//! script that is re-entrant for its holder, released by compare-and-delete, inside
+//! `record`'s transaction so the new anchor and the released claim are seen together).
+//!
 //! Writes that must be seen together (`begin`, `record`, `set_ruling`) are one MULTI/EXEC
 //! transaction; reads are pipelines: `prior_sightings` is three round trips (index keys,
-//! summaries, rulings) and `correlate` two. Every call is bounded by a timeout.
+//! summaries, rulings), `correlate` two and one pass of `dedup`'s gates two or three
+//! (candidates, summaries, rulings when the fingerprint has any). Every call is bounded by
+//! a timeout.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use soc_core::Investigation;
 use soc_core::investigation::{Correlation, PriorSighting};
 use tracing::{debug, instrument};
 
+use crate::dedup::{self, ANCHOR_READ, Candidates, Dedup, DedupIndex, WORKED_READ};
 use crate::error::HistoryError;
 use crate::query::{self, Index};
 use crate::subject::Subject;
-use crate::summary::{Ruling, Summary, inv_key, ruling_key, subject_index_keys};
+use crate::summary::{
+    Ruling, Summary, fp_key, fpdup_key, fplock_key, fpruled_key, inv_key, ruling_key,
+    subject_index_keys, worked_key,
+};
 use crate::{
     HistorySettings, HistoryStore, check_id, check_record, check_subject, millis, still_running,
 };
@@ -41,6 +54,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Ids read per `MGET`.
 const MGET_CHUNK: usize = 500;
+
+/// Takes a fingerprint claim: KEYS[1] the claim, ARGV[1] the holder, ARGV[2] the TTL (ms).
+/// Answers nil when ARGV[1] has it now, else the holder that has it. Re-entrant: the
+/// holder taking it again renews it.
+const CLAIM: &str = "local v = redis.call('GET', KEYS[1]) \
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return false end \
+if v then return v end \
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false";
+
+/// Releases a fingerprint claim held by ARGV[1] or ARGV[2].
+const RELEASE: &str = "local v = redis.call('GET', KEYS[1]) \
+if v and (v == ARGV[1] or v == ARGV[2]) then return redis.call('DEL', KEYS[1]) end \
+return 0";
 
 /// The history store of the fleet: shared by every worker through one Redis.
 #[derive(Clone)]
@@ -255,6 +281,99 @@ impl Index for RedisHistory {
 }
 
 #[async_trait]
+impl DedupIndex for RedisHistory {
+    async fn candidates(
+        &self,
+        alert_id: &str,
+        fp: &str,
+        since_ms: i64,
+        cap: usize,
+    ) -> Result<Candidates, HistoryError> {
+        let newest = |p: &mut redis::Pipeline, key: String, min: String, n: usize| {
+            p.cmd("ZRANGE")
+                .arg(self.key(&key))
+                .arg("+inf")
+                .arg(min)
+                .arg("BYSCORE")
+                .arg("REV")
+                .arg("LIMIT")
+                .arg(0)
+                .arg(n);
+        };
+        let since = since_ms.to_string();
+        let mut p = redis::pipe();
+        newest(&mut p, worked_key(alert_id), "-inf".into(), WORKED_READ);
+        newest(&mut p, fp_key(fp), since.clone(), ANCHOR_READ);
+        newest(&mut p, fpdup_key(fp), since, cap);
+        p.arg("WITHSCORES");
+        newest(
+            &mut p,
+            fpruled_key(fp),
+            "-inf".into(),
+            self.settings.max_candidates,
+        );
+        let (worked, anchors, dups, ruled): (
+            Vec<String>,
+            Vec<String>,
+            Vec<(String, f64)>,
+            Vec<String>,
+        ) = self.pipe("dedup", &p).await?;
+        Ok(Candidates {
+            worked,
+            anchors,
+            // Scores are whole milliseconds, exact in an f64.
+            suppressed_at: dups.into_iter().map(|(_, at)| at as i64).collect(),
+            ruled,
+        })
+    }
+
+    async fn try_claim(
+        &self,
+        fp: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<String>, HistoryError> {
+        self.cmd(
+            "claim",
+            redis::cmd("EVAL")
+                .arg(CLAIM)
+                .arg(1)
+                .arg(self.key(&fplock_key(fp)))
+                .arg(holder)
+                .arg(millis(ttl)),
+        )
+        .await
+    }
+
+    async fn claim(&self, fp: &str) -> Result<Option<(String, Duration)>, HistoryError> {
+        let k = self.key(&fplock_key(fp));
+        let mut p = redis::pipe();
+        p.cmd("GET").arg(&k);
+        p.cmd("PTTL").arg(&k);
+        let (holder, left): (Option<String>, i64) = self.pipe("claim", &p).await?;
+        Ok(holder.map(|h| (h, Duration::from_millis(left.max(0).unsigned_abs()))))
+    }
+
+    async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError> {
+        let Some(first) = holders.first() else {
+            return Ok(());
+        };
+        let second = holders.get(1).unwrap_or(first);
+        self.cmd::<i64>(
+            "release",
+            redis::cmd("EVAL")
+                .arg(RELEASE)
+                .arg(1)
+                .arg(self.key(&fplock_key(fp)))
+                .arg(*first)
+                .arg(*second),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
 impl HistoryStore for RedisHistory {
     #[instrument(name = "history.begin", skip_all, err)]
     async fn begin(&self, s: &Subject) -> Result<(), HistoryError> {
@@ -317,6 +436,19 @@ impl HistoryStore for RedisHistory {
         for k in summary.index_keys() {
             self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
         }
+        for (k, at) in summary.dedup_keys() {
+            self.index_write(&mut p, &k, at, &summary.investigation_id, ttl);
+        }
+        if !summary.fingerprint.is_empty() {
+            // Released with the write: whoever sees the claim gone sees this record.
+            p.cmd("EVAL")
+                .arg(RELEASE)
+                .arg(1)
+                .arg(self.key(&fplock_key(&summary.fingerprint)))
+                .arg(&s.investigation_id)
+                .arg(&summary.investigation_id)
+                .ignore();
+        }
         if s.investigation_id != summary.investigation_id {
             p.cmd("DEL")
                 .arg(self.key(&inv_key(&s.investigation_id)))
@@ -371,12 +503,22 @@ impl HistoryStore for RedisHistory {
             .arg(ms)
             .arg("GT")
             .ignore();
-        for k in summary.index_keys() {
+        let dedup_keys = summary.dedup_keys().into_iter().map(|(k, _)| k);
+        for k in summary.index_keys().into_iter().chain(dedup_keys) {
             p.cmd("PEXPIRE")
                 .arg(self.key(&k))
                 .arg(ms)
                 .arg("GT")
                 .ignore();
+        }
+        if !summary.fingerprint.is_empty() {
+            self.index_write(
+                &mut p,
+                &fpruled_key(&summary.fingerprint),
+                r.recorded_at.timestamp_millis(),
+                investigation_id,
+                self.settings.ruled_retention,
+            );
         }
         self.pipe::<()>("set_ruling", &p).await
     }
@@ -397,5 +539,37 @@ impl HistoryStore for RedisHistory {
             .get_json::<Summary>("summary", &inv_key(investigation_id))
             .await?
             .map(Summary::bounded))
+    }
+
+    #[instrument(name = "history.dedup", skip_all, fields(decision = tracing::field::Empty), err)]
+    async fn dedup(
+        &self,
+        s: &Subject,
+        fingerprint: &str,
+        new_alert_injection: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Dedup, HistoryError> {
+        let d = dedup::dedup(
+            self,
+            s,
+            fingerprint,
+            new_alert_injection,
+            now,
+            &self.settings,
+        )
+        .await?;
+        tracing::Span::current().record("decision", d.label());
+        Ok(d)
+    }
+
+    #[instrument(name = "history.release_fingerprint", skip_all, err)]
+    async fn release_fingerprint(
+        &self,
+        fingerprint: &str,
+        investigation_id: &str,
+    ) -> Result<(), HistoryError> {
+        check_id("fingerprint", fingerprint)?;
+        check_id("investigation id", investigation_id)?;
+        DedupIndex::release(self, fingerprint, &[investigation_id]).await
     }
 }

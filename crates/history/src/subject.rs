@@ -183,11 +183,18 @@ fn indexed_kind(kind: IocKind) -> bool {
     )
 }
 
+/// A host name as history compares it: trimmed and lower case (`DC-01.Corp.Local ` →
+/// `dc-01.corp.local`). The subject's hosts and the near-duplicate fingerprint
+/// ([`crate::fingerprint()`]) both use it, so one machine is one host everywhere.
+pub fn normalise_host(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
 fn push_host(hosts: &mut Vec<String>, raw: &str) {
     if hosts.len() >= MAX_HOSTS {
         return;
     }
-    let h = raw.trim().to_lowercase();
+    let h = normalise_host(raw);
     if h.is_empty() || h == "-" || h.len() > MAX_HOST_LEN || h.chars().any(char::is_control) {
         return;
     }

@@ -2,7 +2,10 @@
 //! and the key names both stores use.
 //!
 //! A summary is a compact record, not the report: the fields correlation, prior sightings
-//! and dedup need, each bounded ([`Summary::bounded`]), typically 400–700 bytes of JSON.
+//! and dedup need, each bounded ([`Summary::bounded`]), typically 400–700 bytes of JSON
+//! (up to about 1.3 KB for a record a near-duplicate may reuse: it keeps a hypothesis
+//! excerpt).
+//!
 //! Keys (relative to the store's prefix, `soc:` by default):
 //!
 //! | key | holds |
@@ -12,6 +15,11 @@
 //! | `ioc:{kind}:{value}` | investigation ids sharing an indicator, scored by alert time (ms) |
 //! | `host:{host}` | investigation ids on a host, same scoring |
 //! | `net24:{a.b.c}` | investigation ids with an IPv4 address in `a.b.c.0/24`, same scoring |
+//! | `fp:{fingerprint}` | real (not suppressed) investigations of alerts with this near-duplicate fingerprint, scored by completion time (ms): the dedup anchors |
+//! | `fpdup:{fingerprint}` | suppressed near-duplicates of this fingerprint, same scoring: the reuse cap |
+//! | `fpruled:{fingerprint}` | investigations of this fingerprint carrying an analyst ruling, scored by ruling time (Redis only; the memory store looks rulings up directly) |
+//! | `worked:{alert_id}` | real investigations of this alert, scored by completion time: the already-worked guard |
+//! | `fplock:{fingerprint}` | the fleet-wide claim on a fingerprint (Redis string, `PX`): who investigates it now |
 
 use std::net::Ipv4Addr;
 
@@ -30,6 +38,9 @@ pub const MAX_TITLE_LEN: usize = 200;
 pub const MAX_SHORT_LEN: usize = 128;
 /// Longest ruling summary kept (bytes).
 pub const MAX_RULING_SUMMARY_LEN: usize = 2000;
+/// Characters of an anchor's hypothesis kept for the suppressed copies that reuse it
+/// (the reference's `HYPOTHESIS_EXCERPT`).
+pub const MAX_HYPOTHESIS_CHARS: usize = 600;
 
 /// The stored record of one investigation: written pending by
 /// [`crate::HistoryStore::begin`], completed by [`crate::HistoryStore::record`].
@@ -83,6 +94,15 @@ pub struct Summary {
     /// Whether any lookup failed (an evidence entry with `success: false`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub failed_lookup: bool,
+    /// The model that wrote the final answer (empty for tier 0), kept only for a record a
+    /// near-duplicate may reuse ([`Summary::reusable`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub model: String,
+    /// The first [`MAX_HYPOTHESIS_CHARS`] characters of the hypothesis, kept only for a
+    /// record a near-duplicate may reuse ([`Summary::reusable`]): the suppressed copy quotes
+    /// it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hypothesis: String,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
@@ -117,6 +137,8 @@ impl Summary {
             duplicate_of: None,
             injection_flags: 0,
             failed_lookup: false,
+            model: String::new(),
+            hypothesis: String::new(),
         }
         .bounded()
     }
@@ -128,7 +150,7 @@ impl Summary {
         if techniques.is_empty() {
             techniques = s.normalised_techniques();
         }
-        Self {
+        let mut summary = Self {
             alert_id: s.alert_id.clone(),
             investigation_id: inv.investigation_id.clone(),
             timestamp: s.timestamp,
@@ -147,8 +169,60 @@ impl Summary {
             duplicate_of: inv.duplicate_of.clone(),
             injection_flags: u32::try_from(inv.injection_flags.len()).unwrap_or(u32::MAX),
             failed_lookup: inv.evidence.iter().any(|e| !e.success),
+            model: String::new(),
+            hypothesis: String::new(),
+        };
+        // Only a record a near-duplicate may reuse carries what the copy quotes.
+        if summary.reusable() {
+            summary.model = inv
+                .telemetry
+                .as_ref()
+                .map(|t| t.model.clone())
+                .unwrap_or_default();
+            summary.hypothesis = inv.hypothesis.chars().take(MAX_HYPOTHESIS_CHARS).collect();
         }
-        .bounded()
+        summary.bounded()
+    }
+
+    /// True for a completed, real (not suppressed) high-confidence false positive with no
+    /// escalation, no injection flag and no failed lookup: the only kind of investigation
+    /// whose conclusion a near-duplicate may reuse (the anchor gates of
+    /// [`crate::dedup`], before analyst rulings).
+    pub fn reusable(&self) -> bool {
+        !self.is_pending()
+            && self.duplicate_of.is_none()
+            && self.verdict == Some(Verdict::FalsePositive)
+            && self.confidence == Some(Confidence::High)
+            && !self.escalation
+            && self.injection_flags == 0
+            && !self.failed_lookup
+    }
+
+    /// True for a suppressed near-duplicate (it reused another investigation).
+    pub fn is_suppressed(&self) -> bool {
+        self.duplicate_of.is_some()
+    }
+
+    /// The dedup index keys (relative) of a completed record, each with its score (the
+    /// completion time, ms): `fp:` or `fpdup:` for its fingerprint (when it has one) and,
+    /// for a real investigation, `worked:` for its alert. Empty while pending.
+    pub fn dedup_keys(&self) -> Vec<(String, i64)> {
+        let Some(at) = self.investigated_at.filter(|_| !self.is_pending()) else {
+            return Vec::new();
+        };
+        let score = at.timestamp_millis();
+        let mut keys = Vec::with_capacity(2);
+        if !self.fingerprint.is_empty() {
+            if self.is_suppressed() {
+                keys.push((fpdup_key(&self.fingerprint), score));
+            } else {
+                keys.push((fp_key(&self.fingerprint), score));
+            }
+        }
+        if !self.is_suppressed() {
+            keys.push((worked_key(&self.alert_id), score));
+        }
+        keys
     }
 
     /// True while the investigation has not been recorded.
@@ -197,6 +271,10 @@ impl Summary {
         truncate(&mut self.fingerprint, MAX_SHORT_LEN);
         if let Some(d) = &mut self.duplicate_of {
             truncate(d, MAX_SHORT_LEN);
+        }
+        truncate(&mut self.model, MAX_SHORT_LEN);
+        if let Some((cut, _)) = self.hypothesis.char_indices().nth(MAX_HYPOTHESIS_CHARS) {
+            self.hypothesis.truncate(cut);
         }
         self.hosts
             .retain(|h| !h.is_empty() && h.len() <= MAX_HOST_LEN);
@@ -289,6 +367,31 @@ pub(crate) fn inv_key(id: &str) -> String {
 /// `ruling:{id}`.
 pub(crate) fn ruling_key(id: &str) -> String {
     format!("ruling:{id}")
+}
+
+/// `fp:{fingerprint}`: real investigations, the dedup anchors.
+pub(crate) fn fp_key(fp: &str) -> String {
+    format!("fp:{fp}")
+}
+
+/// `fpdup:{fingerprint}`: suppressed near-duplicates.
+pub(crate) fn fpdup_key(fp: &str) -> String {
+    format!("fpdup:{fp}")
+}
+
+/// `fpruled:{fingerprint}`: ruled investigations of a fingerprint.
+pub(crate) fn fpruled_key(fp: &str) -> String {
+    format!("fpruled:{fp}")
+}
+
+/// `fplock:{fingerprint}`: the fleet-wide claim on a fingerprint.
+pub(crate) fn fplock_key(fp: &str) -> String {
+    format!("fplock:{fp}")
+}
+
+/// `worked:{alert_id}`: real investigations of an alert.
+pub(crate) fn worked_key(alert_id: &str) -> String {
+    format!("worked:{alert_id}")
 }
 
 /// Every relative key a subject is listed under.

@@ -112,9 +112,15 @@ async fn redis_every_key_has_a_ttl_and_rulings_extend_them() {
         "ioc:domain:evil.example.org".to_owned(),
         "host:ws-1".to_owned(),
         "net24:203.0.113".to_owned(),
+        // Near-duplicate indexes (`investigation` gives each alert its own fingerprint).
+        "fp:fp-A".to_owned(),
+        "fpruled:fp-A".to_owned(),
+        "worked:A".to_owned(),
     ];
     let ttls = keys_and_ttls(&redis.url(), &prefix).await;
-    assert_eq!(ttls.len(), 10, "{ttls:?}");
+    // Per alert: summary, indicator, host and /24 keys, `fp:` and `worked:`; A's ruling and
+    // `fpruled:`.
+    assert_eq!(ttls.len(), 15, "{ttls:?}");
     for (k, ttl) in &ttls {
         if a_keys.contains(k) {
             assert!(

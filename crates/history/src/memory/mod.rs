@@ -8,6 +8,11 @@
 //! kept: past that, the one expiring first goes (so ruled investigations are the last to
 //! go).
 //!
+//! Near-duplicate suppression uses the same index map (the `fp:`, `fpdup:` and `worked:`
+//! keys of [`crate::summary`], scored by completion time), looks rulings up directly
+//! instead of keeping `fpruled:`, and keeps fingerprint claims in the state (never saved:
+//! a claim only matters while its holder runs).
+//!
 //! # Persistence
 //!
 //! [`MemoryHistory::open`] loads a history file (see [`file`](mod@file) for its format) and keeps
@@ -32,10 +37,11 @@ use soc_core::Investigation;
 use soc_core::investigation::{Correlation, PriorSighting};
 use tracing::instrument;
 
+use crate::dedup::{self, ANCHOR_READ, Candidates, Dedup, DedupIndex, WORKED_READ};
 use crate::error::HistoryError;
 use crate::query::{self, Index};
 use crate::subject::Subject;
-use crate::summary::{Ruling, Summary, subject_index_keys};
+use crate::summary::{Ruling, Summary, fp_key, fpdup_key, subject_index_keys, worked_key};
 use crate::{HistorySettings, HistoryStore, check_id, check_record, check_subject, still_running};
 
 /// Options of the embedded store.
@@ -73,6 +79,8 @@ struct State {
     index: HashMap<String, BTreeSet<(i64, String)>>,
     /// (expiry, investigation id) of every record, for purging and eviction.
     expiry: BTreeSet<(DateTime<Utc>, String)>,
+    /// Fingerprint → (holder, expiry) of the near-duplicate claims.
+    claims: HashMap<String, (String, DateTime<Utc>)>,
 }
 
 /// The in-process history store, optionally kept in a file between runs.
@@ -116,6 +124,9 @@ impl State {
             for k in old.value.index_keys() {
                 self.unindex(&k, score, id);
             }
+            for (k, at) in old.value.dedup_keys() {
+                self.unindex(&k, at, id);
+            }
         }
     }
 
@@ -143,6 +154,9 @@ impl State {
         let score = summary.timestamp.timestamp_millis();
         for k in summary.index_keys() {
             self.index(k, score, &id, cap);
+        }
+        for (k, at) in summary.dedup_keys() {
+            self.index(k, at, &id, cap);
         }
         self.expiry.insert((expires_at, id.clone()));
         self.records.insert(
@@ -193,6 +207,29 @@ impl State {
             self.remove_record(&id);
         }
         self.rulings.retain(|_, r| r.expires_at > now);
+        self.claims.retain(|_, (_, until)| *until > now);
+    }
+
+    /// Drops the claim on `fp` when one of `holders` holds it.
+    fn release(&mut self, fp: &str, holders: &[&str]) {
+        if self
+            .claims
+            .get(fp)
+            .is_some_and(|(h, _)| holders.contains(&h.as_str()))
+        {
+            self.claims.remove(fp);
+        }
+    }
+
+    /// Newest `(score, id)` entries of an index key with a score of at least `min`.
+    fn newest(&self, key: &str, min: i64, n: usize) -> Vec<(i64, String)> {
+        self.index.get(key).map_or_else(Vec::new, |set| {
+            set.range((min, String::new())..)
+                .rev()
+                .take(n)
+                .cloned()
+                .collect()
+        })
     }
 
     fn live_record(&self, id: &str, now: DateTime<Utc>) -> Option<&Summary> {
@@ -390,6 +427,72 @@ impl Index for MemoryHistory {
 }
 
 #[async_trait]
+impl DedupIndex for MemoryHistory {
+    async fn candidates(
+        &self,
+        alert_id: &str,
+        fp: &str,
+        since_ms: i64,
+        cap: usize,
+    ) -> Result<Candidates, HistoryError> {
+        let now = Utc::now();
+        let st = self.lock();
+        let ids = |v: Vec<(i64, String)>| v.into_iter().map(|(_, id)| id).collect();
+        let (fp_key, fpdup_key) = (fp_key(fp), fpdup_key(fp));
+        let ruled = [&fp_key, &fpdup_key]
+            .into_iter()
+            .filter_map(|k| st.index.get(k.as_str()))
+            .flatten()
+            .filter(|(_, id)| st.rulings.get(id).is_some_and(|r| r.expires_at > now))
+            .map(|(_, id)| id.clone())
+            .collect();
+        Ok(Candidates {
+            worked: ids(st.newest(&worked_key(alert_id), i64::MIN, WORKED_READ)),
+            anchors: ids(st.newest(&fp_key, since_ms, ANCHOR_READ)),
+            suppressed_at: st
+                .newest(&fpdup_key, since_ms, cap)
+                .into_iter()
+                .map(|(at, _)| at)
+                .collect(),
+            ruled,
+        })
+    }
+
+    async fn try_claim(
+        &self,
+        fp: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<String>, HistoryError> {
+        let now = Utc::now();
+        let mut st = self.lock();
+        match st.claims.get(fp) {
+            Some((h, until)) if *until > now && h != holder => Ok(Some(h.clone())),
+            _ => {
+                st.claims
+                    .insert(fp.to_owned(), (holder.to_owned(), after(now, ttl)));
+                Ok(None)
+            }
+        }
+    }
+
+    async fn claim(&self, fp: &str) -> Result<Option<(String, Duration)>, HistoryError> {
+        let now = Utc::now();
+        Ok(self
+            .lock()
+            .claims
+            .get(fp)
+            .filter(|(_, until)| *until > now)
+            .map(|(h, until)| (h.clone(), (*until - now).to_std().unwrap_or_default())))
+    }
+
+    async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError> {
+        self.lock().release(fp, holders);
+        Ok(())
+    }
+}
+
+#[async_trait]
 impl HistoryStore for MemoryHistory {
     #[instrument(name = "history.begin", skip_all, err)]
     async fn begin(&self, s: &Subject) -> Result<(), HistoryError> {
@@ -433,12 +536,19 @@ impl HistoryStore for MemoryHistory {
                     st.unindex(&k, score, &s.investigation_id);
                 }
             }
+            let (fp, held_by) = (
+                summary.fingerprint.clone(),
+                summary.investigation_id.clone(),
+            );
             st.put_record(
                 summary,
                 after(now, ttl),
                 self.settings.index_cap,
                 self.options.max_records,
             );
+            if !fp.is_empty() {
+                st.release(&fp, &[&s.investigation_id, &held_by]);
+            }
         }
         self.autosave().await
     }
@@ -499,5 +609,37 @@ impl HistoryStore for MemoryHistory {
             .lock()
             .live_record(investigation_id, Utc::now())
             .cloned())
+    }
+
+    #[instrument(name = "history.dedup", skip_all, fields(decision = tracing::field::Empty), err)]
+    async fn dedup(
+        &self,
+        s: &Subject,
+        fingerprint: &str,
+        new_alert_injection: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Dedup, HistoryError> {
+        let d = dedup::dedup(
+            self,
+            s,
+            fingerprint,
+            new_alert_injection,
+            now,
+            &self.settings,
+        )
+        .await?;
+        tracing::Span::current().record("decision", d.label());
+        Ok(d)
+    }
+
+    async fn release_fingerprint(
+        &self,
+        fingerprint: &str,
+        investigation_id: &str,
+    ) -> Result<(), HistoryError> {
+        check_id("fingerprint", fingerprint)?;
+        check_id("investigation id", investigation_id)?;
+        self.lock().release(fingerprint, &[investigation_id]);
+        Ok(())
     }
 }

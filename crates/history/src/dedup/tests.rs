@@ -1,0 +1,319 @@
+//! The gates over hand-built inputs: each gate, and the order when several would refuse.
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+use chrono::TimeZone;
+
+use super::*;
+
+const FP: &str = "f00d";
+
+fn t(mins: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_790_000_000 + mins * 60, 0).unwrap()
+}
+
+fn subject(alert: &str) -> Subject {
+    Subject {
+        investigation_id: format!("inv-{alert}-new"),
+        alert_id: alert.to_owned(),
+        timestamp: t(0),
+        title: "SSH brute force".to_owned(),
+        source: "siem".to_owned(),
+        severity: soc_core::Severity::Medium,
+        hosts: Vec::new(),
+        indicators: Vec::new(),
+        techniques: Vec::new(),
+    }
+}
+
+/// A completed clean high-confidence false positive of `alert` at minute `at`.
+fn clean(alert: &str, id: &str, at: i64) -> Summary {
+    let mut s = Summary::pending(&subject(alert).with_investigation_id(id), t(at));
+    s.investigated_at = Some(t(at));
+    s.verdict = Some(Verdict::FalsePositive);
+    s.confidence = Some(Confidence::High);
+    s.fingerprint = FP.to_owned();
+    s
+}
+
+fn ruling(v: Verdict, at: i64) -> Ruling {
+    Ruling {
+        verdict: v,
+        summary: String::new(),
+        analyst: "ana".to_owned(),
+        recorded_at: t(at),
+    }
+}
+
+struct Case {
+    subject: Subject,
+    worked: Vec<Summary>,
+    anchors: Vec<Summary>,
+    suppressed_at: Vec<i64>,
+    ruled: Vec<(Summary, Ruling)>,
+    waited_for: Option<String>,
+}
+
+impl Case {
+    fn new() -> Self {
+        Self {
+            subject: subject("NEW"),
+            worked: Vec::new(),
+            anchors: vec![clean("A", "inv-a", 10)],
+            suppressed_at: Vec::new(),
+            ruled: Vec::new(),
+            waited_for: None,
+        }
+    }
+
+    fn decide(&self) -> Decision {
+        let input = Input {
+            subject: &self.subject,
+            fp: FP,
+            cutoff: t(0),
+            max_consecutive: 3,
+            window: DEFAULT_DEDUP_WINDOW,
+            worked: self.worked.iter().collect(),
+            anchors: self.anchors.iter().collect(),
+            suppressed_at: &self.suppressed_at,
+            ruled: self.ruled.iter().map(|(s, r)| (s, r)).collect(),
+            waited_for: self.waited_for.as_deref(),
+        };
+        decide(&input)
+    }
+
+    fn label(&self) -> &'static str {
+        match self.decide() {
+            Decision::Reuse(d) => d.label(),
+            Decision::Investigate(r) => r.label(),
+        }
+    }
+
+    fn anchor(&mut self) -> &mut Summary {
+        &mut self.anchors[0]
+    }
+}
+
+#[test]
+fn a_clean_recent_false_positive_is_reused() {
+    let c = Case::new();
+    let Decision::Reuse(Dedup::Reuse {
+        anchor,
+        reason,
+        analyst_confirmed,
+    }) = c.decide()
+    else {
+        panic!("expected reuse");
+    };
+    assert_eq!(anchor.investigation_id, "inv-a");
+    assert!(!analyst_confirmed);
+    assert!(
+        reason.starts_with("near-duplicate of A investigated 2026-")
+            && reason.ends_with(
+                ": high-confidence false positive with no escalation or injection signals"
+            ),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_latest_anchor_is_the_one_judged() {
+    let mut c = Case::new();
+    let mut newer = clean("B", "inv-b", 20);
+    newer.verdict = Some(Verdict::TruePositive);
+    c.anchors.push(newer);
+    assert_eq!(c.label(), "anchor_verdict");
+    // Suppressed records, pending ones, other fingerprints, the alert itself and
+    // records before the window never anchor.
+    let mut c = Case::new();
+    let mut dup = clean("S", "inv-s", 30);
+    dup.duplicate_of = Some("inv-a".into());
+    dup.verdict = Some(Verdict::TruePositive);
+    let mut pending = clean("P", "inv-p", 31);
+    pending.investigated_at = None;
+    pending.verdict = None;
+    let mut other_fp = clean("O", "inv-o", 32);
+    other_fp.fingerprint = "beef".into();
+    other_fp.verdict = Some(Verdict::TruePositive);
+    let mut own = clean("NEW", "inv-own", 33);
+    own.verdict = Some(Verdict::TruePositive);
+    c.anchors.extend([dup, pending, other_fp, own]);
+    assert_eq!(c.label(), "reuse");
+    c.anchors[0].investigated_at = Some(t(-1));
+    assert_eq!(c.label(), "no_anchor");
+}
+
+#[test]
+fn already_worked_comes_before_the_anchor() {
+    let mut c = Case::new();
+    c.worked.push(clean("NEW", "inv-earlier", 5));
+    match c.decide() {
+        Decision::Investigate(InvestigateReason::AlreadyInvestigated { investigation_id }) => {
+            assert_eq!(investigation_id, "inv-earlier");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A suppressed record of the alert does not count as worked.
+    c.worked[0].duplicate_of = Some("inv-a".into());
+    assert_eq!(c.label(), "reuse");
+    // Neither does no anchor at all.
+    c.worked[0].duplicate_of = None;
+    c.anchors.clear();
+    assert_eq!(c.label(), "already_investigated");
+}
+
+#[test]
+fn the_cap_counts_suppressions_since_the_anchor() {
+    let mut c = Case::new();
+    let anchor_ms = t(10).timestamp_millis();
+    c.suppressed_at = vec![anchor_ms - 1, anchor_ms, anchor_ms + 1];
+    assert_eq!(c.label(), "reuse");
+    c.suppressed_at.push(anchor_ms + 2);
+    match c.decide() {
+        Decision::Investigate(r @ InvestigateReason::CapReached { .. }) => {
+            assert_eq!(
+                r,
+                InvestigateReason::CapReached {
+                    anchor_id: "inv-a".into(),
+                    cap: 3
+                }
+            );
+            assert!(r.single_flight());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A copy that waited for this anchor's investigation is part of its burst: no cap.
+    c.waited_for = Some("inv-a".into());
+    assert_eq!(c.label(), "reuse");
+    c.waited_for = Some("inv-other".into());
+    assert_eq!(c.label(), "cap_reached");
+    c.waited_for = None;
+    // The cap comes before an overturn and before the anchor gates.
+    c.ruled
+        .push((clean("X", "inv-x", 1), ruling(Verdict::TruePositive, 40)));
+    c.anchor().confidence = Some(Confidence::Low);
+    assert_eq!(c.label(), "cap_reached");
+}
+
+#[test]
+fn an_overturn_anywhere_on_the_fingerprint_blocks_and_the_latest_ruling_wins() {
+    let mut c = Case::new();
+    c.ruled
+        .push((clean("X", "inv-x1", 1), ruling(Verdict::TruePositive, 40)));
+    match c.decide() {
+        Decision::Investigate(InvestigateReason::Overturned {
+            alert_id,
+            investigation_id,
+            verdict,
+        }) => {
+            assert_eq!(
+                (alert_id.as_str(), investigation_id.as_str(), verdict),
+                ("X", "inv-x1", Verdict::TruePositive)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A later false-positive ruling on another investigation of that alert wins.
+    c.ruled
+        .push((clean("X", "inv-x2", 2), ruling(Verdict::FalsePositive, 41)));
+    assert_eq!(c.label(), "reuse");
+    // A ruling on another fingerprint's investigation does not count.
+    let mut elsewhere = clean("Y", "inv-y", 3);
+    elsewhere.fingerprint = "beef".into();
+    c.ruled.push((elsewhere, ruling(Verdict::TruePositive, 42)));
+    assert_eq!(c.label(), "reuse");
+    // The overturn comes before the anchor gates.
+    c.ruled
+        .push((clean("Z", "inv-z", 4), ruling(Verdict::Inconclusive, 43)));
+    c.anchor().verdict = Some(Verdict::TruePositive);
+    assert_eq!(c.label(), "overturned");
+}
+
+#[test]
+fn analyst_confirmed_anchor_says_so() {
+    let mut c = Case::new();
+    c.ruled
+        .push((clean("A", "inv-a", 10), ruling(Verdict::FalsePositive, 40)));
+    let Decision::Reuse(Dedup::Reuse {
+        reason,
+        analyst_confirmed,
+        ..
+    }) = c.decide()
+    else {
+        panic!("expected reuse");
+    };
+    assert!(analyst_confirmed);
+    assert!(
+        reason.contains("false positive (analyst-confirmed) with"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_anchor_gates_refuse_in_order() {
+    // Every gate fails at once; undo them one at a time and watch the next one refuse.
+    let mut c = Case::new();
+    let a = c.anchor();
+    a.verdict = Some(Verdict::Inconclusive);
+    a.confidence = Some(Confidence::Medium);
+    a.escalation = true;
+    a.injection_flags = 2;
+    a.failed_lookup = true;
+    let mut order = Vec::new();
+    for step in 0..6 {
+        let Decision::Investigate(r) = c.decide() else {
+            panic!("reused at step {step}");
+        };
+        order.push((r.label(), r.to_string()));
+        let a = c.anchor();
+        match step {
+            0 => a.verdict = Some(Verdict::FalsePositive),
+            1 => a.confidence = Some(Confidence::High),
+            2 => a.escalation = false,
+            3 => a.injection_flags = 0,
+            4 => a.failed_lookup = false,
+            _ => break,
+        }
+        if step == 4 {
+            assert_eq!(c.label(), "reuse");
+            break;
+        }
+    }
+    let labels: Vec<&str> = order.iter().map(|(l, _)| *l).collect();
+    assert_eq!(
+        labels,
+        [
+            "anchor_verdict",
+            "anchor_confidence",
+            "anchor_escalated",
+            "anchor_injection",
+            "anchor_failed_lookup"
+        ]
+    );
+    assert_eq!(
+        order[0].1,
+        "anchor verdict is inconclusive; only a false-positive conclusion may be reused without a fresh look"
+    );
+    assert_eq!(
+        order[1].1,
+        "anchor confidence is medium; reuse requires high"
+    );
+    assert_eq!(order[2].1, "anchor recommended escalation");
+    assert_eq!(order[3].1, "anchor carried injection flags");
+}
+
+#[test]
+fn the_anchor_ruling_gate_message() {
+    // Gate 6a reads the same per-alert latest ruling as gate 5, which refuses first: like
+    // the reference's, it is a second line that cannot fire on its own. Its wording is
+    // the reference's.
+    let r = InvestigateReason::AnchorRuled {
+        alert_id: "A".into(),
+        verdict: Verdict::TruePositive,
+    };
+    assert_eq!(
+        r.to_string(),
+        "analyst ruled the anchor A 'true_positive' \u{2014} a documented correction on exactly this detection; every repeat gets a fresh look"
+    );
+    assert_eq!(r.label(), "anchor_ruled");
+    assert!(!r.single_flight());
+}

@@ -1,0 +1,927 @@
+//! Near-duplicate suppression over both stores: `RedisHistory` against a real
+//! redis-server (soc-testkit, one per test) and `MemoryHistory`. Every gate with its reason
+//! and its place in the order, the reuse cap, analyst overturns, and single flight: copies
+//! arriving at once (on four `RedisHistory` instances sharing one Redis, like four workers)
+//! are investigated once.
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use soc_core::alert::{Format, Limits};
+use soc_core::ioc::{IocConfig, extract};
+use soc_core::{Alert, Confidence, Investigation, Verdict};
+use soc_history::{
+    Dedup, HistorySettings, HistoryStore, InvestigateReason, MAX_CONSECUTIVE_SUPPRESSIONS,
+    MemoryHistory, MemoryOptions, RedisHistory, Ruling, Subject, Summary, fingerprint,
+    suppressed_hypothesis,
+};
+use soc_testkit::RedisServer;
+
+/// Four handles on one history: four `RedisHistory` instances on one Redis (four
+/// workers), or the same `MemoryHistory` four times.
+struct Env {
+    workers: Vec<Arc<dyn HistoryStore>>,
+    _redis: Option<RedisServer>,
+}
+
+impl Env {
+    fn store(&self) -> &dyn HistoryStore {
+        &*self.workers[0]
+    }
+}
+
+fn settings() -> HistorySettings {
+    let mut st = HistorySettings::default();
+    // A broken single flight fails the test in seconds rather than hanging it.
+    st.dedup.claim_wait = Duration::from_secs(10);
+    st
+}
+
+async fn redis_env(st: HistorySettings) -> Env {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let workers = (0..4)
+        .map(|_| {
+            let h = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), st.clone()).unwrap();
+            Arc::new(h) as Arc<dyn HistoryStore>
+        })
+        .collect();
+    Env {
+        workers,
+        _redis: Some(redis),
+    }
+}
+
+async fn memory_env(st: HistorySettings) -> Env {
+    let m: Arc<dyn HistoryStore> = Arc::new(MemoryHistory::new(st, MemoryOptions::default()));
+    Env {
+        workers: vec![m.clone(), m.clone(), m.clone(), m],
+        _redis: None,
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let env = super::redis_env(super::settings()).await;
+                    super::$name(&env).await;
+                }
+            )*
+        }
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let env = super::memory_env(super::settings()).await;
+                    super::$name(&env).await;
+                }
+            )*
+        }
+    };
+}
+
+both!(
+    a_first_alert_is_investigated_under_a_claim_and_its_copy_reuses_it,
+    injection_in_the_new_alert_comes_first,
+    an_alert_already_worked_is_investigated_again,
+    the_window_is_on_the_anchors_completion_time,
+    the_26th_consecutive_reuse_is_refused_by_the_cap,
+    an_analyst_overturn_stops_suppression,
+    an_overturn_on_a_suppressed_copy_blocks_too,
+    a_false_positive_ruling_confirms_the_anchor,
+    the_anchor_gates_refuse_in_order,
+    thirty_copies_arriving_at_once_make_one_anchor_and_29_reuses,
+    copies_of_a_true_positive_are_all_investigated,
+    fifty_copies_on_four_workers_are_investigated_once,
+    a_failed_holder_releases_its_claim,
+);
+
+// ---------------------------------------------------------------------------------------
+// Alerts and investigations
+
+/// Copy `n` of a recurring benign alert: a scanner probing a web server. Only volatile
+/// values change between copies (timestamps, counters, numeric ids, digits in the message).
+fn scanner(id: &str, n: u32) -> Alert {
+    scanner_with(
+        id,
+        n,
+        "web-01",
+        "Vulnerability scan from the internal scanner",
+    )
+}
+
+fn scanner_with(id: &str, n: u32, host: &str, title: &str) -> Alert {
+    let at = DateTime::parse_from_rfc3339("2026-11-20T02:00:00Z").unwrap()
+        + chrono::Duration::minutes(i64::from(n));
+    Alert::from_value(
+        json!({
+            "alert_id": id,
+            "timestamp": at.to_rfc3339(),
+            "source": "ids",
+            "severity": "low",
+            "title": title,
+            "raw_log": {
+                "host": host,
+                "event": {"action": "http_probe", "outcome": "blocked", "id": (900_000 + n * 7).to_string()},
+                "probes": 100 + n,
+                "first_seen": at.to_rfc3339(),
+                "src": {"ip": "10.20.0.5", "port": 40_000 + n},
+                "message": format!("{} probes from 10.20.0.5 blocked in {}s", 100 + n, 60 + n),
+                "scanner": true
+            },
+            "indicators": {"ips": ["10.20.0.5"]}
+        }),
+        Format::Native,
+        &Limits::default(),
+    )
+    .unwrap()
+}
+
+fn subject_of(a: &Alert) -> Subject {
+    Subject::from_alert(a, &extract(a, &IocConfig::default()))
+}
+
+/// The subject and fingerprint of copy `n`.
+fn copy(id: &str, n: u32) -> (Subject, String) {
+    let a = scanner(id, n);
+    (subject_of(&a), fingerprint(&a))
+}
+
+/// How an investigation came out.
+#[derive(Clone, Copy)]
+struct Outcome {
+    verdict: Verdict,
+    confidence: Confidence,
+    escalation: bool,
+    injection: bool,
+    failed_lookup: bool,
+}
+
+/// A clean high-confidence false positive.
+const CLEAN: Outcome = Outcome {
+    verdict: Verdict::FalsePositive,
+    confidence: Confidence::High,
+    escalation: false,
+    injection: false,
+    failed_lookup: false,
+};
+
+fn investigation(
+    s: &Subject,
+    fp: &str,
+    o: Outcome,
+    created_at: DateTime<Utc>,
+    duplicate_of: Option<&str>,
+) -> Investigation {
+    let injection_flags = if o.injection {
+        json!([{"location": "raw_log.message", "pattern": "ignore-previous-instructions", "excerpt": "…"}])
+    } else {
+        json!([])
+    };
+    serde_json::from_value(json!({
+        "schema_version": "1",
+        "investigation_id": s.investigation_id,
+        "alert_id": s.alert_id,
+        "alert_fingerprint": fp,
+        "created_at": created_at.to_rfc3339(),
+        "verdict": o.verdict.as_str(),
+        "confidence": o.confidence.as_str(),
+        "hypothesis": "The internal vulnerability scanner's scheduled run; every probe was blocked.",
+        "attack_techniques": ["T1595.002"],
+        "escalation_recommended": o.escalation,
+        "evidence": [{"id": "ev-1", "source_tool": "abuseipdb", "claim": "c", "raw_data": {}, "confidence": "low", "success": !o.failed_lookup}],
+        "injection_flags": injection_flags,
+        "duplicate_of": duplicate_of,
+        "telemetry": {"model": "claude-haiku-4-5", "input_tokens": 10, "output_tokens": 10, "api_calls": 1, "tool_calls": 1, "retries": 0, "duration_seconds": 1.5, "cost_usd": 0.001},
+    }))
+    .unwrap()
+}
+
+/// Investigates `s` (begin, record) with outcome `o`, completed at `at`.
+async fn investigate_at(
+    store: &dyn HistoryStore,
+    s: &Subject,
+    fp: &str,
+    o: Outcome,
+    at: DateTime<Utc>,
+) {
+    store.begin(s).await.unwrap();
+    store
+        .record(s, &investigation(s, fp, o, at, None))
+        .await
+        .unwrap();
+}
+
+async fn investigate(store: &dyn HistoryStore, s: &Subject, fp: &str, o: Outcome) {
+    investigate_at(store, s, fp, o, Utc::now()).await;
+}
+
+/// Records the suppressed copy `s` of `anchor`, as the pipeline would.
+async fn suppress(store: &dyn HistoryStore, s: &Subject, fp: &str, anchor: &Summary) {
+    let mut inv = investigation(s, fp, CLEAN, Utc::now(), Some(&anchor.investigation_id));
+    inv.verdict = anchor.verdict.unwrap();
+    inv.confidence = anchor.confidence.unwrap();
+    inv.evidence.clear();
+    store.record(s, &inv).await.unwrap();
+}
+
+async fn decide(store: &dyn HistoryStore, s: &Subject, fp: &str) -> Dedup {
+    store.dedup(s, fp, false, Utc::now()).await.unwrap()
+}
+
+fn why(d: &Dedup) -> &InvestigateReason {
+    match d {
+        Dedup::Investigate { reason, .. } => reason,
+        other => panic!("expected an investigation, got {other:?}"),
+    }
+}
+
+fn anchor(d: Dedup) -> Summary {
+    match d {
+        Dedup::Reuse { anchor, .. } => anchor,
+        other => panic!("expected a reuse, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenarios
+
+async fn a_first_alert_is_investigated_under_a_claim_and_its_copy_reuses_it(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    let d = decide(st, &a, &fp).await;
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::NoAnchor {
+                window: Duration::from_secs(24 * 3600)
+            },
+            claimed: true
+        }
+    );
+    assert_eq!(
+        why(&d).to_string(),
+        "no real investigation of this fingerprint within 24h to reuse"
+    );
+    investigate(st, &a, &fp, CLEAN).await;
+
+    let (b, fp_b) = copy("B", 7);
+    assert_eq!(fp, fp_b, "volatile values changed the fingerprint");
+    let Dedup::Reuse {
+        anchor,
+        reason,
+        analyst_confirmed,
+    } = decide(st, &b, &fp).await
+    else {
+        panic!("expected a reuse");
+    };
+    assert_eq!(anchor.investigation_id, a.investigation_id);
+    assert_eq!(anchor.alert_id, "A");
+    assert!(!analyst_confirmed);
+    assert!(
+        reason.starts_with("near-duplicate of A investigated ")
+            && reason.ends_with(
+                "high-confidence false positive with no escalation or injection signals"
+            ),
+        "{reason}"
+    );
+    // What the suppressed copy quotes is kept on a reusable anchor.
+    assert_eq!(anchor.model, "claude-haiku-4-5");
+    assert_eq!(anchor.techniques, ["T1595.002"]);
+    let h = suppressed_hypothesis(&anchor, &reason);
+    assert!(h.starts_with("Suppressed as a near-duplicate: near-duplicate of A"));
+    assert!(h.ends_with("the anchor's hypothesis: The internal vulnerability scanner's scheduled run; every probe was blocked."));
+    suppress(st, &b, &fp, &anchor).await;
+    let stored = st.summary(&b.investigation_id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.duplicate_of.as_deref(),
+        Some(a.investigation_id.as_str())
+    );
+    assert!(
+        stored.hypothesis.is_empty(),
+        "only reusable records keep a hypothesis"
+    );
+
+    // A suppressed copy never anchors: the next copy still reuses A.
+    let (c, _) = copy("C", 9);
+    assert_eq!(anchor_id(decide(st, &c, &fp).await), a.investigation_id);
+    // A different host, title or indicator is another fingerprint.
+    for other in [
+        scanner_with(
+            "D",
+            1,
+            "web-02",
+            "Vulnerability scan from the internal scanner",
+        ),
+        scanner_with(
+            "D",
+            1,
+            "web-01",
+            "Vulnerability scan from an unknown scanner",
+        ),
+    ] {
+        let fp_d = fingerprint(&other);
+        assert_ne!(fp_d, fp);
+        let d = decide(st, &subject_of(&other), &fp_d).await;
+        assert_eq!(why(&d).label(), "no_anchor");
+        st.release_fingerprint(&fp_d, &subject_of(&other).investigation_id)
+            .await
+            .unwrap();
+    }
+}
+
+fn anchor_id(d: Dedup) -> String {
+    anchor(d).investigation_id
+}
+
+async fn injection_in_the_new_alert_comes_first(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    // A reusable anchor exists, but the new alert carries injection flags.
+    let (b, _) = copy("B", 1);
+    let d = st.dedup(&b, &fp, true, Utc::now()).await.unwrap();
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::InjectionInAlert,
+            claimed: false
+        }
+    );
+    assert_eq!(
+        why(&d).to_string(),
+        "the new alert carries injection flags; hostile content never suppresses"
+    );
+    // Before the already-worked guard too: A again, with injection.
+    let a_again = a.clone().with_investigation_id("retry-of-a");
+    let d = st.dedup(&a_again, &fp, true, Utc::now()).await.unwrap();
+    assert_eq!(why(&d).label(), "injection");
+}
+
+async fn an_alert_already_worked_is_investigated_again(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    let (b, _) = copy("B", 1);
+    investigate(st, &b, &fp, CLEAN).await;
+    // A redelivered: an anchor (B) is there and reusable, but A was really worked.
+    let retry = a.clone().with_investigation_id("retry-of-a");
+    let d = decide(st, &retry, &fp).await;
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::AlreadyInvestigated {
+                investigation_id: a.investigation_id.clone()
+            },
+            claimed: false
+        }
+    );
+    assert!(why(&d).to_string().contains("a retry is re-investigated"));
+
+    // A suppressed record does not make an alert worked: its retry reuses again.
+    let (c, _) = copy("C", 2);
+    let b_anchor = anchor(decide(st, &c, &fp).await);
+    assert_eq!(b_anchor.alert_id, "B");
+    suppress(st, &c, &fp, &b_anchor).await;
+    let retry = c.clone().with_investigation_id("retry-of-c");
+    assert_eq!(anchor_id(decide(st, &retry, &fp).await), b.investigation_id);
+}
+
+async fn the_window_is_on_the_anchors_completion_time(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    let done = Utc::now() - chrono::Duration::hours(25);
+    investigate_at(st, &a, &fp, CLEAN, done).await;
+    // The copy's own timestamp is close to A's; only the completion time counts.
+    let (b, _) = copy("B", 1);
+    let d = decide(st, &b, &fp).await;
+    assert_eq!(why(&d).label(), "no_anchor");
+    st.release_fingerprint(&fp, &b.investigation_id)
+        .await
+        .unwrap();
+    // Seen from two hours earlier, A is within 24 h.
+    let earlier = Utc::now() - chrono::Duration::hours(2);
+    let d = st.dedup(&b, &fp, false, earlier).await.unwrap();
+    assert_eq!(anchor_id(d), a.investigation_id);
+}
+
+async fn the_26th_consecutive_reuse_is_refused_by_the_cap(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    for n in 1..=MAX_CONSECUTIVE_SUPPRESSIONS {
+        let (s, _) = copy(&format!("S{n:02}"), n);
+        let anchor = anchor(decide(st, &s, &fp).await);
+        assert_eq!(anchor.investigation_id, a.investigation_id, "reuse {n}");
+        suppress(st, &s, &fp, &anchor).await;
+    }
+    // An analyst overturn would refuse too, but the cap comes first.
+    let (x, _) = copy("X", 99);
+    investigate_at(st, &x, &fp, CLEAN, Utc::now() - chrono::Duration::hours(30)).await;
+    st.set_ruling(
+        &x.investigation_id,
+        &Ruling::new(Verdict::TruePositive, "not the scanner", "ana"),
+    )
+    .await
+    .unwrap();
+    let (s26, _) = copy("S26", 26);
+    let d = decide(st, &s26, &fp).await;
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::CapReached {
+                anchor_id: a.investigation_id.clone(),
+                cap: 25
+            },
+            claimed: true
+        }
+    );
+    assert!(
+        why(&d)
+            .to_string()
+            .contains("the cap of 25 consecutive suppressions")
+    );
+}
+
+async fn an_analyst_overturn_stops_suppression(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    let (b, _) = copy("B", 1);
+    let anchor_a = anchor(decide(st, &b, &fp).await);
+    suppress(st, &b, &fp, &anchor_a).await;
+
+    st.set_ruling(
+        &a.investigation_id,
+        &Ruling::new(Verdict::TruePositive, "this was a real scan", "ana"),
+    )
+    .await
+    .unwrap();
+    let (c, _) = copy("C", 2);
+    let d = decide(st, &c, &fp).await;
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::Overturned {
+                alert_id: "A".into(),
+                investigation_id: a.investigation_id.clone(),
+                verdict: Verdict::TruePositive
+            },
+            claimed: false
+        }
+    );
+    assert!(why(&d).to_string().starts_with(
+        "analyst ruled alert A of this fingerprint 'true_positive' \u{2014} a documented correction"
+    ));
+    // The overturn stays in force after a newer clean anchor: it is fingerprint-wide.
+    investigate(st, &c, &fp, CLEAN).await;
+    let (e, _) = copy("E", 3);
+    assert_eq!(why(&decide(st, &e, &fp).await).label(), "overturned");
+    // Until the analyst's latest ruling on that alert is a false positive again.
+    st.set_ruling(
+        &a.investigation_id,
+        &Ruling::new(Verdict::FalsePositive, "scanner after all", "ana"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(anchor_id(decide(st, &e, &fp).await), c.investigation_id);
+}
+
+async fn an_overturn_on_a_suppressed_copy_blocks_too(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    let (b, _) = copy("B", 1);
+    let anchor_a = anchor(decide(st, &b, &fp).await);
+    suppress(st, &b, &fp, &anchor_a).await;
+    st.set_ruling(
+        &b.investigation_id,
+        &Ruling::new(Verdict::Inconclusive, "needs a look", "ana"),
+    )
+    .await
+    .unwrap();
+    let (c, _) = copy("C", 2);
+    let d = decide(st, &c, &fp).await;
+    assert!(
+        matches!(why(&d), InvestigateReason::Overturned { alert_id, verdict: Verdict::Inconclusive, .. } if alert_id == "B"),
+        "{d:?}"
+    );
+}
+
+async fn a_false_positive_ruling_confirms_the_anchor(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    st.set_ruling(
+        &a.investigation_id,
+        &Ruling::new(Verdict::FalsePositive, "scanner", "ana"),
+    )
+    .await
+    .unwrap();
+    let (b, _) = copy("B", 1);
+    let Dedup::Reuse {
+        reason,
+        analyst_confirmed,
+        ..
+    } = decide(st, &b, &fp).await
+    else {
+        panic!("expected a reuse");
+    };
+    assert!(analyst_confirmed);
+    assert!(
+        reason.contains("false positive (analyst-confirmed) with"),
+        "{reason}"
+    );
+}
+
+async fn the_anchor_gates_refuse_in_order(env: &Env) {
+    let st = env.store();
+    // Each anchor on its own fingerprint (its own host); every defect from the gate on,
+    // so the gate reported is the first in order that refuses.
+    let cases: [(&str, Outcome, &str, &str); 5] = [
+        (
+            "tp",
+            Outcome {
+                verdict: Verdict::TruePositive,
+                confidence: Confidence::Medium,
+                escalation: true,
+                injection: true,
+                failed_lookup: true,
+            },
+            "anchor_verdict",
+            "anchor verdict is true_positive; only a false-positive conclusion may be reused without a fresh look",
+        ),
+        (
+            "medium",
+            Outcome {
+                confidence: Confidence::Medium,
+                escalation: true,
+                injection: true,
+                failed_lookup: true,
+                ..CLEAN
+            },
+            "anchor_confidence",
+            "anchor confidence is medium; reuse requires high",
+        ),
+        (
+            "escalated",
+            Outcome {
+                escalation: true,
+                injection: true,
+                failed_lookup: true,
+                ..CLEAN
+            },
+            "anchor_escalated",
+            "anchor recommended escalation",
+        ),
+        (
+            "injected",
+            Outcome {
+                injection: true,
+                failed_lookup: true,
+                ..CLEAN
+            },
+            "anchor_injection",
+            "anchor carried injection flags",
+        ),
+        (
+            "blind",
+            Outcome {
+                failed_lookup: true,
+                ..CLEAN
+            },
+            "anchor_failed_lookup",
+            "anchor's investigation had a failed enrichment lookup; a conclusion reached without the evidence it asked for is not one to reuse unexamined",
+        ),
+    ];
+    for (host, outcome, label, text) in cases {
+        let title = "Vulnerability scan from the internal scanner";
+        let first = scanner_with(&format!("{host}-1"), 0, host, title);
+        let fp = fingerprint(&first);
+        let s1 = subject_of(&first);
+        investigate(st, &s1, &fp, outcome).await;
+        let second = subject_of(&scanner_with(&format!("{host}-2"), 3, host, title));
+        let d = decide(st, &second, &fp).await;
+        let Dedup::Investigate { reason, claimed } = d else {
+            panic!("{host}: expected an investigation, got {d:?}");
+        };
+        assert_eq!(
+            (reason.label(), reason.to_string().as_str()),
+            (label, text),
+            "{host}"
+        );
+        assert!(!claimed, "{host}: a refusing anchor is no reason to wait");
+    }
+}
+
+async fn thirty_copies_arriving_at_once_make_one_anchor_and_29_reuses(env: &Env) {
+    let (_, fp) = copy("probe", 0);
+    let results = run_copies(env, 30, CLEAN, Duration::from_millis(300)).await;
+    let investigated: Vec<&Ran> = results.iter().filter(|r| r.investigated).collect();
+    assert_eq!(investigated.len(), 1, "{results:?}");
+    assert!(investigated[0].claimed);
+    let anchor_id = &investigated[0].investigation_id;
+    let reused: Vec<&Ran> = results.iter().filter(|r| !r.investigated).collect();
+    assert_eq!(reused.len(), 29);
+    assert!(reused.iter().all(|r| r.reused.as_ref() == Some(anchor_id)));
+    assert!(results.iter().all(|r| r.fingerprint == fp));
+}
+
+async fn copies_of_a_true_positive_are_all_investigated(env: &Env) {
+    let tp = Outcome {
+        verdict: Verdict::TruePositive,
+        escalation: true,
+        ..CLEAN
+    };
+    let results = run_copies(env, 10, tp, Duration::from_millis(150)).await;
+    assert!(results.iter().all(|r| r.investigated), "{results:?}");
+    // One of them went first, under the claim; the others saw its verdict.
+    assert_eq!(
+        results.iter().filter(|r| r.claimed).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .filter(|r| !r.claimed)
+            .all(|r| r.label == "anchor_verdict"),
+        "{results:?}"
+    );
+}
+
+async fn fifty_copies_on_four_workers_are_investigated_once(env: &Env) {
+    let results = run_copies(env, 50, CLEAN, Duration::from_millis(300)).await;
+    let investigated: Vec<&Ran> = results.iter().filter(|r| r.investigated).collect();
+    assert_eq!(investigated.len(), 1, "{results:?}");
+    let anchor_id = investigated[0].investigation_id.clone();
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r.reused.as_ref() == Some(&anchor_id))
+            .count(),
+        49
+    );
+    // Every worker took part.
+    for w in 0..4 {
+        assert!(results.iter().any(|r| r.worker == w));
+    }
+    // The copies waited for that investigation, so they were one burst with it; the
+    // next arrival sees 49 reuses, over the cap, and gets a fresh look at once (the
+    // claim is free).
+    let (late, fp) = copy("late", 77);
+    let d = tokio::time::timeout(
+        Duration::from_secs(1),
+        env.store().dedup(&late, &fp, false, Utc::now()),
+    )
+    .await
+    .expect("nobody holds the claim any more")
+    .unwrap();
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::CapReached {
+                anchor_id,
+                cap: MAX_CONSECUTIVE_SUPPRESSIONS
+            },
+            claimed: true
+        }
+    );
+}
+
+async fn a_failed_holder_releases_its_claim(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    assert!(matches!(
+        decide(st, &a, &fp).await,
+        Dedup::Investigate { claimed: true, .. }
+    ));
+    // B waits for A's investigation; A fails and releases: B takes over.
+    let (b, _) = copy("B", 1);
+    let other = env.workers[1].clone();
+    let b2 = b.clone();
+    let fp2 = fp.clone();
+    let waiter = tokio::spawn(async move { other.dedup(&b2, &fp2, false, Utc::now()).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiter.is_finished(), "B must wait for A");
+    // Releasing for another investigation does nothing.
+    st.release_fingerprint(&fp, "someone-else").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "B must still wait for A");
+    st.release_fingerprint(&fp, &a.investigation_id)
+        .await
+        .unwrap();
+    let d = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            &d,
+            Dedup::Investigate {
+                claimed: true,
+                reason: InvestigateReason::NoAnchor { .. }
+            }
+        ),
+        "{d:?}"
+    );
+    // Asking again for the same investigation keeps the claim (re-entrant).
+    assert!(matches!(
+        env.workers[2]
+            .dedup(&b, &fp, false, Utc::now())
+            .await
+            .unwrap(),
+        Dedup::Investigate { claimed: true, .. }
+    ));
+    st.release_fingerprint(&fp, &b.investigation_id)
+        .await
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Copies arriving at once
+
+#[derive(Debug)]
+struct Ran {
+    worker: usize,
+    investigation_id: String,
+    fingerprint: String,
+    investigated: bool,
+    claimed: bool,
+    label: &'static str,
+    reused: Option<String>,
+}
+
+/// `n` copies of the scanner alert, each on worker `i % 4`, all at once: each decides,
+/// then either "investigates" (sleeps `work`, records `outcome`) or records a suppressed
+/// copy of the anchor.
+async fn run_copies(env: &Env, n: u32, outcome: Outcome, work: Duration) -> Vec<Ran> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n as usize));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let worker = i as usize % env.workers.len();
+        let st = env.workers[worker].clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let (s, fp) = copy(&format!("copy-{i:02}"), i);
+            barrier.wait().await;
+            let d = st.dedup(&s, &fp, false, Utc::now()).await.unwrap();
+            let label = d.label();
+            let mut ran = Ran {
+                worker,
+                investigation_id: s.investigation_id.clone(),
+                fingerprint: fp.clone(),
+                investigated: false,
+                claimed: false,
+                label,
+                reused: None,
+            };
+            match d {
+                Dedup::Investigate { claimed, .. } => {
+                    ran.investigated = true;
+                    ran.claimed = claimed;
+                    st.begin(&s).await.unwrap();
+                    tokio::time::sleep(work).await;
+                    st.record(&s, &investigation(&s, &fp, outcome, Utc::now(), None))
+                        .await
+                        .unwrap();
+                }
+                Dedup::Reuse { anchor, .. } => {
+                    suppress(&*st, &s, &fp, &anchor).await;
+                    ran.reused = Some(anchor.investigation_id);
+                }
+                Dedup::Wait { .. } => panic!("copy {i} gave up waiting"),
+            }
+            ran
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Store-specific
+
+#[tokio::test]
+async fn redis_dedup_keys_have_ttls_and_the_claim_expires() {
+    let mut st = settings();
+    st.dedup.claim_ttl = Duration::from_secs(1);
+    st.dedup.claim_wait = Duration::from_millis(300);
+    let env = redis_env(st).await;
+    let redis = env._redis.as_ref().unwrap();
+    let (a, fp) = copy("A", 0);
+    assert!(matches!(
+        decide(env.store(), &a, &fp).await,
+        Dedup::Investigate { claimed: true, .. }
+    ));
+    // The holder died: a copy waits at most `claim_wait`, then is told to come back.
+    let (b, _) = copy("B", 1);
+    let d = decide(&*env.workers[1], &b, &fp).await;
+    assert_eq!(d.label(), "wait");
+    let Dedup::Wait {
+        holder,
+        retry_after,
+    } = d
+    else {
+        panic!("expected wait, got {d:?}");
+    };
+    assert_eq!(holder, a.investigation_id);
+    assert!(retry_after <= Duration::from_secs(1) && retry_after > Duration::ZERO);
+    // After the claim's TTL the copy takes it over.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(matches!(
+        decide(&*env.workers[1], &b, &fp).await,
+        Dedup::Investigate { claimed: true, .. }
+    ));
+    investigate(&*env.workers[1], &b, &fp, CLEAN).await;
+    let (c, _) = copy("C", 2);
+    let anchor_b = anchor(decide(env.store(), &c, &fp).await);
+    suppress(env.store(), &c, &fp, &anchor_b).await;
+    env.store()
+        .set_ruling(
+            &b.investigation_id,
+            &Ruling::new(Verdict::FalsePositive, "ok", "ana"),
+        )
+        .await
+        .unwrap();
+
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg("soc:test:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for k in keys {
+        let ttl: i64 = ::redis::cmd("PTTL")
+            .arg(&k)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(ttl > 0, "`{k}` has no TTL ({ttl})");
+        let kind = k.split(':').nth(3).unwrap().to_owned();
+        if !seen.contains(&kind) {
+            seen.push(kind);
+        }
+        if k.ends_with(&format!("fp:{fp}")) || k.ends_with(&format!("fpruled:{fp}")) {
+            assert!(ttl > 179 * 86_400_000, "ruled `{k}`: {ttl}");
+        }
+    }
+    seen.sort();
+    for kind in ["fp", "fpdup", "fpruled", "worked"] {
+        assert!(
+            seen.iter().any(|k| k == kind),
+            "{kind} missing from {seen:?}"
+        );
+    }
+    assert!(
+        !seen.iter().any(|k| k == "fplock"),
+        "the claim was released on record"
+    );
+}
+
+#[tokio::test]
+async fn memory_dedup_survives_a_restart_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.json");
+    let (a, fp) = copy("A", 0);
+    {
+        let m = MemoryHistory::open(&path, settings(), MemoryOptions::default()).unwrap();
+        investigate(&m, &a, &fp, CLEAN).await;
+        let (b, _) = copy("B", 1);
+        let anchor_a = anchor(decide(&m, &b, &fp).await);
+        suppress(&m, &b, &fp, &anchor_a).await;
+    }
+    let m = MemoryHistory::open(&path, settings(), MemoryOptions::default()).unwrap();
+    let (c, _) = copy("C", 2);
+    let anchor_a = anchor(decide(&m, &c, &fp).await);
+    assert_eq!(anchor_a.investigation_id, a.investigation_id);
+    assert!(!anchor_a.hypothesis.is_empty());
+    // The already-worked index came back too.
+    let retry = a.with_investigation_id("retry");
+    assert_eq!(
+        why(&decide(&m, &retry, &fp).await).label(),
+        "already_investigated"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused() {
+    let m = MemoryHistory::new(settings(), MemoryOptions::default());
+    let (a, _) = copy("A", 0);
+    let e = m.dedup(&a, "", false, Utc::now()).await.unwrap_err();
+    assert!(e.to_string().contains("empty fingerprint"), "{e}");
+    let e = m.release_fingerprint("fp", "").await.unwrap_err();
+    assert!(e.to_string().contains("empty investigation id"), "{e}");
+}
