@@ -60,6 +60,24 @@ pub(crate) enum Command {
     /// Print investigations from the investigation stream (NDJSON, or a summary with
     /// --pretty); with --follow, keep printing new ones until Ctrl-C.
     Tail(TailArgs),
+    /// Record an analyst's ruling on an investigation, or show the current one.
+    ///
+    /// The ruling is written straight into the fleet's Redis (--redis-url / REDIS_URL, or
+    /// the [redis] section of --config; key prefix from the config or
+    /// SOC_REDIS__KEY_PREFIX), next to the investigation. Rulings are accepted only for
+    /// investigations this fleet has completed. A ruling outranks the copilot's verdict:
+    /// later alerts sharing an indicator show it in their prior sightings, and dedup, tier
+    /// policy and closure take it into account. A new ruling replaces the previous one.
+    /// The ingest API offers the same: POST /v1/investigations/{id}/ruling.
+    ///
+    /// Without --verdict (or with --show), the current ruling is printed.
+    ///
+    /// Exit status: 0 recorded or shown; 1 unknown or still running investigation, or
+    /// Redis unavailable; 2 usage error (bad verdict, over-long summary, ...).
+    ///
+    /// Example: `soc-copilot ruling 0190f5c2-7a4e-7cc1-9b8e-3f1d2a4b5c6d --verdict
+    /// false_positive --summary "Nightly backup job" --analyst alice`
+    Ruling(RulingArgs),
     /// Threat-intel tools.
     #[command(subcommand)]
     Intel(IntelCommand),
@@ -171,6 +189,77 @@ pub(crate) struct TailArgs {
     pub(crate) pretty: bool,
     #[command(flatten)]
     pub(crate) fleet: FleetArgs,
+}
+
+/// `ruling` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RulingArgs {
+    /// The investigation's `investigation_id` (as published on soc.investigations.*).
+    #[arg(value_name = "INVESTIGATION_ID", value_parser = crate::ruling::parse_investigation_id)]
+    pub(crate) investigation_id: String,
+    /// The analyst's verdict. Without it, the current ruling is shown.
+    #[arg(long, value_enum, requires = "analyst", conflicts_with = "show")]
+    pub(crate) verdict: Option<VerdictArg>,
+    /// The analyst's note: why (at most 2000 bytes; newlines allowed). Shown next to the
+    /// ruling wherever later alerts meet this investigation.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "verdict",
+        value_parser = crate::ruling::SummaryParser
+    )]
+    pub(crate) summary: Option<String>,
+    /// Who rules (one line, at most 128 bytes). Required with --verdict.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "SOC_ANALYST",
+        value_parser = crate::ruling::parse_analyst
+    )]
+    pub(crate) analyst: Option<String>,
+    /// Show the current ruling instead of recording one.
+    #[arg(long)]
+    pub(crate) show: bool,
+    /// Print JSON (the ingest API's answer shape) instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+/// An analyst's verdict.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub(crate) enum VerdictArg {
+    /// Malicious or unauthorised activity.
+    TruePositive,
+    /// Nothing attack-like happened, or the activity is sanctioned.
+    FalsePositive,
+    /// The evidence does not decide it.
+    Inconclusive,
+}
+
+impl VerdictArg {
+    /// The model's verdict.
+    pub(crate) fn verdict(self) -> soc_core::Verdict {
+        match self {
+            Self::TruePositive => soc_core::Verdict::TruePositive,
+            Self::FalsePositive => soc_core::Verdict::FalsePositive,
+            Self::Inconclusive => soc_core::Verdict::Inconclusive,
+        }
+    }
+}
+
+/// Where the fleet's Redis is, for commands that only need Redis.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fleet")]
+pub(crate) struct StoreArgs {
+    /// Configuration file (TOML; see examples/soc-copilot.toml); its [redis] section is used.
+    #[arg(long, env = "SOC_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Redis URL of the fleet's history [default: redis://127.0.0.1:6379/].
+    #[arg(long, env = "REDIS_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
 }
 
 /// Which fleet role(s) to run.

@@ -205,12 +205,20 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
         roles.spawn(async move { ("metrics", soc_fleet::metrics::serve(l, m, t).await) });
     }
     if let Some(l) = ingest_listener {
+        // The fleet's history, for the ruling endpoints (its own lazy connection).
+        let history = soc_history::RedisHistory::connect_lazy(
+            cfg.redis.url.expose(),
+            cfg.redis.key_prefix.clone(),
+            soc_history::HistorySettings::default(),
+        )
+        .map_err(anyhow::Error::msg)?;
         let state = IngestState::new(
             client.clone(),
             names.clone(),
             cfg.ingest.clone(),
             metrics.clone(),
-        );
+        )
+        .with_history(Arc::new(history));
         let t = shutdown.clone();
         roles.spawn(async move { ("ingest", soc_fleet::ingest::run(l, state, t).await) });
     }

@@ -8,6 +8,7 @@ mod intel;
 mod investigate;
 mod llm;
 mod rules;
+mod ruling;
 mod summary;
 
 use std::process::ExitCode;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => fleet::run(cli::Role::Worker, args).await,
             Command::Setup(args) => fleet::setup(args).await,
             Command::Tail(args) => fleet::tail(args).await,
+            Command::Ruling(args) => ruling::run(args).await,
             Command::Intel(cli::IntelCommand::Lookup(args)) => intel::lookup(args).await,
             Command::Rules(cli::RulesCommand::Check(args)) => rules::check(&args),
             Command::Rules(cli::RulesCommand::Test(args)) => rules::test(&args),

@@ -20,7 +20,8 @@
 //! - [`trace`]: W3C `traceparent` propagation through HTTP and NATS headers.
 //! - [`metrics`]: the closed catalogue of Prometheus metrics and the `/metrics` server.
 //! - [`store`]: the Redis investigation store (idempotency by alert key).
-//! - [`ingest`]: the HTTP API (`POST /v1/alerts`, `/healthz`, `/readyz`).
+//! - [`ingest`]: the HTTP API (`POST /v1/alerts`, analyst rulings on
+//!   `/v1/investigations/{id}/ruling`, `/healthz`, `/readyz`).
 //! - [`worker`]: the consumer loop, acks, retries and the dead-letter queue.
 //! - [`tail`]: reading the investigation stream (`soc-copilot tail`).
 //! - [`shutdown`]: signal handling.

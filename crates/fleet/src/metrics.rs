@@ -12,7 +12,7 @@ use prometheus::{
     CounterVec, Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry, TextEncoder,
 };
-use soc_core::Investigation;
+use soc_core::{Investigation, Verdict};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -56,6 +56,9 @@ pub struct Metrics {
     pub llm_cost: CounterVec,
     /// `soc_store_errors_total{op}`: get | put.
     pub store_errors: IntCounterVec,
+    /// `soc_rulings_total{verdict}`: analyst rulings recorded through the ingest API
+    /// (true_positive | false_positive | inconclusive; an unchanged repeat is not counted).
+    pub rulings: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -205,6 +208,23 @@ impl Metrics {
                 "Investigation store (Redis) failures, by operation.",
                 &["op"],
             )?,
+            rulings: {
+                let c = counter_vec(
+                    &r,
+                    "soc_rulings_total",
+                    "Analyst rulings recorded, by the analyst's verdict.",
+                    &["verdict"],
+                )?;
+                // Every series exists from the start, so rates begin at zero.
+                for v in [
+                    Verdict::TruePositive,
+                    Verdict::FalsePositive,
+                    Verdict::Inconclusive,
+                ] {
+                    c.with_label_values(&[v.as_str()]);
+                }
+                c
+            },
             registry: r,
         }))
     }

@@ -2,8 +2,9 @@
 //!
 //! Keys (prefix `soc:` configurable, every key with a TTL):
 //! - `soc:alert:{alert_key}`: the published investigation of that alert;
-//! - `soc:inv:{investigation_id}`: the alert key of that investigation (a pointer, so an
-//!   investigation is found by its own id without storing it twice).
+//! - `soc:alertkey:{investigation_id}`: the alert key of that investigation (a pointer, so
+//!   an investigation is found by its own id without storing it twice). `soc:inv:{id}` is
+//!   the history's summary of the same investigation (soc-history).
 //!
 //! The worker writes both before it publishes, and reads the first when an alert arrives:
 //! an alert that was already investigated (a redelivery after a crash, a replay) is
@@ -74,7 +75,7 @@ impl Store {
     }
 
     fn inv_key(&self, investigation_id: &str) -> String {
-        format!("{}inv:{investigation_id}", self.prefix)
+        format!("{}alertkey:{investigation_id}", self.prefix)
     }
 
     /// The stored investigation of an alert, when there is one. Errors are misses.

@@ -8,3 +8,4 @@ mod intel;
 mod investigate;
 mod robustness;
 mod rules;
+mod ruling;

@@ -16,6 +16,31 @@ pub struct Detail {
     pub message: String,
 }
 
+/// One invalid field of a request body or path (the ruling endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// The field (`verdict`, `summary`, `analyst`, `investigation_id`, or an unknown key).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldProblem {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` {}", self.field, self.message)
+    }
+}
+
 /// Every way a request can fail.
 #[derive(Debug)]
 pub enum ApiError {
@@ -28,13 +53,35 @@ pub enum ApiError {
         /// Per-alert problems (first 20).
         details: Vec<Detail>,
     },
+    /// 400: fields of the body (or the path) are invalid, each one named.
+    InvalidFields {
+        /// Stable code (`invalid_ruling`, `invalid_id`).
+        code: &'static str,
+        /// Every problem found, in field order.
+        fields: Vec<FieldProblem>,
+    },
     /// 401: a token is required and was missing or wrong.
     Unauthorized,
+    /// 404: the named resource does not exist.
+    NotFound {
+        /// Stable code (`unknown_investigation`, `no_ruling`).
+        code: &'static str,
+        /// What was not found.
+        message: String,
+    },
+    /// 409: the resource exists but is not in a state that allows the request.
+    Conflict {
+        /// Stable code (`investigation_pending`).
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
     /// 413: the body, the batch or one alert is too large.
     PayloadTooLarge(String),
     /// 415: the content type is not JSON or NDJSON.
     UnsupportedMediaType(String),
-    /// 503: JetStream is unavailable or the alert stream is full; retry later.
+    /// 503: JetStream or the history store is unavailable, or the alert stream is full;
+    /// retry later.
     Unavailable(String),
     /// 500: a bug; the detail is logged, not sent.
     Internal(String),
@@ -51,6 +98,8 @@ struct Inner<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "<[Detail]>::is_empty")]
     details: &'a [Detail],
+    #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
+    fields: &'a [FieldProblem],
 }
 
 /// Seconds a client should wait before retrying after a 503.
@@ -58,12 +107,28 @@ pub const RETRY_AFTER_SECS: u32 = 5;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut fields = Vec::new();
         let (status, code, message, details): (StatusCode, &str, String, Vec<Detail>) = match self {
             ApiError::BadRequest {
                 code,
                 message,
                 details,
             } => (StatusCode::BAD_REQUEST, code, message, details),
+            ApiError::InvalidFields { code, fields: f } => {
+                let message = f
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                fields = f;
+                (StatusCode::BAD_REQUEST, code, message, Vec::new())
+            }
+            ApiError::NotFound { code, message } => {
+                (StatusCode::NOT_FOUND, code, message, Vec::new())
+            }
+            ApiError::Conflict { code, message } => {
+                (StatusCode::CONFLICT, code, message, Vec::new())
+            }
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -102,6 +167,7 @@ impl IntoResponse for ApiError {
                     code,
                     message: &message,
                     details: &details,
+                    fields: &fields,
                 },
             }),
         )

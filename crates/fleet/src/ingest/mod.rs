@@ -10,14 +10,19 @@
 //! - Errors are JSON `{"error": {"code", "message", "details"}}`: `400` invalid input,
 //!   `401` missing or wrong token, `413` too large (body, batch or one alert), `415`
 //!   unsupported content type, `503` + `Retry-After` while JetStream is unavailable or the
-//!   alert stream is full.
+//!   alert stream is full. The ruling endpoints add `404` and `409`, and name each invalid
+//!   field in `fields` (`[{"field", "message"}]`) instead of `details`.
 //! - Authentication (when a token is configured): `Authorization: Bearer <token>` (or
 //!   `Splunk <token>`, as HEC clients send it), or `?token=` for senders that cannot set
 //!   headers (Splunk's built-in webhook). Compared in constant time; never logged.
+//! - `POST /v1/investigations/{id}/ruling`: an analyst's ruling on an investigation this
+//!   fleet produced; `GET` on the same path reads it back. Same token; they need the history
+//!   store ([`IngestState::with_history`]). Rules and statuses are in [`ruling`].
 //! - `GET /healthz`: the process is up. `GET /readyz`: NATS is connected and the alert
 //!   stream answers.
 
 mod error;
+pub mod ruling;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,11 +38,12 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use soc_core::alert::{AlertError, Format, Limits, fingerprint, parse_input};
 use soc_core::config::IngestConfig;
+use soc_history::HistoryStore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-pub use error::{ApiError, Detail, RETRY_AFTER_SECS};
+pub use error::{ApiError, Detail, FieldProblem, RETRY_AFTER_SECS};
 
 use crate::FleetError;
 use crate::metrics::Metrics;
@@ -53,6 +59,7 @@ pub struct IngestState {
     cfg: IngestConfig,
     limits: Limits,
     metrics: Arc<Metrics>,
+    history: Option<Arc<dyn HistoryStore>>,
 }
 
 impl std::fmt::Debug for IngestState {
@@ -60,6 +67,7 @@ impl std::fmt::Debug for IngestState {
         f.debug_struct("IngestState")
             .field("names", &self.names)
             .field("cfg", &self.cfg)
+            .field("history", &self.history.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -80,7 +88,16 @@ impl IngestState {
             cfg,
             limits: Limits::default(),
             metrics,
+            history: None,
         }
+    }
+
+    /// The same state with the fleet's history store, which the ruling endpoints read and
+    /// write. Without one they answer `503` ("history is not configured").
+    #[must_use]
+    pub fn with_history(mut self, history: Arc<dyn HistoryStore>) -> Self {
+        self.history = Some(history);
+        self
     }
 }
 
@@ -88,6 +105,10 @@ impl IngestState {
 pub fn router(state: IngestState) -> Router {
     Router::new()
         .route("/v1/alerts", post(post_alerts))
+        .route(
+            "/v1/investigations/{id}/ruling",
+            post(ruling::post_ruling).get(ruling::get_ruling),
+        )
         .route(
             "/healthz",
             get(|| async {
@@ -116,7 +137,12 @@ pub async fn run(
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    info!(listen = %addr, auth = state.cfg.token.is_some(), "Ingest API listening");
+    info!(
+        listen = %addr,
+        auth = state.cfg.token.is_some(),
+        history = state.history.is_some(),
+        "Ingest API listening"
+    );
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

@@ -3,4 +3,5 @@
 
 mod helpers;
 mod ingest;
+mod ruling;
 mod worker;
