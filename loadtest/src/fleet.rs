@@ -70,6 +70,11 @@ impl Servers {
         })
     }
 
+    /// True when this process started the Redis server (so its memory is the run's).
+    pub(crate) fn own_redis(&self) -> bool {
+        self._redis.is_some()
+    }
+
     /// True when this process started the NATS server (so its streams are fresh).
     pub(crate) fn own_nats(&self) -> bool {
         self._nats.is_some()

@@ -18,6 +18,7 @@
 
 mod fleet;
 mod generate;
+mod history;
 mod measure;
 mod report;
 mod stats;
@@ -423,6 +424,7 @@ async fn run_one(
     }
     let baseline_tp = baseline.as_ref().map(|b| b.throughput);
     let dlq_before = stream_messages(&js, DLQ_STREAM).await;
+    let memory_before = history::used_memory(&servers.redis_url).await.ok();
 
     eprintln!("soc-loadtest: starting {workers} worker(s)");
     let mut procs = Workers::spawn(
@@ -492,6 +494,23 @@ async fn run_one(
     };
     let logs = procs.logs();
     let workers_exit = procs.stop().await;
+    // The memory the run left in Redis, and how fast it answers (workers stopped, so
+    // the lookups have the machine to themselves).
+    let investigated = measured.investigated
+        + warm_up.as_ref().map_or(0, |w| w.investigated)
+        + half_rate.as_ref().map_or(0, |h| h.investigated);
+    let history = match memory_before {
+        Some(before) if servers.own_redis() => {
+            match history::measure(&servers.redis_url, before, investigated, alerts, 1000).await {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    eprintln!("soc-loadtest: history figures unavailable: {e:#}");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let worker_log_lines = logs
         .iter()
         .map(|l| {
@@ -513,5 +532,6 @@ async fn run_one(
         dead_letters,
         workers_exit,
         worker_log_lines,
+        history,
     })
 }

@@ -274,6 +274,8 @@ pub(crate) struct RunReport {
     pub(crate) workers_exit: Vec<String>,
     /// Worker log lines (they log at `warn`: each line is a warning or an error).
     pub(crate) worker_log_lines: usize,
+    /// The fleet's memory in Redis after the run (spawned Redis only).
+    pub(crate) history: Option<crate::history::HistoryFigures>,
 }
 
 /// The warm-up pass in short.
@@ -570,6 +572,20 @@ pub(crate) fn render(r: &Report) -> String {
             run.workers_exit.join("; "),
             run.worker_log_lines
         );
+        if let Some(h) = &run.history {
+            say!(
+                out,
+                "  memory: {} investigations stored, Redis grew {:.1} MiB = {:.0} bytes per investigation ({} keys); history lookups (prior sightings + correlation) over {}: p50 {:.2} ms, p99 {:.2} ms, {:.1} related alerts each",
+                h.investigations,
+                h.used_memory_delta as f64 / 1_048_576.0,
+                h.bytes_per_investigation,
+                h.keys,
+                h.lookups,
+                h.p50_ms,
+                h.p99_ms,
+                h.mean_related
+            );
+        }
     }
     if r.scaling.len() > 1 {
         say!(out, "");
@@ -636,6 +652,7 @@ mod tests {
             dead_letters: None,
             workers_exit: Vec::new(),
             worker_log_lines: 0,
+            history: None,
         }
     }
 
