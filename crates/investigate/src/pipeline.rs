@@ -15,7 +15,7 @@ use std::time::Instant;
 use chrono::Utc;
 use futures::StreamExt;
 use serde_json::json;
-use soc_core::alert::{Limits, fingerprint};
+use soc_core::alert::Limits;
 use soc_core::assets::AssetInventory;
 use soc_core::attack::catalog;
 use soc_core::investigation::{
@@ -201,6 +201,27 @@ impl Pipeline {
             });
         }
 
+        // Near-duplicate suppression (before any lookup or model call): an equivalent
+        // alert recently closed as a clean high-confidence false positive is reused.
+        let fp = soc_history::fingerprint(alert);
+        let subject = soc_history::Subject::from_alert(alert, &iocs);
+        if let Some(h) = &self.history
+            && let Some(anchor) = self.reusable_anchor(h.as_ref(), alert, &subject, &fp).await
+        {
+            return self
+                .suppressed(
+                    h.as_ref(),
+                    alert,
+                    &subject,
+                    &fp,
+                    iocs,
+                    anchor,
+                    started,
+                    created_at,
+                )
+                .await;
+        }
+
         // 2. Threat intel on what can be looked up.
         let targets: Vec<&Ioc> = iocs
             .iter()
@@ -295,7 +316,6 @@ impl Pipeline {
 
         // History: register the alert (so a related alert investigated at the same moment
         // sees it), then what the fleet saw before and what this alert is related to.
-        let subject = soc_history::Subject::from_alert(alert, &iocs);
         let (prior_sightings, pre_correlation) = match &self.history {
             Some(h) => {
                 self.recall(h.as_ref(), &subject, &mut log, &mut degraded)
@@ -475,7 +495,7 @@ impl Pipeline {
             schema_version: SCHEMA_VERSION.to_owned(),
             investigation_id: subject.investigation_id.clone(),
             alert_id: alert.alert_id.clone(),
-            alert_fingerprint: fingerprint(alert),
+            alert_fingerprint: fp.clone(),
             created_at,
             verdict: a.verdict,
             confidence: a.confidence,
@@ -559,6 +579,139 @@ impl Pipeline {
         if let Some(h) = &self.history
             && let Err(e) = h.record(&subject, &inv).await
         {
+            history_degraded(&mut inv.degraded, &e);
+        }
+        inv
+    }
+
+    /// The anchor to reuse, when the dedup gates allow it. While another worker holds the
+    /// fingerprint's claim, waits (up to the claim's wait) for its verdict.
+    async fn reusable_anchor(
+        &self,
+        h: &dyn HistoryStore,
+        alert: &Alert,
+        subject: &soc_history::Subject,
+        fp: &str,
+    ) -> Option<(soc_history::Summary, String)> {
+        let injection = !soc_detect::injection::scan_alert(alert).is_empty();
+        let deadline = Instant::now() + soc_history::HistorySettings::default().dedup.claim_wait;
+        loop {
+            match h.dedup(subject, fp, injection, Utc::now()).await {
+                Ok(soc_history::Dedup::Reuse { anchor, reason, .. }) => {
+                    return Some((anchor, reason));
+                }
+                Ok(soc_history::Dedup::Investigate { reason, .. }) => {
+                    debug!(reason = %reason, "investigating (no reuse)");
+                    return None;
+                }
+                Ok(soc_history::Dedup::Wait { retry_after, .. }) if Instant::now() < deadline => {
+                    tokio::time::sleep(retry_after.min(std::time::Duration::from_secs(2))).await;
+                }
+                Ok(soc_history::Dedup::Wait { .. }) => return None,
+                Err(e) => {
+                    warn!(error = %e, "dedup check failed; investigating");
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The investigation of a near-duplicate: the anchor's verdict reused at no cost, said
+    /// so in the hypothesis, `duplicate_of` set, and remembered like any other.
+    #[allow(clippy::too_many_arguments)]
+    async fn suppressed(
+        &self,
+        h: &dyn HistoryStore,
+        alert: &Alert,
+        subject: &soc_history::Subject,
+        fp: &str,
+        iocs: soc_core::ioc::IocSet,
+        (anchor, reason): (soc_history::Summary, String),
+        started: Instant,
+        created_at: chrono::DateTime<Utc>,
+    ) -> Investigation {
+        let mut log = EvidenceLog::new();
+        let mut degraded = Vec::new();
+        let prior_sightings = match h.prior_sightings(subject).await {
+            Ok(p) => p,
+            Err(e) => {
+                history_degraded(&mut degraded, &e);
+                Vec::new()
+            }
+        };
+        let verdict = anchor.verdict.unwrap_or(soc_core::Verdict::FalsePositive);
+        let confidence = anchor.confidence.unwrap_or(Confidence::High);
+        let id = log.push(
+            "history",
+            format!(
+                "Near-duplicate of alert {} (investigation {}, {} at {} confidence): {reason}.",
+                anchor.alert_id, anchor.investigation_id, verdict, confidence
+            ),
+            serde_json::to_value(&anchor).unwrap_or_default(),
+            Confidence::High,
+            true,
+        );
+        let cat = catalog();
+        let techniques: Vec<_> = anchor
+            .techniques
+            .iter()
+            .filter_map(|t| cat.technique_ref(t, vec![id.clone()]))
+            .collect();
+        let attack_techniques: Vec<String> = techniques.iter().map(|t| t.id.clone()).collect();
+        let why = format!(
+            "near-duplicate of investigation {} (alert {}), reused without a new investigation: {reason}",
+            anchor.investigation_id, anchor.alert_id
+        );
+        let mut inv = Investigation {
+            schema_version: SCHEMA_VERSION.to_owned(),
+            investigation_id: subject.investigation_id.clone(),
+            alert_id: alert.alert_id.clone(),
+            alert_fingerprint: fp.to_owned(),
+            created_at,
+            verdict,
+            confidence,
+            hypothesis: soc_history::suppressed_hypothesis(&anchor, &reason),
+            associated_groups: cat.associated_groups(&attack_techniques, self.cfg.max_groups),
+            attack_techniques,
+            techniques,
+            indicators: iocs.to_vec(),
+            evidence: log.into_vec(),
+            suggested_pivots: Vec::new(),
+            sigma_matches: Vec::new(),
+            asset_matches: Vec::new(),
+            phishing: None,
+            prior_sightings,
+            correlation: None,
+            injection_flags: Vec::new(),
+            response_actions: Vec::new(),
+            closure: None,
+            escalation_recommended: false,
+            escalation_draft: None,
+            duplicate_of: Some(anchor.investigation_id.clone()),
+            reasoning_transcript: format!("Path: {why}."),
+            telemetry: Some(Telemetry {
+                model: anchor.model.clone(),
+                duration_seconds: (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
+                routing: Some(why.clone()),
+                ..Telemetry::default()
+            }),
+            tiers: vec![TierRecord {
+                tier: 0,
+                model: None,
+                verdict,
+                confidence,
+                reason: why,
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            }],
+            cost: Cost::default(),
+            degraded,
+        };
+        let (eligible, why) = crate::policy::should_auto_close(&inv);
+        inv.closure = Some(ClosureDecision {
+            eligible,
+            reason: why,
+        });
+        if let Err(e) = h.record(subject, &inv).await {
             history_degraded(&mut inv.degraded, &e);
         }
         inv

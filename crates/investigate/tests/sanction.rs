@@ -202,3 +202,65 @@ async fn a_copy_of_a_management_agent_outside_its_install_path_is_not_the_agent(
         .await;
     assert_eq!(real.verdict, Verdict::FalsePositive, "{}", real.hypothesis);
 }
+
+#[tokio::test]
+async fn copies_of_a_sanctioned_burst_reuse_the_verdict_up_to_the_cap_until_an_analyst_objects() {
+    use soc_history::{HistoryStore, MemoryHistory, Ruling};
+    let store = Arc::new(MemoryHistory::new(Default::default(), Default::default()));
+    let p = pipeline().with_history(store.clone());
+    let copy = |i: u32| {
+        // The same burst, new id, time and counters each time.
+        let mut raw = burst("10.9.8.7", &["svc-scan"]);
+        raw["failed_attempts"] = json!(300 + i);
+        let v = json!({"alert_id": format!("DUP-{i}"), "timestamp": format!("2026-05-16T01:{:02}:00Z", 10 + i),
+                       "source": "siem", "severity": "high", "title": "SSH failure burst",
+                       "raw_log": raw, "indicators": {"users": ["svc-scan"]}});
+        Alert::from_json(&v.to_string(), &Limits::default()).expect("alert")
+    };
+    let first = p.investigate(&copy(0)).await;
+    assert_eq!(
+        (
+            first.verdict,
+            first.confidence,
+            first.duplicate_of.as_deref()
+        ),
+        (Verdict::FalsePositive, Confidence::High, None),
+        "{}",
+        first.hypothesis
+    );
+    // One after the other: 25 consecutive reuses, then the cap forces a fresh look (the
+    // reference's guard against reusing one verdict forever), which anchors the rest.
+    let mut anchor = first.investigation_id.clone();
+    for i in 1..30 {
+        let dup = p.investigate(&copy(i)).await;
+        if i == 26 {
+            assert_eq!(
+                dup.duplicate_of, None,
+                "copy {i} re-investigated at the cap"
+            );
+            assert_eq!(dup.verdict, Verdict::FalsePositive);
+            anchor = dup.investigation_id.clone();
+            continue;
+        }
+        assert_eq!(
+            dup.duplicate_of.as_deref(),
+            Some(anchor.as_str()),
+            "copy {i}: {}",
+            dup.hypothesis
+        );
+        assert_eq!(dup.verdict, Verdict::FalsePositive);
+        assert!(!dup.escalation_recommended);
+        assert_eq!((dup.cost.llm_calls, dup.cost.usd), (0, 0.0));
+        assert!(dup.hypothesis.starts_with("Suppressed as a near-duplicate"));
+    }
+    // An analyst says the anchor was an attack: no more reuse.
+    store
+        .set_ruling(
+            &anchor,
+            &Ruling::new(Verdict::TruePositive, "not our scanner", "analyst"),
+        )
+        .await
+        .expect("ruling");
+    let after = p.investigate(&copy(31)).await;
+    assert_eq!(after.duplicate_of, None, "{}", after.hypothesis);
+}
