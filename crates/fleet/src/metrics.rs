@@ -54,6 +54,16 @@ pub struct Metrics {
     pub llm_tokens: IntCounterVec,
     /// `soc_llm_cost_usd_total{model}`.
     pub llm_cost: CounterVec,
+    /// `soc_history_prior_sightings_total`: investigations that found earlier ones sharing
+    /// an indicator.
+    pub prior_sightings: IntCounter,
+    /// `soc_history_campaigns_total`: investigations flagged as part of a campaign.
+    pub campaigns: IntCounter,
+    /// `soc_history_duplicates_suppressed_total`: near-duplicates answered from an anchor.
+    pub duplicates: IntCounter,
+    /// `soc_history_llm_spend_saved_usd_total`: what the anchors of those near-duplicates
+    /// paid for models, USD (the spend the reuse did not repeat).
+    pub spend_saved: prometheus::Counter,
     /// `soc_store_errors_total{op}`: get | put.
     pub store_errors: IntCounterVec,
     /// `soc_rulings_total{verdict}`: analyst rulings recorded through the ingest API
@@ -202,6 +212,29 @@ impl Metrics {
                 )
                 .map_err(|e| FleetError::Metrics(e.to_string()))?,
             )?,
+            prior_sightings: int_counter(
+                &r,
+                "soc_history_prior_sightings_total",
+                "Investigations that found earlier investigations sharing an exact indicator.",
+            )?,
+            campaigns: int_counter(
+                &r,
+                "soc_history_campaigns_total",
+                "Investigations flagged as part of a campaign (2 or more related alerts).",
+            )?,
+            duplicates: int_counter(
+                &r,
+                "soc_history_duplicates_suppressed_total",
+                "Near-duplicate alerts answered from an earlier investigation without a new one.",
+            )?,
+            spend_saved: reg(
+                &r,
+                prometheus::Counter::new(
+                    "soc_history_llm_spend_saved_usd_total",
+                    "Model spend of the anchors that near-duplicates reused, USD.",
+                )
+                .map_err(|e| FleetError::Metrics(e.to_string()))?,
+            )?,
             store_errors: counter_vec(
                 &r,
                 "soc_store_errors_total",
@@ -245,6 +278,27 @@ impl Metrics {
             .inc();
         if inv.escalation_recommended {
             self.escalations.inc();
+        }
+        if !inv.prior_sightings.is_empty() {
+            self.prior_sightings.inc();
+        }
+        if inv.correlation.as_ref().is_some_and(|c| c.is_campaign) {
+            self.campaigns.inc();
+        }
+        if inv.duplicate_of.is_some() {
+            self.duplicates.inc();
+            // The anchor's record is the history evidence of the copy.
+            let saved = inv
+                .evidence
+                .iter()
+                .filter(|e| e.source_tool == "history")
+                .find_map(|e| {
+                    e.raw_data
+                        .get("cost_micro_usd")
+                        .and_then(serde_json::Value::as_u64)
+                })
+                .unwrap_or(0);
+            self.spend_saved.inc_by(saved as f64 / 1e6);
         }
         if let Some(t) = &inv.telemetry
             && !t.model.is_empty()

@@ -115,14 +115,14 @@ pub struct HistorySettings {
     /// Most investigation ids kept under one index key (the newest by alert time stay).
     /// Default 1,000.
     pub index_cap: usize,
-    /// Most ids read from one index key per query, newest first. Default 200.
+    /// Most ids read from one index key per query, newest first. Default 50.
     pub fanout: usize,
-    /// Most candidate investigations read per query, across keys. Default 500.
+    /// Most candidate investigations read per query, across keys. Default 100.
     pub max_candidates: usize,
     /// Most prior sightings returned. Default 20.
     pub max_prior_sightings: usize,
     /// Most related alerts listed in a correlation (the count in the summary is the full
-    /// one). Default 50.
+    /// one). Default 20.
     pub max_related: usize,
     /// Near-duplicate suppression: window, cap and the fingerprint claim.
     pub dedup: DedupSettings,
@@ -135,10 +135,10 @@ impl Default for HistorySettings {
             ruled_retention: Duration::from_secs(180 * 86_400),
             pending_ttl: Duration::from_secs(6 * 3600),
             index_cap: 1_000,
-            fanout: 200,
-            max_candidates: 500,
+            fanout: 50,
+            max_candidates: 100,
             max_prior_sightings: 20,
-            max_related: 50,
+            max_related: 20,
             dedup: DedupSettings::default(),
         }
     }

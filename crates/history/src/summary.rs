@@ -103,6 +103,14 @@ pub struct Summary {
     /// it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hypothesis: String,
+    /// What the investigation paid for models, in millionths of a USD (what a reuse saves).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub cost_micro_usd: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
@@ -139,6 +147,7 @@ impl Summary {
             failed_lookup: false,
             model: String::new(),
             hypothesis: String::new(),
+            cost_micro_usd: 0,
         }
         .bounded()
     }
@@ -171,6 +180,8 @@ impl Summary {
             failed_lookup: inv.evidence.iter().any(|e| !e.success),
             model: String::new(),
             hypothesis: String::new(),
+            // Saturating float-to-int: NaN and negatives become 0.
+            cost_micro_usd: (inv.cost.usd * 1e6).round() as u64,
         };
         // Only a record a near-duplicate may reuse carries what the copy quotes.
         if summary.reusable() {

@@ -93,6 +93,12 @@ async fn thirty_simultaneous_copies_are_investigated_once_and_a_ruling_stops_the
         assert_eq!(d.cost.intel_calls.values().sum::<u32>(), 0);
     }
 
+    assert_eq!(app.metrics.duplicates.get(), 29);
+    assert!(
+        app.metrics.spend_saved.get().abs() < 1e-12,
+        "tier 0 spent nothing to save"
+    );
+
     // The analyst says the anchor was an attack: the next copy is investigated afresh.
     history
         .set_ruling(
