@@ -24,6 +24,10 @@ pub(crate) struct HistoryFigures {
     pub(crate) bytes_per_investigation: f64,
     /// Keys in the database at the end.
     pub(crate) keys: u64,
+    /// Bytes of the history's own keys (summaries and indexes, `MEMORY USAGE`) per stored
+    /// investigation; the rest of the growth is the fleet's idempotency store (the full
+    /// published investigation per alert).
+    pub(crate) history_bytes_per_investigation: f64,
     /// Lookups timed (prior sightings + correlation, one subject each).
     pub(crate) lookups: usize,
     /// Their latency, milliseconds.
@@ -66,22 +70,51 @@ pub(crate) async fn measure(
         .get_multiplexed_async_connection()
         .await
         .context("connecting to redis")?;
-    let sample: Vec<String> = redis::cmd("SCAN")
-        .arg(0)
-        .arg("COUNT")
-        .arg(50)
-        .query_async::<(u64, Vec<String>)>(&mut c)
-        .await
-        .map(|(_, k)| k)
-        .unwrap_or_default();
-    eprintln!(
-        "soc-loadtest: sample keys {:?}",
-        &sample[..sample.len().min(12)]
-    );
     let keys: u64 = redis::cmd("DBSIZE")
         .query_async(&mut c)
         .await
         .context("DBSIZE")?;
+    // The history's keys: summaries (inv:), indexes (ioc:, host:, net24:), dedup (fp*,
+    // worked:) and rulings.
+    let mut history_bytes: u64 = 0;
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut c)
+            .await
+            .context("SCAN")?;
+        let wanted: Vec<&String> = batch
+            .iter()
+            .filter(|k| {
+                [
+                    "soc:inv:",
+                    "soc:ioc:",
+                    "soc:host:",
+                    "soc:net24:",
+                    "soc:fp",
+                    "soc:worked:",
+                    "soc:ruling:",
+                ]
+                .iter()
+                .any(|p| k.starts_with(p))
+            })
+            .collect();
+        if !wanted.is_empty() {
+            let mut pipe = redis::pipe();
+            for k in &wanted {
+                pipe.cmd("MEMORY").arg("USAGE").arg(k.as_str());
+            }
+            let sizes: Vec<Option<u64>> = pipe.query_async(&mut c).await.context("MEMORY USAGE")?;
+            history_bytes += sizes.into_iter().flatten().sum::<u64>();
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
     let store = RedisHistory::connect_lazy(redis_url, "soc:", HistorySettings::default())
         .map_err(anyhow::Error::msg)?
         .with_timeout(Duration::from_secs(5));
@@ -115,6 +148,7 @@ pub(crate) async fn measure(
         used_memory_delta: delta,
         bytes_per_investigation: delta as f64 / investigations.max(1) as f64,
         keys,
+        history_bytes_per_investigation: history_bytes as f64 / investigations.max(1) as f64,
         lookups: n,
         p50_ms: percentile(&times, 50.0).unwrap_or(0.0),
         p99_ms: percentile(&times, 99.0).unwrap_or(0.0),

@@ -575,11 +575,12 @@ pub(crate) fn render(r: &Report) -> String {
         if let Some(h) = &run.history {
             say!(
                 out,
-                "  memory: {} investigations stored, Redis grew {:.1} MiB = {:.0} bytes per investigation ({} keys); history lookups (prior sightings + correlation) over {}: p50 {:.2} ms, p99 {:.2} ms, {:.1} related alerts each",
+                "  memory: {} investigations stored, Redis grew {:.1} MiB = {:.0} bytes per investigation ({} keys), of which the history's summaries and indexes {:.0} bytes; history lookups (prior sightings + correlation) over {}: p50 {:.2} ms, p99 {:.2} ms, {:.1} related alerts each",
                 h.investigations,
                 h.used_memory_delta as f64 / 1_048_576.0,
                 h.bytes_per_investigation,
                 h.keys,
+                h.history_bytes_per_investigation,
                 h.lookups,
                 h.p50_ms,
                 h.p99_ms,
