@@ -100,6 +100,7 @@ fn base_command(bin: &Path, servers: &Servers) -> Command {
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
         .env_remove("SOC_LLM__MODE")
+        .env_remove("SOC_HISTORY__ENABLED")
         .env_remove("SOC_LLM__CHEAP_MODEL")
         .env_remove("SOC_LLM__STRONG_MODEL")
         .stdin(Stdio::null());

@@ -123,6 +123,10 @@ struct Args {
     /// model call: throughput is then bound by the model, as in production with LLM tiers.
     #[arg(long, value_name = "MS")]
     llm_latency_ms: Option<u64>,
+    /// Run the workers without the fleet's memory (SOC_HISTORY__ENABLED=false): no prior
+    /// sightings, correlation, near-duplicate suppression or rulings.
+    #[arg(long)]
+    no_history: bool,
     /// Tor exit list whose addresses are mixed into the external IPs [default:
     /// crates/intel/data/feeds/tor-exit-nodes.csv in the workspace].
     #[arg(long, value_name = "CSV")]
@@ -292,13 +296,16 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         }
         None => None,
     };
-    let llm_env: Vec<(String, String)> = llm.as_ref().map_or_else(Vec::new, |m| {
+    let mut llm_env: Vec<(String, String)> = llm.as_ref().map_or_else(Vec::new, |m| {
         vec![
             ("ANTHROPIC_API_KEY".to_owned(), "soc-loadtest".to_owned()),
             ("ANTHROPIC_BASE_URL".to_owned(), m.base_url()),
             ("SOC_LLM__MODE".to_owned(), "pipeline".to_owned()),
         ]
     });
+    if args.no_history {
+        llm_env.push(("SOC_HISTORY__ENABLED".to_owned(), "false".to_owned()));
+    }
     let mut baseline = None;
     let mut runs = Vec::new();
     let mut clean = true;
@@ -338,6 +345,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             half_rate: args.half_rate,
             own_servers: args.nats_url.is_none(),
             llm_latency_ms: args.llm_latency_ms,
+            history: !args.no_history,
             llm_calls: llm.as_ref().map(soc_testkit::llm_mock::MockLlm::calls),
             bin: bin.display().to_string(),
             families,
@@ -500,7 +508,7 @@ async fn run_one(
         + warm_up.as_ref().map_or(0, |w| w.investigated)
         + half_rate.as_ref().map_or(0, |h| h.investigated);
     let history = match memory_before {
-        Some(before) if servers.own_redis() => {
+        Some(before) if servers.own_redis() && !args.no_history => {
             match history::measure(&servers.redis_url, before, investigated, alerts, 1000).await {
                 Ok(h) => Some(h),
                 Err(e) => {

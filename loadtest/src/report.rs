@@ -337,6 +337,8 @@ pub(crate) struct Settings {
     pub(crate) llm_latency_ms: Option<u64>,
     /// Calls the mock LLM served over the whole invocation.
     pub(crate) llm_calls: Option<usize>,
+    /// Workers ran with the fleet's memory (history) on.
+    pub(crate) history: bool,
 }
 
 /// Everything one invocation measured.
@@ -506,6 +508,15 @@ pub(crate) fn render(r: &Report) -> String {
         s.dup_share * 100.0
     );
     say!(out, "families: {}", counts(&s.families));
+    say!(
+        out,
+        "memory: {}",
+        if s.history {
+            "on (prior sightings, correlation, near-duplicate suppression)"
+        } else {
+            "off (--no-history)"
+        }
+    );
     if let Some(ms) = s.llm_latency_ms {
         say!(
             out,

@@ -49,12 +49,24 @@ pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
+/// The history settings of the config file.
+fn history_settings(cfg: &Config) -> soc_history::HistorySettings {
+    soc_history::HistorySettings {
+        retention: cfg.history.retention,
+        ruled_retention: cfg.history.ruled_retention,
+        ..soc_history::HistorySettings::default()
+    }
+}
+
 fn pipeline(
     cfg: &Config,
     metrics: &Metrics,
     rules: Arc<soc_detect::sigma::RuleSet>,
 ) -> anyhow::Result<Arc<Pipeline>> {
-    let mut pc = PipelineConfig::default();
+    let mut pc = PipelineConfig {
+        correlation_window: cfg.history.correlation_window,
+        ..PipelineConfig::default()
+    };
     pc.ioc
         .internal_domain_suffixes
         .extend(cfg.internal_domain_suffixes.iter().cloned());
@@ -84,13 +96,17 @@ fn pipeline(
         p = p.with_llm(t);
     }
     // The fleet's memory: one Redis store shared by every worker.
-    let history = soc_history::RedisHistory::connect_lazy(
-        cfg.redis.url.expose(),
-        cfg.redis.key_prefix.clone(),
-        soc_history::HistorySettings::default(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    p = p.with_history(Arc::new(history));
+    if cfg.history.enabled {
+        let history = soc_history::RedisHistory::connect_lazy(
+            cfg.redis.url.expose(),
+            cfg.redis.key_prefix.clone(),
+            history_settings(cfg),
+        )
+        .map_err(anyhow::Error::msg)?;
+        p = p.with_history(Arc::new(history));
+    } else {
+        info!("history disabled: no prior sightings, correlation, dedup or rulings");
+    }
     Ok(Arc::new(p))
 }
 
@@ -205,20 +221,22 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
         roles.spawn(async move { ("metrics", soc_fleet::metrics::serve(l, m, t).await) });
     }
     if let Some(l) = ingest_listener {
-        // The fleet's history, for the ruling endpoints (its own lazy connection).
-        let history = soc_history::RedisHistory::connect_lazy(
-            cfg.redis.url.expose(),
-            cfg.redis.key_prefix.clone(),
-            soc_history::HistorySettings::default(),
-        )
-        .map_err(anyhow::Error::msg)?;
-        let state = IngestState::new(
+        let mut state = IngestState::new(
             client.clone(),
             names.clone(),
             cfg.ingest.clone(),
             metrics.clone(),
-        )
-        .with_history(Arc::new(history));
+        );
+        if cfg.history.enabled {
+            // The fleet's history, for the ruling endpoints (its own lazy connection).
+            let history = soc_history::RedisHistory::connect_lazy(
+                cfg.redis.url.expose(),
+                cfg.redis.key_prefix.clone(),
+                history_settings(&cfg),
+            )
+            .map_err(anyhow::Error::msg)?;
+            state = state.with_history(Arc::new(history));
+        }
         let t = shutdown.clone();
         roles.spawn(async move { ("ingest", soc_fleet::ingest::run(l, state, t).await) });
     }

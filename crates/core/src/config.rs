@@ -94,6 +94,40 @@ pub struct RawConfig {
     /// The LLM tiers.
     #[serde(default)]
     pub llm: RawLlm,
+    /// The fleet's memory.
+    #[serde(default)]
+    pub history: RawHistory,
+}
+
+/// `[history]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHistory {
+    /// Remember investigations (prior sightings, correlation, campaigns, near-duplicate
+    /// suppression, rulings). Default true. Env: `SOC_HISTORY__ENABLED`.
+    pub enabled: Option<bool>,
+    /// How long an investigation is remembered. Default `30d`. Env:
+    /// `SOC_HISTORY__RETENTION`.
+    pub retention: Option<String>,
+    /// How long one with an analyst ruling is remembered. Default `180d`. Env:
+    /// `SOC_HISTORY__RULED_RETENTION`.
+    pub ruled_retention: Option<String>,
+    /// Correlation window on the alerts' own timestamps. Default `72h`. Env:
+    /// `SOC_HISTORY__CORRELATION_WINDOW`.
+    pub correlation_window: Option<String>,
+}
+
+/// The memory settings (validated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// On or off.
+    pub enabled: bool,
+    /// Retention.
+    pub retention: Duration,
+    /// Retention with a ruling.
+    pub ruled_retention: Duration,
+    /// Correlation window.
+    pub correlation_window: Duration,
 }
 
 /// `[llm]` (providers and keys come from the environment: `ANTHROPIC_API_KEY`,
@@ -164,6 +198,7 @@ impl Default for RawConfig {
             indicators: RawIndicators::default(),
             assets: RawAssets::default(),
             llm: RawLlm::default(),
+            history: RawHistory::default(),
         }
     }
 }
@@ -323,6 +358,8 @@ pub struct Config {
     pub assets_file: Option<std::path::PathBuf>,
     /// The LLM tiers.
     pub llm: LlmSettings,
+    /// The fleet's memory.
+    pub history: HistoryConfig,
 }
 
 impl Default for Config {
@@ -652,6 +689,42 @@ impl RawConfig {
             write_up_every_escalation,
             max_iterations: u32::try_from(max_iterations.min(100)).unwrap_or(100),
         };
+        let history_enabled = match var(&["SOC_HISTORY__ENABLED"]) {
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(invalid(
+                        "SOC_HISTORY__ENABLED",
+                        format!("`{v}` is not true or false"),
+                    ));
+                }
+            },
+            None => self.history.enabled.unwrap_or(true),
+        };
+        let history = HistoryConfig {
+            enabled: history_enabled,
+            retention: dur(
+                &s(self.history.retention, &["SOC_HISTORY__RETENTION"], "30d"),
+                "history.retention",
+            )?,
+            ruled_retention: dur(
+                &s(
+                    self.history.ruled_retention,
+                    &["SOC_HISTORY__RULED_RETENTION"],
+                    "180d",
+                ),
+                "history.ruled_retention",
+            )?,
+            correlation_window: dur(
+                &s(
+                    self.history.correlation_window,
+                    &["SOC_HISTORY__CORRELATION_WINDOW"],
+                    "72h",
+                ),
+                "history.correlation_window",
+            )?,
+        };
         Ok(Config {
             nats,
             redis,
@@ -660,6 +733,7 @@ impl RawConfig {
             internal_domain_suffixes,
             assets_file,
             llm,
+            history,
         })
     }
 }
