@@ -610,3 +610,30 @@ fn memory_names_a_campaign_and_only_an_analysts_ruling_raises_confidence() {
     );
     assert!(t.assessment.why.contains("analyst"));
 }
+
+#[test]
+fn a_cloud_console_login_from_outside_is_external_access() {
+    let a = alert(
+        "AWS console login",
+        &json!({"eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "sourceIPAddress": "45.83.64.12",
+                "userIdentity": {"type": "IAMUser", "userName": "deploy-bot"},
+                "responseElements": {"ConsoleLogin": "Success"}, "additionalEventData": {"MFAUsed": "No"}}),
+    );
+    let t = run(&a, &[]);
+    assert_eq!(
+        t.assessment.family, "external_access",
+        "{}",
+        t.assessment.hypothesis
+    );
+    // No MFA alone is a policy gap, not proof of misuse: a human decides.
+    assert_eq!(t.assessment.verdict, Verdict::Inconclusive);
+    assert!(techniques(&t).contains(&"T1078"));
+    assert!(t.assessment.hypothesis.contains("45.83.64.12"));
+    // A failed console login is not a successful access.
+    let failed = alert(
+        "AWS console login",
+        &json!({"eventName": "ConsoleLogin", "sourceIPAddress": "45.83.64.12",
+                "responseElements": {"ConsoleLogin": "Failure"}, "additionalEventData": {"MFAUsed": "No"}}),
+    );
+    assert_ne!(run(&failed, &[]).assessment.family, "external_access");
+}

@@ -93,6 +93,18 @@ fn external_login(input: &TriageInput<'_>, f: &mut Facts<'_>) {
                     | "user_login"
             )
         });
+    // CloudTrail console sign-in, Entra ID sign-in log (resultType 0 = success).
+    let cloud = view
+        .string(&["eventname"])
+        .is_some_and(|(s, _)| s.eq_ignore_ascii_case("ConsoleLogin"))
+        && view
+            .string(&["consolelogin"])
+            .is_some_and(|(s, _)| s.eq_ignore_ascii_case("success"))
+        || view
+            .by_keys(&["resulttype"])
+            .any(|l| l.text().trim() == "0")
+            && view.mentions("signin");
+    let typed = typed || cloud;
     let line = view
         .by_keys(&["message", "msg", "log", "reason"])
         .find(|l| l.value.as_str().is_some_and(|s| ACCEPTED.is_match(s)))
@@ -110,6 +122,7 @@ fn external_login(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             "ipaddress",
             "ip_address",
             "remote_ip",
+            "sourceipaddress",
         ])
         .map(|(s, l)| {
             (
