@@ -115,9 +115,11 @@ pub struct HistorySettings {
     /// Most investigation ids kept under one index key (the newest by alert time stay).
     /// Default 1,000.
     pub index_cap: usize,
-    /// Most ids read from one index key per query, newest first. Default 50.
+    /// Most ids read from one index key per query, newest first. Default 25.
     pub fanout: usize,
-    /// Most candidate investigations read per query, across keys. Default 100.
+    /// Most candidate investigations read per query, across keys (newest first, interleaved
+    /// across keys). Default 40: enough for 20 related alerts and 20 prior sightings, and it
+    /// bounds a lookup on a hot indicator.
     pub max_candidates: usize,
     /// Most prior sightings returned. Default 20.
     pub max_prior_sightings: usize,
@@ -135,8 +137,8 @@ impl Default for HistorySettings {
             ruled_retention: Duration::from_secs(180 * 86_400),
             pending_ttl: Duration::from_secs(6 * 3600),
             index_cap: 1_000,
-            fanout: 50,
-            max_candidates: 100,
+            fanout: 25,
+            max_candidates: 40,
             max_prior_sightings: 20,
             max_related: 20,
             dedup: DedupSettings::default(),
