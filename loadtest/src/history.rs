@@ -129,12 +129,8 @@ pub(crate) async fn measure(
         };
         let subject = Subject::from_alert(&alert, &extract(&alert, &cfg));
         let t = Instant::now();
-        store
-            .prior_sightings(&subject)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        let corr = store
-            .correlate(&subject, soc_history::DEFAULT_WINDOW)
+        let (_, corr) = store
+            .recall(&subject, soc_history::DEFAULT_WINDOW)
             .await
             .map_err(anyhow::Error::msg)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -206,6 +206,23 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     /// A store error.
     async fn correlate(&self, s: &Subject, window: Duration) -> Result<Correlation, HistoryError>;
 
+    /// [`Self::prior_sightings`] and [`Self::correlate`] in one lookup (each candidate read
+    /// once). The default calls both.
+    ///
+    /// # Errors
+    ///
+    /// A store error.
+    async fn recall(
+        &self,
+        s: &Subject,
+        window: Duration,
+    ) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
+        Ok((
+            self.prior_sightings(s).await?,
+            self.correlate(s, window).await?,
+        ))
+    }
+
     /// Records an analyst ruling on a stored investigation, replacing an earlier one, and
     /// keeps that investigation (and its index entries) for
     /// [`HistorySettings::ruled_retention`].

@@ -145,6 +145,77 @@ pub(crate) async fn correlate(
     Ok(correlation_from(s, &summaries, window, st.max_related))
 }
 
+/// Prior sightings and correlation of `s` together, reading each candidate summary once:
+/// the same answers as [`prior_sightings`] and [`correlate`] called one after the other.
+pub(crate) async fn recall(
+    idx: &dyn Index,
+    s: &Subject,
+    window: Duration,
+    st: &HistorySettings,
+) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
+    let keys = subject_index_keys(s);
+    let ioc_keys = keys.iocs.clone();
+    let all_keys = keys.all();
+    let w = window_ms(window);
+    let ts = s.timestamp.timestamp_millis();
+    let prior_ids = if ioc_keys.is_empty() {
+        Vec::new()
+    } else {
+        interleave(
+            idx.members(&ioc_keys, None, st.fanout).await?,
+            st.max_candidates,
+        )
+    };
+    let corr_ids = if all_keys.is_empty() {
+        Vec::new()
+    } else {
+        let range = (ts.saturating_sub(w), ts.saturating_add(w));
+        interleave(
+            idx.members(&all_keys, Some(range), st.fanout).await?,
+            st.max_candidates,
+        )
+    };
+    let mut union = prior_ids.clone();
+    let mut seen: HashSet<&String> = prior_ids.iter().collect();
+    for id in &corr_ids {
+        if seen.insert(id) {
+            union.push(id.clone());
+        }
+    }
+    let fetched = if union.is_empty() {
+        Vec::new()
+    } else {
+        idx.summaries(&union).await?
+    };
+    let by_id: std::collections::HashMap<&str, &Summary> = fetched
+        .iter()
+        .map(|x| (x.investigation_id.as_str(), x))
+        .collect();
+    // In each query's own id order, as the separate calls would see them.
+    let pick = |ids: &[String]| -> Vec<Summary> {
+        ids.iter()
+            .filter_map(|id| by_id.get(id.as_str()).map(|x| (*x).clone()))
+            .collect()
+    };
+    let prior_summaries = pick(&prior_ids);
+    let corr_summaries = pick(&corr_ids);
+    let chosen = select_priors(s, &prior_summaries);
+    let ruling_ids: Vec<String> = chosen
+        .iter()
+        .flat_map(|c| c.investigation_ids.iter().cloned())
+        .collect();
+    let rulings = if ruling_ids.is_empty() {
+        Vec::new()
+    } else {
+        idx.rulings(&ruling_ids).await?
+    };
+    let priors = build_priors(chosen, &rulings, st.max_prior_sightings);
+    Ok((
+        priors,
+        correlation_from(s, &corr_summaries, window, st.max_related),
+    ))
+}
+
 /// The window in milliseconds, saturating.
 pub(crate) fn window_ms(window: Duration) -> i64 {
     i64::try_from(window.as_millis()).unwrap_or(i64::MAX)

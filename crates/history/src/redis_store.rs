@@ -473,6 +473,15 @@ impl HistoryStore for RedisHistory {
         query::correlate(self, s, window, &self.settings).await
     }
 
+    #[instrument(name = "history.recall", skip_all, err)]
+    async fn recall(
+        &self,
+        s: &Subject,
+        window: Duration,
+    ) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
+        query::recall(self, s, window, &self.settings).await
+    }
+
     #[instrument(name = "history.set_ruling", skip_all, err)]
     async fn set_ruling(&self, investigation_id: &str, r: &Ruling) -> Result<(), HistoryError> {
         check_id("investigation id", investigation_id)?;

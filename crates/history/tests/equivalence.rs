@@ -68,6 +68,17 @@ async fn redis_and_memory_stores_agree() {
             let cr = r.correlate(&s, w).await.unwrap();
             let cm = m.correlate(&s, w).await.unwrap();
             assert_eq!(cr, cm, "correlation differs for lookup {i}");
+            // One combined lookup answers exactly what the two separate ones do.
+            for (name, recalled) in [
+                ("redis", r.recall(&s, w).await.unwrap()),
+                ("memory", m.recall(&s, w).await.unwrap()),
+            ] {
+                assert_eq!(
+                    recalled,
+                    (pr.clone(), cr.clone()),
+                    "{name} recall differs for lookup {i}"
+                );
+            }
             related += cr.related_alerts.len();
         }
         priors += pr.len();

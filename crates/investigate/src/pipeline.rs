@@ -734,11 +734,11 @@ impl Pipeline {
             history_degraded(degraded, &e);
             return (Vec::new(), None);
         }
-        let priors = match h.prior_sightings(subject).await {
-            Ok(p) => p,
+        let (priors, recalled) = match h.recall(subject, self.cfg.correlation_window).await {
+            Ok((p, c)) => (p, Some(c)),
             Err(e) => {
                 history_degraded(degraded, &e);
-                Vec::new()
+                (Vec::new(), None)
             }
         };
         for p in priors.iter().take(5) {
@@ -766,8 +766,8 @@ impl Pipeline {
                 true,
             );
         }
-        let correlation = match h.correlate(subject, self.cfg.correlation_window).await {
-            Ok(c) => {
+        let correlation = match recalled {
+            Some(c) => {
                 if !c.related_alerts.is_empty() {
                     let links: Vec<String> = c
                         .related_alerts
@@ -791,10 +791,7 @@ impl Pipeline {
                 }
                 Some(c)
             }
-            Err(e) => {
-                history_degraded(degraded, &e);
-                None
-            }
+            None => None,
         };
         (priors, correlation)
     }
