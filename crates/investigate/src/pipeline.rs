@@ -205,8 +205,13 @@ impl Pipeline {
         // alert recently closed as a clean high-confidence false positive is reused.
         let fp = soc_history::fingerprint(alert);
         let subject = soc_history::Subject::from_alert(alert, &iocs);
+        // Planted instructions in the alert (scanned once: dedup refuses on them, and they
+        // are reported below).
+        let alert_flags = soc_detect::injection::scan_alert(alert);
         if let Some(h) = &self.history
-            && let Some(anchor) = self.reusable_anchor(h.as_ref(), alert, &subject, &fp).await
+            && let Some(anchor) = self
+                .reusable_anchor(h.as_ref(), &subject, &fp, !alert_flags.is_empty())
+                .await
         {
             return self
                 .suppressed(
@@ -378,7 +383,7 @@ impl Pipeline {
         let asset_matches = self.cfg.assets.match_alert(alert, &iocs);
         let mail_inventory = MailInventory::from_value(self.cfg.assets.mail_senders());
         let phishing = soc_detect::phishing::analyze(alert, &mail_inventory);
-        let mut injection_flags = soc_detect::injection::scan_alert(alert);
+        let mut injection_flags = alert_flags;
         for p in &prior_sightings {
             soc_detect::injection::scan_value(
                 &format!("memory:{}.title", p.alert_id),
@@ -589,11 +594,10 @@ impl Pipeline {
     async fn reusable_anchor(
         &self,
         h: &dyn HistoryStore,
-        alert: &Alert,
         subject: &soc_history::Subject,
         fp: &str,
+        injection: bool,
     ) -> Option<(soc_history::Summary, String)> {
-        let injection = !soc_detect::injection::scan_alert(alert).is_empty();
         let deadline = Instant::now() + soc_history::HistorySettings::default().dedup.claim_wait;
         loop {
             match h.dedup(subject, fp, injection, Utc::now()).await {

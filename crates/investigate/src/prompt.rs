@@ -211,7 +211,8 @@ pub fn case_message(
     s
 }
 
-fn cut(s: &str, max: usize) -> String {
+/// `s` cut to at most `max` bytes (on a character boundary), saying how much was cut.
+pub(crate) fn cut(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
     }

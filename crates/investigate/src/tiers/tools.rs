@@ -15,7 +15,7 @@ use soc_llm::ToolDefinition;
 
 use super::run::TierContext;
 use crate::ground::Grounds;
-use crate::prompt::Fence;
+use crate::prompt::{Fence, cut};
 
 /// The name of the tool that ends the loop.
 pub(crate) const FINAL_ANSWER: &str = "final_answer";
@@ -333,15 +333,4 @@ async fn history(
         success: true,
     });
     Ok(fence.wrap("history", &cut(&out.to_string(), max_chars)))
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{} [... cut, {} more bytes]", &s[..end], s.len() - end)
 }
