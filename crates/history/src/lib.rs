@@ -119,7 +119,7 @@ pub struct HistorySettings {
     pub fanout: usize,
     /// Most candidate investigations read per query, across keys (newest first, interleaved
     /// across keys). Default 40: enough for 20 related alerts and 20 prior sightings, and it
-    /// bounds a lookup on a hot indicator.
+    /// bounds a lookup on a hot indicator. At most [`MAX_CANDIDATES_LIMIT`].
     pub max_candidates: usize,
     /// Most prior sightings returned. Default 20.
     pub max_prior_sightings: usize,
@@ -129,6 +129,10 @@ pub struct HistorySettings {
     /// Near-duplicate suppression: window, cap and the fingerprint claim.
     pub dedup: DedupSettings,
 }
+
+/// The largest [`HistorySettings::max_candidates`] honoured: a lookup reads at most twice
+/// this many summaries in one server-side script.
+pub const MAX_CANDIDATES_LIMIT: usize = 2_000;
 
 impl Default for HistorySettings {
     fn default() -> Self {
@@ -157,7 +161,7 @@ impl HistorySettings {
         self.pending_ttl = self.pending_ttl.max(second);
         self.index_cap = self.index_cap.max(1);
         self.fanout = self.fanout.clamp(1, self.index_cap);
-        self.max_candidates = self.max_candidates.max(1);
+        self.max_candidates = self.max_candidates.clamp(1, MAX_CANDIDATES_LIMIT);
         self.max_prior_sightings = self.max_prior_sightings.max(1);
         self.max_related = self.max_related.max(1);
         self.dedup = self.dedup.sanitised();

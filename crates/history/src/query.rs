@@ -64,6 +64,74 @@ pub(crate) trait Index: Send + Sync {
     /// The rulings of these investigation ids, as `(id, ruling)`; ids without one are left
     /// out.
     async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError>;
+
+    /// Everything [`recall`] reads, in one go (one round trip on a remote store): the
+    /// prior-sighting candidates (the first `n_ioc` of `keys`, no range) and the
+    /// correlation candidates (all of `keys`, within `range`), each [`interleave`]d to
+    /// `st.max_candidates` from `st.fanout` per key; then the summaries and the rulings
+    /// of both lists' ids.
+    async fn recall_read(
+        &self,
+        keys: &[String],
+        n_ioc: usize,
+        range: (i64, i64),
+        st: &HistorySettings,
+    ) -> Result<RecallRead, HistoryError> {
+        let ioc_keys = keys.get(..n_ioc).unwrap_or_default();
+        let prior_ids = if ioc_keys.is_empty() {
+            Vec::new()
+        } else {
+            interleave(
+                self.members(ioc_keys, None, st.fanout).await?,
+                st.max_candidates,
+            )
+        };
+        let corr_ids = if keys.is_empty() {
+            Vec::new()
+        } else {
+            interleave(
+                self.members(keys, Some(range), st.fanout).await?,
+                st.max_candidates,
+            )
+        };
+        let union = union_of(&prior_ids, &corr_ids);
+        let (summaries, rulings) = if union.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            (self.summaries(&union).await?, self.rulings(&union).await?)
+        };
+        Ok(RecallRead {
+            prior_ids,
+            corr_ids,
+            summaries,
+            rulings,
+        })
+    }
+}
+
+/// What [`Index::recall_read`] returns.
+#[derive(Debug, Default)]
+pub(crate) struct RecallRead {
+    /// Prior-sighting candidates, interleaved and capped.
+    pub(crate) prior_ids: Vec<String>,
+    /// Correlation candidates, interleaved and capped.
+    pub(crate) corr_ids: Vec<String>,
+    /// The stored summaries of both lists' ids (missing and unreadable ones left out).
+    pub(crate) summaries: Vec<Summary>,
+    /// Their rulings, as `(investigation id, ruling)`.
+    pub(crate) rulings: Vec<(String, Ruling)>,
+}
+
+/// `a` then the ids of `b` not in `a`, in order.
+pub(crate) fn union_of(a: &[String], b: &[String]) -> Vec<String> {
+    let mut out = a.to_vec();
+    let mut seen: HashSet<&String> = a.iter().collect();
+    for id in b {
+        if seen.insert(id) {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 /// Merges per-key member lists round-robin (each key's newest first), deduplicated, at
@@ -145,8 +213,10 @@ pub(crate) async fn correlate(
     Ok(correlation_from(s, &summaries, window, st.max_related))
 }
 
-/// Prior sightings and correlation of `s` together, reading each candidate summary once:
-/// the same answers as [`prior_sightings`] and [`correlate`] called one after the other.
+/// Prior sightings and correlation of `s` together, reading each candidate summary once
+/// ([`Index::recall_read`]): the same answers as [`prior_sightings`] and [`correlate`]
+/// called one after the other. Rulings are read for every candidate and joined only for
+/// the chosen priors: a ruling is rare and small, a second read is not.
 pub(crate) async fn recall(
     idx: &dyn Index,
     s: &Subject,
@@ -154,40 +224,18 @@ pub(crate) async fn recall(
     st: &HistorySettings,
 ) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
     let keys = subject_index_keys(s);
-    let ioc_keys = keys.iocs.clone();
+    let n_ioc = keys.iocs.len();
     let all_keys = keys.all();
     let w = window_ms(window);
     let ts = s.timestamp.timestamp_millis();
-    let prior_ids = if ioc_keys.is_empty() {
-        Vec::new()
+    let range = (ts.saturating_sub(w), ts.saturating_add(w));
+    let read = if all_keys.is_empty() {
+        RecallRead::default()
     } else {
-        interleave(
-            idx.members(&ioc_keys, None, st.fanout).await?,
-            st.max_candidates,
-        )
+        idx.recall_read(&all_keys, n_ioc, range, st).await?
     };
-    let corr_ids = if all_keys.is_empty() {
-        Vec::new()
-    } else {
-        let range = (ts.saturating_sub(w), ts.saturating_add(w));
-        interleave(
-            idx.members(&all_keys, Some(range), st.fanout).await?,
-            st.max_candidates,
-        )
-    };
-    let mut union = prior_ids.clone();
-    let mut seen: HashSet<&String> = prior_ids.iter().collect();
-    for id in &corr_ids {
-        if seen.insert(id) {
-            union.push(id.clone());
-        }
-    }
-    let fetched = if union.is_empty() {
-        Vec::new()
-    } else {
-        idx.summaries(&union).await?
-    };
-    let by_id: std::collections::HashMap<&str, &Summary> = fetched
+    let by_id: HashMap<&str, &Summary> = read
+        .summaries
         .iter()
         .map(|x| (x.investigation_id.as_str(), x))
         .collect();
@@ -197,18 +245,18 @@ pub(crate) async fn recall(
             .filter_map(|id| by_id.get(id.as_str()).map(|x| (*x).clone()))
             .collect()
     };
-    let prior_summaries = pick(&prior_ids);
-    let corr_summaries = pick(&corr_ids);
+    let prior_summaries = pick(&read.prior_ids);
+    let corr_summaries = pick(&read.corr_ids);
     let chosen = select_priors(s, &prior_summaries);
-    let ruling_ids: Vec<String> = chosen
+    let wanted: HashSet<&str> = chosen
         .iter()
-        .flat_map(|c| c.investigation_ids.iter().cloned())
+        .flat_map(|c| c.investigation_ids.iter().map(String::as_str))
         .collect();
-    let rulings = if ruling_ids.is_empty() {
-        Vec::new()
-    } else {
-        idx.rulings(&ruling_ids).await?
-    };
+    let rulings: Vec<(String, Ruling)> = read
+        .rulings
+        .into_iter()
+        .filter(|(id, _)| wanted.contains(id.as_str()))
+        .collect();
     let priors = build_priors(chosen, &rulings, st.max_prior_sightings);
     Ok((
         priors,

@@ -39,7 +39,7 @@ use tracing::{debug, instrument};
 
 use crate::dedup::{self, ANCHOR_READ, Candidates, Dedup, DedupIndex, WORKED_READ};
 use crate::error::HistoryError;
-use crate::query::{self, Index};
+use crate::query::{self, Index, RecallRead};
 use crate::subject::Subject;
 use crate::summary::{
     Ruling, Summary, fp_key, fpdup_key, fplock_key, fpruled_key, inv_key, ruling_key,
@@ -67,6 +67,56 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false";
 const RELEASE: &str = "local v = redis.call('GET', KEYS[1]) \
 if v and (v == ARGV[1] or v == ARGV[2]) then return redis.call('DEL', KEYS[1]) end \
 return 0";
+
+/// Everything a recall reads, in one round trip (see `Index::recall_read`). KEYS: the
+/// subject's index keys, indicator keys first. ARGV: how many indicator keys, the range's
+/// low and high score, ids per key, candidates in all, the key prefix. Returns the prior
+/// candidates, the correlation candidates, then the summaries and the rulings of both
+/// lists' ids (prior first, then the correlation ids not already listed), aligned.
+/// Candidates are interleaved round-robin across keys, deduplicated and capped, exactly
+/// as `query::interleave` does (crates/history/tests/equivalence.rs compares the stores).
+const RECALL: &str = r"
+local n_ioc = tonumber(ARGV[1])
+local lo, hi = ARGV[2], ARGV[3]
+local per_key, cap, prefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local function interleave(first, last, min, max)
+  local lists = {}
+  for k = first, last do
+    lists[#lists + 1] = redis.call('ZRANGE', KEYS[k], max, min, 'BYSCORE', 'REV', 'LIMIT', 0, per_key)
+  end
+  local out, seen, i = {}, {}, 1
+  while true do
+    local progressed = false
+    for _, l in ipairs(lists) do
+      if #out >= cap then return out end
+      local id = l[i]
+      if id then
+        progressed = true
+        if not seen[id] then
+          seen[id] = true
+          out[#out + 1] = id
+        end
+      end
+    end
+    if not progressed then return out end
+    i = i + 1
+  end
+end
+local prior = interleave(1, n_ioc, '-inf', '+inf')
+local corr = interleave(1, #KEYS, lo, hi)
+local inv, rul, seen = {}, {}, {}
+for _, list in ipairs({prior, corr}) do
+  for _, id in ipairs(list) do
+    if not seen[id] then
+      seen[id] = true
+      inv[#inv + 1] = prefix .. 'inv:' .. id
+      rul[#rul + 1] = prefix .. 'ruling:' .. id
+    end
+  end
+end
+if #inv == 0 then return {prior, corr, {}, {}} end
+return {prior, corr, redis.call('MGET', unpack(inv)), redis.call('MGET', unpack(rul))}
+";
 
 /// The history store of the fleet: shared by every worker through one Redis.
 #[derive(Clone)]
@@ -252,32 +302,74 @@ impl Index for RedisHistory {
 
     async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
         let keys: Vec<String> = ids.iter().map(|id| inv_key(id)).collect();
-        let raw = self.mget("summaries", &keys).await?;
-        Ok(raw
-            .into_iter()
-            .flatten()
-            .filter_map(|s| match serde_json::from_str::<Summary>(&s) {
-                Ok(v) => Some(v.bounded()),
-                Err(e) => {
-                    debug!(error = %e, "Unreadable history summary skipped");
-                    None
-                }
-            })
-            .collect())
+        Ok(parse_summaries(self.mget("summaries", &keys).await?))
     }
 
     async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError> {
         let keys: Vec<String> = ids.iter().map(|id| ruling_key(id)).collect();
         let raw = self.mget("rulings", &keys).await?;
-        Ok(ids
-            .iter()
-            .zip(raw)
-            .filter_map(|(id, s)| {
-                let r = serde_json::from_str::<Ruling>(&s?).ok()?;
-                Some((id.clone(), r.bounded()))
-            })
-            .collect())
+        Ok(parse_rulings(ids, raw))
     }
+
+    async fn recall_read(
+        &self,
+        keys: &[String],
+        n_ioc: usize,
+        range: (i64, i64),
+        st: &HistorySettings,
+    ) -> Result<RecallRead, HistoryError> {
+        let mut c = redis::cmd("EVAL");
+        c.arg(RECALL).arg(keys.len());
+        for k in keys {
+            c.arg(self.key(k));
+        }
+        c.arg(n_ioc.min(keys.len()))
+            .arg(range.0)
+            .arg(range.1)
+            .arg(st.fanout)
+            .arg(st.max_candidates)
+            .arg(&self.prefix);
+        type Reply = (
+            Vec<String>,
+            Vec<String>,
+            Vec<Option<String>>,
+            Vec<Option<String>>,
+        );
+        let (prior_ids, corr_ids, raw_summaries, raw_rulings): Reply =
+            self.cmd("recall", &c).await?;
+        let union = query::union_of(&prior_ids, &corr_ids);
+        Ok(RecallRead {
+            summaries: parse_summaries(raw_summaries),
+            rulings: parse_rulings(&union, raw_rulings),
+            prior_ids,
+            corr_ids,
+        })
+    }
+}
+
+/// Rulings of `ids` (`raw` in the same order); absent and unreadable ones left out.
+fn parse_rulings(ids: &[String], raw: Vec<Option<String>>) -> Vec<(String, Ruling)> {
+    ids.iter()
+        .zip(raw)
+        .filter_map(|(id, s)| {
+            let r = serde_json::from_str::<Ruling>(&s?).ok()?;
+            Some((id.clone(), r.bounded()))
+        })
+        .collect()
+}
+
+/// Stored summaries; unreadable ones skipped (logged at debug).
+fn parse_summaries(raw: Vec<Option<String>>) -> Vec<Summary> {
+    raw.into_iter()
+        .flatten()
+        .filter_map(|s| match serde_json::from_str::<Summary>(&s) {
+            Ok(v) => Some(v.bounded()),
+            Err(e) => {
+                debug!(error = %e, "Unreadable history summary skipped");
+                None
+            }
+        })
+        .collect()
 }
 
 #[async_trait]

@@ -1,6 +1,6 @@
 //! Figures, printed and never asserted: Redis bytes per stored investigation
 //! (`MEMORY USAGE` over every key written, divided by N) and the latency of one lookup
-//! (`prior_sightings` + `correlate`, 72 h) over N stored investigations, for both stores.
+//! (`recall`: prior sightings + correlation, 72 h) over N stored investigations, for both stores.
 //!
 //! N is 10,000 by default (`SOC_HISTORY_MEASURE_N` overrides it). Run with
 //! `cargo nextest run -p soc-history --test measure --no-capture` (add `--release` for
@@ -46,7 +46,8 @@ async fn fill(store: Arc<dyn HistoryStore>, n: usize) -> Duration {
     started.elapsed()
 }
 
-/// p50 and p99 of `lookups` prior_sightings + correlate calls, plus the mean result sizes.
+/// p50 and p99 of `lookups` recall calls (prior sightings + correlation), plus the mean
+/// result sizes.
 async fn lookups(store: &dyn HistoryStore, lookups: usize) -> (Duration, Duration, f64, f64) {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let mut times = Vec::with_capacity(lookups);
@@ -54,8 +55,7 @@ async fn lookups(store: &dyn HistoryStore, lookups: usize) -> (Duration, Duratio
     for i in 0..lookups {
         let s = synthetic(&mut rng, 1_000_000 + i);
         let t = Instant::now();
-        let p = store.prior_sightings(&s).await.unwrap();
-        let c = store.correlate(&s, DEFAULT_WINDOW).await.unwrap();
+        let (p, c) = store.recall(&s, DEFAULT_WINDOW).await.unwrap();
         times.push(t.elapsed());
         priors += p.len();
         related += c.related_alerts.len();
@@ -173,7 +173,7 @@ async fn redis_bytes_per_investigation_and_lookup_latency() {
         (used(after) - used(before)) as f64 / n as f64
     );
     println!(
-        "lookup (prior_sightings + correlate 72h), 1000 lookups: p50 {:.2} ms, p99 {:.2} ms; mean {priors:.1} prior sightings, {related:.1} related alerts",
+        "lookup (recall: prior sightings + correlation 72h), 1000 lookups: p50 {:.2} ms, p99 {:.2} ms; mean {priors:.1} prior sightings, {related:.1} related alerts",
         p50.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3
     );
@@ -216,7 +216,7 @@ async fn memory_lookup_latency_and_file_size() {
         reopened.len()
     );
     println!(
-        "lookup (prior_sightings + correlate 72h), 1000 lookups: p50 {:.3} ms, p99 {:.3} ms; mean {priors:.1} prior sightings, {related:.1} related alerts",
+        "lookup (recall: prior sightings + correlation 72h), 1000 lookups: p50 {:.3} ms, p99 {:.3} ms; mean {priors:.1} prior sightings, {related:.1} related alerts",
         p50.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3
     );
