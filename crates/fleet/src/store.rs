@@ -6,6 +6,10 @@
 //!   an investigation is found by its own id without storing it twice). `soc:inv:{id}` is
 //!   the history's summary of the same investigation (soc-history).
 //!
+//! The investigation is stored LZ4-compressed ([`encode`]: a 5-byte marker, the JSON's
+//! length, the block), typically a quarter of its JSON; a value without the marker is
+//! read as plain JSON (what earlier versions wrote).
+//!
 //! The worker writes both before it publishes, and reads the first when an alert arrives:
 //! an alert that was already investigated (a redelivery after a crash, a replay) is
 //! republished from here, not investigated and paid for again.
@@ -78,12 +82,23 @@ impl Store {
         format!("{}alertkey:{investigation_id}", self.prefix)
     }
 
-    /// The stored investigation of an alert, when there is one. Errors are misses.
+    /// The stored investigation of an alert (JSON), when there is one. Errors, and values
+    /// that do not decode, are misses.
     pub async fn investigation_for(&self, alert_key: &str) -> Option<String> {
         let mut c = self.conn.clone();
         let key = self.alert_key(alert_key);
-        match tokio::time::timeout(self.timeout, c.get::<_, Option<String>>(&key)).await {
-            Ok(Ok(v)) => v,
+        match tokio::time::timeout(self.timeout, c.get::<_, Option<Vec<u8>>>(&key)).await {
+            Ok(Ok(v)) => match decode(&v?) {
+                Ok(json) => Some(json),
+                Err(e) => {
+                    self.metrics
+                        .store_errors
+                        .with_label_values(&["decode"])
+                        .inc();
+                    warn!(error = %e, "Stored investigation unreadable; investigating as if absent");
+                    None
+                }
+            },
             Ok(Err(e)) => {
                 self.metrics.store_errors.with_label_values(&["get"]).inc();
                 warn!(error = ?e.kind(), "Investigation store read failed; investigating as if absent");
@@ -106,7 +121,7 @@ impl Store {
         let mut c = self.conn.clone();
         let secs = self.ttl.as_secs().max(1);
         let mut pipe = redis::pipe();
-        pipe.set_ex(self.alert_key(alert_key), json, secs)
+        pipe.set_ex(self.alert_key(alert_key), encode(json), secs)
             .ignore()
             .set_ex(self.inv_key(investigation_id), alert_key, secs)
             .ignore();
@@ -151,5 +166,97 @@ impl Store {
             .await,
             Ok(Ok(_))
         )
+    }
+}
+
+/// Marks a compressed value: a NUL (never the start of JSON) and a format tag.
+const MARKER: &[u8; 5] = b"\0lz4\x01";
+
+/// The largest decompressed investigation accepted (the worker trims what it publishes to
+/// well under 1 MiB): a corrupt length cannot make a reader allocate more.
+const MAX_DECODED: usize = 4 * 1024 * 1024;
+
+/// A stored value: [`MARKER`], the JSON's length (u32, little endian), the LZ4 block.
+pub(crate) fn encode(json: &str) -> Vec<u8> {
+    let block = lz4_flex::block::compress(json.as_bytes());
+    let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(MARKER.len() + 4 + block.len());
+    out.extend_from_slice(MARKER);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&block);
+    out
+}
+
+/// The JSON of a stored value: decompressed when it carries [`MARKER`], else taken as
+/// written (plain JSON from an earlier version).
+pub(crate) fn decode(raw: &[u8]) -> Result<String, String> {
+    let bytes = match raw.strip_prefix(MARKER.as_slice()) {
+        None => raw.to_vec(),
+        Some(rest) => {
+            let (len, block) = rest
+                .split_first_chunk::<4>()
+                .ok_or("compressed value shorter than its header")?;
+            let len = usize::try_from(u32::from_le_bytes(*len)).unwrap_or(usize::MAX);
+            if len > MAX_DECODED {
+                return Err(format!(
+                    "compressed value claims {len} bytes, more than the {MAX_DECODED} accepted"
+                ));
+            }
+            let out = lz4_flex::block::decompress(block, len)
+                .map_err(|e| format!("compressed value does not decompress: {e}"))?;
+            if out.len() != len {
+                return Err(format!(
+                    "compressed value decompressed to {} bytes, its header says {len}",
+                    out.len()
+                ));
+            }
+            out
+        }
+    };
+    String::from_utf8(bytes).map_err(|e| format!("stored value is not UTF-8: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_and_shrink() {
+        let json = serde_json::json!({
+            "investigation_id": "inv-1",
+            "evidence": (0..50).map(|i| format!("evidence line {i} with the same words")).collect::<Vec<_>>(),
+            "hypothesis": "ünïcode survives",
+        })
+        .to_string();
+        let raw = encode(&json);
+        assert!(raw.starts_with(MARKER));
+        assert!(
+            raw.len() * 2 < json.len(),
+            "{} vs {}",
+            raw.len(),
+            json.len()
+        );
+        assert_eq!(decode(&raw).as_deref(), Ok(json.as_str()));
+        assert_eq!(decode(&encode("")).as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn plain_json_from_earlier_versions_reads_as_written() {
+        assert_eq!(decode(br#"{"a":1}"#).as_deref(), Ok(r#"{"a":1}"#));
+    }
+
+    #[test]
+    fn corrupt_values_are_errors_not_panics() {
+        let good = encode(&"x".repeat(10_000));
+        // Truncated header, truncated block, a lying length, a huge length, bad UTF-8.
+        assert!(decode(&good[..7]).is_err());
+        assert!(decode(&good[..good.len() - 3]).is_err());
+        let mut lying = good.clone();
+        lying[5..9].copy_from_slice(&20_000u32.to_le_bytes());
+        assert!(decode(&lying).is_err());
+        let mut huge = good.clone();
+        huge[5..9].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode(&huge).unwrap_err().contains("accepted"));
+        assert!(decode(&[0xff, 0xfe]).is_err());
     }
 }
