@@ -1,6 +1,6 @@
 //! Near-duplicate suppression across workers: thirty copies of a false positive arriving
-//! at once on two workers are investigated once; an analyst's true-positive ruling on the
-//! anchor stops further reuse.
+//! at once on two workers (and fifty on four) are investigated once; an analyst's
+//! true-positive ruling on the anchor stops further reuse.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,19 +38,24 @@ fn copy(i: u32) -> Value {
            "indicators": {"users": ["svc-scan"]}})
 }
 
-async fn with_two_workers() -> (TestApp, Arc<RedisHistory>) {
+/// The app with `n` workers, each with its own history connection (as separate processes
+/// would have), and a history handle for the test.
+async fn with_workers(n: usize) -> (TestApp, Arc<RedisHistory>) {
     let mut app = spawn_app_with(&[], false).await;
-    let history = Arc::new(
-        RedisHistory::connect_lazy(
-            app.cfg.redis.url.expose(),
-            app.cfg.redis.key_prefix.clone(),
-            HistorySettings::default(),
+    let connect = |app: &TestApp| {
+        Arc::new(
+            RedisHistory::connect_lazy(
+                app.cfg.redis.url.expose(),
+                app.cfg.redis.key_prefix.clone(),
+                HistorySettings::default(),
+            )
+            .unwrap(),
         )
-        .unwrap(),
-    );
-    for _ in 0..2 {
+    };
+    let history = connect(&app);
+    for _ in 0..n {
         let mut deps = app.worker_deps();
-        deps.pipeline = Arc::new(pipeline(history.clone()));
+        deps.pipeline = Arc::new(pipeline(connect(&app)));
         let t = app.shutdown.clone();
         app.roles
             .spawn(async move { soc_fleet::worker::run(deps, t).await.unwrap() });
@@ -58,16 +63,16 @@ async fn with_two_workers() -> (TestApp, Arc<RedisHistory>) {
     (app, history)
 }
 
-#[tokio::test]
-async fn thirty_simultaneous_copies_are_investigated_once_and_a_ruling_stops_the_reuse() {
-    let (app, history) = with_two_workers().await;
-    let copies: Vec<Value> = (0..30).map(copy).collect();
+/// Posts `n` copies at once and waits for them: exactly one is investigated, a false
+/// positive, and every other one reuses it at no cost. Returns the anchor's id.
+async fn one_investigation_for(app: &TestApp, n: u32) -> String {
+    let copies: Vec<Value> = (0..n).map(copy).collect();
     let r = app.post(ndjson(&copies), "application/x-ndjson").await;
     assert_eq!(r.status().as_u16(), 202);
     assert_eq!(
-        app.wait_for_investigations(30, Duration::from_secs(60))
+        app.wait_for_investigations(u64::from(n), Duration::from_secs(60))
             .await,
-        30
+        u64::from(n)
     );
     let invs = app.investigations().await;
     let fresh: Vec<_> = invs.iter().filter(|i| i.duplicate_of.is_none()).collect();
@@ -83,7 +88,7 @@ async fn thirty_simultaneous_copies_are_investigated_once_and_a_ruling_stops_the
     let anchor = fresh[0];
     assert_eq!(anchor.verdict, Verdict::FalsePositive);
     let dups: Vec<_> = invs.iter().filter(|i| i.duplicate_of.is_some()).collect();
-    assert_eq!(dups.len(), 29);
+    assert_eq!(dups.len(), usize::try_from(n - 1).unwrap());
     for d in &dups {
         assert_eq!(
             d.duplicate_of.as_deref(),
@@ -92,8 +97,21 @@ async fn thirty_simultaneous_copies_are_investigated_once_and_a_ruling_stops_the
         assert_eq!((d.cost.llm_calls, d.cost.usd), (0, 0.0));
         assert_eq!(d.cost.intel_calls.values().sum::<u32>(), 0);
     }
+    assert_eq!(app.metrics.duplicates.get(), u64::from(n - 1));
+    anchor.investigation_id.clone()
+}
 
-    assert_eq!(app.metrics.duplicates.get(), 29);
+#[tokio::test]
+async fn fifty_simultaneous_copies_on_four_workers_are_investigated_once() {
+    let (app, _) = with_workers(4).await;
+    one_investigation_for(&app, 50).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn thirty_simultaneous_copies_are_investigated_once_and_a_ruling_stops_the_reuse() {
+    let (app, history) = with_workers(2).await;
+    let anchor = one_investigation_for(&app, 30).await;
     assert!(
         app.metrics.spend_saved.get().abs() < 1e-12,
         "tier 0 spent nothing to save"
@@ -102,7 +120,7 @@ async fn thirty_simultaneous_copies_are_investigated_once_and_a_ruling_stops_the
     // The analyst says the anchor was an attack: the next copy is investigated afresh.
     history
         .set_ruling(
-            &anchor.investigation_id,
+            &anchor,
             &Ruling::new(
                 Verdict::TruePositive,
                 "not our scanner's usual pattern",
