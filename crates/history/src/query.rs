@@ -68,8 +68,8 @@ pub(crate) trait Index: Send + Sync {
     /// Everything [`recall`] reads, in one go (one round trip on a remote store): the
     /// prior-sighting candidates (the first `n_ioc` of `keys`, no range) and the
     /// correlation candidates (all of `keys`, within `range`), each [`interleave`]d to
-    /// `st.max_candidates` from `st.fanout` per key; then the summaries and the rulings
-    /// of both lists' ids.
+    /// `st.max_candidates` from `st.fanout` per key; then the summaries of both lists'
+    /// ids and the rulings of the prior-sighting candidates (the only ones joined).
     async fn recall_read(
         &self,
         keys: &[String],
@@ -95,10 +95,15 @@ pub(crate) trait Index: Send + Sync {
             )
         };
         let union = union_of(&prior_ids, &corr_ids);
-        let (summaries, rulings) = if union.is_empty() {
-            (Vec::new(), Vec::new())
+        let summaries = if union.is_empty() {
+            Vec::new()
         } else {
-            (self.summaries(&union).await?, self.rulings(&union).await?)
+            self.summaries(&union).await?
+        };
+        let rulings = if prior_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.rulings(&prior_ids).await?
         };
         Ok(RecallRead {
             prior_ids,
@@ -118,7 +123,7 @@ pub(crate) struct RecallRead {
     pub(crate) corr_ids: Vec<String>,
     /// The stored summaries of both lists' ids (missing and unreadable ones left out).
     pub(crate) summaries: Vec<Summary>,
-    /// Their rulings, as `(investigation id, ruling)`.
+    /// The prior-sighting candidates' rulings, as `(investigation id, ruling)`.
     pub(crate) rulings: Vec<(String, Ruling)>,
 }
 
@@ -188,7 +193,8 @@ pub(crate) async fn prior_sightings(
     Ok(build_priors(chosen, &rulings, st.max_prior_sightings))
 }
 
-/// Correlation of `s` within `window` (see the module docs).
+/// Correlation of `s` within `window` (see the module docs), in one read
+/// ([`Index::recall_read`] without the prior-sighting query).
 pub(crate) async fn correlate(
     idx: &dyn Index,
     s: &Subject,
@@ -202,21 +208,24 @@ pub(crate) async fn correlate(
         Vec::new()
     } else {
         let range = (ts.saturating_sub(w), ts.saturating_add(w));
-        let lists = idx.members(&keys, Some(range), st.fanout).await?;
-        let ids = interleave(lists, st.max_candidates);
-        if ids.is_empty() {
-            Vec::new()
-        } else {
-            idx.summaries(&ids).await?
-        }
+        let read = idx.recall_read(&keys, 0, range, st).await?;
+        let by_id: HashMap<&str, &Summary> = read
+            .summaries
+            .iter()
+            .map(|x| (x.investigation_id.as_str(), x))
+            .collect();
+        read.corr_ids
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()).map(|x| (*x).clone()))
+            .collect()
     };
     Ok(correlation_from(s, &summaries, window, st.max_related))
 }
 
 /// Prior sightings and correlation of `s` together, reading each candidate summary once
 /// ([`Index::recall_read`]): the same answers as [`prior_sightings`] and [`correlate`]
-/// called one after the other. Rulings are read for every candidate and joined only for
-/// the chosen priors: a ruling is rare and small, a second read is not.
+/// called one after the other. Rulings are read for every prior-sighting candidate and
+/// joined only for the chosen priors: a ruling is rare and small, a second read is not.
 pub(crate) async fn recall(
     idx: &dyn Index,
     s: &Subject,

@@ -71,8 +71,8 @@ return 0";
 /// Everything a recall reads, in one round trip (see `Index::recall_read`). KEYS: the
 /// subject's index keys, indicator keys first. ARGV: how many indicator keys, the range's
 /// low and high score, ids per key, candidates in all, the key prefix. Returns the prior
-/// candidates, the correlation candidates, then the summaries and the rulings of both
-/// lists' ids (prior first, then the correlation ids not already listed), aligned.
+/// candidates, the correlation candidates, the summaries of both lists' ids (prior first,
+/// then the correlation ids not already listed) and the rulings of the prior candidates.
 /// Candidates are interleaved round-robin across keys, deduplicated and capped, exactly
 /// as `query::interleave` does (crates/history/tests/equivalence.rs compares the stores).
 const RECALL: &str = r"
@@ -110,12 +110,16 @@ for _, list in ipairs({prior, corr}) do
     if not seen[id] then
       seen[id] = true
       inv[#inv + 1] = prefix .. 'inv:' .. id
-      rul[#rul + 1] = prefix .. 'ruling:' .. id
     end
   end
 end
-if #inv == 0 then return {prior, corr, {}, {}} end
-return {prior, corr, redis.call('MGET', unpack(inv)), redis.call('MGET', unpack(rul))}
+for _, id in ipairs(prior) do
+  rul[#rul + 1] = prefix .. 'ruling:' .. id
+end
+local summaries, rulings = {}, {}
+if #inv > 0 then summaries = redis.call('MGET', unpack(inv)) end
+if #rul > 0 then rulings = redis.call('MGET', unpack(rul)) end
+return {prior, corr, summaries, rulings}
 ";
 
 /// The history store of the fleet: shared by every worker through one Redis.
@@ -337,10 +341,9 @@ impl Index for RedisHistory {
         );
         let (prior_ids, corr_ids, raw_summaries, raw_rulings): Reply =
             self.cmd("recall", &c).await?;
-        let union = query::union_of(&prior_ids, &corr_ids);
         Ok(RecallRead {
             summaries: parse_summaries(raw_summaries),
-            rulings: parse_rulings(&union, raw_rulings),
+            rulings: parse_rulings(&prior_ids, raw_rulings),
             prior_ids,
             corr_ids,
         })
