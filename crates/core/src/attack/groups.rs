@@ -39,10 +39,9 @@ impl Catalog {
         let mut scored: Vec<(usize, BTreeSet<usize>)> = order
             .iter()
             .filter_map(|&g| {
-                let uses = self.group_techniques.get(g)?;
                 let matched: BTreeSet<usize> = wanted
                     .iter()
-                    .filter_map(|&t| self.match_via(uses, t))
+                    .filter_map(|&t| self.match_via(g, t))
                     .collect();
                 (!matched.is_empty()).then_some((g, matched))
             })
@@ -86,17 +85,38 @@ impl Catalog {
         })
     }
 
-    /// Whether a group using the (sorted) technique indexes `uses` matches technique `t`,
-    /// and if so the index to record: `t` itself, or its parent for a match via the parent.
-    fn match_via(&self, uses: &[usize], t: usize) -> Option<usize> {
+    /// Per group, the sorted parents of the sub-techniques it uses (built once).
+    fn group_sub_parents(&self) -> &[Vec<usize>] {
+        self.group_sub_parents.get_or_init(|| {
+            self.group_techniques
+                .iter()
+                .map(|uses| {
+                    let mut parents: Vec<usize> = uses
+                        .iter()
+                        .filter_map(|&u| self.parents.get(u).copied().flatten())
+                        .collect();
+                    parents.sort_unstable();
+                    parents.dedup();
+                    parents
+                })
+                .collect()
+        })
+    }
+
+    /// Whether group `g` matches technique `t`, and if so the index to record: `t` itself,
+    /// or its parent for a match via the parent.
+    fn match_via(&self, g: usize, t: usize) -> Option<usize> {
+        let uses = self.group_techniques.get(g)?;
         if uses.binary_search(&t).is_ok() {
             return Some(t);
         }
         match self.parents.get(t).copied().flatten() {
             // A parent technique: does the group use one of its sub-techniques?
-            None => uses
-                .iter()
-                .any(|&u| self.parents.get(u).copied().flatten() == Some(t))
+            None => self
+                .group_sub_parents()
+                .get(g)?
+                .binary_search(&t)
+                .is_ok()
                 .then_some(t),
             // A sub-technique: does the group use its parent?
             Some(p) => uses.binary_search(&p).is_ok().then_some(p),

@@ -202,6 +202,7 @@ impl Catalog {
             parents,
             group_techniques,
             group_order: std::sync::OnceLock::new(),
+            group_sub_parents: std::sync::OnceLock::new(),
         };
         for t in &catalog.techniques {
             if catalog.follow_revocations(t).is_none() {

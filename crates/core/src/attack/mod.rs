@@ -138,6 +138,10 @@ pub struct Catalog {
     group_techniques: Vec<Vec<usize>>,
     /// Group indexes in tie-break order (name case-insensitive, then id), built on first use.
     group_order: std::sync::OnceLock<Vec<usize>>,
+    /// Per group (parallel to `groups`), the sorted parents of the sub-techniques it uses,
+    /// built on first use: whether a group matches a parent technique via one of its
+    /// sub-techniques is then a binary search, not a scan of everything it uses.
+    group_sub_parents: std::sync::OnceLock<Vec<Vec<usize>>>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
