@@ -40,6 +40,14 @@ impl Leaf<'_> {
     pub fn dotted(&self) -> String {
         format!("{}.{}", self.parent, self.key)
     }
+
+    /// Whether `name` is [`Leaf::dotted`] (compared without building it).
+    pub fn is_dotted(&self, name: &str) -> bool {
+        name.len() == self.parent.len() + 1 + self.key.len()
+            && name.starts_with(self.parent.as_str())
+            && name.ends_with(self.key.as_str())
+            && name.as_bytes().get(self.parent.len()) == Some(&b'.')
+    }
 }
 
 /// The view.
@@ -110,10 +118,9 @@ impl<'a> AlertView<'a> {
         &'s self,
         keys: &'k [&'k str],
     ) -> impl Iterator<Item = &'s Leaf<'a>> + use<'s, 'k, 'a> {
-        self.leaves.iter().filter(move |l| {
-            keys.iter()
-                .any(|k| *k == l.key || (k.contains('.') && *k == l.dotted()))
-        })
+        self.leaves
+            .iter()
+            .filter(move |l| keys.iter().any(|k| *k == l.key || l.is_dotted(k)))
     }
 
     /// The first number under one of `keys`.
@@ -179,5 +186,17 @@ mod tests {
         assert_eq!(v.array_len(&["users"]).unwrap().0, 2);
         assert!(v.mentions("t\n"));
         assert_eq!(basename(r"C:\Users\x\INV.com"), "inv.com");
+        // Dotted names match parent and key exactly, nothing longer, shorter or shifted.
+        for miss in [
+            "source.i",
+            "source.ipx",
+            "sourceip",
+            "ource.ip",
+            "xsource.ip",
+        ] {
+            assert!(v.string(&[miss]).is_none(), "{miss}");
+        }
+        let leaf = v.string(&["source.ip"]).unwrap().1;
+        assert!(leaf.is_dotted(&leaf.dotted()));
     }
 }

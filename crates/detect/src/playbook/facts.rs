@@ -139,7 +139,7 @@ impl<'a> Facts<'a> {
                 break;
             }
             let hit = l.key == lower
-                || (lower.contains('.') && l.path.to_ascii_lowercase().ends_with(&suffix));
+                || (lower.contains('.') && ends_with_ignore_ascii_case(&l.path, &suffix));
             if hit {
                 let v = l.text();
                 if seen.insert(v.clone()) {
@@ -164,6 +164,12 @@ impl<'a> Facts<'a> {
         }
         out
     }
+}
+
+/// Whether `s` ends with `suffix`, ASCII case ignored (no allocation).
+fn ends_with_ignore_ascii_case(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len()
+        && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 static MGMT_AGENT: LazyLock<Regex> = LazyLock::new(|| {
