@@ -249,27 +249,37 @@ pub fn is_invisible_format(c: char) -> bool {
 /// become spaces, whitespace runs collapse, invisible formatting characters are shown
 /// escaped (`\u{202e}`), and the result is clipped to `max` characters.
 pub fn one_line(s: &str, max: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(s.len().min(max.saturating_mul(4).saturating_add(8)));
     let mut last_space = false;
+    // Characters in `out`: once more than `max` end in a visible one, the clipped result
+    // is known and the rest of `s` cannot change it.
+    let mut count = 0usize;
     for c in s.chars() {
         if is_invisible_format(c) {
-            out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+            let escaped = format!("\\u{{{:04x}}}", u32::from(c));
+            count += escaped.chars().count();
+            out.push_str(&escaped);
             last_space = false;
-            continue;
-        }
-        let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-            ' '
         } else {
-            c
-        };
-        if c.is_whitespace() {
-            if !last_space && !out.is_empty() {
-                out.push(' ');
+            let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            };
+            if c.is_whitespace() {
+                if !last_space && !out.is_empty() {
+                    out.push(' ');
+                    count += 1;
+                }
+                last_space = true;
+                continue;
             }
-            last_space = true;
-        } else {
             out.push(c);
+            count += 1;
             last_space = false;
+        }
+        if count > max {
+            break;
         }
     }
     let trimmed = out.trim_end();
@@ -285,6 +295,32 @@ pub fn one_line(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_stops_early_with_the_same_answer() {
+        // The clipped answer equals clipping the whole line, for every cut point.
+        let samples = [
+            "a  b\tc\n\nd   eeee f",
+            "  lead and trail   ",
+            "x\u{202e}y z\u{200b}\u{200b}w",
+            "word \u{2028} next\u{0007}bell    ",
+            "ünï cödé  ⚠ ok",
+            "",
+        ];
+        for s in samples {
+            let whole = one_line(s, usize::MAX);
+            for max in 0..30 {
+                let expect = if whole.chars().count() > max {
+                    let mut c: String = whole.chars().take(max).collect();
+                    c.push('…');
+                    c
+                } else {
+                    whole.clone()
+                };
+                assert_eq!(one_line(s, max), expect, "{s:?} at {max}");
+            }
+        }
+    }
 
     #[test]
     fn one_line_neutralises_layout_tricks() {

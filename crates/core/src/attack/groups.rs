@@ -33,11 +33,22 @@ impl Catalog {
             return Vec::new();
         }
 
-        // Groups in tie-break order (name, case-insensitive, then id), computed once; a
-        // stable sort by overlap then keeps that order among equals.
+        // Only groups that can match one of the techniques are scored, in tie-break order
+        // (name, case-insensitive, then id); a stable sort by overlap then keeps that order
+        // among equals.
+        let index = self.technique_groups();
+        let mut candidates: Vec<usize> = wanted
+            .iter()
+            .filter_map(|&t| index.get(t))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let order = self.group_order();
         let mut scored: Vec<(usize, BTreeSet<usize>)> = order
             .iter()
+            .filter(|g| candidates.binary_search(g).is_ok())
             .filter_map(|&g| {
                 let matched: BTreeSet<usize> = wanted
                     .iter()
@@ -82,6 +93,47 @@ impl Catalog {
                 )
             });
             order
+        })
+    }
+
+    /// Per technique, the sorted groups that can match it (see `technique_groups` on
+    /// [`Catalog`]; built once).
+    fn technique_groups(&self) -> &[Vec<usize>] {
+        self.technique_groups.get_or_init(|| {
+            let mut by_t: Vec<Vec<usize>> = vec![Vec::new(); self.techniques.len()];
+            for (g, uses) in self.group_techniques.iter().enumerate() {
+                for &u in uses {
+                    if let Some(v) = by_t.get_mut(u) {
+                        v.push(g);
+                    }
+                    // A group using a sub-technique can match its parent, and a group
+                    // using a parent can match each of its sub-techniques.
+                    if let Some(p) = self.parents.get(u).copied().flatten()
+                        && let Some(v) = by_t.get_mut(p)
+                    {
+                        v.push(g);
+                    }
+                }
+            }
+            for (t, parent) in self.parents.iter().enumerate() {
+                if let Some(p) = *parent {
+                    let users: Vec<usize> = self
+                        .group_techniques
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, uses)| uses.binary_search(&p).is_ok())
+                        .map(|(g, _)| g)
+                        .collect();
+                    if let Some(v) = by_t.get_mut(t) {
+                        v.extend(users);
+                    }
+                }
+            }
+            for v in &mut by_t {
+                v.sort_unstable();
+                v.dedup();
+            }
+            by_t
         })
     }
 

@@ -423,3 +423,63 @@ fn embedded_matches_shared_source() {
         assert_eq!(t.parent.as_deref(), s["parent"].as_str(), "{id}");
     }
 }
+
+/// The ranking computed from the public catalog data alone, group by group: the rule of
+/// [`Catalog::associated_groups`] without its index.
+fn groups_by_definition(c: &Catalog, input: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut wanted: Vec<&Technique> = input
+        .iter()
+        .filter_map(|id| c.resolve(id))
+        .map(|r| r.technique)
+        .collect();
+    wanted.sort_by(|a, b| a.id.cmp(&b.id));
+    wanted.dedup_by(|a, b| a.id == b.id);
+    let mut scored: Vec<(String, String, Vec<String>)> = c
+        .groups()
+        .iter()
+        .filter_map(|g| {
+            let uses: BTreeSet<&str> = g.techniques.iter().map(String::as_str).collect();
+            let matched: BTreeSet<String> = wanted
+                .iter()
+                .filter_map(|t| {
+                    if uses.contains(t.id.as_str()) {
+                        return Some(t.id.clone());
+                    }
+                    match t.parent.as_deref() {
+                        None => uses
+                            .iter()
+                            .any(|u| u.starts_with(&format!("{}.", t.id)))
+                            .then(|| t.id.clone()),
+                        Some(p) => uses.contains(p).then(|| p.to_owned()),
+                    }
+                })
+                .collect();
+            (!matched.is_empty())
+                .then(|| (g.name.clone(), g.id.clone(), matched.into_iter().collect()))
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.2.len()
+            .cmp(&a.2.len())
+            .then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase()))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    scored.into_iter().map(|(_, id, m)| (id, m)).collect()
+}
+
+#[test]
+fn associated_groups_equal_the_definition_for_every_technique_and_some_sets() {
+    let c = catalog();
+    let mut inputs: Vec<Vec<String>> = c.techniques().iter().map(|t| vec![t.id.clone()]).collect();
+    inputs.push(ids(&["T1566.001", "T1204.002", "T1059.001"]));
+    inputs.push(ids(&["T1110", "T1078", "T1021.004"]));
+    inputs.push(ids(&["T1003.001", "T1055", "T1547.001", "T1053.005"]));
+    for input in inputs {
+        let got: Vec<(String, Vec<String>)> = c
+            .associated_groups(&input, usize::MAX)
+            .into_iter()
+            .map(|g| (g.group_id, g.matched_techniques))
+            .collect();
+        assert_eq!(got, groups_by_definition(c, &input), "{input:?}");
+    }
+}
