@@ -137,6 +137,24 @@ pub fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last_space = true;
     for c in s.chars() {
+        // ASCII other than line breaks: the same steps as below, without the Unicode
+        // tables (most alert text is ASCII).
+        if c.is_ascii() && c != '\n' && c != '\r' {
+            let l = match c.to_ascii_lowercase() {
+                '0' => 'o',
+                l => l,
+            };
+            if l.is_whitespace() || l == '_' {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+            } else {
+                out.push(l);
+                last_space = false;
+            }
+            continue;
+        }
         if crate::triage::is_invisible_format(c) || c == '\u{034F}' {
             continue;
         }
@@ -417,6 +435,26 @@ mod tests {
         ] {
             assert!(names(t).is_empty(), "{t}: {:?}", scan_text(t));
         }
+    }
+
+    #[test]
+    fn ascii_normalises_like_the_unicode_path() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let got = normalise(&format!("A{c}B"));
+            let want = match c {
+                '\n' | '\r' => "a\nb".to_owned(),
+                c if c.is_whitespace() || c == '_' => "a b".to_owned(),
+                '0' => "aob".to_owned(),
+                c => format!("a{}b", c.to_ascii_lowercase()),
+            };
+            assert_eq!(got, want, "{b}");
+        }
+        // Mixed with look-alikes and invisible characters, and leading/trailing space.
+        assert_eq!(
+            normalise("  IGN\u{200B}ORE  prev\u{0456}ous_Instructions 10 "),
+            "ignore previous instructions 1o "
+        );
     }
 
     #[test]
