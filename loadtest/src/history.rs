@@ -129,10 +129,11 @@ pub(crate) async fn measure(
         };
         let subject = Subject::from_alert(&alert, &extract(&alert, &cfg));
         let t = Instant::now();
-        let (_, corr) = store
+        let corr = store
             .recall(&subject, soc_history::DEFAULT_WINDOW)
             .await
-            .map_err(anyhow::Error::msg)?;
+            .map_err(anyhow::Error::msg)?
+            .correlation;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         related += corr.related_alerts.len();
     }

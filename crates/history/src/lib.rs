@@ -169,6 +169,33 @@ impl HistorySettings {
     }
 }
 
+/// What [`HistoryStore::recall`] found: the prior sightings and the correlation, and the
+/// correlation's candidates as they were read, so that the correlation can be worked out
+/// again for other techniques (the verdict's) without a second read.
+#[derive(Debug, Clone)]
+pub struct Recalled {
+    /// Prior sightings.
+    pub priors: Vec<PriorSighting>,
+    /// The correlation of the subject as recalled.
+    pub correlation: Correlation,
+    /// The correlation candidates read, in the order read; `None` when the store kept none.
+    candidates: Option<Vec<Summary>>,
+    window: Duration,
+    max_related: usize,
+}
+
+impl Recalled {
+    /// The correlation of `s` (the recalled subject, with other techniques) over the
+    /// candidates read at recall: what [`HistoryStore::correlate`] would answer for `s`
+    /// if nothing was stored in between. `None` when the store kept no candidates.
+    #[must_use]
+    pub fn correlation_for(&self, s: &Subject) -> Option<Correlation> {
+        self.candidates
+            .as_ref()
+            .map(|c| query::correlation_from(s, c, self.window, self.max_related))
+    }
+}
+
 /// Where investigations are remembered. See the crate docs for the life cycle and for
 /// how to add an implementation.
 #[async_trait]
@@ -211,20 +238,20 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     async fn correlate(&self, s: &Subject, window: Duration) -> Result<Correlation, HistoryError>;
 
     /// [`Self::prior_sightings`] and [`Self::correlate`] in one lookup (each candidate read
-    /// once). The default calls both.
+    /// once). The default calls both and keeps no candidates
+    /// ([`Recalled::correlation_for`] then answers `None`).
     ///
     /// # Errors
     ///
     /// A store error.
-    async fn recall(
-        &self,
-        s: &Subject,
-        window: Duration,
-    ) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
-        Ok((
-            self.prior_sightings(s).await?,
-            self.correlate(s, window).await?,
-        ))
+    async fn recall(&self, s: &Subject, window: Duration) -> Result<Recalled, HistoryError> {
+        Ok(Recalled {
+            priors: self.prior_sightings(s).await?,
+            correlation: self.correlate(s, window).await?,
+            candidates: None,
+            window,
+            max_related: HistorySettings::default().max_related,
+        })
     }
 
     /// Records an analyst ruling on a stored investigation, replacing an earlier one, and

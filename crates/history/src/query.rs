@@ -38,10 +38,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use soc_core::investigation::{Correlation, PriorSighting, RelatedAlert};
 
-use crate::HistorySettings;
 use crate::error::HistoryError;
 use crate::subject::{Subject, parent_technique};
 use crate::summary::{Ruling, Summary, net24, subject_index_keys};
+use crate::{HistorySettings, Recalled};
 
 /// Related prior alerts that make a campaign (the current alert plus two priors).
 pub const CAMPAIGN_MIN_RELATED: usize = 2;
@@ -231,7 +231,7 @@ pub(crate) async fn recall(
     s: &Subject,
     window: Duration,
     st: &HistorySettings,
-) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
+) -> Result<Recalled, HistoryError> {
     let keys = subject_index_keys(s);
     let n_ioc = keys.iocs.len();
     let all_keys = keys.all();
@@ -267,10 +267,14 @@ pub(crate) async fn recall(
         .filter(|(id, _)| wanted.contains(id.as_str()))
         .collect();
     let priors = build_priors(chosen, &rulings, st.max_prior_sightings);
-    Ok((
+    let correlation = correlation_from(s, &corr_summaries, window, st.max_related);
+    Ok(Recalled {
         priors,
-        correlation_from(s, &corr_summaries, window, st.max_related),
-    ))
+        correlation,
+        candidates: Some(corr_summaries),
+        window,
+        max_related: st.max_related,
+    })
 }
 
 /// The window in milliseconds, saturating.

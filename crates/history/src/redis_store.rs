@@ -46,7 +46,8 @@ use crate::summary::{
     subject_index_keys, worked_key,
 };
 use crate::{
-    HistorySettings, HistoryStore, check_id, check_record, check_subject, millis, still_running,
+    HistorySettings, HistoryStore, Recalled, check_id, check_record, check_subject, millis,
+    still_running,
 };
 
 /// Default timeout of one Redis round trip.
@@ -569,11 +570,7 @@ impl HistoryStore for RedisHistory {
     }
 
     #[instrument(name = "history.recall", skip_all, err)]
-    async fn recall(
-        &self,
-        s: &Subject,
-        window: Duration,
-    ) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
+    async fn recall(&self, s: &Subject, window: Duration) -> Result<Recalled, HistoryError> {
         query::recall(self, s, window, &self.settings).await
     }
 

@@ -86,9 +86,17 @@ async fn redis_and_memory_stores_agree() {
                     ("memory", m.recall(&s, w).await.unwrap()),
                 ] {
                     assert_eq!(
-                        recalled,
-                        (pr.clone(), cr.clone()),
+                        (&recalled.priors, &recalled.correlation),
+                        (&pr, &cr),
                         "{set}: {name} recall differs for lookup {i}"
+                    );
+                    // Worked out again for other techniques from what was read, it is
+                    // what a fresh read answers (nothing was stored in between).
+                    let retargeted = s.clone().with_techniques(["T1110.001", "T1059.001"]);
+                    assert_eq!(
+                        recalled.correlation_for(&retargeted),
+                        Some(r.correlate(&retargeted, w).await.unwrap()),
+                        "{set}: {name} correlation_for differs for lookup {i}"
                     );
                 }
                 if set == "default" {

@@ -55,7 +55,8 @@ async fn lookups(store: &dyn HistoryStore, lookups: usize) -> (Duration, Duratio
     for i in 0..lookups {
         let s = synthetic(&mut rng, 1_000_000 + i);
         let t = Instant::now();
-        let (p, c) = store.recall(&s, DEFAULT_WINDOW).await.unwrap();
+        let recalled = store.recall(&s, DEFAULT_WINDOW).await.unwrap();
+        let (p, c) = (recalled.priors, recalled.correlation);
         times.push(t.elapsed());
         priors += p.len();
         related += c.related_alerts.len();

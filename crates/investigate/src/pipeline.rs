@@ -10,7 +10,7 @@
 //! anything it does not recognise is `inconclusive` with an escalation to a human.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures::StreamExt;
@@ -30,6 +30,10 @@ use soc_detect::sigma::RuleSet;
 use soc_detect::{IntelFact, SigmaFact, TriageInput, triage};
 use soc_intel::{CacheLevel, IntelError, IntelProvider, IntelRecord, Reputation};
 use tracing::{debug, warn};
+
+/// After this long between the recall and the verdict, the final correlation is read
+/// again instead of being worked out from what the recall read.
+const REREAD_CORRELATION_AFTER: Duration = Duration::from_secs(1);
 
 use crate::tiers::{LlmTiers, ModelAnswer, Progress, TierContext};
 use soc_history::HistoryStore;
@@ -321,13 +325,14 @@ impl Pipeline {
 
         // History: register the alert (so a related alert investigated at the same moment
         // sees it), then what the fleet saw before and what this alert is related to.
-        let (prior_sightings, pre_correlation) = match &self.history {
+        let (prior_sightings, pre_correlation, recalled) = match &self.history {
             Some(h) => {
                 self.recall(h.as_ref(), &subject, &mut log, &mut degraded)
                     .await
             }
-            None => (Vec::new(), None),
+            None => (Vec::new(), None, None),
         };
+        let recalled_at = Instant::now();
 
         // 3. Sigma: which detection logic the alert's events satisfy, with the fields that
         // made each rule fire.
@@ -562,12 +567,21 @@ impl Pipeline {
             }
         }
         // History after the verdict: correlation again with the final techniques (this one
-        // is recorded), then the investigation is remembered.
+        // is recorded), then the investigation is remembered. A verdict reached soon after
+        // the recall is correlated over the candidates the recall read; a later one (a
+        // model in the loop) reads again, so alerts registered meanwhile are linked.
         let subject = subject.with_techniques(inv.attack_techniques.iter().cloned());
         if let Some(h) = &self.history {
-            match h.correlate(&subject, self.cfg.correlation_window).await {
-                Ok(c) => inv.correlation = Some(c),
-                Err(e) => history_degraded(&mut inv.degraded, &e),
+            let reused = recalled
+                .as_ref()
+                .filter(|_| recalled_at.elapsed() < REREAD_CORRELATION_AFTER)
+                .and_then(|r| r.correlation_for(&subject));
+            match reused {
+                Some(c) => inv.correlation = Some(c),
+                None => match h.correlate(&subject, self.cfg.correlation_window).await {
+                    Ok(c) => inv.correlation = Some(c),
+                    Err(e) => history_degraded(&mut inv.degraded, &e),
+                },
             }
         }
         inv.response_actions = crate::actions::propose(&crate::actions::ActionInput {
@@ -733,16 +747,21 @@ impl Pipeline {
     ) -> (
         Vec<soc_core::investigation::PriorSighting>,
         Option<soc_core::investigation::Correlation>,
+        Option<soc_history::Recalled>,
     ) {
         if let Err(e) = h.begin(subject).await {
             history_degraded(degraded, &e);
-            return (Vec::new(), None);
+            return (Vec::new(), None, None);
         }
-        let (priors, recalled) = match h.recall(subject, self.cfg.correlation_window).await {
-            Ok((p, c)) => (p, Some(c)),
+        let (priors, recalled, kept) = match h.recall(subject, self.cfg.correlation_window).await {
+            Ok(mut r) => (
+                std::mem::take(&mut r.priors),
+                Some(r.correlation.clone()),
+                Some(r),
+            ),
             Err(e) => {
                 history_degraded(degraded, &e);
-                (Vec::new(), None)
+                (Vec::new(), None, None)
             }
         };
         for p in priors.iter().take(5) {
@@ -797,7 +816,7 @@ impl Pipeline {
             }
             None => None,
         };
-        (priors, correlation)
+        (priors, correlation, kept)
     }
 
     /// Puts a grounded model answer into the model-owned fields, under the safety rules

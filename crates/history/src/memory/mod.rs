@@ -42,7 +42,9 @@ use crate::error::HistoryError;
 use crate::query::{self, Index};
 use crate::subject::Subject;
 use crate::summary::{Ruling, Summary, fp_key, fpdup_key, subject_index_keys, worked_key};
-use crate::{HistorySettings, HistoryStore, check_id, check_record, check_subject, still_running};
+use crate::{
+    HistorySettings, HistoryStore, Recalled, check_id, check_record, check_subject, still_running,
+};
 
 /// Options of the embedded store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -564,11 +566,7 @@ impl HistoryStore for MemoryHistory {
     }
 
     #[instrument(name = "history.recall", skip_all, err)]
-    async fn recall(
-        &self,
-        s: &Subject,
-        window: Duration,
-    ) -> Result<(Vec<PriorSighting>, Correlation), HistoryError> {
+    async fn recall(&self, s: &Subject, window: Duration) -> Result<Recalled, HistoryError> {
         query::recall(self, s, window, &self.settings).await
     }
 
