@@ -50,7 +50,11 @@
 //! Because an alert is indexed when its investigation begins, two workers investigating
 //! related alerts at the same moment see each other: each `begin` is one atomic write, and
 //! each worker correlates after its own `begin`, so whichever correlates second finds the
-//! other (and when both begin before either correlates, both do). A pending related alert
+//! other (and when both begin before either correlates, both do). The pipeline keeps the
+//! candidates its recall read ([`Recalled`]) and works the final correlation out from
+//! them when the verdict comes within a second, but reads again when the verdict could
+//! close the alert on its own, so alerts that began in between still make a campaign that
+//! stops the closure. A pending related alert
 //! counts as related, shown with the verdict `pending`; it never makes a prior sighting
 //! (it has no verdict yet). A pending summary that is never completed (the worker died)
 //! expires after [`HistorySettings::pending_ttl`]; the redelivered alert begins afresh.

@@ -569,20 +569,31 @@ impl Pipeline {
         // History after the verdict: correlation again with the final techniques (this one
         // is recorded), then the investigation is remembered. A verdict reached soon after
         // the recall is correlated over the candidates the recall read; a later one (a
-        // model in the loop) reads again, so alerts registered meanwhile are linked.
+        // model in the loop) reads again, so alerts registered meanwhile are linked. So
+        // does a verdict that could close the alert on its own: a campaign must stop that,
+        // including one whose other alerts began after this one's recall.
         let subject = subject.with_techniques(inv.attack_techniques.iter().cloned());
+        let mut reused = false;
         if let Some(h) = &self.history {
-            let reused = recalled
+            let from_recall = recalled
                 .as_ref()
                 .filter(|_| recalled_at.elapsed() < REREAD_CORRELATION_AFTER)
                 .and_then(|r| r.correlation_for(&subject));
-            match reused {
-                Some(c) => inv.correlation = Some(c),
-                None => match h.correlate(&subject, self.cfg.correlation_window).await {
-                    Ok(c) => inv.correlation = Some(c),
-                    Err(e) => history_degraded(&mut inv.degraded, &e),
-                },
+            match from_recall {
+                Some(c) => {
+                    inv.correlation = Some(c);
+                    reused = true;
+                }
+                None => self.correlate_again(h.as_ref(), &subject, &mut inv).await,
             }
+        }
+        let (mut eligible, mut why) = crate::policy::should_auto_close(&inv);
+        if eligible
+            && reused
+            && let Some(h) = &self.history
+        {
+            self.correlate_again(h.as_ref(), &subject, &mut inv).await;
+            (eligible, why) = crate::policy::should_auto_close(&inv);
         }
         inv.response_actions = crate::actions::propose(&crate::actions::ActionInput {
             alert,
@@ -590,7 +601,6 @@ impl Pipeline {
             inv: &inv,
             intel: &records,
         });
-        let (eligible, why) = crate::policy::should_auto_close(&inv);
         inv.closure = Some(ClosureDecision {
             eligible,
             reason: why,
@@ -601,6 +611,23 @@ impl Pipeline {
             history_degraded(&mut inv.degraded, &e);
         }
         inv
+    }
+
+    /// Reads the correlation of `subject` afresh into `inv` (a failed read is recorded in
+    /// `degraded`, and the investigation keeps no correlation).
+    async fn correlate_again(
+        &self,
+        h: &dyn HistoryStore,
+        subject: &soc_history::Subject,
+        inv: &mut Investigation,
+    ) {
+        match h.correlate(subject, self.cfg.correlation_window).await {
+            Ok(c) => inv.correlation = Some(c),
+            Err(e) => {
+                inv.correlation = None;
+                history_degraded(&mut inv.degraded, &e);
+            }
+        }
     }
 
     /// The anchor to reuse, when the dedup gates allow it. While another worker holds the

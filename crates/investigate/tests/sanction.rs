@@ -264,3 +264,108 @@ async fn copies_of_a_sanctioned_burst_reuse_the_verdict_up_to_the_cap_until_an_a
     let after = p.investigate(&copy(31)).await;
     assert_eq!(after.duplicate_of, None, "{}", after.hypothesis);
 }
+
+/// A store that lets two related alerts (same host) begin right after each recall, before
+/// the verdict: what a burst on other workers looks like to the first alert of it.
+#[derive(Debug)]
+struct BurstAfterRecall {
+    inner: soc_history::MemoryHistory,
+    others: Vec<soc_history::Subject>,
+}
+
+#[async_trait::async_trait]
+impl soc_history::HistoryStore for BurstAfterRecall {
+    async fn begin(&self, s: &soc_history::Subject) -> Result<(), soc_history::HistoryError> {
+        self.inner.begin(s).await
+    }
+    async fn record(
+        &self,
+        s: &soc_history::Subject,
+        inv: &soc_core::Investigation,
+    ) -> Result<(), soc_history::HistoryError> {
+        self.inner.record(s, inv).await
+    }
+    async fn prior_sightings(
+        &self,
+        s: &soc_history::Subject,
+    ) -> Result<Vec<soc_core::investigation::PriorSighting>, soc_history::HistoryError> {
+        self.inner.prior_sightings(s).await
+    }
+    async fn correlate(
+        &self,
+        s: &soc_history::Subject,
+        window: std::time::Duration,
+    ) -> Result<soc_core::investigation::Correlation, soc_history::HistoryError> {
+        self.inner.correlate(s, window).await
+    }
+    async fn recall(
+        &self,
+        s: &soc_history::Subject,
+        window: std::time::Duration,
+    ) -> Result<soc_history::Recalled, soc_history::HistoryError> {
+        let recalled = self.inner.recall(s, window).await?;
+        for o in &self.others {
+            self.inner.begin(o).await?;
+        }
+        Ok(recalled)
+    }
+    async fn set_ruling(
+        &self,
+        id: &str,
+        r: &soc_history::Ruling,
+    ) -> Result<(), soc_history::HistoryError> {
+        self.inner.set_ruling(id, r).await
+    }
+    async fn ruling(
+        &self,
+        id: &str,
+    ) -> Result<Option<soc_history::Ruling>, soc_history::HistoryError> {
+        self.inner.ruling(id).await
+    }
+    async fn summary(
+        &self,
+        id: &str,
+    ) -> Result<Option<soc_history::Summary>, soc_history::HistoryError> {
+        self.inner.summary(id).await
+    }
+}
+
+#[tokio::test]
+async fn a_burst_beginning_after_the_recall_still_stops_autonomous_closure() {
+    use soc_core::ioc::{IocConfig, extract};
+    let other = |id: &str| {
+        let v = json!({"alert_id": id, "timestamp": "2026-05-16T01:21:00Z", "source": "edr", "severity": "high",
+                       "title": "Suspicious process", "raw_log": {"host": "db-3.corp.internal", "process": "nc.exe"}});
+        let a = Alert::from_json(&v.to_string(), &Limits::default()).expect("alert");
+        soc_history::Subject::from_alert(&a, &extract(&a, &IocConfig::default()))
+    };
+    let scan = alert(
+        "2026-05-16T01:20:00Z",
+        "SSH failure burst",
+        &burst("10.9.8.7", &["svc-scan"]),
+        &["svc-scan"],
+    );
+
+    // Alone, the sanctioned scan may close itself.
+    let quiet = pipeline().with_history(Arc::new(BurstAfterRecall {
+        inner: soc_history::MemoryHistory::new(Default::default(), Default::default()),
+        others: Vec::new(),
+    }));
+    let alone = quiet.investigate(&scan).await;
+    let closure = alone.closure.expect("closure decided");
+    assert!(closure.eligible, "{}", closure.reason);
+
+    // Two alerts on the same host begin after its recall, before its verdict: the
+    // recorded correlation names the campaign and closure is refused.
+    let busy = pipeline().with_history(Arc::new(BurstAfterRecall {
+        inner: soc_history::MemoryHistory::new(Default::default(), Default::default()),
+        others: vec![other("EDR-1"), other("EDR-2")],
+    }));
+    let inv = busy.investigate(&scan).await;
+    assert_eq!(inv.verdict, Verdict::FalsePositive, "{}", inv.hypothesis);
+    let corr = inv.correlation.expect("correlated");
+    assert!(corr.is_campaign, "{corr:?}");
+    let closure = inv.closure.expect("closure decided");
+    assert!(!closure.eligible);
+    assert_eq!(closure.reason, "part of a campaign");
+}
