@@ -172,12 +172,17 @@ impl Store {
 /// Marks a compressed value: a NUL (never the start of JSON) and a format tag.
 const MARKER: &[u8; 5] = b"\0lz4\x01";
 
-/// The largest decompressed investigation accepted (the worker trims what it publishes to
-/// well under 1 MiB): a corrupt length cannot make a reader allocate more.
+/// The largest investigation stored compressed, and the largest length a compressed
+/// value may claim: a corrupt length cannot make a reader allocate more. (The worker trims
+/// what it publishes toward 900 KiB; anything larger is stored as plain JSON.)
 const MAX_DECODED: usize = 4 * 1024 * 1024;
 
-/// A stored value: [`MARKER`], the JSON's length (u32, little endian), the LZ4 block.
+/// A stored value: [`MARKER`], the JSON's length (u32, little endian), the LZ4 block; or
+/// the JSON itself when it is longer than [`MAX_DECODED`].
 pub(crate) fn encode(json: &str) -> Vec<u8> {
+    if json.len() > MAX_DECODED {
+        return json.as_bytes().to_vec();
+    }
     let block = lz4_flex::block::compress(json.as_bytes());
     let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
     let mut out = Vec::with_capacity(MARKER.len() + 4 + block.len());
@@ -238,6 +243,10 @@ mod tests {
         );
         assert_eq!(decode(&raw).as_deref(), Ok(json.as_str()));
         assert_eq!(decode(&encode("")).as_deref(), Ok(""));
+        // Beyond the cap: stored as written, and still readable.
+        let huge = format!("{{\"x\":\"{}\"}}", "y".repeat(MAX_DECODED));
+        assert!(!encode(&huge).starts_with(MARKER));
+        assert_eq!(decode(&encode(&huge)).as_deref(), Ok(huge.as_str()));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(crate) trait Index: Send + Sync {
         range: (i64, i64),
         st: &HistorySettings,
     ) -> Result<RecallRead, HistoryError> {
-        let ioc_keys = keys.get(..n_ioc).unwrap_or_default();
+        let ioc_keys = keys.get(..n_ioc.min(keys.len())).unwrap_or_default();
         let prior_ids = if ioc_keys.is_empty() {
             Vec::new()
         } else {

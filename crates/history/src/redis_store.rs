@@ -23,10 +23,12 @@
 //! `record`'s transaction so the new anchor and the released claim are seen together).
 //!
 //! Writes that must be seen together (`begin`, `record`, `set_ruling`) are one MULTI/EXEC
-//! transaction; reads are pipelines: `prior_sightings` is three round trips (index keys,
-//! summaries, rulings), `correlate` two and one pass of `dedup`'s gates two or three
-//! (candidates, summaries, rulings when the fingerprint has any). Every call is bounded by
-//! a timeout.
+//! transaction. `recall` and `correlate` are one round trip each: a server-side script
+//! (`RECALL`) lists the candidates and returns their summaries and rulings (it builds
+//! the `inv:` and `ruling:` key names itself, so it needs a single Redis, not a cluster).
+//! Other reads are pipelines: `prior_sightings` is three round trips (index keys,
+//! summaries, rulings) and one pass of `dedup`'s gates two or three (candidates,
+//! summaries, rulings when the fingerprint has any). Every call is bounded by a timeout.
 
 use std::time::Duration;
 

@@ -65,6 +65,7 @@ async fn redis_and_memory_stores_agree() {
 
     let mut rng = Rng(7);
     let (mut priors, mut related) = (0, 0);
+    let (mut tight_priors, mut tight_related) = (0, 0);
     for i in 0..300 {
         let s = synthetic(&mut rng, 10_000 + i);
         let s = if i % 2 == 0 {
@@ -101,14 +102,27 @@ async fn redis_and_memory_stores_agree() {
                 }
                 if set == "default" {
                     related += cr.related_alerts.len();
+                } else {
+                    tight_related += cr.related_alerts.len();
                 }
             }
             if set == "default" {
                 priors += pr.len();
+            } else {
+                tight_priors += pr.len();
             }
         }
     }
     // The data set exercises the rules (not all-empty answers).
     assert!(priors > 300, "{priors}");
     assert!(related > 300, "{related}");
+    // The tight limits bind (fewer answers) without emptying them.
+    assert!(
+        tight_priors > 0 && tight_priors < priors,
+        "{tight_priors} vs {priors}"
+    );
+    assert!(
+        tight_related > 0 && tight_related < related,
+        "{tight_related} vs {related}"
+    );
 }

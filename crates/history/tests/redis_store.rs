@@ -216,3 +216,39 @@ async fn redis_down_is_a_transient_error() {
     use soc_core::error::Classify as _;
     assert_eq!(e.class(), soc_core::ErrorClass::Transient, "{e}");
 }
+
+#[tokio::test]
+async fn recall_skips_a_vanished_summary_on_resp2_and_resp3() {
+    let redis = RedisServer::start().await.unwrap();
+    for url in [redis.url(), format!("{}?protocol=resp3", redis.url())] {
+        let prefix = soc_testkit::unique_prefix();
+        let s = RedisHistory::connect_lazy(&url, prefix.clone(), settings()).unwrap();
+        let spec = Spec {
+            domains: &["shared.example.com"],
+            ..Spec::default()
+        };
+        let (a, b) = (subject("A", 1, &spec), subject("B", 2, &spec));
+        done(&s, &a, Verdict::TruePositive, &[]).await;
+        done(&s, &b, Verdict::TruePositive, &[]).await;
+        // A's summary is gone (evicted, expired early) while the index still lists it;
+        // the script's missing value (Lua false) must read as absent on either protocol.
+        let client = ::redis::Client::open(redis.url()).unwrap();
+        let mut c = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = ::redis::cmd("DEL")
+            .arg(format!("{prefix}inv:{}", a.investigation_id))
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        let me = subject("ME", 3, &spec);
+        let r = s.recall(&me, soc_history::DEFAULT_WINDOW).await.unwrap();
+        let priors: Vec<&str> = r.priors.iter().map(|p| p.alert_id.as_str()).collect();
+        assert_eq!(priors, ["B"], "{url}");
+        let related: Vec<&str> = r
+            .correlation
+            .related_alerts
+            .iter()
+            .map(|x| x.alert_id.as_str())
+            .collect();
+        assert_eq!(related, ["B"], "{url}");
+    }
+}
