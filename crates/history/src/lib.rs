@@ -189,6 +189,19 @@ pub struct Recalled {
 }
 
 impl Recalled {
+    /// A recall that kept no candidates (what a store outside this crate can answer):
+    /// [`Recalled::correlation_for`] is then `None` and the caller reads again.
+    #[must_use]
+    pub fn new(priors: Vec<PriorSighting>, correlation: Correlation) -> Self {
+        Self {
+            priors,
+            correlation,
+            candidates: None,
+            window: DEFAULT_WINDOW,
+            max_related: HistorySettings::default().max_related,
+        }
+    }
+
     /// The correlation of `s` (the recalled subject, with other techniques) over the
     /// candidates read at recall: what [`HistoryStore::correlate`] would answer for `s`
     /// if nothing was stored in between. `None` when the store kept no candidates.
@@ -249,13 +262,10 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     ///
     /// A store error.
     async fn recall(&self, s: &Subject, window: Duration) -> Result<Recalled, HistoryError> {
-        Ok(Recalled {
-            priors: self.prior_sightings(s).await?,
-            correlation: self.correlate(s, window).await?,
-            candidates: None,
-            window,
-            max_related: HistorySettings::default().max_related,
-        })
+        Ok(Recalled::new(
+            self.prior_sightings(s).await?,
+            self.correlate(s, window).await?,
+        ))
     }
 
     /// Records an analyst ruling on a stored investigation, replacing an earlier one, and
