@@ -165,7 +165,7 @@ enum Declared {
 }
 
 /// What a leaf's key says about its value.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct LeafCtx {
     user: bool,
     host: bool,
@@ -278,7 +278,7 @@ impl Extractor<'_> {
         }
         match value {
             Value::String(s) => {
-                let ctx = LeafCtx::new(key, parent);
+                let ctx = LeafCtx::cached(key, parent);
                 self.scan_leaf(s, path, &ctx);
             }
             Value::Array(items) => {
@@ -807,7 +807,42 @@ const HOST_KEYS: &[&str] = &[
     "destinationhost",
 ];
 
+/// Most key contexts remembered per thread before the memo starts afresh (keys are alert
+/// content: a flood of distinct ones only costs recomputation).
+const LEAF_CTX_MEMO: usize = 4096;
+
+/// Key contexts by parent key (`""` for none), then key, and how many there are.
+type LeafCtxMemo = (usize, HashMap<String, HashMap<String, LeafCtx>>);
+
+thread_local! {
+    /// Alerts of one source repeat the same keys, and working a context out takes a few
+    /// allocations.
+    static LEAF_CTX: std::cell::RefCell<LeafCtxMemo> = std::cell::RefCell::new((0, HashMap::new()));
+}
+
 impl LeafCtx {
+    /// [`LeafCtx::new`], remembered per thread. A parent of `None` and of `Some("")` give
+    /// the same context, so they share an entry.
+    fn cached(key: &str, parent: Option<&str>) -> Self {
+        let p = parent.unwrap_or("");
+        LEAF_CTX.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if let Some(ctx) = memo.1.get(p).and_then(|m| m.get(key)) {
+                return *ctx;
+            }
+            let ctx = Self::new(key, parent);
+            if memo.0 >= LEAF_CTX_MEMO {
+                *memo = (0, HashMap::new());
+            }
+            memo.0 += 1;
+            memo.1
+                .entry(p.to_owned())
+                .or_default()
+                .insert(key.to_owned(), ctx);
+            ctx
+        })
+    }
+
     /// The context of a string leaf under `key` (for array items, the array's key), inside
     /// an object under `parent`. Flattened keys (`user.name`) are split at their last dot.
     fn new(key: &str, parent: Option<&str>) -> Self {
@@ -1001,4 +1036,52 @@ fn ends_with_word_ci(s: &str, word: &str) -> bool {
             .chars()
             .next_back()
             .is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod leaf_ctx_tests {
+    use super::LeafCtx;
+
+    #[test]
+    fn remembered_contexts_equal_fresh_ones() {
+        let keys = [
+            "CommandLine",
+            "TargetFilename",
+            "user.name",
+            "name",
+            "host",
+            "SourceHostname",
+            "message_id",
+            "xmlns",
+            "event.dataset",
+            "agent_version",
+            "sha256",
+            "value",
+            "",
+            "Image",
+            "ParentImage",
+            "url",
+            "a.b.c",
+        ];
+        let parents = [
+            None,
+            Some(""),
+            Some("user"),
+            Some("file"),
+            Some("process"),
+            Some("host"),
+        ];
+        // Twice: the second round is answered from the memo.
+        for _ in 0..2 {
+            for k in keys {
+                for p in parents {
+                    assert_eq!(
+                        LeafCtx::cached(k, p),
+                        LeafCtx::new(k, p),
+                        "{k:?} under {p:?}"
+                    );
+                }
+            }
+        }
+    }
 }
