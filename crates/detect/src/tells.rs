@@ -141,6 +141,10 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
     for leaf in view.leaves() {
         let in_context = is_enrichment_path(&leaf.path);
         let keyed = keyed_place(&leaf.path) || leaf.path.starts_with("raw_log.siem_context");
+        if !keyed && !in_context {
+            // Content, not a place a SIEM writes its tells: nothing below applies.
+            continue;
+        }
         let text = leaf.text();
         if keyed && SCHEDULE_KEYS.contains(&leaf.key.as_str()) && !text.trim().is_empty() {
             push(&leaf.path, text, TellKind::Schedule);

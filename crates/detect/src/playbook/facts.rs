@@ -7,6 +7,7 @@
 //! run from a mail client's attachment cache, a change ticket in the SIEM's enrichment),
 //! never a sample's literal values.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -129,30 +130,40 @@ impl<'a> Facts<'a> {
     pub fn field_values(&self, field: &str) -> Vec<(String, String)> {
         const MAX: usize = 64;
         let mut out: Vec<(String, String)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // A value already listed (under another path) is not listed again.
+        let listed = |out: &[(String, String)], v: &str| out.iter().any(|(_, x)| x == v);
         // `raw_log` first: its paths are real. Then the Sigma view of the events, which
         // maps other spellings of the field (`process.command_line`, `CommandLine`).
-        let lower = field.to_ascii_lowercase();
-        let suffix = format!(".{lower}");
+        let lower: Cow<'_, str> = if field.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(field.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(field)
+        };
+        let dotted = lower.contains('.');
         for l in self.view.leaves() {
             if out.len() >= MAX {
                 break;
             }
-            let hit = l.key == lower
-                || (lower.contains('.') && ends_with_ignore_ascii_case(&l.path, &suffix));
+            let hit = l.key == *lower || (dotted && ends_with_dot_field(&l.path, &lower));
             if hit {
                 let v = l.text();
-                if seen.insert(v.clone()) {
+                if !listed(&out, &v) {
                     out.push((l.path.clone(), v));
                 }
             }
         }
+        // The events' keys are lower-cased as Unicode; for an ASCII name that is `lower`.
+        let event_key: Cow<'_, str> = if field.is_ascii() {
+            Cow::Borrowed(&lower)
+        } else {
+            Cow::Owned(field.to_lowercase())
+        };
         for (i, ev) in self.events.iter().enumerate() {
             if out.len() >= MAX {
                 break;
             }
-            if let Some(v) = ev.get(field)
-                && seen.insert(v.to_owned())
+            if let Some(v) = ev.first_orig(&event_key)
+                && !listed(&out, v)
             {
                 let path = if self.events.len() > 1 {
                     format!("raw_log.events[{i}].{field}")
@@ -166,10 +177,13 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// Whether `s` ends with `suffix`, ASCII case ignored (no allocation).
-fn ends_with_ignore_ascii_case(s: &str, suffix: &str) -> bool {
-    s.len() >= suffix.len()
-        && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+/// Whether `path` ends with `.` and then `field` (lower case), ASCII case ignored, without
+/// building the suffix.
+fn ends_with_dot_field(path: &str, field: &str) -> bool {
+    let (p, f) = (path.as_bytes(), field.as_bytes());
+    p.len() > f.len()
+        && p[p.len() - f.len() - 1] == b'.'
+        && p[p.len() - f.len()..].eq_ignore_ascii_case(f)
 }
 
 static MGMT_AGENT: LazyLock<Regex> = LazyLock::new(|| {

@@ -196,6 +196,12 @@ impl Event {
             .ok()
     }
 
+    /// The first value (as written) of a field given by lower-case key.
+    pub(crate) fn first_orig(&self, key: &str) -> Option<&str> {
+        let i = self.index_of(key)?;
+        self.values(i).next().map(|v| v.orig)
+    }
+
     /// The lower-case first value of a field given by lower-case key.
     pub(crate) fn first_lower(&self, key: &str) -> Option<&str> {
         let i = self.index_of(key)?;
