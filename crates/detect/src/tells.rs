@@ -13,7 +13,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::view::AlertView;
 
@@ -55,6 +55,13 @@ static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(password change|key rotation|rotated|authori[sz]ed|approved|sanctioned|expected|scheduled|allow ?list(ed)?|whitelist(ed)?)\b")
         .expect("constant regex compiles")
 });
+/// [`CHANGE`], [`TOOLING`] and [`CONTEXT`] in one pass: which of them match at all (most
+/// text matches none, and then none of them needs its own search).
+static TELL_SET: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([CHANGE.as_str(), TOOLING.as_str(), CONTEXT.as_str()])
+        .expect("constant regexes compile")
+});
+
 static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\b(not|no|never|without|non|nor|isn't|wasn't|aren't|un|outside|missing|absent|lacks?|lacking|unlike|instead of|beyond)\b[\s-]*(\w+[\s-]+){0,3}$",
@@ -146,6 +153,10 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
             continue;
         }
         let text = leaf.text();
+        // Which of CHANGE, TOOLING, CONTEXT match at all, worked out once when needed.
+        let mut set: Option<regex::SetMatches> = None;
+        let mut may =
+            |i: usize, text: &str| set.get_or_insert_with(|| TELL_SET.matches(text)).matched(i);
         if keyed && SCHEDULE_KEYS.contains(&leaf.key.as_str()) && !text.trim().is_empty() {
             push(&leaf.path, text, TellKind::Schedule);
             continue;
@@ -159,20 +170,28 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
             }
             continue;
         }
-        if keyed && CHANGE_KEYS.contains(&leaf.key.as_str()) && affirmed(&CHANGE, &text) {
+        if keyed
+            && CHANGE_KEYS.contains(&leaf.key.as_str())
+            && may(0, &text)
+            && affirmed(&CHANGE, &text)
+        {
             push(&leaf.path, text, TellKind::Change);
             continue;
         }
-        if keyed && ASSET_KEYS.contains(&leaf.key.as_str()) && affirmed(&TOOLING, &text) {
+        if keyed
+            && ASSET_KEYS.contains(&leaf.key.as_str())
+            && may(1, &text)
+            && affirmed(&TOOLING, &text)
+        {
             push(&leaf.path, text, TellKind::ToolingAsset);
             continue;
         }
         if in_context {
-            if affirmed(&CHANGE, &text) {
+            if may(0, &text) && affirmed(&CHANGE, &text) {
                 push(&leaf.path, text, TellKind::Change);
-            } else if affirmed(&TOOLING, &text) {
+            } else if may(1, &text) && affirmed(&TOOLING, &text) {
                 push(&leaf.path, text, TellKind::ToolingAsset);
-            } else if affirmed(&CONTEXT, &text) {
+            } else if may(2, &text) && affirmed(&CONTEXT, &text) {
                 push(&leaf.path, text, TellKind::Context);
             }
         }

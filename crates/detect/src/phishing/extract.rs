@@ -689,17 +689,18 @@ impl Collector {
         if depth > MAX_DEPTH || !self.budget() {
             return;
         }
-        let consumed = if is_context(m, own_key) {
+        // Each key normalised once, for the context test and the walk.
+        let normed: Vec<String> = m.keys().map(|k| norm(k)).collect();
+        let consumed = if is_context(m, &normed, own_key) {
             self.read_context(m, depth)
         } else {
             Vec::new()
         };
-        for (k, v) in m {
-            let nk = norm(k);
-            if consumed.contains(&nk) {
+        for (v, nk) in m.values().zip(&normed) {
+            if consumed.contains(nk) {
                 continue;
             }
-            self.value(v, &nk, depth + 1);
+            self.value(v, nk, depth + 1);
         }
     }
 
@@ -1017,41 +1018,40 @@ impl Collector {
     }
 }
 
-/// Whether an object is a mail context.
-fn is_context(m: &Map<String, Value>, own_key: &str) -> bool {
-    let keys: Vec<String> = m.keys().take(512).map(|k| norm(k)).collect();
+/// Whether an object is a mail context. `normed` is [`norm`] of each of `m`'s keys, in
+/// order.
+fn is_context(m: &Map<String, Value>, normed: &[String], own_key: &str) -> bool {
+    let keys = &normed[..normed.len().min(512)];
     let has = |set: &[&str]| keys.iter().any(|k| set.contains(&k.as_str()));
     if is(CONTAINERS, own_key)
         && (has(FROM) || has(TO) || has(SUBJECT) || has(HEADERS) || has(ATTACH) || has(AR))
     {
         return true;
     }
-    for (k, v) in m.iter().take(512) {
-        let nk = norm(k);
+    for (v, nk) in m.values().zip(normed).take(512) {
         let strong = (FROM.contains(&nk.as_str()) && nk != "from" && nk != "srcuser")
-            || is(REPLY, &nk)
-            || (is(ENVELOPE, &nk) && nk != "spfdomain")
-            || is(AR, &nk)
-            || is(AUTH_DETAILS, &nk)
-            || is(ARC, &nk)
-            || is(RECEIVED_SPF, &nk)
-            || is(DKIM_SIG, &nk)
+            || is(REPLY, nk)
+            || (is(ENVELOPE, nk) && nk != "spfdomain")
+            || is(AR, nk)
+            || is(AUTH_DETAILS, nk)
+            || is(ARC, nk)
+            || is(RECEIVED_SPF, nk)
+            || is(DKIM_SIG, nk)
             || matches!(
                 nk.as_str(),
                 "emailto" | "emailrecipient" | "rcptto" | "recipientemailaddress" | "emailsubject"
             )
-            || ((is(SPF, &nk) || is(DKIM, &nk) || is(DMARC, &nk) || is(COMPAUTH, &nk))
+            || ((is(SPF, nk) || is(DKIM, nk) || is(DMARC, nk) || is(COMPAUTH, nk))
                 && is_verdict(v))
-            || (is(HEADERS, &nk) && header_value_is_mail(v))
-            || (is(RAW_MESSAGE, &nk)
-                && matches!(v, Value::String(s) if looks_like_header_block(s)));
+            || (is(HEADERS, nk) && header_value_is_mail(v))
+            || (is(RAW_MESSAGE, nk) && matches!(v, Value::String(s) if looks_like_header_block(s)));
         if strong {
             return true;
         }
     }
     // `from` (`sender`, CIM's `src_user`) with an address, beside `to` or `subject`.
-    m.iter().any(|(k, v)| {
-        matches!(norm(k).as_str(), "from" | "sender" | "srcuser")
+    m.values().zip(normed).any(|(v, nk)| {
+        matches!(nk.as_str(), "from" | "sender" | "srcuser")
             && mailboxes(v, 0).iter().any(|b| b.domain.is_some())
             && (has(TO) || has(SUBJECT))
     })
