@@ -153,6 +153,9 @@ fn signature_of(node: &Value, key: Option<&str>) -> Option<Value> {
 }
 
 fn is_freetext(key: &str) -> bool {
+    if key.is_ascii() {
+        return FREETEXT_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k));
+    }
     let k = key.to_lowercase();
     FREETEXT_KEYS.contains(&k.as_str())
 }
@@ -206,25 +209,38 @@ fn write_py(v: &Value, out: &mut String) {
 
 fn write_py_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{u:04x}"));
-                }
+    // Printable ASCII other than `"` and `\` is written as it is: copy such runs whole.
+    let plain = |b: u8| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\';
+    let mut rest = s;
+    while !rest.is_empty() {
+        let n = rest.bytes().take_while(|b| plain(*b)).count();
+        out.push_str(&rest[..n]);
+        rest = &rest[n..];
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
+        write_py_char(c, out);
+    }
+    out.push('"');
+}
+
+/// One character of a string as Python's `json.dumps` writes it.
+fn write_py_char(c: char, out: &mut String) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        ' '..='~' => out.push(c),
+        _ => {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
             }
         }
     }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -377,6 +393,19 @@ mod tests {
             py_dumps(&v),
             r#"{"a": "\u00e9\"\\\n\u0001\u007f\ud83d\ude00", "b": [true, null], "c": {}}"#
         );
+    }
+
+    #[test]
+    fn plain_runs_and_escapes_interleave_and_freetext_keys_ignore_case() {
+        let v = json!("run one \"q\" run\\two\tend é~ ");
+        assert_eq!(py_dumps(&v), r#""run one \"q\" run\\two\tend \u00e9~ ""#);
+        assert_eq!(py_dumps(&json!("")), "\"\"");
+        for k in ["message", "MESSAGE", "Message", "ReAsOn"] {
+            assert!(is_freetext(k), "{k}");
+        }
+        for k in ["messages", "mëssage", "", "title"] {
+            assert!(!is_freetext(k), "{k}");
+        }
     }
 
     /// Computed with the reference implementation (`soc_copilot.dedup.fingerprint`) on the
