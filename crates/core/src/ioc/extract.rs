@@ -811,6 +811,10 @@ const HOST_KEYS: &[&str] = &[
 /// content: a flood of distinct ones only costs recomputation).
 const LEAF_CTX_MEMO: usize = 4096;
 
+/// Longest key plus parent remembered (bytes): real field names are short, and a bound
+/// keeps the memo's memory small whatever keys alerts carry.
+const LEAF_CTX_MEMO_KEY: usize = 128;
+
 /// Key contexts by parent key (`""` for none), then key, and how many there are.
 type LeafCtxMemo = (usize, HashMap<String, HashMap<String, LeafCtx>>);
 
@@ -825,6 +829,9 @@ impl LeafCtx {
     /// the same context, so they share an entry.
     fn cached(key: &str, parent: Option<&str>) -> Self {
         let p = parent.unwrap_or("");
+        if key.len() + p.len() > LEAF_CTX_MEMO_KEY {
+            return Self::new(key, parent);
+        }
         LEAF_CTX.with(|memo| {
             let mut memo = memo.borrow_mut();
             if let Some(ctx) = memo.1.get(p).and_then(|m| m.get(key)) {
@@ -1063,6 +1070,8 @@ mod leaf_ctx_tests {
             "url",
             "a.b.c",
         ];
+        let long_key = format!("{}_user", "x".repeat(200));
+        let keys: Vec<&str> = keys.iter().copied().chain([long_key.as_str()]).collect();
         let parents = [
             None,
             Some(""),
@@ -1073,7 +1082,7 @@ mod leaf_ctx_tests {
         ];
         // Twice: the second round is answered from the memo.
         for _ in 0..2 {
-            for k in keys {
+            for &k in &keys {
                 for p in parents {
                     assert_eq!(
                         LeafCtx::cached(k, p),
