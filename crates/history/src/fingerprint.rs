@@ -395,6 +395,42 @@ mod tests {
         );
     }
 
+    /// An alert with `raw` as its raw log (moved here with soc-core's earlier fingerprint,
+    /// which the ingest API used to answer with).
+    fn burst(raw: &Value) -> Alert {
+        alert(
+            &json!({"alert_id": "a", "timestamp": "2026-01-01T00:00:00Z", "source": "siem",
+                      "severity": "medium", "title": "SSH burst", "raw_log": raw.clone(),
+                      "indicators": {"ips": ["10.0.0.1"]}}),
+        )
+    }
+
+    #[test]
+    fn volatile_values_do_not_change_it() {
+        let a = burst(
+            &json!({"host": "h", "failed": 212, "first_seen": "2026-04-21T03:07:38Z", "message": "212 failures in 300s", "user": "svc", "ok": true}),
+        );
+        let b = burst(
+            &json!({"host": "h", "failed": 9, "first_seen": "2026-05-01T01:00:00Z", "message": "9 failures in 60s", "user": "svc", "ok": true}),
+        );
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+    }
+
+    #[test]
+    fn meaningful_changes_do() {
+        let a = burst(&json!({"host": "h", "user": "svc"}));
+        let b = burst(&json!({"host": "h", "user": "root"}));
+        let c = burst(&json!({"host": "other", "user": "svc"}));
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+        assert!(
+            PLAIN_NUMBER.is_match("-1,5")
+                && !PLAIN_NUMBER.is_match("1.")
+                && !PLAIN_NUMBER.is_match("v1")
+        );
+        assert_eq!(DIGIT_RUN.replace_all("a12b3", "#"), "a#b#");
+    }
+
     #[test]
     fn plain_runs_and_escapes_interleave_and_freetext_keys_ignore_case() {
         let v = json!("run one \"q\" run\\two\tend é~ ");

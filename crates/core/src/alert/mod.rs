@@ -17,7 +17,6 @@
 //! content: the adapters drop them before anything else reads the document.
 
 pub mod ecs;
-mod fingerprint;
 mod hash;
 pub mod native;
 pub mod split;
@@ -34,7 +33,6 @@ use serde_json::{Map, Value};
 
 use crate::error::{Classify, ErrorClass};
 
-pub use fingerprint::fingerprint;
 pub use hash::{canonical_json, sha256_hex};
 
 /// Size and shape limits applied to every alert.

@@ -36,7 +36,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use soc_core::alert::{AlertError, Format, Limits, fingerprint, parse_input};
+use soc_core::alert::{AlertError, Format, Limits, parse_input};
 use soc_core::config::IngestConfig;
 use soc_history::HistoryStore;
 use tokio::net::TcpListener;
@@ -169,7 +169,8 @@ pub struct AcceptedAlert {
     pub source: String,
     /// The deduplication key (`Nats-Msg-Id`).
     pub key: String,
-    /// The near-duplicate fingerprint.
+    /// The near-duplicate fingerprint: the investigation's `alert_fingerprint`, the one
+    /// the fleet suppresses copies by.
     pub fingerprint: String,
     /// True when JetStream already had this alert (a retry).
     pub duplicate: bool,
@@ -419,7 +420,7 @@ async fn handle(
             alert_id: alert.alert_id.clone(),
             source: alert.source.clone(),
             key,
-            fingerprint: fingerprint(alert),
+            fingerprint: soc_history::fingerprint(alert),
             duplicate: false,
         });
     }

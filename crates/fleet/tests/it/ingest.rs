@@ -24,6 +24,9 @@ async fn one_alert_is_queued_and_a_retry_is_a_duplicate() {
     assert_eq!((a.accepted, a.duplicates), (1, 0));
     assert_eq!(a.alerts[0].key, "siem:one-00000");
     assert_eq!(a.alerts[0].fingerprint.len(), 64);
+    // The fingerprint the API answers with is the one investigations carry and dedup uses.
+    let alert = soc_core::Alert::from_json(&body, &soc_core::alert::Limits::default()).unwrap();
+    assert_eq!(a.alerts[0].fingerprint, soc_history::fingerprint(&alert));
     let r = app.post(body, "application/json").await;
     let a: Accepted = r.json().await.unwrap();
     assert_eq!((a.accepted, a.duplicates), (0, 1));
