@@ -36,7 +36,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use soc_core::alert::{AlertError, Format, Limits, parse_input};
+use soc_core::alert::{AlertError, Format, Limits, clip_for_message, parse_input};
 use soc_core::config::IngestConfig;
 use soc_history::HistoryStore;
 use tokio::net::TcpListener;
@@ -240,6 +240,33 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
+    check_content_type(
+        headers,
+        |mime| {
+            matches!(
+                mime,
+                "application/json"
+                    | "application/x-ndjson"
+                    | "application/ndjson"
+                    | "application/jsonl"
+                    | "application/x-jsonlines"
+                    | "application/json-seq"
+                    | "text/plain"
+                    | ""
+            ) || (mime.starts_with("application/") && mime.ends_with("+json"))
+        },
+        "application/json or application/x-ndjson",
+    )
+}
+
+/// Checks a request's `Content-Type`: none is fine; the media type (lower case) must
+/// satisfy `accepted`; a charset, when given, must be UTF-8. `send` names what to send
+/// instead in the 415's message (which quotes the client's value clipped).
+pub(super) fn check_content_type(
+    headers: &HeaderMap,
+    accepted: fn(&str) -> bool,
+    send: &str,
+) -> Result<(), ApiError> {
     let Some(v) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -249,20 +276,10 @@ fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
         .to_ascii_lowercase();
     let mut parts = v.split(';');
     let mime = parts.next().unwrap_or("").trim();
-    let ok = matches!(
-        mime,
-        "application/json"
-            | "application/x-ndjson"
-            | "application/ndjson"
-            | "application/jsonl"
-            | "application/x-jsonlines"
-            | "application/json-seq"
-            | "text/plain"
-            | ""
-    ) || (mime.starts_with("application/") && mime.ends_with("+json"));
-    if !ok {
+    if !accepted(mime) {
         return Err(ApiError::UnsupportedMediaType(format!(
-            "`{mime}` is not accepted: send application/json or application/x-ndjson"
+            "`{}` is not accepted: send {send}",
+            clip_for_message(mime)
         )));
     }
     for p in parts {
@@ -270,7 +287,8 @@ fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
             let cs = cs.trim_matches('"');
             if !cs.eq_ignore_ascii_case("utf-8") && !cs.eq_ignore_ascii_case("utf8") {
                 return Err(ApiError::UnsupportedMediaType(format!(
-                    "charset `{cs}` is not accepted: send UTF-8"
+                    "charset `{}` is not accepted: send UTF-8",
+                    clip_for_message(cs)
                 )));
             }
         }

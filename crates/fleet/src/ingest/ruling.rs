@@ -57,7 +57,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -527,34 +527,14 @@ fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError
 }
 
 fn json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(v) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(());
-    };
-    let v = v
-        .to_str()
-        .map_err(|_| ApiError::UnsupportedMediaType("unreadable Content-Type".into()))?
-        .to_ascii_lowercase();
-    let mut parts = v.split(';');
-    let mime = parts.next().unwrap_or("").trim();
-    if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json"))
-    {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "`{}` is not accepted: send application/json",
-            clip_for_message(mime)
-        )));
-    }
-    for p in parts {
-        if let Some(cs) = p.trim().strip_prefix("charset=") {
-            let cs = cs.trim_matches('"');
-            if !cs.eq_ignore_ascii_case("utf-8") && !cs.eq_ignore_ascii_case("utf8") {
-                return Err(ApiError::UnsupportedMediaType(format!(
-                    "charset `{}` is not accepted: send UTF-8",
-                    clip_for_message(cs)
-                )));
-            }
-        }
-    }
-    Ok(())
+    super::check_content_type(
+        headers,
+        |mime| {
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        },
+        "application/json",
+    )
 }
 
 /// `POST /v1/investigations/{id}/ruling`.
@@ -749,7 +729,7 @@ mod tests {
             "application/json; charset=UTF-8",
             "application/vnd.x+json",
         ] {
-            h.insert(header::CONTENT_TYPE, ok.parse().unwrap());
+            h.insert(axum::http::header::CONTENT_TYPE, ok.parse().unwrap());
             assert!(json_content_type(&h).is_ok(), "{ok}");
         }
         for bad in [
@@ -757,7 +737,7 @@ mod tests {
             "text/plain",
             "application/json; charset=latin1",
         ] {
-            h.insert(header::CONTENT_TYPE, bad.parse().unwrap());
+            h.insert(axum::http::header::CONTENT_TYPE, bad.parse().unwrap());
             assert!(json_content_type(&h).is_err(), "{bad}");
         }
     }
