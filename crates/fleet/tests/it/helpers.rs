@@ -65,6 +65,16 @@ pub(crate) async fn spawn_app() -> TestApp {
 }
 
 pub(crate) async fn spawn_app_with(extra: &[(&str, &str)], with_worker: bool) -> TestApp {
+    spawn_app_using(extra, with_worker, |state, _| state).await
+}
+
+/// [`spawn_app_with`], with `configure` given the ingest state (and the config) before the
+/// ingest starts.
+pub(crate) async fn spawn_app_using(
+    extra: &[(&str, &str)],
+    with_worker: bool,
+    configure: impl FnOnce(IngestState, &Config) -> IngestState,
+) -> TestApp {
     let nats = NatsServer::start().await.unwrap();
     let redis = RedisServer::start().await.unwrap();
     let cfg = test_config(&nats, &redis, extra);
@@ -81,11 +91,14 @@ pub(crate) async fn spawn_app_with(extra: &[(&str, &str)], with_worker: bool) ->
     let mut roles = JoinSet::new();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ingest_addr = listener.local_addr().unwrap();
-    let state = IngestState::new(
-        client.clone(),
-        names.clone(),
-        cfg.ingest.clone(),
-        metrics.clone(),
+    let state = configure(
+        IngestState::new(
+            client.clone(),
+            names.clone(),
+            cfg.ingest.clone(),
+            metrics.clone(),
+        ),
+        &cfg,
     );
     let t = shutdown.clone();
     roles.spawn(async move { soc_fleet::ingest::run(listener, state, t).await.unwrap() });

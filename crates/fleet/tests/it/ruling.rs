@@ -6,22 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream;
 use chrono::Utc;
 use serde_json::{Value, json};
 use soc_core::{Investigation, Severity, Verdict};
-use soc_fleet::ingest::IngestState;
 use soc_fleet::ingest::ruling::{RulingAnswer, RulingOutcome};
-use soc_fleet::metrics::Metrics;
-use soc_fleet::names::Names;
 use soc_history::{HistorySettings, HistoryStore, RedisHistory, Subject};
 use soc_investigate::Pipeline;
-use soc_testkit::{NatsServer, RedisServer};
-use tokio::net::TcpListener;
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{TestApp, alerts, test_config};
+use crate::helpers::{TestApp, alerts, spawn_app_using};
 
 /// The ingest API with a Redis history store (unless `with_history` is false) and,
 /// optionally, a worker whose pipeline remembers into the same store.
@@ -30,55 +22,25 @@ async fn spawn(
     with_worker: bool,
     with_history: bool,
 ) -> (TestApp, Arc<RedisHistory>) {
-    let nats = NatsServer::start().await.unwrap();
-    let redis = RedisServer::start().await.unwrap();
-    let cfg = test_config(&nats, &redis, extra);
-    let names = Names::new(&cfg.nats);
-    let client = soc_fleet::jetstream::connect(&cfg.nats.url, "test")
-        .await
-        .unwrap();
-    let js = jetstream::new(client.clone());
-    soc_fleet::jetstream::setup(&js, &names, &cfg)
-        .await
-        .unwrap();
-    let history = Arc::new(
-        RedisHistory::connect_lazy(
-            cfg.redis.url.expose(),
-            cfg.redis.key_prefix.clone(),
-            HistorySettings::default(),
-        )
-        .unwrap(),
-    );
-    let metrics = Metrics::new().unwrap();
-    let shutdown = CancellationToken::new();
-    let mut roles = JoinSet::new();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let ingest_addr = listener.local_addr().unwrap();
-    let mut state = IngestState::new(
-        client.clone(),
-        names.clone(),
-        cfg.ingest.clone(),
-        metrics.clone(),
-    );
-    if with_history {
-        state = state.with_history(history.clone());
-    }
-    let t = shutdown.clone();
-    roles.spawn(async move { soc_fleet::ingest::run(listener, state, t).await.unwrap() });
-    soc_intel::tls::install_crypto_provider();
-    let mut app = TestApp {
-        nats,
-        _redis: redis,
-        cfg,
-        names,
-        js,
-        client,
-        ingest_addr,
-        shutdown,
-        roles,
-        metrics,
-        http: reqwest::Client::new(),
-    };
+    let mut history = None;
+    let mut app = spawn_app_using(extra, false, |state, cfg| {
+        let h = Arc::new(
+            RedisHistory::connect_lazy(
+                cfg.redis.url.expose(),
+                cfg.redis.key_prefix.clone(),
+                HistorySettings::default(),
+            )
+            .unwrap(),
+        );
+        history = Some(h.clone());
+        if with_history {
+            state.with_history(h)
+        } else {
+            state
+        }
+    })
+    .await;
+    let history = history.unwrap();
     if with_worker {
         let mut deps = app.worker_deps();
         deps.pipeline = Arc::new(Pipeline::embedded_default().with_history(history.clone()));
