@@ -7,12 +7,10 @@
 //! are on this machine (`SOC_SHARED_DIR`, or `../shared`), and skipped with a note when not.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use soc_core::Investigation;
-use soc_history::{HistorySettings, RedisHistory};
 use soc_investigate::{Pipeline, PipelineConfig};
 
 use crate::helpers::{TestApp, spawn_app_with};
@@ -20,27 +18,13 @@ use crate::helpers::{TestApp, spawn_app_with};
 /// The app with two workers, each with its own history connection.
 async fn with_memory() -> TestApp {
     let mut app = spawn_app_with(&[], false).await;
-    for _ in 0..2 {
-        let history = Arc::new(
-            RedisHistory::connect_lazy(
-                app.cfg.redis.url.expose(),
-                app.cfg.redis.key_prefix.clone(),
-                HistorySettings::default(),
-            )
-            .unwrap(),
-        );
-        let mut deps = app.worker_deps();
-        deps.pipeline = Arc::new(
-            Pipeline::new(
-                PipelineConfig::default(),
-                soc_intel::providers::build_default(),
-            )
-            .with_history(history),
-        );
-        let t = app.shutdown.clone();
-        app.roles
-            .spawn(async move { soc_fleet::worker::run(deps, t).await.unwrap() });
-    }
+    app.spawn_history_workers(2, |history| {
+        Pipeline::new(
+            PipelineConfig::default(),
+            soc_intel::providers::build_default(),
+        )
+        .with_history(history)
+    });
     app
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use soc_core::Verdict;
 use soc_core::assets::AssetInventory;
-use soc_history::{HistorySettings, HistoryStore, RedisHistory, Ruling};
+use soc_history::{HistoryStore, RedisHistory, Ruling};
 use soc_investigate::{Pipeline, PipelineConfig};
 
 use crate::helpers::{TestApp, ndjson, spawn_app_with};
@@ -42,24 +42,8 @@ fn copy(i: u32) -> Value {
 /// would have), and a history handle for the test.
 async fn with_workers(n: usize) -> (TestApp, Arc<RedisHistory>) {
     let mut app = spawn_app_with(&[], false).await;
-    let connect = |app: &TestApp| {
-        Arc::new(
-            RedisHistory::connect_lazy(
-                app.cfg.redis.url.expose(),
-                app.cfg.redis.key_prefix.clone(),
-                HistorySettings::default(),
-            )
-            .unwrap(),
-        )
-    };
-    let history = connect(&app);
-    for _ in 0..n {
-        let mut deps = app.worker_deps();
-        deps.pipeline = Arc::new(pipeline(connect(&app)));
-        let t = app.shutdown.clone();
-        app.roles
-            .spawn(async move { soc_fleet::worker::run(deps, t).await.unwrap() });
-    }
+    app.spawn_history_workers(n, pipeline);
+    let history = app.history();
     (app, history)
 }
 

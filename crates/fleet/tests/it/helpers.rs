@@ -126,6 +126,34 @@ pub(crate) async fn spawn_app_using(
 }
 
 impl TestApp {
+    /// A history store on the app's Redis (its own connection, as a separate process has).
+    pub(crate) fn history(&self) -> Arc<soc_history::RedisHistory> {
+        Arc::new(
+            soc_history::RedisHistory::connect_lazy(
+                self.cfg.redis.url.expose(),
+                self.cfg.redis.key_prefix.clone(),
+                soc_history::HistorySettings::default(),
+            )
+            .expect("the test Redis URL is valid"),
+        )
+    }
+
+    /// Starts `n` workers, each investigating with `pipeline` over its own history
+    /// connection.
+    pub(crate) fn spawn_history_workers(
+        &mut self,
+        n: usize,
+        pipeline: impl Fn(Arc<soc_history::RedisHistory>) -> Pipeline,
+    ) {
+        for _ in 0..n {
+            let mut deps = self.worker_deps();
+            deps.pipeline = Arc::new(pipeline(self.history()));
+            let t = self.shutdown.clone();
+            self.roles
+                .spawn(async move { soc_fleet::worker::run(deps, t).await.unwrap() });
+        }
+    }
+
     pub(crate) fn worker_deps(&self) -> WorkerDeps {
         WorkerDeps {
             client: self.client.clone(),
