@@ -144,15 +144,7 @@ pub fn normalise(s: &str) -> String {
                 '0' => 'o',
                 l => l,
             };
-            if l.is_whitespace() || l == '_' {
-                if !last_space {
-                    out.push(' ');
-                }
-                last_space = true;
-            } else {
-                out.push(l);
-                last_space = false;
-            }
+            push_folded(&mut out, &mut last_space, l);
             continue;
         }
         if crate::triage::is_invisible_format(c) || c == '\u{034F}' {
@@ -170,19 +162,23 @@ pub fn normalise(s: &str) -> String {
             continue;
         }
         for l in c.to_lowercase() {
-            let l = fold(l).unwrap_or(l);
-            if l.is_whitespace() || l == '_' {
-                if !last_space {
-                    out.push(' ');
-                }
-                last_space = true;
-            } else {
-                out.push(l);
-                last_space = false;
-            }
+            push_folded(&mut out, &mut last_space, fold(l).unwrap_or(l));
         }
     }
     out
+}
+
+/// Appends one lower-cased, folded character: white space and `_` collapse to one space.
+fn push_folded(out: &mut String, last_space: &mut bool, l: char) {
+    if l.is_whitespace() || l == '_' {
+        if !*last_space {
+            out.push(' ');
+        }
+        *last_space = true;
+    } else {
+        out.push(l);
+        *last_space = false;
+    }
 }
 
 fn b64_value(c: u8) -> Option<u8> {
