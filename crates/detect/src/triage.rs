@@ -254,7 +254,42 @@ pub fn one_line(s: &str, max: usize) -> String {
     // Characters in `out`: once more than `max` end in a visible one, the clipped result
     // is known and the rest of `s` cannot change it.
     let mut count = 0usize;
-    for c in s.chars() {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Printable ASCII other than the space is copied as it is: a run at a time, and
+        // no further than the one character past `max` that decides the clipping.
+        if is_plain_ascii(bytes[i]) {
+            let room = max.saturating_sub(count).saturating_add(1);
+            let limit = bytes.len().min(i.saturating_add(room));
+            let end = bytes[i..limit]
+                .iter()
+                .position(|&b| !is_plain_ascii(b))
+                .map_or(limit, |p| i + p);
+            // ASCII bytes are whole characters, so `i..end` lies on char boundaries.
+            out.push_str(&s[i..end]);
+            count += end - i;
+            last_space = false;
+            i = end;
+            if count > max {
+                break;
+            }
+            continue;
+        }
+        // The rest of ASCII is the space and control characters: all become a space.
+        if bytes[i].is_ascii() {
+            i += 1;
+            if !last_space && !out.is_empty() {
+                out.push(' ');
+                count += 1;
+            }
+            last_space = true;
+            continue;
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
         if is_invisible_format(c) {
             let escaped = format!("\\u{{{:04x}}}", u32::from(c));
             count += escaped.chars().count();
@@ -283,13 +318,30 @@ pub fn one_line(s: &str, max: usize) -> String {
         }
     }
     let trimmed = out.trim_end();
-    if trimmed.chars().count() > max {
-        let mut clipped: String = trimmed.chars().take(max).collect();
+    // Only a single collapsed space can trail, so the characters left are known.
+    let kept = count - (out.len() - trimmed.len());
+    if kept > max {
+        let cut = if trimmed.is_ascii() {
+            max
+        } else {
+            trimmed
+                .char_indices()
+                .nth(max)
+                .map_or(trimmed.len(), |(at, _)| at)
+        };
+        let mut clipped = String::with_capacity(cut + '…'.len_utf8());
+        clipped.push_str(&trimmed[..cut]);
         clipped.push('…');
         clipped
     } else {
-        trimmed.to_owned()
+        out.truncate(trimmed.len());
+        out
     }
+}
+
+/// Printable ASCII other than the space: copied by [`one_line`] unchanged.
+fn is_plain_ascii(b: u8) -> bool {
+    (0x21..0x7f).contains(&b)
 }
 
 #[cfg(test)]
@@ -318,6 +370,90 @@ mod tests {
                     whole.clone()
                 };
                 assert_eq!(one_line(s, max), expect, "{s:?} at {max}");
+            }
+        }
+    }
+
+    /// The character-at-a-time definition `one_line` must keep to.
+    fn one_line_by_definition(s: &str, max: usize) -> String {
+        let mut out = String::new();
+        let mut last_space = false;
+        for c in s.chars() {
+            if is_invisible_format(c) {
+                out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+                last_space = false;
+                continue;
+            }
+            let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            };
+            if c.is_whitespace() {
+                if !last_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                last_space = true;
+            } else {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        let trimmed = out.trim_end();
+        if trimmed.chars().count() > max {
+            let mut clipped: String = trimmed.chars().take(max).collect();
+            clipped.push('…');
+            clipped
+        } else {
+            trimmed.to_owned()
+        }
+    }
+
+    #[test]
+    fn one_line_keeps_to_its_definition_on_mixed_text() {
+        // Runs of plain ASCII take the fast path; everything else goes one character at a
+        // time. Strings built from pieces of both, at every cut point up to past the end.
+        let pieces = [
+            "abc",
+            "x",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\u{7f}",
+            "\u{0}",
+            "é",
+            "ü",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{2028}",
+            "\u{202e}",
+            "\u{200b}",
+            "\u{feff}",
+            "⚠",
+            "𝔘",
+            "~",
+            "!",
+            "C:\\Windows\\System32",
+            "powershell -enc AAAA",
+        ];
+        let mut state = 0x2545_f491_u64;
+        for _ in 0..400 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 12) as usize;
+            for k in 0..len {
+                let r = state.rotate_left(5 * k as u32) as usize;
+                s.push_str(pieces[r % pieces.len()]);
+            }
+            for max in 0..(s.chars().count() + 3) {
+                assert_eq!(
+                    one_line(&s, max),
+                    one_line_by_definition(&s, max),
+                    "{s:?} at {max}"
+                );
             }
         }
     }
