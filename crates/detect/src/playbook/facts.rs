@@ -44,7 +44,7 @@ pub struct Fact {
 /// The facts of one alert, plus the views the playbooks' field conditions read.
 #[derive(Debug)]
 pub struct Facts<'a> {
-    facts: HashMap<String, Fact>,
+    facts: HashMap<String, Fact, foldhash::fast::RandomState>,
     /// The key-based view of the alert.
     pub view: &'a AlertView<'a>,
     /// The alert's events with Sigma field names.
@@ -228,7 +228,9 @@ pub fn compute<'a>(
     let alert = input.alert;
     let events = Event::from_alert(alert);
     let mut f = Facts {
-        facts: HashMap::new(),
+        // A playbook run sets a few dozen facts; hashed with foldhash (the keys are the
+        // code's own fact names, not attacker-chosen).
+        facts: HashMap::with_capacity_and_hasher(64, foldhash::fast::RandomState::default()),
         view,
         events,
         tells,
