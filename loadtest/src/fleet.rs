@@ -79,6 +79,22 @@ impl Servers {
     pub(crate) fn own_nats(&self) -> bool {
         self._nats.is_some()
     }
+
+    /// The spawned servers and this process, for CPU accounting (servers given by URL
+    /// are not counted: they may serve others).
+    pub(crate) fn cpu_watch(&self) -> crate::cpu::Watch {
+        let mut w = crate::cpu::Watch::default();
+        w.add(
+            crate::cpu::Role::NatsServer,
+            self._nats.as_ref().and_then(NatsServer::pid),
+        );
+        w.add(
+            crate::cpu::Role::RedisServer,
+            self._redis.as_ref().and_then(RedisServer::pid),
+        );
+        w.add(crate::cpu::Role::LoadTest, Some(std::process::id()));
+        w
+    }
 }
 
 fn base_command(bin: &Path, servers: &Servers) -> Command {
@@ -209,6 +225,13 @@ impl Workers {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Adds the worker processes to a CPU watch.
+    pub(crate) fn watch(&self, w: &mut crate::cpu::Watch) {
+        for (child, _) in &self.procs {
+            w.add(crate::cpu::Role::Workers, child.id());
         }
     }
 

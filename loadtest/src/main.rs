@@ -16,6 +16,7 @@
 //! - [`report`]: figures from a pass, the machine, the text and JSON report.
 //! - [`stats`]: percentiles and the token bucket behind `--rate`.
 
+mod cpu;
 mod fleet;
 mod generate;
 mod history;
@@ -427,7 +428,12 @@ async fn run_one(
             .config
             .duplicate_window;
         eprintln!("soc-loadtest: measuring the raw JetStream baseline");
-        let b = measure::baseline(&client, &js, alerts, window, timeout).await?;
+        let watch = servers.cpu_watch();
+        let cpu_before = watch.snapshot();
+        let mut b = measure::baseline(&client, &js, alerts, window, timeout).await?;
+        b.cpu = cpu_before
+            .zip(watch.snapshot())
+            .and_then(|(before, after)| before.split(&after, b.messages));
         *baseline = Some(b);
     }
     let baseline_tp = baseline.as_ref().map(|b| b.throughput);
@@ -463,6 +469,9 @@ async fn run_one(
     };
     let measured_batch = batch(alerts, &format!("{id_prefix}-m"))?;
     published += measured_batch.len();
+    let mut watch = servers.cpu_watch();
+    procs.watch(&mut watch);
+    let cpu_before = watch.snapshot();
     let label = if args.rate.is_some() {
         "paced"
     } else {
@@ -476,7 +485,11 @@ async fn run_one(
         &format!("{workers}w {label}"),
     )
     .await?;
-    let measured = report::pass_report(label, &p, near_dups, baseline_tp);
+    let cpu_after = watch.snapshot();
+    let mut measured = report::pass_report(label, &p, near_dups, baseline_tp);
+    measured.cpu = cpu_before
+        .zip(cpu_after)
+        .and_then(|(before, after)| before.split(&after, measured.investigated));
     drop(p);
     let half_rate = if args.half_rate && measured.throughput > 0.0 {
         let rate = measured.throughput * 0.5;

@@ -161,6 +161,8 @@ pub(crate) struct Baseline {
     pub(crate) throughput: f64,
     /// Publishing alone (first publish → last publish ack), messages per second.
     pub(crate) publish_rate: f64,
+    /// CPU per message of nats-server and this process (spawned servers, Linux).
+    pub(crate) cpu: Option<crate::cpu::CpuSplit>,
 }
 
 /// Publishes the payloads to a work-queue stream of its own and consumes them at the same
@@ -258,6 +260,7 @@ pub(crate) async fn baseline(
             elapsed_s: elapsed,
             throughput: n as f64 / elapsed.max(1e-9),
             publish_rate: n as f64 / publish_s.max(1e-9),
+            cpu: None,
         })
     }
     .await;

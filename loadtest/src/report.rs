@@ -143,6 +143,8 @@ pub(crate) struct PassReport {
     pub(crate) output_unreadable: usize,
     /// Publish acks marked duplicate (must be 0: ids are unique).
     pub(crate) publish_duplicates: usize,
+    /// CPU per investigated alert, by process (measured pass; spawned servers, Linux).
+    pub(crate) cpu: Option<crate::cpu::CpuSplit>,
 }
 
 /// Computes the figures of a pass.
@@ -250,6 +252,7 @@ pub(crate) fn pass_report(
         output_unexpected: pass.received.unexpected,
         output_unreadable: pass.received.unreadable,
         publish_duplicates: pass.published.duplicates,
+        cpu: None,
     }
 }
 
@@ -484,6 +487,39 @@ fn render_pass(out: &mut String, p: &PassReport) {
     }
 }
 
+/// `workers 249 µs, nats-server 100 µs, ... (total 410 µs; readings in 10 ms ticks)`.
+fn cpu_parts(c: &crate::cpu::CpuSplit) -> String {
+    let parts: Vec<String> = c
+        .per_item_us
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.0} µs"))
+        .collect();
+    format!(
+        "{} (total {:.0} µs; /proc readings in {:.0} ms ticks)",
+        parts.join(", "),
+        c.total_us,
+        c.tick_ms
+    )
+}
+
+/// The CPU split of a pass, and the throughput the rest of the run would still allow if
+/// the workers cost nothing (the servers and the load test share the same cores).
+fn render_cpu(out: &mut String, c: &crate::cpu::CpuSplit, nproc: usize, baseline: f64) {
+    say!(out, "    CPU per alert: {}", cpu_parts(c));
+    if c.without_workers_us > 0.0 {
+        let ceiling = nproc as f64 * 1e6 / c.without_workers_us;
+        let ratio = if baseline > 0.0 {
+            format!(", ratio {:.2}", ceiling / baseline)
+        } else {
+            String::new()
+        };
+        say!(
+            out,
+            "    without the workers' CPU the rest would still cap {nproc} CPUs at {ceiling:.0} alerts/s{ratio}"
+        );
+    }
+}
+
 /// The plain-text report.
 pub(crate) fn render(r: &Report) -> String {
     let mut out = String::new();
@@ -549,6 +585,9 @@ pub(crate) fn render(r: &Report) -> String {
         r.baseline.throughput,
         r.baseline.publish_rate
     );
+    if let Some(c) = &r.baseline.cpu {
+        say!(out, "  baseline CPU per message: {}", cpu_parts(c));
+    }
     for run in &r.runs {
         say!(out, "");
         say!(out, "run: {} worker process(es)", run.workers);
@@ -563,6 +602,9 @@ pub(crate) fn render(r: &Report) -> String {
             );
         }
         render_pass(&mut out, &run.measured);
+        if let Some(c) = &run.measured.cpu {
+            render_cpu(&mut out, c, r.machine.nproc, r.baseline.throughput);
+        }
         if let Some(h) = &run.half_rate {
             render_pass(&mut out, h);
         }
@@ -657,6 +699,7 @@ mod tests {
                 output_unexpected: 0,
                 output_unreadable: 0,
                 publish_duplicates: 0,
+                cpu: None,
             },
             half_rate: None,
             output_stream_messages: None,
