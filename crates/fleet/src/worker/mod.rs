@@ -141,11 +141,14 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
             p = sem.clone().acquire_owned(), if !queue.is_empty() => {
                 let (Ok(permit), Some(msg)) = (p, queue.pop_front()) else { break };
                 let d = deps.clone();
+                let publisher = js.clone();
                 let hard = hard_stop.clone();
-                tracker.spawn(async move {
-                    handle(d, msg, hard).await;
+                // Boxed: the task then holds a pointer, not the ~10 KB state of the
+                // alert's whole handling, which tokio would copy at spawn and at completion.
+                tracker.spawn(Box::pin(async move {
+                    handle(d, publisher, msg, hard).await;
                     drop(permit);
-                });
+                }));
             }
             m = next_in(&mut batch), if batch.is_some() => match m {
                 Some(Ok(msg)) => queue.push_back(msg),
@@ -255,7 +258,12 @@ impl Drop for InFlight {
     }
 }
 
-async fn handle(deps: WorkerDeps, msg: Message, hard_stop: CancellationToken) {
+async fn handle(
+    deps: WorkerDeps,
+    js: jetstream::Context,
+    msg: Message,
+    hard_stop: CancellationToken,
+) {
     let started = Instant::now();
     deps.metrics.in_flight.inc();
     let _guard = InFlight(deps.metrics.clone());
@@ -270,7 +278,7 @@ async fn handle(deps: WorkerDeps, msg: Message, hard_stop: CancellationToken) {
         .map(|v| v.as_str().to_owned());
     let trace = TraceContext::continue_or_new(trace_in.as_deref());
     let span = info_span!("alert", trace_id = %trace.trace_id, seq, delivered);
-    let outcome = process(&deps, &msg, delivered, seq, &trace, &hard_stop)
+    let outcome = process(&deps, &js, &msg, delivered, seq, &trace, &hard_stop)
         .instrument(span)
         .await;
     if matches!(outcome, Outcome::Done | Outcome::DeadLettered) {
@@ -292,6 +300,7 @@ fn retry_delay(deps: &WorkerDeps, delivered: i64) -> Duration {
 
 async fn process(
     deps: &WorkerDeps,
+    js: &jetstream::Context,
     msg: &Message,
     delivered: i64,
     seq: u64,
@@ -331,7 +340,7 @@ async fn process(
         match serde_json::from_str::<Investigation>(&stored) {
             Ok(inv) => {
                 debug!(alert_key = %key, "Republishing the stored investigation");
-                return match publish(deps, &inv, &stored, &key, trace).await {
+                return match publish(deps, js, &inv, &stored, &key, trace).await {
                     Ok(()) => {
                         deps.metrics.republished.inc();
                         ack(msg).await
@@ -346,7 +355,7 @@ async fn process(
     // 3. Investigate, with progress acks and a hard stop at the end of the grace period.
     let pipeline = deps.pipeline.clone();
     let a = alert.clone();
-    let mut work = tokio::spawn(async move { pipeline.investigate(&a).await });
+    let mut work = tokio::spawn(Box::pin(async move { pipeline.investigate(&a).await }));
     let progress_every = (deps.cfg.worker.ack_wait / 3).max(Duration::from_secs(1));
     let mut tick =
         tokio::time::interval_at(tokio::time::Instant::now() + progress_every, progress_every);
@@ -415,7 +424,7 @@ async fn process(
         }
     };
     deps.store.put(&key, &inv.investigation_id, &json).await;
-    match publish(deps, &inv, &json, &key, trace).await {
+    match publish(deps, js, &inv, &json, &key, trace).await {
         Ok(()) => {
             deps.metrics.record_investigation(&inv);
             info!(verdict = %inv.verdict, confidence = %inv.confidence, "Investigation published");
@@ -470,12 +479,12 @@ fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error>
 
 async fn publish(
     deps: &WorkerDeps,
+    js: &jetstream::Context,
     inv: &Investigation,
     json: &str,
     key: &str,
     trace: &TraceContext,
 ) -> Result<(), FleetError> {
-    let js = jetstream::new(deps.client.clone());
     let subject = deps.names.investigation_subject(inv.verdict.as_str());
     let mut h = async_nats::HeaderMap::new();
     h.insert(names::MSG_ID, key);
