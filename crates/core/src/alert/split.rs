@@ -351,21 +351,24 @@ fn scan_value_with_limit(b: &[u8], start: usize, limit: usize) -> Scan {
     let mut depth = 0usize;
     let mut max_depth = 0usize;
     let mut i = start;
-    let mut in_string = false;
-    let mut escaped = false;
     while i < b.len() {
         let c = b[i];
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == b'\\' {
-                escaped = true;
-            } else if c == b'"' {
-                in_string = false;
+        if c == b'"' {
+            // Skip the string: search for its next quote or backslash, and step over
+            // the byte after each backslash, until the closing quote.
+            i += 1;
+            loop {
+                let Some(off) = memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) else {
+                    return Scan::Truncated;
+                };
+                i += off;
+                if b[i] == b'"' {
+                    break;
+                }
+                i += 2;
             }
         } else {
             match c {
-                b'"' => in_string = true,
                 b'{' | b'[' => {
                     depth += 1;
                     if depth > max_depth {
@@ -400,6 +403,82 @@ mod tests {
         v.iter()
             .filter_map(|d| d.as_ref().ok().map(|d| d.text))
             .collect()
+    }
+
+    /// The byte-at-a-time definition the scanner keeps to.
+    fn scan_by_definition(b: &[u8], start: usize, limit: usize) -> Option<(usize, usize)> {
+        match b.get(start) {
+            None => return Some((0, 0)),
+            Some(b'{' | b'[') => {}
+            Some(_) => return None,
+        }
+        let (mut depth, mut max_depth) = (0usize, 0usize);
+        let (mut in_string, mut escaped) = (false, false);
+        for (i, &c) in b.iter().enumerate().skip(start) {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if c == b'\\' {
+                    escaped = true;
+                } else if c == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match c {
+                b'"' => in_string = true,
+                b'{' | b'[' => {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                    if max_depth > limit {
+                        return Some((usize::MAX, max_depth));
+                    }
+                }
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some((i + 1, max_depth));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some((0, 0))
+    }
+
+    #[test]
+    fn the_scanner_keeps_to_its_definition() {
+        // Strings with escapes (quotes, backslashes, one at the very end), nesting, and
+        // every prefix of each, so truncation is met at every byte.
+        let docs: [&[u8]; 8] = [
+            br#"{"a": "x\"}", "b": [1, {"c": "\\"}], "d": "]"}"#,
+            br#"[{"k": "\\\"q"}, "}", "{", []]"#,
+            br#"{"s": "ends with a backslash \"#,
+            br#"{"deep": [[[[{"x": "y"}]]]], "t": "\u0022"}"#,
+            br#"{"empty": "", "q": "\"", "n": null}  trailing"#,
+            b"{\"bytes\": \"caf\xc3\xa9 \\\" \"}",
+            br#"{"unterminated": "abc"#,
+            br#"[]"#,
+        ];
+        for doc in docs {
+            for end in 0..=doc.len() {
+                let b = &doc[..end];
+                for limit in [1, 3, SCAN_CEILING] {
+                    let got = match scan_value_with_limit(b, 0, limit) {
+                        Scan::Complete { end, depth } => Some((end, depth)),
+                        Scan::TooDeep => Some((usize::MAX, limit + 1)),
+                        Scan::Truncated => Some((0, 0)),
+                        Scan::NotAValue(_) => None,
+                    };
+                    assert_eq!(
+                        got,
+                        scan_by_definition(b, 0, limit),
+                        "{:?} limit {limit}",
+                        String::from_utf8_lossy(b)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
