@@ -1,7 +1,5 @@
 //! Threat groups ranked by how many of an investigation's techniques they use.
 
-use std::collections::BTreeSet;
-
 use super::Catalog;
 use crate::investigation::GroupMatch;
 
@@ -33,35 +31,30 @@ impl Catalog {
             return Vec::new();
         }
 
-        // Only groups that can match one of the techniques are scored, in tie-break order
-        // (name, case-insensitive, then id); a stable sort by overlap then keeps that order
-        // among equals.
-        let index = self.technique_groups();
-        let mut candidates: Vec<usize> = wanted
+        // Every (group, technique to record) pair of the wanted techniques, from the index,
+        // in tie-break order (name, case-insensitive, then id); each group's run of pairs
+        // is its set of matched techniques.
+        let index = self.technique_matches();
+        let mut hits: Vec<(usize, usize, usize)> = wanted
             .iter()
             .filter_map(|&t| index.get(t))
             .flatten()
             .copied()
             .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let order = self.group_order();
-        let mut scored: Vec<(usize, BTreeSet<usize>)> = order
-            .iter()
-            .filter(|g| candidates.binary_search(g).is_ok())
-            .filter_map(|&g| {
-                let matched: BTreeSet<usize> = wanted
-                    .iter()
-                    .filter_map(|&t| self.match_via(g, t))
-                    .collect();
-                (!matched.is_empty()).then_some((g, matched))
-            })
-            .collect();
-        scored.sort_by_key(|(_, m)| std::cmp::Reverse(m.len()));
+        hits.sort_unstable();
+        hits.dedup();
+        let mut scored: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+        for (rank, g, via) in hits {
+            match scored.last_mut() {
+                Some((r, _, matched)) if *r == rank => matched.push(via),
+                _ => scored.push((rank, g, vec![via])),
+            }
+        }
+        scored.sort_by_key(|(rank, _, m)| (std::cmp::Reverse(m.len()), *rank));
         scored.truncate(top);
         let mut out: Vec<GroupMatch> = scored
             .into_iter()
-            .filter_map(|(g, matched)| {
+            .filter_map(|(_, g, matched)| {
                 let group = self.groups.get(g)?;
                 let mut ids: Vec<String> = matched
                     .iter()
@@ -134,6 +127,30 @@ impl Catalog {
                 v.dedup();
             }
             by_t
+        })
+    }
+
+    /// See `technique_matches` on [`Catalog`].
+    fn technique_matches(&self) -> &[Vec<(usize, usize, usize)>] {
+        self.technique_matches.get_or_init(|| {
+            let mut rank = vec![0usize; self.groups.len()];
+            for (r, &g) in self.group_order().iter().enumerate() {
+                if let Some(x) = rank.get_mut(g) {
+                    *x = r;
+                }
+            }
+            self.technique_groups()
+                .iter()
+                .enumerate()
+                .map(|(t, groups)| {
+                    let mut v: Vec<(usize, usize, usize)> = groups
+                        .iter()
+                        .filter_map(|&g| Some((*rank.get(g)?, g, self.match_via(g, t)?)))
+                        .collect();
+                    v.sort_unstable();
+                    v
+                })
+                .collect()
         })
     }
 

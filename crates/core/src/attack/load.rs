@@ -204,6 +204,7 @@ impl Catalog {
             group_order: std::sync::OnceLock::new(),
             group_sub_parents: std::sync::OnceLock::new(),
             technique_groups: std::sync::OnceLock::new(),
+            technique_matches: std::sync::OnceLock::new(),
         };
         for t in &catalog.techniques {
             if catalog.follow_revocations(t).is_none() {

@@ -145,6 +145,9 @@ pub struct Catalog {
     /// Per technique index, the groups that can match it (built on first use): those using
     /// it, those using one of its sub-techniques, and those using its parent.
     technique_groups: std::sync::OnceLock<Vec<Vec<usize>>>,
+    /// Per technique, the groups that match it as (tie-break rank, group, technique to
+    /// record), sorted; built once from `technique_groups`.
+    technique_matches: std::sync::OnceLock<Vec<Vec<(usize, usize, usize)>>>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
