@@ -58,6 +58,9 @@ pub struct TriageInput<'a> {
     pub intel: &'a [IntelFact],
     /// Sigma rules that matched.
     pub sigma: &'a [SigmaFact],
+    /// The alert's events with Sigma field names ([`crate::sigma::Event::from_alert`]),
+    /// built once for the rule match and the playbooks' facts.
+    pub events: &'a [crate::sigma::Event],
     /// The asset inventory's entries for the alert's entities (the only source that may
     /// call activity sanctioned).
     pub assets: &'a [soc_core::investigation::AssetMatch],

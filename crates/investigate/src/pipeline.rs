@@ -338,7 +338,9 @@ impl Pipeline {
         // made each rule fire.
         let mut sigma_matches = Vec::new();
         let mut sigma_facts = Vec::new();
-        for m in self.rules.match_alert(alert) {
+        // Built once: the rule match here and tier 0's facts both read them.
+        let events = soc_detect::sigma::Event::from_alert(alert);
+        for m in self.rules.match_events(&events) {
             let r = &m.rule;
             let level = r.level.clone().unwrap_or_else(|| "medium".to_owned());
             let fields: Vec<String> = m
@@ -412,6 +414,7 @@ impl Pipeline {
                 iocs: &iocs,
                 intel: &facts,
                 sigma: &sigma_facts,
+                events: &events,
                 assets: &asset_matches,
                 phishing: phishing.as_ref(),
                 prior: &prior_sightings,

@@ -48,7 +48,7 @@ pub struct Facts<'a> {
     /// The key-based view of the alert.
     pub view: &'a AlertView<'a>,
     /// The alert's events with Sigma field names.
-    pub events: Vec<Event>,
+    pub events: &'a [Event],
     /// Signs of sanctioned activity in the SIEM's enrichment.
     pub tells: &'a [Tell],
     /// Technique ids of Sigma rules whose match is trusted, with their evidence ids.
@@ -221,12 +221,12 @@ fn level_num(level: &str) -> f64 {
 
 /// Computes the facts of an alert.
 pub fn compute<'a>(
-    input: &TriageInput<'_>,
+    input: &TriageInput<'a>,
     view: &'a AlertView<'a>,
     tells: &'a [Tell],
 ) -> Facts<'a> {
     let alert = input.alert;
-    let events = Event::from_alert(alert);
+    let events = input.events;
     let mut f = Facts {
         // A playbook run sets a few dozen facts; hashed with foldhash (the keys are the
         // code's own fact names, not attacker-chosen).

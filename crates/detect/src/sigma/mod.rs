@@ -513,10 +513,15 @@ impl RuleSet {
     /// The rules matching any of an alert's events ([`Event::from_alert`]), one entry per
     /// rule id (the first event's explanation).
     pub fn match_alert(&self, alert: &Alert) -> Vec<AlertMatch> {
+        self.match_events(&Event::from_alert(alert))
+    }
+
+    /// [`RuleSet::match_alert`] over events already built with [`Event::from_alert`].
+    pub fn match_events(&self, events: &[Event]) -> Vec<AlertMatch> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for ev in Event::from_alert(alert) {
-            for (r, fields) in self.matching(&ev) {
+        for ev in events {
+            for (r, fields) in self.matching(ev) {
                 let info = &self.infos[r];
                 if seen.insert(info.id.as_str()) {
                     out.push(AlertMatch {
