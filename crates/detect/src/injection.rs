@@ -451,6 +451,20 @@ mod tests {
     }
 
     #[test]
+    fn normalising_ascii_makes_no_trigger_character_from_another() {
+        // The other half of what lets `may_match` skip text: an ASCII character that is
+        // not white space, `_`, `<`, `[` or `:` normalises to none of those.
+        for b in 0..0x80u8 {
+            let c = char::from(b);
+            if c.is_whitespace() || matches!(c, '_' | '<' | '[' | ':') {
+                continue;
+            }
+            let n = normalise(&format!("a{c}b"));
+            assert!(!n.chars().any(trigger), "{c:?} normalises to {n:?}");
+        }
+    }
+
+    #[test]
     fn text_that_may_match_is_still_scanned() {
         assert!(!may_match("WS-FIN-0042.corp.example"));
         assert!(!may_match("ignorepreviousinstructions"));
