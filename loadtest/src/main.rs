@@ -489,7 +489,7 @@ async fn run_one(
     let mut measured = report::pass_report(label, &p, near_dups, baseline_tp);
     measured.cpu = cpu_before
         .zip(cpu_after)
-        .and_then(|(before, after)| before.split(&after, measured.investigated));
+        .and_then(|(before, after)| before.split(&after, measured.alerts));
     drop(p);
     let half_rate = if args.half_rate && measured.throughput > 0.0 {
         let rate = measured.throughput * 0.5;

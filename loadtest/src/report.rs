@@ -143,7 +143,7 @@ pub(crate) struct PassReport {
     pub(crate) output_unreadable: usize,
     /// Publish acks marked duplicate (must be 0: ids are unique).
     pub(crate) publish_duplicates: usize,
-    /// CPU per investigated alert, by process (measured pass; spawned servers, Linux).
+    /// CPU per published alert, by process (measured pass; spawned servers, Linux).
     pub(crate) cpu: Option<crate::cpu::CpuSplit>,
 }
 
@@ -502,20 +502,21 @@ fn cpu_parts(c: &crate::cpu::CpuSplit) -> String {
     )
 }
 
-/// The CPU split of a pass, and the throughput the rest of the run would still allow if
-/// the workers cost nothing (the servers and the load test share the same cores).
+/// The CPU split of a pass and, when the servers were spawned (so their CPU is counted),
+/// an upper bound on the throughput the rest of the run would allow if the workers cost
+/// nothing: the servers and the load test share the same cores, spread evenly at best.
 fn render_cpu(out: &mut String, c: &crate::cpu::CpuSplit, nproc: usize, baseline: f64) {
     say!(out, "    CPU per alert: {}", cpu_parts(c));
-    if c.without_workers_us > 0.0 {
+    if c.without_workers_us > 0.0 && c.per_item_us.contains_key("nats-server") {
         let ceiling = nproc as f64 * 1e6 / c.without_workers_us;
         let ratio = if baseline > 0.0 {
-            format!(", ratio {:.2}", ceiling / baseline)
+            format!(" ({:.2} of the baseline)", ceiling / baseline)
         } else {
             String::new()
         };
         say!(
             out,
-            "    without the workers' CPU the rest would still cap {nproc} CPUs at {ceiling:.0} alerts/s{ratio}"
+            "    with workers that cost nothing, the rest would allow at most {ceiling:.0} alerts/s on {nproc} CPUs{ratio}"
         );
     }
 }
