@@ -48,8 +48,9 @@ use crate::report::{Report, RunReport, Settings, WarmUp};
 ///
 /// Prints throughput (and its ratio to the baseline), end-to-end latency percentiles,
 /// investigations by deciding tier and verdict, upstream intel calls per distinct
-/// looked-up indicator, cache hits, cost per alert and duplicates on the output stream.
-/// Exits 1 when an alert got no investigation before the timeout or one got two.
+/// looked-up indicator, cache hits, cost per alert, duplicates on the output stream, and
+/// (Linux, spawned servers) the CPU time per alert of each process: workers, nats-server,
+/// redis-server and the load test itself. Exits 1 when an alert got no investigation before the timeout or one got two.
 #[derive(Debug, Parser)]
 #[command(name = "soc-loadtest", version, about, long_about)]
 struct Args {
