@@ -193,8 +193,14 @@ pub fn parse_answer(v: &Value) -> Result<(Answer, Vec<Removal>), AnswerError> {
 pub struct Grounds {
     /// Evidence ids that exist in this investigation.
     pub evidence_ids: HashSet<String>,
-    /// Indicators found in the alert and in every tool output, canonical and lower-case.
+    /// The alert's indicators, canonical and lower-case.
     known: HashSet<String>,
+    /// Texts added as grounds (the alert's raw text, tool outputs), for the indicators in
+    /// them; extracted only when an answer names an indicator the quicker checks do not
+    /// find, which most answers never do.
+    texts: Vec<String>,
+    /// The indicators of `texts`, canonical and lower-case, once extracted.
+    in_texts: std::sync::OnceLock<HashSet<String>>,
     /// Raw text of the alert and tool outputs, lower-case, for a last substring check.
     corpus: String,
     ioc: IocConfig,
@@ -216,15 +222,28 @@ impl Grounds {
 
     /// Adds a tool output (or any text the investigation produced) as grounds.
     pub fn add_text(&mut self, text: &str) {
-        let mut set = IocSet::new();
-        extract_text(text, "tool", &self.ioc, &mut set);
-        for f in set.iter() {
-            self.known.insert(f.ioc.value.to_lowercase());
-        }
+        self.texts.push(text.to_owned());
+        // A text added after an extraction is extracted on the next need.
+        self.in_texts = std::sync::OnceLock::new();
         if self.corpus.len() < 4 * 1024 * 1024 {
             self.corpus.push_str(&text.to_lowercase());
             self.corpus.push('\n');
         }
+    }
+
+    /// The indicators found in the texts added as grounds.
+    fn indicators_in_texts(&self) -> &HashSet<String> {
+        self.in_texts.get_or_init(|| {
+            let mut known = HashSet::new();
+            for text in &self.texts {
+                let mut set = IocSet::new();
+                extract_text(text, "tool", &self.ioc, &mut set);
+                for f in set.iter() {
+                    known.insert(f.ioc.value.to_lowercase());
+                }
+            }
+            known
+        })
     }
 
     /// Adds an evidence id.
@@ -239,7 +258,10 @@ impl Grounds {
         let mut out = BTreeSet::new();
         for f in set.iter() {
             let v = f.ioc.value.to_lowercase();
-            if !self.known.contains(&v) && !self.corpus.contains(&v) {
+            if !self.known.contains(&v)
+                && !self.corpus.contains(&v)
+                && !self.indicators_in_texts().contains(&v)
+            {
                 out.insert(f.ioc.value.clone());
             }
         }
@@ -510,6 +532,22 @@ mod tests {
         g.add_text(r#"{"ipAddress":"203.0.113.50","domain":"scanner.example.net"}"#);
         g.add_evidence("ev-1");
         g
+    }
+
+    #[test]
+    fn an_indicator_only_a_tool_output_names_in_another_form_is_grounded() {
+        // Defanged in the tool output, plain in the answer: not a substring of the grounds'
+        // text, found by extracting the tool output's indicators (done only when needed).
+        let mut g = Grounds::new(&IocSet::new(), "an alert", IocConfig::default());
+        g.add_text(r#"{"url": "hxxp://payload-host[.]example[.]org/a.exe"}"#);
+        assert!(g.ungrounded("Seen at payload-host.example.org.").is_empty());
+        assert_eq!(
+            g.ungrounded("Also 198.51.100.77 and payload-host.example.org."),
+            vec!["198.51.100.77"]
+        );
+        // A text added after an extraction counts too.
+        g.add_text("relay 198.51.100[.]77 observed");
+        assert!(g.ungrounded("Also 198.51.100.77.").is_empty());
     }
 
     #[test]
