@@ -208,7 +208,7 @@ pub struct Grounds {
 
 impl Grounds {
     /// Grounds over the alert's indicators (and its raw text) with these extraction settings.
-    pub fn new(alert_iocs: &IocSet, alert_text: &str, ioc: IocConfig) -> Self {
+    pub fn new(alert_iocs: &IocSet, alert_text: impl Into<String>, ioc: IocConfig) -> Self {
         let mut g = Self {
             ioc,
             ..Self::default()
@@ -221,14 +221,15 @@ impl Grounds {
     }
 
     /// Adds a tool output (or any text the investigation produced) as grounds.
-    pub fn add_text(&mut self, text: &str) {
-        self.texts.push(text.to_owned());
+    pub fn add_text(&mut self, text: impl Into<String>) {
+        let text = text.into();
         // A text added after an extraction is extracted on the next need.
         self.in_texts = std::sync::OnceLock::new();
         if self.corpus.len() < 4 * 1024 * 1024 {
             self.corpus.push_str(&text.to_lowercase());
             self.corpus.push('\n');
         }
+        self.texts.push(text);
     }
 
     /// The indicators found in the texts added as grounds.

@@ -89,45 +89,44 @@ impl Catalog {
         })
     }
 
-    /// Per technique, the sorted groups that can match it (see `technique_groups` on
-    /// [`Catalog`]; built once).
-    fn technique_groups(&self) -> &[Vec<usize>] {
-        self.technique_groups.get_or_init(|| {
-            let mut by_t: Vec<Vec<usize>> = vec![Vec::new(); self.techniques.len()];
-            for (g, uses) in self.group_techniques.iter().enumerate() {
-                for &u in uses {
-                    if let Some(v) = by_t.get_mut(u) {
-                        v.push(g);
-                    }
-                    // A group using a sub-technique can match its parent, and a group
-                    // using a parent can match each of its sub-techniques.
-                    if let Some(p) = self.parents.get(u).copied().flatten()
-                        && let Some(v) = by_t.get_mut(p)
-                    {
-                        v.push(g);
-                    }
+    /// Per technique, the sorted groups that can match it: those using it, those using
+    /// one of its sub-techniques, and those using its parent (the candidates from which
+    /// `technique_matches` is built).
+    fn technique_groups(&self) -> Vec<Vec<usize>> {
+        let mut by_t: Vec<Vec<usize>> = vec![Vec::new(); self.techniques.len()];
+        for (g, uses) in self.group_techniques.iter().enumerate() {
+            for &u in uses {
+                if let Some(v) = by_t.get_mut(u) {
+                    v.push(g);
+                }
+                // A group using a sub-technique can match its parent, and a group
+                // using a parent can match each of its sub-techniques.
+                if let Some(p) = self.parents.get(u).copied().flatten()
+                    && let Some(v) = by_t.get_mut(p)
+                {
+                    v.push(g);
                 }
             }
-            for (t, parent) in self.parents.iter().enumerate() {
-                if let Some(p) = *parent {
-                    let users: Vec<usize> = self
-                        .group_techniques
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, uses)| uses.binary_search(&p).is_ok())
-                        .map(|(g, _)| g)
-                        .collect();
-                    if let Some(v) = by_t.get_mut(t) {
-                        v.extend(users);
-                    }
+        }
+        for (t, parent) in self.parents.iter().enumerate() {
+            if let Some(p) = *parent {
+                let users: Vec<usize> = self
+                    .group_techniques
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, uses)| uses.binary_search(&p).is_ok())
+                    .map(|(g, _)| g)
+                    .collect();
+                if let Some(v) = by_t.get_mut(t) {
+                    v.extend(users);
                 }
             }
-            for v in &mut by_t {
-                v.sort_unstable();
-                v.dedup();
-            }
-            by_t
-        })
+        }
+        for v in &mut by_t {
+            v.sort_unstable();
+            v.dedup();
+        }
+        by_t
     }
 
     /// See `technique_matches` on [`Catalog`].
@@ -140,7 +139,7 @@ impl Catalog {
                 }
             }
             self.technique_groups()
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(t, groups)| {
                     let mut v: Vec<(usize, usize, usize)> = groups

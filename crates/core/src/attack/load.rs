@@ -203,7 +203,6 @@ impl Catalog {
             group_techniques,
             group_order: std::sync::OnceLock::new(),
             group_sub_parents: std::sync::OnceLock::new(),
-            technique_groups: std::sync::OnceLock::new(),
             technique_matches: std::sync::OnceLock::new(),
         };
         for t in &catalog.techniques {

@@ -142,11 +142,8 @@ pub struct Catalog {
     /// built on first use: whether a group matches a parent technique via one of its
     /// sub-techniques is then a binary search, not a scan of everything it uses.
     group_sub_parents: std::sync::OnceLock<Vec<Vec<usize>>>,
-    /// Per technique index, the groups that can match it (built on first use): those using
-    /// it, those using one of its sub-techniques, and those using its parent.
-    technique_groups: std::sync::OnceLock<Vec<Vec<usize>>>,
     /// Per technique, the groups that match it as (tie-break rank, group, technique to
-    /// record), sorted; built once from `technique_groups`.
+    /// record), sorted; built once from the groups each technique's family can match.
     technique_matches: std::sync::OnceLock<Vec<Vec<(usize, usize, usize)>>>,
 }
 

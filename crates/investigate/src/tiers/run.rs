@@ -526,12 +526,12 @@ fn push_assistant(req: &mut LlmRequest, resp: &soc_llm::LlmResponse) {
 
 fn grounds_for(inv: &Investigation, ctx: &TierContext<'_>) -> Grounds {
     let alert_text = serde_json::to_string(ctx.alert).unwrap_or_default();
-    let mut g = Grounds::new(ctx.iocs, &alert_text, ctx.ioc_cfg.clone());
+    let mut g = Grounds::new(ctx.iocs, alert_text, ctx.ioc_cfg.clone());
     for e in &inv.evidence {
         g.add_evidence(&e.id);
         g.add_text(&e.claim);
         if !e.raw_data.is_null() {
-            g.add_text(&e.raw_data.to_string());
+            g.add_text(e.raw_data.to_string());
         }
     }
     g

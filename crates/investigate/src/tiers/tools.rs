@@ -203,7 +203,7 @@ async fn lookup(
                 if inv.injection_flags.len() > before {
                     flagged.push(p.name());
                 }
-                grounds.add_text(&rec.raw.to_string());
+                grounds.add_text(rec.raw.to_string());
                 grounds.add_text(&rec.claim);
                 grounds.add_evidence(&id);
                 answers.push(json!({"evidence_id": id, "source": p.name(), "claim": rec.claim,
@@ -321,7 +321,7 @@ async fn history(
             &mut inv.injection_flags,
         );
     }
-    grounds.add_text(&raw_data.to_string());
+    grounds.add_text(raw_data.to_string());
     grounds.add_evidence(&id);
     let out = json!({"evidence_id": id, "claim": claim, "prior_sightings": raw_data});
     inv.evidence.push(Evidence {
