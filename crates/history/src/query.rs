@@ -65,7 +65,7 @@ pub(crate) trait Index: Send + Sync {
     /// out.
     async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError>;
 
-    /// Everything [`recall`] reads, in one go (one round trip on a remote store): the
+    /// Everything [`recall`] reads, in one go (two round trips on a remote store): the
     /// prior-sighting candidates (the first `n_ioc` of `keys`, no range) and the
     /// correlation candidates (all of `keys`, within `range`), each [`interleave`]d to
     /// `st.max_candidates` from `st.fanout` per key; then the summaries of both lists'

@@ -23,12 +23,12 @@
 //! `record`'s transaction so the new anchor and the released claim are seen together).
 //!
 //! Writes that must be seen together (`begin`, `record`, `set_ruling`) are one MULTI/EXEC
-//! transaction. `recall` and `correlate` are one round trip each: a server-side script
-//! (`RECALL`) lists the candidates and returns their summaries and rulings (it builds
-//! the `inv:` and `ruling:` key names itself, so it needs a single Redis, not a cluster).
-//! Other reads are pipelines: `prior_sightings` is three round trips (index keys,
-//! summaries, rulings) and one pass of `dedup`'s gates two or three (candidates,
-//! summaries, rulings when the fingerprint has any). Every call is bounded by a timeout.
+//! transaction. Reads are pipelines: `recall` and `correlate` are two round trips each
+//! (the candidate lists, then their summaries and rulings; a server-side script doing
+//! both in one cost Redis about five times the CPU, since every summary passed through
+//! Lua), `prior_sightings` is three (index keys, summaries, rulings) and one pass of
+//! `dedup`'s gates two or three (candidates, summaries, rulings when the fingerprint has
+//! any). Every call is bounded by a timeout.
 
 use std::time::Duration;
 
@@ -70,60 +70,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false";
 const RELEASE: &str = "local v = redis.call('GET', KEYS[1]) \
 if v and (v == ARGV[1] or v == ARGV[2]) then return redis.call('DEL', KEYS[1]) end \
 return 0";
-
-/// Everything a recall reads, in one round trip (see `Index::recall_read`). KEYS: the
-/// subject's index keys, indicator keys first. ARGV: how many indicator keys, the range's
-/// low and high score, ids per key, candidates in all, the key prefix. Returns the prior
-/// candidates, the correlation candidates, the summaries of both lists' ids (prior first,
-/// then the correlation ids not already listed) and the rulings of the prior candidates.
-/// Candidates are interleaved round-robin across keys, deduplicated and capped, exactly
-/// as `query::interleave` does (crates/history/tests/equivalence.rs compares the stores).
-const RECALL: &str = r"
-local n_ioc = tonumber(ARGV[1])
-local lo, hi = ARGV[2], ARGV[3]
-local per_key, cap, prefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local function interleave(first, last, min, max)
-  local lists = {}
-  for k = first, last do
-    lists[#lists + 1] = redis.call('ZRANGE', KEYS[k], max, min, 'BYSCORE', 'REV', 'LIMIT', 0, per_key)
-  end
-  local out, seen, i = {}, {}, 1
-  while true do
-    local progressed = false
-    for _, l in ipairs(lists) do
-      if #out >= cap then return out end
-      local id = l[i]
-      if id then
-        progressed = true
-        if not seen[id] then
-          seen[id] = true
-          out[#out + 1] = id
-        end
-      end
-    end
-    if not progressed then return out end
-    i = i + 1
-  end
-end
-local prior = interleave(1, n_ioc, '-inf', '+inf')
-local corr = interleave(1, #KEYS, lo, hi)
-local inv, rul, seen = {}, {}, {}
-for _, list in ipairs({prior, corr}) do
-  for _, id in ipairs(list) do
-    if not seen[id] then
-      seen[id] = true
-      inv[#inv + 1] = prefix .. 'inv:' .. id
-    end
-  end
-end
-for _, id in ipairs(prior) do
-  rul[#rul + 1] = prefix .. 'ruling:' .. id
-end
-local summaries, rulings = {}, {}
-if #inv > 0 then summaries = redis.call('MGET', unpack(inv)) end
-if #rul > 0 then rulings = redis.call('MGET', unpack(rul)) end
-return {prior, corr, summaries, rulings}
-";
 
 /// The history store of the fleet: shared by every worker through one Redis.
 #[derive(Clone)]
@@ -268,15 +214,38 @@ impl RedisHistory {
         keys: &[String],
     ) -> Result<Vec<Option<String>>, HistoryError> {
         let mut p = redis::pipe();
+        self.add_mget(&mut p, keys);
+        let parts: Vec<Vec<Option<String>>> = self.pipe(op, &p).await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Adds `MGET`s of relative keys in chunks to `p`; returns how many commands it added
+    /// (none for no keys).
+    fn add_mget(&self, p: &mut redis::Pipeline, keys: &[String]) -> usize {
+        let mut n = 0;
         for chunk in keys.chunks(MGET_CHUNK) {
             let mut c = redis::cmd("MGET");
             for k in chunk {
                 c.arg(self.key(k));
             }
             p.add_command(c);
+            n += 1;
         }
-        let parts: Vec<Vec<Option<String>>> = self.pipe(op, &p).await?;
-        Ok(parts.into_iter().flatten().collect())
+        n
+    }
+
+    /// Adds the newest-first listing of at most `n` ids under `key` (relative) with a
+    /// score from `max` down to `min` to `p`.
+    fn newest(&self, p: &mut redis::Pipeline, key: &str, max: &str, min: &str, n: usize) {
+        p.cmd("ZRANGE")
+            .arg(self.key(key))
+            .arg(max)
+            .arg(min)
+            .arg("BYSCORE")
+            .arg("REV")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(n);
     }
 }
 
@@ -294,15 +263,7 @@ impl Index for RedisHistory {
         };
         let mut p = redis::pipe();
         for k in keys {
-            p.cmd("ZRANGE")
-                .arg(self.key(k))
-                .arg(&max)
-                .arg(&min)
-                .arg("BYSCORE")
-                .arg("REV")
-                .arg("LIMIT")
-                .arg(0)
-                .arg(per_key);
+            self.newest(&mut p, k, &max, &min, per_key);
         }
         self.pipe("members", &p).await
     }
@@ -325,28 +286,43 @@ impl Index for RedisHistory {
         range: (i64, i64),
         st: &HistorySettings,
     ) -> Result<RecallRead, HistoryError> {
-        let mut c = redis::cmd("EVAL");
-        c.arg(RECALL).arg(keys.len());
-        for k in keys {
-            c.arg(self.key(k));
+        if keys.is_empty() {
+            return Ok(RecallRead::default());
         }
-        c.arg(n_ioc.min(keys.len()))
-            .arg(range.0)
-            .arg(range.1)
-            .arg(st.fanout)
-            .arg(st.max_candidates)
-            .arg(&self.prefix);
-        type Reply = (
-            Vec<String>,
-            Vec<String>,
-            Vec<Option<String>>,
-            Vec<Option<String>>,
-        );
-        let (prior_ids, corr_ids, raw_summaries, raw_rulings): Reply =
-            self.cmd("recall", &c).await?;
+        // Round trip 1: the candidate lists, the prior-sighting keys (no range) then all
+        // keys within the range.
+        let ioc_keys = keys.get(..n_ioc.min(keys.len())).unwrap_or_default();
+        let (hi, lo) = (range.1.to_string(), range.0.to_string());
+        let mut p = redis::pipe();
+        for k in ioc_keys {
+            self.newest(&mut p, k, "+inf", "-inf", st.fanout);
+        }
+        for k in keys {
+            self.newest(&mut p, k, &hi, &lo, st.fanout);
+        }
+        let mut lists: Vec<Vec<String>> = self.pipe("recall", &p).await?;
+        let corr_lists = lists.split_off(ioc_keys.len().min(lists.len()));
+        let prior_ids = query::interleave(lists, st.max_candidates);
+        let corr_ids = query::interleave(corr_lists, st.max_candidates);
+        // Round trip 2: the summaries of both lists' ids, the prior candidates' rulings.
+        let union = query::union_of(&prior_ids, &corr_ids);
+        if union.is_empty() {
+            return Ok(RecallRead::default());
+        }
+        let mut p = redis::pipe();
+        let inv_keys: Vec<String> = union.iter().map(|id| inv_key(id)).collect();
+        let summary_chunks = self.add_mget(&mut p, &inv_keys);
+        let ruling_keys: Vec<String> = prior_ids.iter().map(|id| ruling_key(id)).collect();
+        self.add_mget(&mut p, &ruling_keys);
+        let mut parts: Vec<Vec<Option<String>>> = self.pipe("recall", &p).await?;
+        let rulings_raw: Vec<Option<String>> = parts
+            .split_off(summary_chunks.min(parts.len()))
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(RecallRead {
-            summaries: parse_summaries(raw_summaries),
-            rulings: parse_rulings(&prior_ids, raw_rulings),
+            summaries: parse_summaries(parts.into_iter().flatten().collect()),
+            rulings: parse_rulings(&prior_ids, rulings_raw),
             prior_ids,
             corr_ids,
         })
@@ -387,27 +363,17 @@ impl DedupIndex for RedisHistory {
         since_ms: i64,
         cap: usize,
     ) -> Result<Candidates, HistoryError> {
-        let newest = |p: &mut redis::Pipeline, key: String, min: String, n: usize| {
-            p.cmd("ZRANGE")
-                .arg(self.key(&key))
-                .arg("+inf")
-                .arg(min)
-                .arg("BYSCORE")
-                .arg("REV")
-                .arg("LIMIT")
-                .arg(0)
-                .arg(n);
-        };
         let since = since_ms.to_string();
         let mut p = redis::pipe();
-        newest(&mut p, worked_key(alert_id), "-inf".into(), WORKED_READ);
-        newest(&mut p, fp_key(fp), since.clone(), ANCHOR_READ);
-        newest(&mut p, fpdup_key(fp), since, cap);
+        self.newest(&mut p, &worked_key(alert_id), "+inf", "-inf", WORKED_READ);
+        self.newest(&mut p, &fp_key(fp), "+inf", &since, ANCHOR_READ);
+        self.newest(&mut p, &fpdup_key(fp), "+inf", &since, cap);
         p.arg("WITHSCORES");
-        newest(
+        self.newest(
             &mut p,
-            fpruled_key(fp),
-            "-inf".into(),
+            &fpruled_key(fp),
+            "+inf",
+            "-inf",
             self.settings.max_candidates,
         );
         let (worked, anchors, dups, ruled): (

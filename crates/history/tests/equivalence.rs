@@ -20,7 +20,7 @@ use support::{Rng, investigation, synthetic};
 async fn redis_and_memory_stores_agree() {
     let redis = RedisServer::start().await.unwrap();
     // Default reads, and tight ones where every per-key limit and the candidate cap bind
-    // (the Redis store applies them in a server-side script, the memory store in Rust).
+    // (the Redis store applies them to its ZRANGE limits, the memory store to its lists).
     let tight = HistorySettings {
         fanout: 3,
         max_candidates: 5,
