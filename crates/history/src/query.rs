@@ -204,22 +204,18 @@ pub(crate) async fn correlate(
     let keys = subject_index_keys(s).all();
     let w = window_ms(window);
     let ts = s.timestamp.timestamp_millis();
-    let summaries = if keys.is_empty() {
-        Vec::new()
+    let read = if keys.is_empty() {
+        RecallRead::default()
     } else {
         let range = (ts.saturating_sub(w), ts.saturating_add(w));
-        let read = idx.recall_read(&keys, 0, range, st).await?;
-        let by_id: HashMap<&str, &Summary> = read
-            .summaries
-            .iter()
-            .map(|x| (x.investigation_id.as_str(), x))
-            .collect();
-        read.corr_ids
-            .iter()
-            .filter_map(|id| by_id.get(id.as_str()).map(|x| (*x).clone()))
-            .collect()
+        idx.recall_read(&keys, 0, range, st).await?
     };
-    Ok(correlation_from(s, &summaries, window, st.max_related))
+    let by_id = positions(&read.summaries);
+    let candidates = read
+        .corr_ids
+        .iter()
+        .filter_map(|id| by_id.get(id.as_str()).map(|&i| &read.summaries[i]));
+    Ok(correlation_from(s, candidates, window, st.max_related))
 }
 
 /// Prior sightings and correlation of `s` together, reading each candidate summary once
@@ -243,20 +239,17 @@ pub(crate) async fn recall(
     } else {
         idx.recall_read(&all_keys, n_ioc, range, st).await?
     };
-    let by_id: HashMap<&str, &Summary> = read
-        .summaries
-        .iter()
-        .map(|x| (x.investigation_id.as_str(), x))
-        .collect();
-    // In each query's own id order, as the separate calls would see them.
-    let pick = |ids: &[String]| -> Vec<Summary> {
+    // Each query's summaries in its own id order, as the separate calls would see them:
+    // positions in `read.summaries`, so the correlation's candidates can be moved out.
+    let by_id = positions(&read.summaries);
+    let pick = |ids: &[String]| -> Vec<usize> {
         ids.iter()
-            .filter_map(|id| by_id.get(id.as_str()).map(|x| (*x).clone()))
+            .filter_map(|id| by_id.get(id.as_str()).copied())
             .collect()
     };
-    let prior_summaries = pick(&read.prior_ids);
-    let corr_summaries = pick(&read.corr_ids);
-    let chosen = select_priors(s, &prior_summaries);
+    let prior_at = pick(&read.prior_ids);
+    let corr_at = pick(&read.corr_ids);
+    let chosen = select_priors(s, prior_at.iter().map(|&i| &read.summaries[i]));
     let wanted: HashSet<&str> = chosen
         .iter()
         .flat_map(|c| c.investigation_ids.iter().map(String::as_str))
@@ -267,7 +260,18 @@ pub(crate) async fn recall(
         .filter(|(id, _)| wanted.contains(id.as_str()))
         .collect();
     let priors = build_priors(chosen, &rulings, st.max_prior_sightings);
-    let correlation = correlation_from(s, &corr_summaries, window, st.max_related);
+    let correlation = correlation_from(
+        s,
+        corr_at.iter().map(|&i| &read.summaries[i]),
+        window,
+        st.max_related,
+    );
+    // The correlation ids are distinct (interleaved), so are their positions.
+    let mut slots: Vec<Option<Summary>> = read.summaries.into_iter().map(Some).collect();
+    let corr_summaries: Vec<Summary> = corr_at
+        .iter()
+        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+        .collect();
     Ok(Recalled {
         priors,
         correlation,
@@ -275,6 +279,15 @@ pub(crate) async fn recall(
         window,
         max_related: st.max_related,
     })
+}
+
+/// Each summary's position by investigation id (the last one for an id read twice).
+fn positions(summaries: &[Summary]) -> HashMap<&str, usize> {
+    summaries
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.investigation_id.as_str(), i))
+        .collect()
 }
 
 /// The window in milliseconds, saturating.
@@ -303,20 +316,32 @@ fn recency(s: &Summary) -> (chrono::DateTime<chrono::Utc>, &str) {
     (s.written_at(), s.investigation_id.as_str())
 }
 
-/// Shared indicators between `s` and a record, as sorted display values.
-fn shared_indicators(own: &HashMap<String, &str>, rec: &Summary) -> Vec<String> {
-    let set: BTreeSet<String> = rec
+/// The subject's indicators: stored form to display value.
+type OwnForms<'a> = HashMap<&'a str, &'a str, foldhash::fast::RandomState>;
+
+fn own_forms<'a>(forms: &'a [(String, &'a str)]) -> OwnForms<'a> {
+    forms.iter().map(|(f, v)| (f.as_str(), *v)).collect()
+}
+
+/// Shared indicators between `s` and a record, as sorted, distinct display values.
+fn shared_indicators(own: &OwnForms<'_>, rec: &Summary) -> Vec<String> {
+    let mut shared: Vec<&str> = rec
         .indicators
         .iter()
-        .filter_map(|f| own.get(f).map(|v| (*v).to_owned()))
+        .filter_map(|f| own.get(f.as_str()).copied())
         .collect();
-    set.into_iter().collect()
+    shared.sort_unstable();
+    shared.dedup();
+    shared.into_iter().map(str::to_owned).collect()
 }
 
 /// Picks, per prior alert, its latest completed investigation sharing an indicator.
-pub(crate) fn select_priors<'a>(s: &Subject, summaries: &'a [Summary]) -> Vec<ChosenPrior<'a>> {
+pub(crate) fn select_priors<'a>(
+    s: &Subject,
+    summaries: impl IntoIterator<Item = &'a Summary>,
+) -> Vec<ChosenPrior<'a>> {
     let forms = s.indicator_forms();
-    let own: HashMap<String, &str> = forms.iter().map(|(f, v)| (f.clone(), *v)).collect();
+    let own = own_forms(&forms);
     // Every investigation of each other alert, for the ruling join.
     let mut ids_by_alert: HashMap<&str, Vec<String>> = HashMap::new();
     let mut latest: HashMap<&str, (&'a Summary, Vec<String>)> = HashMap::new();
@@ -399,14 +424,14 @@ pub fn effective_verdict(p: &PriorSighting) -> &str {
 }
 
 /// Computes the correlation of `s` with candidate records (see the module docs).
-pub(crate) fn correlation_from(
+pub(crate) fn correlation_from<'a>(
     s: &Subject,
-    summaries: &[Summary],
+    summaries: impl IntoIterator<Item = &'a Summary>,
     window: Duration,
     max_related: usize,
 ) -> Correlation {
     let forms = s.indicator_forms();
-    let own: HashMap<String, &str> = forms.iter().map(|(f, v)| (f.clone(), *v)).collect();
+    let own = own_forms(&forms);
     let own_ips = s.ipv4s();
     let own_nets: Vec<(String, Option<String>)> =
         own_ips.iter().map(|ip| (ip.clone(), net24(ip))).collect();
