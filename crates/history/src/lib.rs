@@ -135,7 +135,7 @@ pub struct HistorySettings {
 }
 
 /// The largest [`HistorySettings::max_candidates`] honoured: a lookup reads at most twice
-/// this many summaries in one server-side script.
+/// this many summaries.
 pub const MAX_CANDIDATES_LIMIT: usize = 2_000;
 
 impl Default for HistorySettings {

@@ -231,7 +231,7 @@ async fn recall_skips_a_vanished_summary_on_resp2_and_resp3() {
         done(&s, &a, Verdict::TruePositive, &[]).await;
         done(&s, &b, Verdict::TruePositive, &[]).await;
         // A's summary is gone (evicted, expired early) while the index still lists it;
-        // the script's missing value (Lua false) must read as absent on either protocol.
+        // the missing value must read as absent on either protocol.
         let client = ::redis::Client::open(redis.url()).unwrap();
         let mut c = client.get_multiplexed_async_connection().await.unwrap();
         let _: () = ::redis::cmd("DEL")
