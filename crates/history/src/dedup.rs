@@ -405,8 +405,34 @@ pub(crate) trait DedupIndex: Index {
     /// The claim on `fp`, if any: its holder and the time it has left.
     async fn claim(&self, fp: &str) -> Result<Option<(String, Duration)>, HistoryError>;
 
+    /// [`Self::try_claim`], then, when `holder` has the claim, [`Self::candidates`] read
+    /// after it was taken: in one round trip on a remote store. On an error the claim may
+    /// or may not have been taken.
+    async fn claim_then_candidates(
+        &self,
+        claim: (&str, &str, Duration),
+        alert_id: &str,
+        since_ms: i64,
+        cap: usize,
+    ) -> Result<Claim, HistoryError> {
+        let (fp, holder, ttl) = claim;
+        Ok(match self.try_claim(fp, holder, ttl).await? {
+            Some(other) => Claim::HeldBy(other),
+            None => Claim::Taken(self.candidates(alert_id, fp, since_ms, cap).await?),
+        })
+    }
+
     /// Releases the claim on `fp` if one of `holders` holds it.
     async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError>;
+}
+
+/// What [`DedupIndex::claim_then_candidates`] found.
+#[derive(Debug)]
+pub(crate) enum Claim {
+    /// The claim is ours; the candidates as read after taking it.
+    Taken(Candidates),
+    /// Another investigation holds it.
+    HeldBy(String),
 }
 
 /// The decision of one pass over the gates.
@@ -445,44 +471,61 @@ pub(crate) async fn dedup(
             }
             Decision::Investigate(r) => r,
         };
-        let held_by = idx
-            .try_claim(fp, &s.investigation_id, cfg.claim_ttl)
-            .await?;
-        if held_by.is_none() {
-            // An investigation may have been recorded between the read and the claim.
-            let again = evaluate(idx, s, fp, injection, now, waited_for.as_deref(), st).await;
-            return match again {
-                Ok(Decision::Investigate(r)) if r.single_flight() => {
-                    debug!(gate = r.label(), "Fingerprint claimed; investigating");
-                    Ok(Dedup::Investigate {
-                        reason: r,
-                        claimed: true,
-                    })
-                }
-                Ok(other) => {
-                    idx.release(fp, &[&s.investigation_id]).await?;
-                    Ok(match other {
-                        Decision::Reuse(d) => d,
-                        Decision::Investigate(r) => Dedup::Investigate {
+        // An investigation may have been recorded between the read and the claim: the
+        // gates are passed again over what is read once the claim is taken.
+        let (cutoff, cap) = window(now, st);
+        let claimed = idx
+            .claim_then_candidates(
+                (fp, &s.investigation_id, cfg.claim_ttl),
+                &s.alert_id,
+                cutoff.timestamp_millis(),
+                cap,
+            )
+            .await;
+        let again = match claimed {
+            Ok(Claim::HeldBy(other)) => Err(other),
+            Ok(Claim::Taken(c)) => {
+                Ok(decide_over(idx, s, fp, c, cutoff, waited_for.as_deref(), st).await)
+            }
+            Err(e) => Ok(Err(e)),
+        };
+        let held_by = match again {
+            Err(other) => other,
+            Ok(again) => {
+                return match again {
+                    Ok(Decision::Investigate(r)) if r.single_flight() => {
+                        debug!(gate = r.label(), "Fingerprint claimed; investigating");
+                        Ok(Dedup::Investigate {
                             reason: r,
-                            claimed: false,
-                        },
-                    })
-                }
-                Err(e) => {
-                    // Best effort: the claim also expires by itself.
-                    if let Err(r) = idx.release(fp, &[&s.investigation_id]).await {
-                        debug!(error = %r, "Releasing the fingerprint claim failed");
+                            claimed: true,
+                        })
                     }
-                    Err(e)
-                }
-            };
-        }
+                    Ok(other) => {
+                        idx.release(fp, &[&s.investigation_id]).await?;
+                        Ok(match other {
+                            Decision::Reuse(d) => d,
+                            Decision::Investigate(r) => Dedup::Investigate {
+                                reason: r,
+                                claimed: false,
+                            },
+                        })
+                    }
+                    Err(e) => {
+                        // Best effort (the claim may or may not have been taken; a
+                        // release only deletes it if ours); it also expires by itself.
+                        if let Err(r) = idx.release(fp, &[&s.investigation_id]).await {
+                            debug!(error = %r, "Releasing the fingerprint claim failed");
+                        }
+                        Err(e)
+                    }
+                };
+            }
+        };
         debug!(
             gate = reason.label(),
             "Fingerprint claimed by another worker; waiting"
         );
-        waited_for = held_by;
+        waited_for = Some(held_by);
         // Wait for the claim to go (released by `record`, or expired), then decide again.
         loop {
             let Some((holder, left)) = idx.claim(fp).await? else {
@@ -517,14 +560,34 @@ async fn evaluate(
     if injection {
         return Ok(Decision::Investigate(InvestigateReason::InjectionInAlert));
     }
+    let (cutoff, cap) = window(now, st);
+    let c = idx
+        .candidates(&s.alert_id, fp, cutoff.timestamp_millis(), cap)
+        .await?;
+    decide_over(idx, s, fp, c, cutoff, waited_for, st).await
+}
+
+/// The start of the dedup window before `now`, and the cap on consecutive suppressions.
+fn window(now: DateTime<Utc>, st: &HistorySettings) -> (DateTime<Utc>, usize) {
     let cutoff = chrono::Duration::from_std(st.dedup.window)
         .ok()
         .and_then(|w| now.checked_sub_signed(w))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let cap = usize::try_from(st.dedup.max_consecutive).unwrap_or(usize::MAX);
-    let c = idx
-        .candidates(&s.alert_id, fp, cutoff.timestamp_millis(), cap)
-        .await?;
+    (cutoff, cap)
+}
+
+/// The rest of a pass over the gates once the candidates are read: their summaries and
+/// rulings, then [`decide`].
+async fn decide_over(
+    idx: &dyn DedupIndex,
+    s: &Subject,
+    fp: &str,
+    c: Candidates,
+    cutoff: DateTime<Utc>,
+    waited_for: Option<&str>,
+    st: &HistorySettings,
+) -> Result<Decision, HistoryError> {
     let mut ids: Vec<String> = Vec::new();
     for id in c.worked.iter().chain(&c.anchors).chain(&c.ruled) {
         if !ids.contains(id) {

@@ -268,6 +268,22 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
         ))
     }
 
+    /// [`Self::begin`], then [`Self::recall`] (which then sees the subject registered),
+    /// in as few round trips as the store allows. The default calls both.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::begin`] and [`Self::recall`]; on an error the subject may or may not be
+    /// registered (registering again is harmless).
+    async fn begin_and_recall(
+        &self,
+        s: &Subject,
+        window: Duration,
+    ) -> Result<Recalled, HistoryError> {
+        self.begin(s).await?;
+        self.recall(s, window).await
+    }
+
     /// Records an analyst ruling on a stored investigation, replacing an earlier one, and
     /// keeps that investigation (and its index entries) for
     /// [`HistorySettings::ruled_retention`].

@@ -228,17 +228,49 @@ pub(crate) async fn recall(
     window: Duration,
     st: &HistorySettings,
 ) -> Result<Recalled, HistoryError> {
-    let keys = subject_index_keys(s);
-    let n_ioc = keys.iocs.len();
-    let all_keys = keys.all();
-    let w = window_ms(window);
-    let ts = s.timestamp.timestamp_millis();
-    let range = (ts.saturating_sub(w), ts.saturating_add(w));
-    let read = if all_keys.is_empty() {
+    let plan = RecallPlan::new(s, window);
+    let read = if plan.keys.is_empty() {
         RecallRead::default()
     } else {
-        idx.recall_read(&all_keys, n_ioc, range, st).await?
+        idx.recall_read(&plan.keys, plan.n_ioc, plan.range, st)
+            .await?
     };
+    Ok(recalled_from(s, window, st, read))
+}
+
+/// What a recall of a subject reads: its index keys (the `ioc:` ones first) and the
+/// correlation's score range.
+#[derive(Debug)]
+pub(crate) struct RecallPlan {
+    /// Every index key of the subject, the `ioc:` keys first.
+    pub(crate) keys: Vec<String>,
+    /// How many of `keys` are `ioc:` keys (the prior-sighting candidates' keys).
+    pub(crate) n_ioc: usize,
+    /// The correlation window around the subject's time, in ms, inclusive.
+    pub(crate) range: (i64, i64),
+}
+
+impl RecallPlan {
+    pub(crate) fn new(s: &Subject, window: Duration) -> Self {
+        let keys = subject_index_keys(s);
+        let n_ioc = keys.iocs.len();
+        let w = window_ms(window);
+        let ts = s.timestamp.timestamp_millis();
+        Self {
+            keys: keys.all(),
+            n_ioc,
+            range: (ts.saturating_sub(w), ts.saturating_add(w)),
+        }
+    }
+}
+
+/// The answer of [`recall`] from what it read.
+pub(crate) fn recalled_from(
+    s: &Subject,
+    window: Duration,
+    st: &HistorySettings,
+    read: RecallRead,
+) -> Recalled {
     // Each query's summaries in its own id order, as the separate calls would see them:
     // positions in `read.summaries`, so the correlation's candidates can be moved out.
     let by_id = positions(&read.summaries);
@@ -272,13 +304,13 @@ pub(crate) async fn recall(
         .iter()
         .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
         .collect();
-    Ok(Recalled {
+    Recalled {
         priors,
         correlation,
         candidates: Some(corr_summaries),
         window,
         max_related: st.max_related,
-    })
+    }
 }
 
 /// Each summary's position by investigation id (the last one for an id read twice).

@@ -28,7 +28,11 @@
 //! both in one cost Redis about five times the CPU, since every summary passed through
 //! Lua), `prior_sightings` is three (index keys, summaries, rulings) and one pass of
 //! `dedup`'s gates two or three (candidates, summaries, rulings when the fingerprint has
-//! any). Every call is bounded by a timeout.
+//! any). Commands that follow each other share a round trip where the second does not
+//! depend on the first's answer: `begin_and_recall` sends the registration and the
+//! candidate lists as one transaction, and taking a fingerprint claim reads the dedup
+//! candidates right after it in the same pipeline (used only when the claim is taken).
+//! Every call is bounded by a timeout.
 
 use std::time::Duration;
 
@@ -39,7 +43,7 @@ use soc_core::Investigation;
 use soc_core::investigation::{Correlation, PriorSighting};
 use tracing::{debug, instrument};
 
-use crate::dedup::{self, ANCHOR_READ, Candidates, Dedup, DedupIndex, WORKED_READ};
+use crate::dedup::{self, ANCHOR_READ, Candidates, Claim, Dedup, DedupIndex, WORKED_READ};
 use crate::error::HistoryError;
 use crate::query::{self, Index, RecallRead};
 use crate::subject::Subject;
@@ -234,6 +238,118 @@ impl RedisHistory {
         n
     }
 
+    /// Adds a recall's candidate lists to `p`: the newest ids under each of the first
+    /// `n_ioc` keys (the prior sightings' `ioc:` keys, no range), then under every key
+    /// within `range`. Returns how many lists of the first kind it added.
+    fn candidate_lists(
+        &self,
+        p: &mut redis::Pipeline,
+        keys: &[String],
+        n_ioc: usize,
+        range: (i64, i64),
+        st: &HistorySettings,
+    ) -> usize {
+        let ioc_keys = keys.get(..n_ioc.min(keys.len())).unwrap_or_default();
+        let (hi, lo) = (range.1.to_string(), range.0.to_string());
+        for k in ioc_keys {
+            self.newest(p, k, "+inf", "-inf", st.fanout);
+        }
+        for k in keys {
+            self.newest(p, k, &hi, &lo, st.fanout);
+        }
+        ioc_keys.len()
+    }
+
+    /// The rest of a recall once the candidate lists (as added by
+    /// [`Self::candidate_lists`], `n_ioc` of the first kind) are read: interleaved, then
+    /// the summaries of both lists' ids and the prior candidates' rulings in one round trip.
+    async fn recall_fetch(
+        &self,
+        mut lists: Vec<Vec<String>>,
+        n_ioc: usize,
+        st: &HistorySettings,
+    ) -> Result<RecallRead, HistoryError> {
+        let corr_lists = lists.split_off(n_ioc.min(lists.len()));
+        let prior_ids = query::interleave(lists, st.max_candidates);
+        let corr_ids = query::interleave(corr_lists, st.max_candidates);
+        let union = query::union_of(&prior_ids, &corr_ids);
+        if union.is_empty() {
+            return Ok(RecallRead::default());
+        }
+        let mut p = redis::pipe();
+        let inv_keys: Vec<String> = union.iter().map(|id| inv_key(id)).collect();
+        let summary_chunks = self.add_mget(&mut p, &inv_keys);
+        let ruling_keys: Vec<String> = prior_ids.iter().map(|id| ruling_key(id)).collect();
+        self.add_mget(&mut p, &ruling_keys);
+        let mut parts: Vec<Vec<Option<String>>> = self.pipe("recall", &p).await?;
+        let rulings_raw: Vec<Option<String>> = parts
+            .split_off(summary_chunks.min(parts.len()))
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(RecallRead {
+            summaries: parse_summaries(parts.into_iter().flatten().collect()),
+            rulings: parse_rulings(&prior_ids, rulings_raw),
+            prior_ids,
+            corr_ids,
+        })
+    }
+
+    /// Adds `begin`'s writes for `s` to `p` (a transaction): the pending summary and an
+    /// entry under every index key.
+    fn begin_writes(&self, p: &mut redis::Pipeline, s: &Subject) -> Result<(), HistoryError> {
+        let summary = Summary::pending(s, Utc::now());
+        let json = serde_json::to_string(&summary)
+            .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
+        let score = s.timestamp.timestamp_millis();
+        // NX: a completed summary is never turned back into a pending one.
+        p.cmd("SET")
+            .arg(self.key(&inv_key(&s.investigation_id)))
+            .arg(json)
+            .arg("PX")
+            .arg(millis(self.settings.pending_ttl))
+            .arg("NX")
+            .ignore();
+        for k in subject_index_keys(s).all() {
+            self.index_write(p, &k, score, &s.investigation_id, self.settings.retention);
+        }
+        Ok(())
+    }
+
+    /// Adds a dedup pass's four candidate reads to `p` (see [`Candidates`]).
+    fn candidate_reads(
+        &self,
+        p: &mut redis::Pipeline,
+        alert_id: &str,
+        fp: &str,
+        since_ms: i64,
+        cap: usize,
+    ) {
+        let since = since_ms.to_string();
+        self.newest(p, &worked_key(alert_id), "+inf", "-inf", WORKED_READ);
+        self.newest(p, &fp_key(fp), "+inf", &since, ANCHOR_READ);
+        self.newest(p, &fpdup_key(fp), "+inf", &since, cap);
+        p.arg("WITHSCORES");
+        self.newest(
+            p,
+            &fpruled_key(fp),
+            "+inf",
+            "-inf",
+            self.settings.max_candidates,
+        );
+    }
+
+    /// The script taking the claim on `fp` for `holder`.
+    fn claim_cmd(&self, fp: &str, holder: &str, ttl: Duration) -> redis::Cmd {
+        let mut c = redis::cmd("EVAL");
+        c.arg(CLAIM)
+            .arg(1)
+            .arg(self.key(&fplock_key(fp)))
+            .arg(holder)
+            .arg(millis(ttl));
+        c
+    }
+
     /// Adds the newest-first listing of at most `n` ids under `key` (relative) with a
     /// score from `max` down to `min` to `p`.
     fn newest(&self, p: &mut redis::Pipeline, key: &str, max: &str, min: &str, n: usize) {
@@ -289,43 +405,24 @@ impl Index for RedisHistory {
         if keys.is_empty() {
             return Ok(RecallRead::default());
         }
-        // Round trip 1: the candidate lists, the prior-sighting keys (no range) then all
-        // keys within the range.
-        let ioc_keys = keys.get(..n_ioc.min(keys.len())).unwrap_or_default();
-        let (hi, lo) = (range.1.to_string(), range.0.to_string());
+        // Round trip 1: the candidate lists; round trip 2: their summaries and rulings.
         let mut p = redis::pipe();
-        for k in ioc_keys {
-            self.newest(&mut p, k, "+inf", "-inf", st.fanout);
-        }
-        for k in keys {
-            self.newest(&mut p, k, &hi, &lo, st.fanout);
-        }
-        let mut lists: Vec<Vec<String>> = self.pipe("recall", &p).await?;
-        let corr_lists = lists.split_off(ioc_keys.len().min(lists.len()));
-        let prior_ids = query::interleave(lists, st.max_candidates);
-        let corr_ids = query::interleave(corr_lists, st.max_candidates);
-        // Round trip 2: the summaries of both lists' ids, the prior candidates' rulings.
-        let union = query::union_of(&prior_ids, &corr_ids);
-        if union.is_empty() {
-            return Ok(RecallRead::default());
-        }
-        let mut p = redis::pipe();
-        let inv_keys: Vec<String> = union.iter().map(|id| inv_key(id)).collect();
-        let summary_chunks = self.add_mget(&mut p, &inv_keys);
-        let ruling_keys: Vec<String> = prior_ids.iter().map(|id| ruling_key(id)).collect();
-        self.add_mget(&mut p, &ruling_keys);
-        let mut parts: Vec<Vec<Option<String>>> = self.pipe("recall", &p).await?;
-        let rulings_raw: Vec<Option<String>> = parts
-            .split_off(summary_chunks.min(parts.len()))
-            .into_iter()
-            .flatten()
-            .collect();
-        Ok(RecallRead {
-            summaries: parse_summaries(parts.into_iter().flatten().collect()),
-            rulings: parse_rulings(&prior_ids, rulings_raw),
-            prior_ids,
-            corr_ids,
-        })
+        let n_ioc = self.candidate_lists(&mut p, keys, n_ioc, range, st);
+        let lists: Vec<Vec<String>> = self.pipe("recall", &p).await?;
+        self.recall_fetch(lists, n_ioc, st).await
+    }
+}
+
+/// The four candidate lists of a dedup pass as read (see `RedisHistory::candidate_reads`).
+type CandidateReads = (Vec<String>, Vec<String>, Vec<(String, f64)>, Vec<String>);
+
+fn candidates_from((worked, anchors, dups, ruled): CandidateReads) -> Candidates {
+    Candidates {
+        worked,
+        anchors,
+        // Scores are whole milliseconds, exact in an f64.
+        suppressed_at: dups.into_iter().map(|(_, at)| at as i64).collect(),
+        ruled,
     }
 }
 
@@ -363,31 +460,28 @@ impl DedupIndex for RedisHistory {
         since_ms: i64,
         cap: usize,
     ) -> Result<Candidates, HistoryError> {
-        let since = since_ms.to_string();
         let mut p = redis::pipe();
-        self.newest(&mut p, &worked_key(alert_id), "+inf", "-inf", WORKED_READ);
-        self.newest(&mut p, &fp_key(fp), "+inf", &since, ANCHOR_READ);
-        self.newest(&mut p, &fpdup_key(fp), "+inf", &since, cap);
-        p.arg("WITHSCORES");
-        self.newest(
-            &mut p,
-            &fpruled_key(fp),
-            "+inf",
-            "-inf",
-            self.settings.max_candidates,
-        );
-        let (worked, anchors, dups, ruled): (
-            Vec<String>,
-            Vec<String>,
-            Vec<(String, f64)>,
-            Vec<String>,
-        ) = self.pipe("dedup", &p).await?;
-        Ok(Candidates {
-            worked,
-            anchors,
-            // Scores are whole milliseconds, exact in an f64.
-            suppressed_at: dups.into_iter().map(|(_, at)| at as i64).collect(),
-            ruled,
+        self.candidate_reads(&mut p, alert_id, fp, since_ms, cap);
+        let read: CandidateReads = self.pipe("dedup", &p).await?;
+        Ok(candidates_from(read))
+    }
+
+    async fn claim_then_candidates(
+        &self,
+        (fp, holder, ttl): (&str, &str, Duration),
+        alert_id: &str,
+        since_ms: i64,
+        cap: usize,
+    ) -> Result<Claim, HistoryError> {
+        // Redis runs a pipeline's commands in order: the reads see the claim taken.
+        let mut p = redis::pipe();
+        p.add_command(self.claim_cmd(fp, holder, ttl));
+        self.candidate_reads(&mut p, alert_id, fp, since_ms, cap);
+        let (held_by, w, a, d, r): (Option<String>, Vec<String>, Vec<String>, _, _) =
+            self.pipe("claim", &p).await?;
+        Ok(match held_by {
+            Some(other) => Claim::HeldBy(other),
+            None => Claim::Taken(candidates_from((w, a, d, r))),
         })
     }
 
@@ -397,16 +491,7 @@ impl DedupIndex for RedisHistory {
         holder: &str,
         ttl: Duration,
     ) -> Result<Option<String>, HistoryError> {
-        self.cmd(
-            "claim",
-            redis::cmd("EVAL")
-                .arg(CLAIM)
-                .arg(1)
-                .arg(self.key(&fplock_key(fp)))
-                .arg(holder)
-                .arg(millis(ttl)),
-        )
-        .await
+        self.cmd("claim", &self.claim_cmd(fp, holder, ttl)).await
     }
 
     async fn claim(&self, fp: &str) -> Result<Option<(String, Duration)>, HistoryError> {
@@ -442,30 +527,30 @@ impl HistoryStore for RedisHistory {
     #[instrument(name = "history.begin", skip_all, err)]
     async fn begin(&self, s: &Subject) -> Result<(), HistoryError> {
         check_subject(s)?;
-        let summary = Summary::pending(s, Utc::now());
-        let json = serde_json::to_string(&summary)
-            .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
-        let score = s.timestamp.timestamp_millis();
         let mut p = redis::pipe();
         p.atomic();
-        // NX: a completed summary is never turned back into a pending one.
-        p.cmd("SET")
-            .arg(self.key(&inv_key(&s.investigation_id)))
-            .arg(json)
-            .arg("PX")
-            .arg(millis(self.settings.pending_ttl))
-            .arg("NX")
-            .ignore();
-        for k in subject_index_keys(s).all() {
-            self.index_write(
-                &mut p,
-                &k,
-                score,
-                &s.investigation_id,
-                self.settings.retention,
-            );
-        }
+        self.begin_writes(&mut p, s)?;
         self.pipe::<()>("begin", &p).await
+    }
+
+    #[instrument(name = "history.begin_and_recall", skip_all, err)]
+    async fn begin_and_recall(
+        &self,
+        s: &Subject,
+        window: Duration,
+    ) -> Result<Recalled, HistoryError> {
+        check_subject(s)?;
+        // One transaction: the registration, then the candidate lists (which see it, as
+        // a recall after `begin` does); then the summaries and rulings.
+        let plan = query::RecallPlan::new(s, window);
+        let mut p = redis::pipe();
+        p.atomic();
+        self.begin_writes(&mut p, s)?;
+        let n_ioc =
+            self.candidate_lists(&mut p, &plan.keys, plan.n_ioc, plan.range, &self.settings);
+        let lists: Vec<Vec<String>> = self.pipe("begin_and_recall", &p).await?;
+        let read = self.recall_fetch(lists, n_ioc, &self.settings).await?;
+        Ok(query::recalled_from(s, window, &self.settings, read))
     }
 
     #[instrument(name = "history.record", skip_all, err)]

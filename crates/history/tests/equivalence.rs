@@ -1,7 +1,8 @@
 //! The two stores give identical answers: the same 2,000 synthetic investigations go into
 //! `RedisHistory` (a real redis-server) and `MemoryHistory`, and 300 lookups of prior
 //! sightings and correlation (72 h and 6 h windows) must match exactly, with the default
-//! read limits and with tight ones; `recall` must answer what the separate calls do.
+//! read limits and with tight ones; `recall` must answer what the separate calls do, and
+//! `begin_and_recall` the same in both stores.
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
 mod support;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use soc_core::Verdict;
 use soc_history::{
     DEFAULT_WINDOW, HistorySettings, HistoryStore, MemoryHistory, MemoryOptions, RedisHistory,
-    Ruling,
+    Ruling, Summary,
 };
 use soc_testkit::RedisServer;
 use support::{Rng, investigation, synthetic};
@@ -66,6 +67,7 @@ async fn redis_and_memory_stores_agree() {
     let mut rng = Rng(7);
     let (mut priors, mut related) = (0, 0);
     let (mut tight_priors, mut tight_related) = (0, 0);
+    let mut begun = 0;
     for i in 0..300 {
         let s = synthetic(&mut rng, 10_000 + i);
         let s = if i % 2 == 0 {
@@ -111,8 +113,35 @@ async fn redis_and_memory_stores_agree() {
             } else {
                 tight_priors += pr.len();
             }
+            // Every fifth lookup registers its subject and recalls at once (the Redis
+            // store in one transaction, the memory store by `begin` then `recall`): the
+            // same answers, and later lookups see the same pending entries in both.
+            if i % 5 == 0 {
+                let br = r.begin_and_recall(&s, DEFAULT_WINDOW).await.unwrap();
+                let bm = m.begin_and_recall(&s, DEFAULT_WINDOW).await.unwrap();
+                assert_eq!(
+                    (&br.priors, &br.correlation),
+                    (&bm.priors, &bm.correlation),
+                    "{set}: begin_and_recall differs for lookup {i}"
+                );
+                // Registered alike (the start times are each store's own clock).
+                let at = |x: Option<Summary>| {
+                    x.map(|mut x| {
+                        x.begun_at = chrono::DateTime::UNIX_EPOCH;
+                        x
+                    })
+                };
+                let (sr, sm) = (
+                    at(r.summary(&s.investigation_id).await.unwrap()),
+                    at(m.summary(&s.investigation_id).await.unwrap()),
+                );
+                assert!(sr.as_ref().is_some_and(Summary::is_pending), "{set}: {i}");
+                assert_eq!(sr, sm, "{set}: the registration differs for lookup {i}");
+                begun += 1;
+            }
         }
     }
+    assert!(begun > 0);
     // The data set exercises the rules (not all-empty answers).
     assert!(priors > 300, "{priors}");
     assert!(related > 300, "{related}");

@@ -779,11 +779,10 @@ impl Pipeline {
         Option<soc_core::investigation::Correlation>,
         Option<soc_history::Recalled>,
     ) {
-        if let Err(e) = h.begin(subject).await {
-            history_degraded(degraded, &e);
-            return (Vec::new(), None, None);
-        }
-        let (priors, recalled, kept) = match h.recall(subject, self.cfg.correlation_window).await {
+        let (priors, recalled, kept) = match h
+            .begin_and_recall(subject, self.cfg.correlation_window)
+            .await
+        {
             Ok(mut r) => (
                 std::mem::take(&mut r.priors),
                 Some(r.correlation.clone()),
