@@ -482,44 +482,13 @@ pub(crate) async fn dedup(
                 cap,
             )
             .await;
-        let again = match claimed {
-            Ok(Claim::HeldBy(other)) => Err(other),
+        let held_by = match claimed {
+            Ok(Claim::HeldBy(other)) => other,
             Ok(Claim::Taken(c)) => {
-                Ok(decide_over(idx, s, fp, c, cutoff, waited_for.as_deref(), st).await)
+                let again = decide_over(idx, s, fp, c, cutoff, waited_for.as_deref(), st).await;
+                return settle_claimed(idx, s, fp, again).await;
             }
-            Err(e) => Ok(Err(e)),
-        };
-        let held_by = match again {
-            Err(other) => other,
-            Ok(again) => {
-                return match again {
-                    Ok(Decision::Investigate(r)) if r.single_flight() => {
-                        debug!(gate = r.label(), "Fingerprint claimed; investigating");
-                        Ok(Dedup::Investigate {
-                            reason: r,
-                            claimed: true,
-                        })
-                    }
-                    Ok(other) => {
-                        idx.release(fp, &[&s.investigation_id]).await?;
-                        Ok(match other {
-                            Decision::Reuse(d) => d,
-                            Decision::Investigate(r) => Dedup::Investigate {
-                                reason: r,
-                                claimed: false,
-                            },
-                        })
-                    }
-                    Err(e) => {
-                        // Best effort (the claim may or may not have been taken; a
-                        // release only deletes it if ours); it also expires by itself.
-                        if let Err(r) = idx.release(fp, &[&s.investigation_id]).await {
-                            debug!(error = %r, "Releasing the fingerprint claim failed");
-                        }
-                        Err(e)
-                    }
-                };
-            }
+            Err(e) => return settle_claimed(idx, s, fp, Err(e)).await,
         };
         debug!(
             gate = reason.label(),
@@ -541,6 +510,43 @@ pub(crate) async fn dedup(
             }
             tokio::time::sleep(pause.min(deadline - t)).await;
             pause = (pause * 2).min(POLL_MAX);
+        }
+    }
+}
+
+/// The answer once the claim on `fp` was taken for `s` (or may have been, on an error)
+/// and the gates passed again: investigate holding it, or release it.
+async fn settle_claimed(
+    idx: &dyn DedupIndex,
+    s: &Subject,
+    fp: &str,
+    again: Result<Decision, HistoryError>,
+) -> Result<Dedup, HistoryError> {
+    match again {
+        Ok(Decision::Investigate(r)) if r.single_flight() => {
+            debug!(gate = r.label(), "Fingerprint claimed; investigating");
+            Ok(Dedup::Investigate {
+                reason: r,
+                claimed: true,
+            })
+        }
+        Ok(other) => {
+            idx.release(fp, &[&s.investigation_id]).await?;
+            Ok(match other {
+                Decision::Reuse(d) => d,
+                Decision::Investigate(r) => Dedup::Investigate {
+                    reason: r,
+                    claimed: false,
+                },
+            })
+        }
+        Err(e) => {
+            // Best effort (the claim may or may not have been taken; a release deletes
+            // it only if it is ours); it also expires by itself.
+            if let Err(r) = idx.release(fp, &[&s.investigation_id]).await {
+                debug!(error = %r, "Releasing the fingerprint claim failed");
+            }
+            Err(e)
         }
     }
 }
