@@ -40,7 +40,9 @@
 //!    the investigation id is listed under every index key of the subject, in one
 //!    transaction.
 //! 2. `prior_sightings(&subject)` and `correlate(&subject, window)` before the verdict
-//!    (and `correlate` again with the final techniques, [`Subject::with_techniques`]).
+//!    (and `correlate` again with the final techniques, [`Subject::with_techniques`]);
+//!    `recall` answers both from one read, and `begin_and_recall` does 1 and 2 together
+//!    (on Redis the registration and the candidate lists are one transaction).
 //! 3. `record(&subject, &investigation)` at the end: the summary is completed (verdict,
 //!    confidence, techniques, escalation, fingerprint, ...), indexed by fingerprint for
 //!    dedup, and the fingerprint claim taken by `dedup` (if any) is released.
@@ -50,7 +52,9 @@
 //! Because an alert is indexed when its investigation begins, two workers investigating
 //! related alerts at the same moment see each other: each `begin` is one atomic write, and
 //! each worker correlates after its own `begin`, so whichever correlates second finds the
-//! other (and when both begin before either correlates, both do). The pipeline keeps the
+//! other (with separate `begin` and `correlate` calls, when both begin before either
+//! correlates, both do; `begin_and_recall` on Redis registers and lists in one
+//! transaction, so there only the second finds the first). The pipeline keeps the
 //! candidates its recall read ([`Recalled`]) and works the final correlation out from
 //! them when the verdict comes within a second, but reads again when the verdict could
 //! close the alert on its own, so alerts that began in between still make a campaign that

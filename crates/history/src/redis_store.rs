@@ -32,6 +32,9 @@
 //! depend on the first's answer: `begin_and_recall` sends the registration and the
 //! candidate lists as one transaction, and taking a fingerprint claim reads the dedup
 //! candidates right after it in the same pipeline (used only when the claim is taken).
+//! A read of several round trips is not a snapshot: a summary listed in the first can be
+//! gone (expired, or a pending one replaced under another id) or completed by the second,
+//! and is then left out or read as it is then, as the in-memory store's reads do.
 //! Every call is bounded by a timeout.
 
 use std::time::Duration;
@@ -265,6 +268,7 @@ impl RedisHistory {
     /// the summaries of both lists' ids and the prior candidates' rulings in one round trip.
     async fn recall_fetch(
         &self,
+        op: &'static str,
         mut lists: Vec<Vec<String>>,
         n_ioc: usize,
         st: &HistorySettings,
@@ -281,7 +285,7 @@ impl RedisHistory {
         let summary_chunks = self.add_mget(&mut p, &inv_keys);
         let ruling_keys: Vec<String> = prior_ids.iter().map(|id| ruling_key(id)).collect();
         self.add_mget(&mut p, &ruling_keys);
-        let mut parts: Vec<Vec<Option<String>>> = self.pipe("recall", &p).await?;
+        let mut parts: Vec<Vec<Option<String>>> = self.pipe(op, &p).await?;
         let rulings_raw: Vec<Option<String>> = parts
             .split_off(summary_chunks.min(parts.len()))
             .into_iter()
@@ -409,7 +413,7 @@ impl Index for RedisHistory {
         let mut p = redis::pipe();
         let n_ioc = self.candidate_lists(&mut p, keys, n_ioc, range, st);
         let lists: Vec<Vec<String>> = self.pipe("recall", &p).await?;
-        self.recall_fetch(lists, n_ioc, st).await
+        self.recall_fetch("recall", lists, n_ioc, st).await
     }
 }
 
@@ -549,7 +553,9 @@ impl HistoryStore for RedisHistory {
         let n_ioc =
             self.candidate_lists(&mut p, &plan.keys, plan.n_ioc, plan.range, &self.settings);
         let lists: Vec<Vec<String>> = self.pipe("begin_and_recall", &p).await?;
-        let read = self.recall_fetch(lists, n_ioc, &self.settings).await?;
+        let read = self
+            .recall_fetch("begin_and_recall", lists, n_ioc, &self.settings)
+            .await?;
         Ok(query::recalled_from(s, window, &self.settings, read))
     }
 

@@ -317,3 +317,95 @@ fn the_anchor_ruling_gate_message() {
     assert_eq!(r.label(), "anchor_ruled");
     assert!(!r.single_flight());
 }
+
+/// A store whose `candidates` read fails from the `fail_from`-th call on.
+struct FailingReads {
+    inner: crate::MemoryHistory,
+    calls: std::sync::atomic::AtomicUsize,
+    fail_from: usize,
+}
+
+#[async_trait]
+impl Index for FailingReads {
+    async fn members(
+        &self,
+        keys: &[String],
+        range: Option<(i64, i64)>,
+        per_key: usize,
+    ) -> Result<Vec<Vec<String>>, HistoryError> {
+        self.inner.members(keys, range, per_key).await
+    }
+
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+        self.inner.summaries(ids).await
+    }
+
+    async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError> {
+        self.inner.rulings(ids).await
+    }
+}
+
+#[async_trait]
+impl DedupIndex for FailingReads {
+    async fn candidates(
+        &self,
+        alert_id: &str,
+        fp: &str,
+        since_ms: i64,
+        cap: usize,
+    ) -> Result<Candidates, HistoryError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n + 1 >= self.fail_from {
+            return Err(HistoryError::Timeout { op: "dedup" });
+        }
+        self.inner.candidates(alert_id, fp, since_ms, cap).await
+    }
+
+    async fn try_claim(
+        &self,
+        fp: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<String>, HistoryError> {
+        self.inner.try_claim(fp, holder, ttl).await
+    }
+
+    async fn claim(&self, fp: &str) -> Result<Option<(String, Duration)>, HistoryError> {
+        self.inner.claim(fp).await
+    }
+
+    async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError> {
+        self.inner.release(fp, holders).await
+    }
+}
+
+#[tokio::test]
+async fn a_failed_read_after_the_claim_releases_it() {
+    let st = HistorySettings::default();
+    let s = subject("A");
+    for (fail_from, claim_left) in [(1, false), (2, false), (usize::MAX, true)] {
+        let idx = FailingReads {
+            inner: crate::MemoryHistory::new(st.clone(), crate::MemoryOptions::default()),
+            calls: std::sync::atomic::AtomicUsize::new(0),
+            fail_from,
+        };
+        // A new fingerprint: no anchor, so the claim is taken and the gates passed again.
+        let d = dedup(&idx, &s, FP, false, t(0), &st).await;
+        let held = idx.claim(FP).await.unwrap();
+        if claim_left {
+            assert!(
+                matches!(d, Ok(Dedup::Investigate { claimed: true, .. })),
+                "{d:?}"
+            );
+            assert_eq!(held.map(|(h, _)| h), Some(s.investigation_id.clone()));
+        } else if fail_from == 2 {
+            // The read right after the claim failed: the error, and no claim left behind.
+            assert!(d.is_err(), "{d:?}");
+            assert_eq!(held, None, "the claim outlived the failed pass");
+        } else {
+            // The first pass's read failed: nothing was claimed.
+            assert!(d.is_err(), "{d:?}");
+            assert_eq!(held, None);
+        }
+    }
+}
