@@ -288,6 +288,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
                             .delayed(Duration::from_millis(ms)),
                     ])
                     .on_exhausted(soc_testkit::llm_mock::OnExhausted::RepeatLast)
+                    // Counted and validated, not kept: memory flat over a long run.
+                    .keep_requests(false)
                     .start()
                     .await;
             eprintln!(
@@ -349,6 +351,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             llm_latency_ms: args.llm_latency_ms,
             history: !args.no_history,
             llm_calls: llm.as_ref().map(soc_testkit::llm_mock::MockLlm::calls),
+            llm_malformed: llm.as_ref().map(|m| m.violations().len()),
             bin: bin.display().to_string(),
             families,
             mean_alert_bytes: bytes / n.max(1),
@@ -358,6 +361,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         runs,
         log_dir: log_dir.display().to_string(),
     };
+    // A request the mock found malformed would mean the model path under load is broken.
+    clean &= report.settings.llm_malformed.unwrap_or(0) == 0;
     print!("{}", report::render(&report));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report)?;

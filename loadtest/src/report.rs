@@ -340,6 +340,8 @@ pub(crate) struct Settings {
     pub(crate) llm_latency_ms: Option<u64>,
     /// Calls the mock LLM served over the whole invocation.
     pub(crate) llm_calls: Option<usize>,
+    /// Problems the mock LLM found in the requests (must be 0).
+    pub(crate) llm_malformed: Option<usize>,
     /// Workers ran with the fleet's memory (history) on.
     pub(crate) history: bool,
 }
@@ -557,8 +559,9 @@ pub(crate) fn render(r: &Report) -> String {
     if let Some(ms) = s.llm_latency_ms {
         say!(
             out,
-            "LLM: mock model answering after {ms} ms, workers in pipeline mode (one call per alert); {} calls served",
-            s.llm_calls.unwrap_or(0)
+            "LLM: mock model answering after {ms} ms, workers in pipeline mode (one call per alert); {} calls served, {} request problems (must be 0)",
+            s.llm_calls.unwrap_or(0),
+            s.llm_malformed.unwrap_or(0)
         );
     }
     let mode = match (s.rate, s.warm) {

@@ -204,6 +204,7 @@ pub struct MockLlmBuilder {
     on_exhausted: OnExhausted,
     usage: Usage,
     api_key: Option<String>,
+    keep_requests: bool,
 }
 
 impl MockLlmBuilder {
@@ -238,6 +239,14 @@ impl MockLlmBuilder {
         self
     }
 
+    /// Whether every request is kept for [`MockLlm::requests`] (default `true`). A long
+    /// load run turns it off so the mock's memory does not grow with every call: requests
+    /// are then only counted ([`MockLlm::calls`]) and validated ([`MockLlm::violations`]).
+    pub fn keep_requests(mut self, keep: bool) -> Self {
+        self.keep_requests = keep;
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on a tokio task.
     ///
     /// # Errors
@@ -251,9 +260,11 @@ impl MockLlmBuilder {
             on_exhausted: self.on_exhausted,
             usage: self.usage,
             api_key: self.api_key,
+            keep_requests: self.keep_requests,
             state: Mutex::new(MockState {
                 script: self.script,
                 next: 0,
+                calls: 0,
                 requests: Vec::new(),
                 violations: Vec::new(),
             }),
@@ -314,6 +325,7 @@ impl MockLlm {
             on_exhausted: OnExhausted::default(),
             usage: Usage::default(),
             api_key: None,
+            keep_requests: true,
         }
     }
 
@@ -346,10 +358,11 @@ impl MockLlm {
 
     /// How many requests have arrived, accepted or not.
     pub fn calls(&self) -> usize {
-        self.shared.lock().requests.len()
+        self.shared.lock().calls
     }
 
-    /// Every request so far, in arrival order.
+    /// Every request so far, in arrival order (none when built with
+    /// [`MockLlmBuilder::keep_requests`]`(false)`).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().requests.clone()
     }
@@ -401,6 +414,7 @@ struct Shared {
     on_exhausted: OnExhausted,
     usage: Usage,
     api_key: Option<String>,
+    keep_requests: bool,
     state: Mutex<MockState>,
 }
 
@@ -409,6 +423,8 @@ struct MockState {
     script: Vec<Turn>,
     /// Index of the next turn to play.
     next: usize,
+    /// Requests arrived, accepted or not.
+    calls: usize,
     requests: Vec<RecordedRequest>,
     violations: Vec<String>,
 }
@@ -477,7 +493,8 @@ async fn handle(
 
     let (index, played) = {
         let mut state = shared.lock();
-        let index = state.requests.len();
+        let index = state.calls;
+        state.calls += 1;
         let played = if problems.is_empty() {
             Some(state.take_turn(shared.on_exhausted))
         } else {
@@ -493,16 +510,18 @@ async fn handle(
                 .violations
                 .push(format!("request {index}: {}", problem.message));
         }
-        state.requests.push(RecordedRequest {
-            index,
-            method: method.clone(),
-            path: uri.path().to_owned(),
-            headers,
-            body: parsed.ok(),
-            raw_body: String::from_utf8_lossy(&body).into_owned(),
-            problems: problems.iter().map(|p| p.message.clone()).collect(),
-            outcome,
-        });
+        if shared.keep_requests {
+            state.requests.push(RecordedRequest {
+                index,
+                method: method.clone(),
+                path: uri.path().to_owned(),
+                headers,
+                body: parsed.ok(),
+                raw_body: String::from_utf8_lossy(&body).into_owned(),
+                problems: problems.iter().map(|p| p.message.clone()).collect(),
+                outcome,
+            });
+        }
         (index, played)
     };
 

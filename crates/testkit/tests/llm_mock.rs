@@ -796,3 +796,27 @@ async fn dropping_the_mock_stops_it() {
     }
     panic!("{addr} still accepts connections after drop");
 }
+
+#[tokio::test]
+async fn without_kept_requests_calls_and_problems_are_still_counted() {
+    let llm = MockLlm::builder(Flavor::Anthropic)
+        .script(vec![Turn::text("fine")])
+        .on_exhausted(OnExhausted::RepeatLast)
+        .keep_requests(false)
+        .start()
+        .await;
+    for _ in 0..3 {
+        assert_eq!(post_simple(&llm).await.status, StatusCode::OK);
+    }
+    let bad =
+        json!({"model": "m", "max_tokens": 8, "messages": [{"role": "assistant", "content": "x"}]});
+    assert_eq!(
+        post_anthropic(&llm, &bad).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(llm.calls(), 4);
+    assert!(llm.requests().is_empty());
+    let violations = llm.violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].starts_with("request 3: "), "{violations:?}");
+}
