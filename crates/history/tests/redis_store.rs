@@ -1,5 +1,6 @@
 //! Redis-only checks of `RedisHistory` against a real redis-server (soc-testkit): a TTL
-//! on every key, rulings extending them, index caps, and a dead Redis as a transient error.
+//! on every key, rulings extending them, index caps, a dead Redis as a transient error, a
+//! vanished summary, and a recall larger than one MGET.
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
 mod support;
@@ -251,4 +252,49 @@ async fn recall_skips_a_vanished_summary_on_resp2_and_resp3() {
             .collect();
         assert_eq!(related, ["B"], "{url}");
     }
+}
+
+#[tokio::test]
+async fn a_recall_past_one_mget_chunk_matches_the_memory_store() {
+    // 600 candidates: the summaries and the rulings each take two MGETs (500 keys each)
+    // in one pipeline, which the store must split back apart.
+    let st = HistorySettings {
+        fanout: 700,
+        max_candidates: 600,
+        ..HistorySettings::default()
+    };
+    let redis = RedisServer::start().await.unwrap();
+    let r =
+        RedisHistory::connect_lazy(&redis.url(), soc_testkit::unique_prefix(), st.clone()).unwrap();
+    let m = soc_history::MemoryHistory::new(st, soc_history::MemoryOptions::default());
+    let spec = Spec {
+        domains: &["hot.example.com"],
+        ..Spec::default()
+    };
+    let mut newest = None;
+    for i in 0..600 {
+        let s = subject(&format!("P{i}"), i, &spec);
+        for store in [&r as &dyn HistoryStore, &m] {
+            done(store, &s, Verdict::FalsePositive, &[]).await;
+        }
+        newest = Some(s);
+    }
+    let newest = newest.unwrap();
+    let ruling = Ruling::new(Verdict::TruePositive, "confirmed", "ana");
+    for store in [&r as &dyn HistoryStore, &m] {
+        store
+            .set_ruling(&newest.investigation_id, &ruling)
+            .await
+            .unwrap();
+    }
+    let me = subject("ME", 601, &spec);
+    let (rr, rm) = (
+        r.recall(&me, soc_history::DEFAULT_WINDOW).await.unwrap(),
+        m.recall(&me, soc_history::DEFAULT_WINDOW).await.unwrap(),
+    );
+    assert_eq!(rr.priors, rm.priors);
+    assert_eq!(rr.correlation, rm.correlation);
+    assert_eq!(rr.priors.len(), 20);
+    assert_eq!(rr.priors[0].alert_id, newest.alert_id);
+    assert_eq!(rr.priors[0].human_verdict.as_deref(), Some("true_positive"));
 }
