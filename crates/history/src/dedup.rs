@@ -410,12 +410,13 @@ pub(crate) trait DedupIndex: Index {
     /// or may not have been taken.
     async fn claim_then_candidates(
         &self,
-        claim: (&str, &str, Duration),
+        fp: &str,
+        holder: &str,
+        ttl: Duration,
         alert_id: &str,
         since_ms: i64,
         cap: usize,
     ) -> Result<Claim, HistoryError> {
-        let (fp, holder, ttl) = claim;
         Ok(match self.try_claim(fp, holder, ttl).await? {
             Some(other) => Claim::HeldBy(other),
             None => Claim::Taken(self.candidates(alert_id, fp, since_ms, cap).await?),
@@ -476,7 +477,9 @@ pub(crate) async fn dedup(
         let (cutoff, cap) = window(now, st);
         let claimed = idx
             .claim_then_candidates(
-                (fp, &s.investigation_id, cfg.claim_ttl),
+                fp,
+                &s.investigation_id,
+                cfg.claim_ttl,
                 &s.alert_id,
                 cutoff.timestamp_millis(),
                 cap,

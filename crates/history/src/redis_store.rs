@@ -472,7 +472,9 @@ impl DedupIndex for RedisHistory {
 
     async fn claim_then_candidates(
         &self,
-        (fp, holder, ttl): (&str, &str, Duration),
+        fp: &str,
+        holder: &str,
+        ttl: Duration,
         alert_id: &str,
         since_ms: i64,
         cap: usize,

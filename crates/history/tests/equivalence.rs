@@ -144,7 +144,7 @@ async fn redis_and_memory_stores_agree() {
                 );
                 assert!(sr.as_ref().is_some_and(Summary::is_pending), "{set}: {i}");
                 assert_eq!(sr, sm, "{set}: the registration differs for lookup {i}");
-                if (Some(&br.priors), Some(&br.correlation)) != (Some(&pr), cr_default.as_ref()) {
+                if br.priors != pr || Some(&br.correlation) != cr_default.as_ref() {
                     saw_own += 1;
                 }
             }
