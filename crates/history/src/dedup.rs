@@ -93,7 +93,7 @@
 //! model and zero cost. Record it with `record` like any investigation: it is indexed as a
 //! suppression (it counts toward the cap and never becomes an anchor).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -613,7 +613,7 @@ async fn decide_over(
     } else {
         idx.rulings(&c.ruled).await?
     };
-    let by_id: HashMap<&str, &Summary> = summaries
+    let by_id: crate::query::FastMap<&str, &Summary> = summaries
         .iter()
         .map(|s| (s.investigation_id.as_str(), s))
         .collect();

@@ -82,6 +82,7 @@ pub mod dedup;
 pub mod error;
 pub mod fingerprint;
 pub mod memory;
+mod parsed;
 pub mod query;
 pub mod redis_store;
 pub mod subject;

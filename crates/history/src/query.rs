@@ -32,7 +32,7 @@
 //! Related alerts are sorted newest first; [`CAMPAIGN_MIN_RELATED`] of them make a
 //! campaign; the summary strings are the reference's.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -40,8 +40,16 @@ use soc_core::investigation::{Correlation, PriorSighting, RelatedAlert};
 
 use crate::error::HistoryError;
 use crate::subject::{Subject, parent_technique};
-use crate::summary::{Ruling, Summary, net24, subject_index_keys};
+use crate::summary::{Ruling, Summary, concat, net24, subject_index_keys};
 use crate::{HistorySettings, Recalled};
+
+/// Hash maps and sets of the lookups: keyed by ids and indicator forms read from the
+/// store, hashed with foldhash (randomly seeded) rather than the std default SipHash:
+/// they run for every alert and hold at most a few hundred entries, so SipHash's
+/// stronger flooding resistance buys nothing here.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`FastMap`].
+pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// Related prior alerts that make a campaign (the current alert plus two priors).
 pub const CAMPAIGN_MIN_RELATED: usize = 2;
@@ -130,7 +138,7 @@ pub(crate) struct RecallRead {
 /// `a` then the ids of `b` not in `a`, in order.
 pub(crate) fn union_of(a: &[String], b: &[String]) -> Vec<String> {
     let mut out = a.to_vec();
-    let mut seen: HashSet<&String> = a.iter().collect();
+    let mut seen: FastSet<&String> = a.iter().collect();
     for id in b {
         if seen.insert(id) {
             out.push(id.clone());
@@ -141,27 +149,29 @@ pub(crate) fn union_of(a: &[String], b: &[String]) -> Vec<String> {
 
 /// Merges per-key member lists round-robin (each key's newest first), deduplicated, at
 /// most `cap` ids: a hot key cannot crowd out the others.
-pub(crate) fn interleave(lists: Vec<Vec<String>>, cap: usize) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut out = Vec::new();
-    let mut iters: Vec<_> = lists.into_iter().map(Vec::into_iter).collect();
-    loop {
-        let mut progressed = false;
-        for it in &mut iters {
-            if out.len() >= cap {
-                return out;
-            }
-            if let Some(id) = it.next() {
-                progressed = true;
-                if seen.insert(id.clone()) {
-                    out.push(id);
+pub(crate) fn interleave(mut lists: Vec<Vec<String>>, cap: usize) -> Vec<String> {
+    // Positions first, over borrowed ids; then only the picked ids are moved out.
+    let mut picked: Vec<(usize, usize)> = Vec::new();
+    {
+        let mut seen = FastSet::<&str>::default();
+        let rounds = lists.iter().map(Vec::len).max().unwrap_or(0);
+        'rounds: for round in 0..rounds {
+            for (list, ids) in lists.iter().enumerate() {
+                if picked.len() >= cap {
+                    break 'rounds;
+                }
+                if let Some(id) = ids.get(round)
+                    && seen.insert(id.as_str())
+                {
+                    picked.push((list, round));
                 }
             }
         }
-        if !progressed {
-            return out;
-        }
     }
+    picked
+        .into_iter()
+        .filter_map(|(list, at)| lists.get_mut(list)?.get_mut(at).map(std::mem::take))
+        .collect()
 }
 
 /// Prior sightings of `s` (see the module docs).
@@ -282,7 +292,7 @@ pub(crate) fn recalled_from(
     let prior_at = pick(&read.prior_ids);
     let corr_at = pick(&read.corr_ids);
     let chosen = select_priors(s, prior_at.iter().map(|&i| &read.summaries[i]));
-    let wanted: HashSet<&str> = chosen
+    let wanted: FastSet<&str> = chosen
         .iter()
         .flat_map(|c| c.investigation_ids.iter().map(String::as_str))
         .collect();
@@ -314,7 +324,7 @@ pub(crate) fn recalled_from(
 }
 
 /// Each summary's position by investigation id (the last one for an id read twice).
-fn positions(summaries: &[Summary]) -> HashMap<&str, usize> {
+fn positions(summaries: &[Summary]) -> FastMap<&str, usize> {
     summaries
         .iter()
         .enumerate()
@@ -349,7 +359,7 @@ fn recency(s: &Summary) -> (chrono::DateTime<chrono::Utc>, &str) {
 }
 
 /// The subject's indicators: stored form to display value.
-type OwnForms<'a> = HashMap<&'a str, &'a str, foldhash::fast::RandomState>;
+type OwnForms<'a> = FastMap<&'a str, &'a str>;
 
 fn own_forms<'a>(forms: &'a [(String, &'a str)]) -> OwnForms<'a> {
     forms.iter().map(|(f, v)| (f.as_str(), *v)).collect()
@@ -375,8 +385,8 @@ pub(crate) fn select_priors<'a>(
     let forms = s.indicator_forms();
     let own = own_forms(&forms);
     // Every investigation of each other alert, for the ruling join.
-    let mut ids_by_alert: HashMap<&str, Vec<String>> = HashMap::new();
-    let mut latest: HashMap<&str, (&'a Summary, Vec<String>)> = HashMap::new();
+    let mut ids_by_alert: FastMap<&str, Vec<String>> = FastMap::default();
+    let mut latest: FastMap<&str, (&'a Summary, Vec<String>)> = FastMap::default();
     for rec in summaries {
         if rec.alert_id == s.alert_id {
             continue;
@@ -415,7 +425,7 @@ pub(crate) fn build_priors(
     rulings: &[(String, Ruling)],
     cap: usize,
 ) -> Vec<PriorSighting> {
-    let by_id: HashMap<&str, &Ruling> = rulings.iter().map(|(id, r)| (id.as_str(), r)).collect();
+    let by_id: FastMap<&str, &Ruling> = rulings.iter().map(|(id, r)| (id.as_str(), r)).collect();
     let mut out: Vec<PriorSighting> = chosen
         .into_iter()
         .map(|c| {
@@ -477,7 +487,7 @@ pub(crate) fn correlation_from<'a>(
     let ts = s.timestamp.timestamp_millis();
 
     // Per alert: latest completed, else latest pending.
-    let mut by_alert: HashMap<&str, &Summary> = HashMap::new();
+    let mut by_alert: FastMap<&str, &Summary> = FastMap::default();
     for rec in summaries {
         if rec.alert_id == s.alert_id {
             continue;
@@ -500,13 +510,13 @@ pub(crate) fn correlation_from<'a>(
         }
         let mut signals: Vec<String> = shared_indicators(&own, rec)
             .into_iter()
-            .map(|v| format!("shared_ioc:{v}"))
+            .map(|v| concat(&["shared_ioc:", &v]))
             .collect();
         for (a, net_a) in &own_nets {
             let Some(net_a) = net_a else { continue };
             for b in rec.ipv4s() {
                 if b != a && net24(b).as_ref() == Some(net_a) {
-                    let sig = format!("related_ip:{b}/24");
+                    let sig = concat(&["related_ip:", b, "/24"]);
                     if !signals.contains(&sig) {
                         signals.push(sig);
                     }
@@ -515,7 +525,7 @@ pub(crate) fn correlation_from<'a>(
         }
         for h in &own_hosts {
             if rec.hosts.contains(h) {
-                signals.push(format!("shared_host:{h}"));
+                signals.push(concat(&["shared_host:", h]));
             }
         }
         if signals.is_empty() {
@@ -526,7 +536,7 @@ pub(crate) fn correlation_from<'a>(
                 rec.techniques.iter().map(|t| parent_technique(t)).collect();
             for p in &own_parents {
                 if theirs.contains(p.as_str()) {
-                    signals.push(format!("shared_technique:{p}"));
+                    signals.push(concat(&["shared_technique:", p]));
                 }
             }
         }

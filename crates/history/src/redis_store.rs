@@ -35,8 +35,11 @@
 //! A read of several round trips is not a snapshot: a summary listed in the first can be
 //! gone (expired, or a pending one replaced under another id) or completed by the second,
 //! and is then left out or read as it is then, as the in-memory store's reads do.
-//! Every call is bounded by a timeout.
+//! Every call is bounded by a timeout. Summaries are still read in full every time, but a
+//! text parsed before is not parsed again: a bounded memo keyed by the stored text itself
+//! (so a summary that changed is parsed afresh) answers with the same value.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -48,10 +51,11 @@ use tracing::{debug, instrument};
 
 use crate::dedup::{self, ANCHOR_READ, Candidates, Claim, Dedup, DedupIndex, WORKED_READ};
 use crate::error::HistoryError;
+use crate::parsed::ParsedSummaries;
 use crate::query::{self, Index, RecallRead};
 use crate::subject::Subject;
 use crate::summary::{
-    Ruling, Summary, fp_key, fpdup_key, fplock_key, fpruled_key, inv_key, ruling_key,
+    Ruling, Summary, concat, fp_key, fpdup_key, fplock_key, fpruled_key, inv_key, ruling_key,
     subject_index_keys, worked_key,
 };
 use crate::{
@@ -85,6 +89,8 @@ pub struct RedisHistory {
     prefix: String,
     timeout: Duration,
     settings: HistorySettings,
+    /// Summaries parsed before, by their stored text (shared by the clones).
+    parsed: Arc<ParsedSummaries>,
 }
 
 impl std::fmt::Debug for RedisHistory {
@@ -109,6 +115,7 @@ impl RedisHistory {
             prefix: prefix.into(),
             timeout: DEFAULT_TIMEOUT,
             settings: settings.sanitised(),
+            parsed: Arc::default(),
         }
     }
 
@@ -152,7 +159,7 @@ impl RedisHistory {
 
     /// The full key of a relative one.
     pub fn key(&self, relative: &str) -> String {
-        format!("{}{relative}", self.prefix)
+        concat(&[&self.prefix, relative])
     }
 
     /// Runs a pipeline (or transaction) with the timeout.
@@ -292,7 +299,7 @@ impl RedisHistory {
             .flatten()
             .collect();
         Ok(RecallRead {
-            summaries: parse_summaries(parts.into_iter().flatten().collect()),
+            summaries: self.parsed.parse(parts.into_iter().flatten().collect()),
             rulings: parse_rulings(&prior_ids, rulings_raw),
             prior_ids,
             corr_ids,
@@ -390,7 +397,7 @@ impl Index for RedisHistory {
 
     async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
         let keys: Vec<String> = ids.iter().map(|id| inv_key(id)).collect();
-        Ok(parse_summaries(self.mget("summaries", &keys).await?))
+        Ok(self.parsed.parse(self.mget("summaries", &keys).await?))
     }
 
     async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError> {
@@ -437,20 +444,6 @@ fn parse_rulings(ids: &[String], raw: Vec<Option<String>>) -> Vec<(String, Rulin
         .filter_map(|(id, s)| {
             let r = serde_json::from_str::<Ruling>(&s?).ok()?;
             Some((id.clone(), r.bounded()))
-        })
-        .collect()
-}
-
-/// Stored summaries; unreadable ones skipped (logged at debug).
-fn parse_summaries(raw: Vec<Option<String>>) -> Vec<Summary> {
-    raw.into_iter()
-        .flatten()
-        .filter_map(|s| match serde_json::from_str::<Summary>(&s) {
-            Ok(v) => Some(v.bounded()),
-            Err(e) => {
-                debug!(error = %e, "Unreadable history summary skipped");
-                None
-            }
         })
         .collect()
 }

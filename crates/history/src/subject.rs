@@ -26,6 +26,8 @@ use chrono::{DateTime, Utc};
 use soc_core::alert::sha256_hex;
 use soc_core::{Alert, IocKind, IocSet, Severity};
 
+use crate::summary::concat;
+
 /// Most indicators kept per subject and per stored record.
 pub const MAX_INDICATORS: usize = 64;
 /// Most hosts kept per subject.
@@ -89,7 +91,7 @@ impl Subject {
             if !indexed_kind(found.ioc.kind) || found.ioc.value.is_empty() {
                 continue;
             }
-            let s = format!("{}:{}", found.ioc.kind.as_str(), found.ioc.value);
+            let s = concat(&[found.ioc.kind.as_str(), ":", &found.ioc.value]);
             if !indicators.contains(&s) {
                 indicators.push(s);
             }
@@ -219,7 +221,7 @@ pub(crate) fn index_form(s: &str) -> Option<String> {
         let digest = sha256_hex(value.as_bytes());
         Some(format!("{kind}:#{}", &digest[..32]))
     } else {
-        Some(format!("{kind}:{value}"))
+        Some(concat(&[kind, ":", value]))
     }
 }
 

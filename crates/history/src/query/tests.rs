@@ -60,6 +60,54 @@ fn interleave_is_fair_and_capped() {
     assert_eq!(interleave(lists, 2), ["a1", "b1"]);
 }
 
+/// The round-robin spelled out one id at a time: the oracle `interleave` must match.
+fn interleave_oracle(lists: &[Vec<String>], cap: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut round = 0;
+    loop {
+        let mut progressed = false;
+        for ids in lists {
+            if out.len() >= cap {
+                return out;
+            }
+            if let Some(id) = ids.get(round) {
+                progressed = true;
+                if !out.contains(id) {
+                    out.push(id.clone());
+                }
+            }
+        }
+        if !progressed {
+            return out;
+        }
+        round += 1;
+    }
+}
+
+#[test]
+fn interleave_matches_the_one_at_a_time_round_robin() {
+    // Lists of uneven length drawn from a small pool, so ids repeat within and across.
+    let mut state = 0x2545_f491_u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 33) % n
+    };
+    for case in 0..300 {
+        let lists: Vec<Vec<String>> = (0..next(6))
+            .map(|_| (0..next(12)).map(|_| format!("id{}", next(15))).collect())
+            .collect();
+        for cap in [0, 1, 3, 7, 40] {
+            assert_eq!(
+                interleave(lists.clone(), cap),
+                interleave_oracle(&lists, cap),
+                "case {case}, cap {cap}: {lists:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn correlation_rules_and_summary_strings() {
     let me = subject(
