@@ -14,14 +14,11 @@ pub struct TraceContext {
 }
 
 fn random_hex(bytes: usize) -> String {
-    let mut s = String::with_capacity(bytes * 2);
+    let mut raw = vec![0u8; bytes];
     loop {
-        s.clear();
-        for _ in 0..bytes {
-            s.push_str(&format!("{:02x}", fastrand::u8(..)));
-        }
-        if s.chars().any(|c| c != '0') {
-            return s;
+        fastrand::fill(&mut raw);
+        if raw.iter().any(|&b| b != 0) {
+            return soc_core::alert::hex_lower(&raw);
         }
     }
 }

@@ -33,7 +33,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Classify, ErrorClass};
 
-pub use hash::{canonical_json, sha256_hex};
+pub use hash::{canonical_json, hex_lower, sha256_hex};
 
 /// Size and shape limits applied to every alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -340,7 +340,7 @@ async fn process(
         match serde_json::from_str::<Investigation>(&stored) {
             Ok(inv) => {
                 debug!(alert_key = %key, "Republishing the stored investigation");
-                return match publish(deps, js, &inv, &stored, &key, trace).await {
+                return match publish(deps, js, &inv, stored.into(), &key, trace).await {
                     Ok(()) => {
                         deps.metrics.republished.inc();
                         ack(msg).await
@@ -424,7 +424,8 @@ async fn process(
         }
     };
     deps.store.put(&key, &inv.investigation_id, &json).await;
-    match publish(deps, js, &inv, &json, &key, trace).await {
+    // The payload moves into the message: no copy of the (often 20 KB) report.
+    match publish(deps, js, &inv, json.into(), &key, trace).await {
         Ok(()) => {
             deps.metrics.record_investigation(&inv);
             info!(verdict = %inv.verdict, confidence = %inv.confidence, "Investigation published");
@@ -481,7 +482,7 @@ async fn publish(
     deps: &WorkerDeps,
     js: &jetstream::Context,
     inv: &Investigation,
-    json: &str,
+    payload: bytes::Bytes,
     key: &str,
     trace: &TraceContext,
 ) -> Result<(), FleetError> {
@@ -496,7 +497,7 @@ async fn publish(
         detail: e,
     };
     let ack = js
-        .publish_with_headers(subject.clone(), h, json.to_owned().into())
+        .publish_with_headers(subject.clone(), h, payload)
         .await
         .map_err(|e| fail(e.to_string()))?
         .await
