@@ -29,6 +29,8 @@
 //! - [`memory`]: [`MemoryHistory`], the embedded store of `soc-copilot investigate`, kept
 //!   in a file between runs when asked (atomic replace on save).
 //! - [`error`]: [`HistoryError`], each variant with its retry class.
+//! - `parsed` (private): the Redis store's bounded memo of parsed summaries, keyed by
+//!   their stored text.
 //!
 //! # An investigation's life in history
 //!
@@ -54,9 +56,10 @@
 //! each worker correlates after its own `begin`, so whichever correlates second finds the
 //! other (with separate `begin` and `correlate` calls, when both begin before either
 //! correlates, both do; `begin_and_recall` on Redis registers and lists in one
-//! transaction, so there only the second finds the first). The pipeline keeps the
-//! candidates its recall read ([`Recalled`]) and works the final correlation out from
-//! them when the verdict comes within a second, but reads again when the verdict could
+//! transaction, so there only the second finds the first). The pipeline keeps what its
+//! recall worked out ([`Recalled`]: the related alerts and their signals, which do not
+//! depend on techniques) and adds the verdict's technique signals to it when the verdict
+//! comes within a second, but reads again when the verdict could
 //! close the alert on its own, so alerts that began in between still make a campaign that
 //! stops the closure. A pending related alert
 //! counts as related, shown with the verdict `pending`; it never makes a prior sighting
@@ -178,43 +181,44 @@ impl HistorySettings {
     }
 }
 
-/// What [`HistoryStore::recall`] found: the prior sightings and the correlation, and the
-/// correlation's candidates as they were read, so that the correlation can be worked out
-/// again for other techniques (the verdict's) without a second read.
+/// What [`HistoryStore::recall`] found: the prior sightings and the correlation, and what
+/// the correlation was worked out from, so that it can be given again for other
+/// techniques (the verdict's) without a second read.
 #[derive(Debug, Clone)]
 pub struct Recalled {
     /// Prior sightings.
     pub priors: Vec<PriorSighting>,
     /// The correlation of the subject as recalled.
     pub correlation: Correlation,
-    /// The correlation candidates read, in the order read; `None` when the store kept none.
-    candidates: Option<Vec<Summary>>,
-    window: Duration,
+    /// What the correlation was worked out from, for [`Recalled::correlation_for`];
+    /// `None` when the store kept nothing.
+    base: Option<query::CorrelationBase>,
     max_related: usize,
 }
 
 impl Recalled {
-    /// A recall that kept no candidates (what a store outside this crate can answer):
+    /// A recall that kept nothing to work from (what a store outside this crate can answer):
     /// [`Recalled::correlation_for`] is then `None` and the caller reads again.
     #[must_use]
     pub fn new(priors: Vec<PriorSighting>, correlation: Correlation) -> Self {
         Self {
             priors,
             correlation,
-            candidates: None,
-            window: DEFAULT_WINDOW,
+            base: None,
             max_related: HistorySettings::default().max_related,
         }
     }
 
     /// The correlation of `s` (the recalled subject, with other techniques) over the
     /// candidates read at recall: what [`HistoryStore::correlate`] would answer for `s`
-    /// if nothing was stored in between. `None` when the store kept no candidates.
+    /// if nothing was stored in between. Techniques only add signals to alerts related
+    /// by indicators or hosts, so this is the recall's work with those signals added.
+    /// `None` when the store kept nothing to work from, or when `s` is not the recalled
+    /// subject (another alert, time, indicators or hosts): the caller then reads again.
     #[must_use]
     pub fn correlation_for(&self, s: &Subject) -> Option<Correlation> {
-        self.candidates
-            .as_ref()
-            .map(|c| query::correlation_from(s, c, self.window, self.max_related))
+        let base = self.base.as_ref()?;
+        base.is_for(s).then(|| base.finish(s, self.max_related))
     }
 }
 

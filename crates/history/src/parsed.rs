@@ -2,22 +2,26 @@
 //! stored JSON.
 //!
 //! A recall reads up to twice `max_candidates` summaries, and consecutive alerts that
-//! share indicators read mostly the same ones; parsing them again cost about 7% of a
-//! worker's CPU with memory on. The memo is keyed by the whole stored text, not by
+//! share indicators read mostly the same ones; parsing them again was about 9% of a
+//! worker's instructions per alert with memory on. The memo is keyed by the whole stored text, not by
 //! investigation id, so a summary that changed in Redis (a pending one completed, a
 //! record written again) is a different key and is parsed afresh: an answer from the memo
-//! is always exactly what parsing that text gives. Bounded: two generations of at most
-//! [`ParsedSummaries::GENERATION`] entries each; a full young generation becomes the old
-//! one (the previous old one is dropped), and a hit in the old one moves it back.
+//! is always exactly what parsing that text gives. Bounded: only texts of at most
+//! [`ParsedSummaries::MAX_TEXT`] bytes are kept (a summary this program writes is under
+//! 1 KB unless it carries long indicators; a longer one is parsed every time), in two
+//! generations of at most [`ParsedSummaries::GENERATION`] entries each; a full young
+//! generation becomes the old one (the previous old one is dropped), and a hit in the old
+//! one moves it back. The lock is held only to look up and insert shared pointers; the
+//! copies handed out are made after it is released.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tracing::debug;
 
 use crate::summary::Summary;
 
-type Map = HashMap<String, Summary, foldhash::fast::RandomState>;
+type Map = HashMap<String, Arc<Summary>, foldhash::fast::RandomState>;
 
 /// Parsed summaries by their stored JSON (see the module docs).
 #[derive(Debug, Default)]
@@ -32,17 +36,17 @@ struct Generations {
 }
 
 impl Generations {
-    fn get(&mut self, raw: &str) -> Option<Summary> {
+    fn get(&mut self, raw: &str) -> Option<Arc<Summary>> {
         if let Some(s) = self.young.get(raw) {
-            return Some(s.clone());
+            return Some(Arc::clone(s));
         }
         let (raw, s) = self.old.remove_entry(raw)?;
-        let out = s.clone();
+        let out = Arc::clone(&s);
         self.insert(raw, s);
         Some(out)
     }
 
-    fn insert(&mut self, raw: String, s: Summary) {
+    fn insert(&mut self, raw: String, s: Arc<Summary>) {
         if self.young.len() >= ParsedSummaries::GENERATION {
             self.old = std::mem::take(&mut self.young);
         }
@@ -51,48 +55,51 @@ impl Generations {
 }
 
 impl ParsedSummaries {
-    /// Entries per generation: at most twice this many summaries are kept (about 2 KB
-    /// each with their text, so ~8 MB at most).
+    /// Entries per generation: at most twice this many summaries are kept.
     pub(crate) const GENERATION: usize = 2048;
+
+    /// The longest text kept, in bytes: with its parsed copy (about as large), the memo
+    /// holds at most about 2 x 2,048 x 8 KiB = 32 MiB (under 8 MiB for summaries of
+    /// typical size).
+    pub(crate) const MAX_TEXT: usize = 4096;
 
     /// The summaries of `raw` (stored JSON, `None` for a missing key), in order, absent
     /// and unreadable ones left out (the latter logged at debug); each bounded
     /// ([`Summary::bounded`]).
     pub(crate) fn parse(&self, raw: Vec<Option<String>>) -> Vec<Summary> {
-        let mut out: Vec<Option<Summary>> = Vec::with_capacity(raw.len());
-        let mut misses: Vec<(usize, String)> = Vec::new();
-        {
+        let texts: Vec<String> = raw.into_iter().flatten().collect();
+        let known: Vec<Option<Arc<Summary>>> = {
             let mut g = self.lock();
-            for text in raw.into_iter().flatten() {
-                match g.get(&text) {
-                    Some(s) => out.push(Some(s)),
-                    None => {
-                        misses.push((out.len(), text));
-                        out.push(None);
+            texts
+                .iter()
+                .map(|t| (t.len() <= Self::MAX_TEXT).then(|| g.get(t)).flatten())
+                .collect()
+        };
+        let mut out = Vec::with_capacity(texts.len());
+        let mut parsed: Vec<(String, Arc<Summary>)> = Vec::new();
+        for (text, known) in texts.into_iter().zip(known) {
+            if let Some(s) = known {
+                out.push(Summary::clone(&s));
+                continue;
+            }
+            match serde_json::from_str::<Summary>(&text) {
+                Ok(s) => {
+                    let s = s.bounded();
+                    if text.len() <= Self::MAX_TEXT {
+                        parsed.push((text, Arc::new(s.clone())));
                     }
+                    out.push(s);
                 }
+                Err(e) => debug!(error = %e, "Unreadable history summary skipped"),
             }
         }
-        if !misses.is_empty() {
-            let mut parsed = Vec::with_capacity(misses.len());
-            for (at, text) in misses {
-                match serde_json::from_str::<Summary>(&text) {
-                    Ok(s) => {
-                        let s = s.bounded();
-                        if let Some(slot) = out.get_mut(at) {
-                            *slot = Some(s.clone());
-                        }
-                        parsed.push((text, s));
-                    }
-                    Err(e) => debug!(error = %e, "Unreadable history summary skipped"),
-                }
-            }
+        if !parsed.is_empty() {
             let mut g = self.lock();
             for (text, s) in parsed {
                 g.insert(text, s);
             }
         }
-        out.into_iter().flatten().collect()
+        out
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
@@ -113,11 +120,18 @@ impl ParsedSummaries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::subject::Subject;
+    use crate::subject::{MAX_INDICATORS, Subject};
+    use crate::summary::MAX_TITLE_LEN;
     use chrono::{TimeZone, Utc};
     use soc_core::Severity;
 
     fn summary_json(n: usize) -> String {
+        sized_json(n, format!("Alert number {n}"), 1)
+    }
+
+    /// A summary with `title` and `indicators` indicators, written as stored (not
+    /// bounded: what another writer could leave).
+    fn sized_json(n: usize, title: String, indicators: usize) -> String {
         let at = Utc
             .with_ymd_and_hms(2026, 11, 20, 0, 0, 1)
             .single()
@@ -126,14 +140,19 @@ mod tests {
             investigation_id: format!("inv-{n}"),
             alert_id: format!("A-{n}"),
             timestamp: at,
-            title: format!("Alert number {n}"),
+            title: String::new(),
             source: "siem".to_owned(),
             severity: Severity::High,
             hosts: vec![format!("host-{}", n % 7)],
-            indicators: vec![format!("ipv4:198.51.100.{}", n % 250)],
+            indicators: Vec::new(),
             techniques: Vec::new(),
         };
-        serde_json::to_string(&Summary::pending(&s, at)).expect("json")
+        let mut stored = Summary::pending(&s, at);
+        stored.title = title;
+        stored.indicators = (0..indicators)
+            .map(|i| format!("ipv4:198.51.{}.{}", i % 250, n % 250))
+            .collect();
+        serde_json::to_string(&stored).expect("json")
     }
 
     fn fresh(raw: &[Option<String>]) -> Vec<Summary> {
@@ -186,8 +205,39 @@ mod tests {
             memo.parse(vec![Some(summary_json(n)), Some(keep.clone())]);
             assert!(memo.len() <= 2 * ParsedSummaries::GENERATION);
         }
-        // Read with every batch, so never dropped: still kept (and still right).
-        let g = memo.lock();
-        assert!(g.young.contains_key(&keep) || g.old.contains_key(&keep));
+        // Read with every batch, so never dropped: still kept, and still right.
+        {
+            let g = memo.lock();
+            assert!(g.young.contains_key(&keep) || g.old.contains_key(&keep));
+        }
+        let raw = vec![Some(keep)];
+        assert_eq!(memo.parse(raw.clone()), fresh(&raw));
+    }
+
+    #[test]
+    fn answers_from_the_memo_are_bounded_as_parsed_ones() {
+        let memo = ParsedSummaries::default();
+        // Over the title and indicator caps, under the memo's text cap: kept.
+        let text = sized_json(1, "t".repeat(MAX_TITLE_LEN + 50), MAX_INDICATORS + 10);
+        assert!(text.len() <= ParsedSummaries::MAX_TEXT, "{}", text.len());
+        let raw = vec![Some(text)];
+        let want = fresh(&raw);
+        assert_eq!(want[0].title.len(), MAX_TITLE_LEN);
+        assert_eq!(want[0].indicators.len(), MAX_INDICATORS);
+        assert_eq!(memo.parse(raw.clone()), want, "cold");
+        assert_eq!(memo.len(), 1);
+        assert_eq!(memo.parse(raw), want, "warm");
+    }
+
+    #[test]
+    fn a_text_over_the_cap_is_answered_but_not_kept() {
+        let memo = ParsedSummaries::default();
+        let text = sized_json(2, "x".repeat(ParsedSummaries::MAX_TEXT), 1);
+        let raw = vec![Some(text)];
+        let want = fresh(&raw);
+        assert_eq!(want.len(), 1);
+        assert_eq!(memo.parse(raw.clone()), want);
+        assert_eq!(memo.parse(raw), want);
+        assert_eq!(memo.len(), 0);
     }
 }

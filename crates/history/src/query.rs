@@ -45,8 +45,9 @@ use crate::{HistorySettings, Recalled};
 
 /// Hash maps and sets of the lookups: keyed by ids and indicator forms read from the
 /// store, hashed with foldhash (randomly seeded) rather than the std default SipHash:
-/// they run for every alert and hold at most a few hundred entries, so SipHash's
-/// stronger flooding resistance buys nothing here.
+/// they run for every alert and hold at most the candidates of one lookup (twice
+/// `max_candidates`, itself capped), so SipHash's stronger flooding resistance buys
+/// nothing here.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 /// See [`FastMap`].
 pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
@@ -302,23 +303,11 @@ pub(crate) fn recalled_from(
         .filter(|(id, _)| wanted.contains(id.as_str()))
         .collect();
     let priors = build_priors(chosen, &rulings, st.max_prior_sightings);
-    let correlation = correlation_from(
-        s,
-        corr_at.iter().map(|&i| &read.summaries[i]),
-        window,
-        st.max_related,
-    );
-    // The correlation ids are distinct (interleaved), so are their positions.
-    let mut slots: Vec<Option<Summary>> = read.summaries.into_iter().map(Some).collect();
-    let corr_summaries: Vec<Summary> = corr_at
-        .iter()
-        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
-        .collect();
+    let base = correlation_base(s, corr_at.iter().map(|&i| &read.summaries[i]), window);
     Recalled {
         priors,
-        correlation,
-        candidates: Some(corr_summaries),
-        window,
+        correlation: base.finish(s, st.max_related),
+        base: Some(base),
         max_related: st.max_related,
     }
 }
@@ -472,17 +461,93 @@ pub(crate) fn correlation_from<'a>(
     window: Duration,
     max_related: usize,
 ) -> Correlation {
+    correlation_base(s, summaries, window).finish(s, max_related)
+}
+
+/// The part of a correlation that does not depend on the subject's techniques: which
+/// alerts are related and by what (technique signals never make an alert related, they
+/// only add to one that is), in the final order, with each chosen record's parent
+/// techniques for the signals [`CorrelationBase::finish`] adds. Worked out once at
+/// recall, it serves the correlation after the verdict, when the techniques are known.
+#[derive(Debug, Clone)]
+pub(crate) struct CorrelationBase {
+    /// The subject's own alert, time, indicators and hosts: what the base depends on.
+    alert_id: String,
+    timestamp: chrono::DateTime<chrono::Utc>,
+    indicators: Vec<String>,
+    hosts: Vec<String>,
+    window: Duration,
+    /// Every related alert (not yet capped), newest first, with its record's parent
+    /// techniques (sorted, distinct).
+    related: Vec<(RelatedAlert, Vec<String>)>,
+}
+
+impl CorrelationBase {
+    /// Whether this base is that of `s`, whatever `s`'s techniques.
+    pub(crate) fn is_for(&self, s: &Subject) -> bool {
+        self.alert_id == s.alert_id
+            && self.timestamp == s.timestamp
+            && self.indicators == s.indicators
+            && self.hosts == s.hosts
+    }
+
+    /// The correlation of `s` (the subject of this base, with any techniques), at most
+    /// `max_related` related alerts.
+    pub(crate) fn finish(&self, s: &Subject, max_related: usize) -> Correlation {
+        let own_parents: BTreeSet<String> = s
+            .normalised_techniques()
+            .iter()
+            .map(|t| parent_technique(t).to_owned())
+            .collect();
+        let n = self.related.len();
+        let related: Vec<RelatedAlert> = self
+            .related
+            .iter()
+            .take(max_related)
+            .map(|(r, theirs)| {
+                let mut r = r.clone();
+                for p in &own_parents {
+                    if theirs.binary_search(p).is_ok() {
+                        r.signals.push(concat(&["shared_technique:", p]));
+                    }
+                }
+                r
+            })
+            .collect();
+        let hours = window_hours(self.window);
+        let summary = if n >= CAMPAIGN_MIN_RELATED {
+            format!(
+                "Possible coordinated campaign: {} related alerts within {hours}h (this alert + {n} prior).",
+                n + 1
+            )
+        } else if n > 0 {
+            format!(
+                "{n} related prior alert(s) within {hours}h \u{2014} related activity, below campaign threshold."
+            )
+        } else {
+            format!("No related prior alerts within {hours}h.")
+        };
+        Correlation {
+            is_campaign: n >= CAMPAIGN_MIN_RELATED,
+            window_hours: hours,
+            related_alerts: related,
+            summary,
+        }
+    }
+}
+
+/// The technique-independent part of the correlation of `s` with candidate records.
+pub(crate) fn correlation_base<'a>(
+    s: &Subject,
+    summaries: impl IntoIterator<Item = &'a Summary>,
+    window: Duration,
+) -> CorrelationBase {
     let forms = s.indicator_forms();
     let own = own_forms(&forms);
     let own_ips = s.ipv4s();
     let own_nets: Vec<(String, Option<String>)> =
         own_ips.iter().map(|ip| (ip.clone(), net24(ip))).collect();
     let own_hosts = s.normalised_hosts();
-    let own_parents: BTreeSet<String> = s
-        .normalised_techniques()
-        .iter()
-        .map(|t| parent_technique(t).to_owned())
-        .collect();
     let w = window_ms(window);
     let ts = s.timestamp.timestamp_millis();
 
@@ -502,7 +567,7 @@ pub(crate) fn correlation_from<'a>(
         }
     }
 
-    let mut related: Vec<RelatedAlert> = Vec::new();
+    let mut related: Vec<(RelatedAlert, Vec<String>)> = Vec::new();
     for rec in by_alert.into_values() {
         let delta = rec.timestamp.timestamp_millis().abs_diff(ts);
         if delta > w.unsigned_abs() {
@@ -531,47 +596,35 @@ pub(crate) fn correlation_from<'a>(
         if signals.is_empty() {
             continue;
         }
-        if !own_parents.is_empty() {
-            let theirs: BTreeSet<&str> =
-                rec.techniques.iter().map(|t| parent_technique(t)).collect();
-            for p in &own_parents {
-                if theirs.contains(p.as_str()) {
-                    signals.push(concat(&["shared_technique:", p]));
-                }
-            }
-        }
-        related.push(RelatedAlert {
-            alert_id: rec.alert_id.clone(),
-            timestamp: rec.timestamp,
-            verdict: rec.verdict_str().to_owned(),
-            signals,
-        });
+        let mut theirs: Vec<String> = rec
+            .techniques
+            .iter()
+            .map(|t| parent_technique(t).to_owned())
+            .collect();
+        theirs.sort_unstable();
+        theirs.dedup();
+        related.push((
+            RelatedAlert {
+                alert_id: rec.alert_id.clone(),
+                timestamp: rec.timestamp,
+                verdict: rec.verdict_str().to_owned(),
+                signals,
+            },
+            theirs,
+        ));
     }
-    related.sort_by(|a, b| {
+    related.sort_by(|(a, _), (b, _)| {
         b.timestamp
             .cmp(&a.timestamp)
             .then_with(|| a.alert_id.cmp(&b.alert_id))
     });
-    let n = related.len();
-    let hours = window_hours(window);
-    let summary = if n >= CAMPAIGN_MIN_RELATED {
-        format!(
-            "Possible coordinated campaign: {} related alerts within {hours}h (this alert + {n} prior).",
-            n + 1
-        )
-    } else if n > 0 {
-        format!(
-            "{n} related prior alert(s) within {hours}h \u{2014} related activity, below campaign threshold."
-        )
-    } else {
-        format!("No related prior alerts within {hours}h.")
-    };
-    related.truncate(max_related);
-    Correlation {
-        is_campaign: n >= CAMPAIGN_MIN_RELATED,
-        window_hours: hours,
-        related_alerts: related,
-        summary,
+    CorrelationBase {
+        alert_id: s.alert_id.clone(),
+        timestamp: s.timestamp,
+        indicators: s.indicators.clone(),
+        hosts: s.hosts.clone(),
+        window,
+        related,
     }
 }
 

@@ -173,6 +173,55 @@ fn correlation_rules_and_summary_strings() {
 }
 
 #[test]
+fn a_base_worked_out_without_techniques_serves_any_techniques_later() {
+    // As at recall: no techniques yet.
+    let me = subject("me", 0, &["domain:evil.test"], &["ws-1"]);
+    let ioc = subject("ioc", -1, &["domain:evil.test"], &[]);
+    let host = subject("host", -2, &[], &["ws-1"]);
+    let recs = vec![
+        done(&ioc, Verdict::TruePositive, &["T1110.003", "T1059"]),
+        done(&host, Verdict::FalsePositive, &["T1059.001"]),
+    ];
+    let base = correlation_base(&me, &recs, DEFAULT);
+    let signals = |c: &Correlation| -> Vec<Vec<String>> {
+        c.related_alerts.iter().map(|r| r.signals.clone()).collect()
+    };
+    assert_eq!(
+        signals(&base.finish(&me, 50)),
+        [vec!["shared_ioc:evil.test"], vec!["shared_host:ws-1"]]
+    );
+    // After the verdict: the technique signals are added, nothing else changes.
+    let later = me.clone().with_techniques(["T1059.001", "T1110"]);
+    assert!(base.is_for(&later));
+    let c = base.finish(&later, 50);
+    assert_eq!(
+        signals(&c),
+        [
+            vec![
+                "shared_ioc:evil.test",
+                "shared_technique:T1059",
+                "shared_technique:T1110"
+            ],
+            vec!["shared_host:ws-1", "shared_technique:T1059"],
+        ]
+    );
+    // Capped after ordering; the count and summary still cover every related alert.
+    let capped = base.finish(&later, 1);
+    assert_eq!(capped.related_alerts.len(), 1);
+    assert_eq!(capped.related_alerts[0].alert_id, "ioc");
+    assert_eq!(capped.summary, c.summary);
+    // Not the same subject: the base does not apply.
+    for other in [
+        subject("other", 0, &["domain:evil.test"], &["ws-1"]),
+        subject("me", 1, &["domain:evil.test"], &["ws-1"]),
+        subject("me", 0, &["domain:other.test"], &["ws-1"]),
+        subject("me", 0, &["domain:evil.test"], &["ws-2"]),
+    ] {
+        assert!(!base.is_for(&other), "{other:?}");
+    }
+}
+
+#[test]
 fn same_address_is_not_a_related_ip() {
     let me = subject("me", 0, &["ipv4:203.0.113.5"], &[]);
     let other = subject("o", 0, &["ipv4:203.0.113.5"], &[]);
