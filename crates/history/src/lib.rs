@@ -181,17 +181,18 @@ impl HistorySettings {
     }
 }
 
-/// What [`HistoryStore::recall`] found: the prior sightings and the correlation, and what
-/// the correlation was worked out from, so that it can be given again for other
-/// techniques (the verdict's) without a second read.
+/// What [`HistoryStore::recall`] found: the prior sightings and the correlation, and the
+/// related alerts with their signals other than techniques, worked out at recall, so that
+/// the correlation can be given again for other techniques (the verdict's) without a
+/// second read.
 #[derive(Debug, Clone)]
 pub struct Recalled {
     /// Prior sightings.
     pub priors: Vec<PriorSighting>,
     /// The correlation of the subject as recalled.
     pub correlation: Correlation,
-    /// What the correlation was worked out from, for [`Recalled::correlation_for`];
-    /// `None` when the store kept nothing.
+    /// The related alerts and their signals other than techniques, worked out at recall,
+    /// for [`Recalled::correlation_for`]; `None` when the store kept nothing.
     base: Option<query::CorrelationBase>,
     max_related: usize,
 }

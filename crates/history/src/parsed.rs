@@ -7,8 +7,9 @@
 //! investigation id, so a summary that changed in Redis (a pending one completed, a
 //! record written again) is a different key and is parsed afresh: an answer from the memo
 //! is always exactly what parsing that text gives. Bounded: only texts of at most
-//! [`ParsedSummaries::MAX_TEXT`] bytes are kept (a summary this program writes is under
-//! 1 KB unless it carries long indicators; a longer one is parsed every time), in two
+//! [`ParsedSummaries::MAX_TEXT`] bytes are kept (a summary this program writes is
+//! typically under 1 KB; one with dozens of hash indicators or a long hypothesis can
+//! exceed the cap and is then parsed every time), in two
 //! generations of at most [`ParsedSummaries::GENERATION`] entries each; a full young
 //! generation becomes the old one (the previous old one is dropped), and a hit in the old
 //! one moves it back. The lock is held only to look up and insert shared pointers; the

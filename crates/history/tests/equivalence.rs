@@ -131,6 +131,17 @@ async fn redis_and_memory_stores_agree() {
                     (&bm.priors, &bm.correlation),
                     "{set}: begin_and_recall differs for lookup {i}"
                 );
+                // The pipeline's path: after the verdict, the techniques' signals added
+                // to what the combined lookup worked out, as a fresh read answers.
+                let retargeted = s.clone().with_techniques(["T1110.001", "T1059.001"]);
+                let fresh = r.correlate(&retargeted, DEFAULT_WINDOW).await.unwrap();
+                for (name, b) in [("redis", &br), ("memory", &bm)] {
+                    assert_eq!(
+                        b.correlation_for(&retargeted).as_ref(),
+                        Some(&fresh),
+                        "{set}: {name} correlation_for after begin_and_recall, lookup {i}"
+                    );
+                }
                 // Registered alike (the start times are each store's own clock).
                 let at = |x: Option<Summary>| {
                     x.map(|mut x| {

@@ -190,8 +190,9 @@ fn a_base_worked_out_without_techniques_serves_any_techniques_later() {
         signals(&base.finish(&me, 50)),
         [vec!["shared_ioc:evil.test"], vec!["shared_host:ws-1"]]
     );
-    // After the verdict: the technique signals are added, nothing else changes.
-    let later = me.clone().with_techniques(["T1059.001", "T1110"]);
+    // After the verdict: the technique signals are added (in technique order, whatever
+    // the order they came in), nothing else changes.
+    let later = me.clone().with_techniques(["T1110", "T1059.001"]);
     assert!(base.is_for(&later));
     let c = base.finish(&later, 50);
     assert_eq!(
