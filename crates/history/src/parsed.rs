@@ -216,6 +216,25 @@ mod tests {
     }
 
     #[test]
+    fn a_hit_in_the_old_generation_moves_back_to_the_young_one() {
+        let memo = ParsedSummaries::default();
+        let keep = summary_json(0);
+        memo.parse(vec![Some(keep.clone())]);
+        // Fill the young generation; the next insert makes it the old one.
+        for n in 1..=ParsedSummaries::GENERATION {
+            memo.parse(vec![Some(summary_json(n))]);
+        }
+        assert!(
+            memo.lock().old.contains_key(&keep),
+            "rotated into the old one"
+        );
+        let raw = vec![Some(keep.clone())];
+        assert_eq!(memo.parse(raw.clone()), fresh(&raw));
+        let g = memo.lock();
+        assert!(g.young.contains_key(&keep) && !g.old.contains_key(&keep));
+    }
+
+    #[test]
     fn answers_from_the_memo_are_bounded_as_parsed_ones() {
         let memo = ParsedSummaries::default();
         // Over the title and indicator caps, under the memo's text cap: kept.
