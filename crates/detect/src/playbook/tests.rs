@@ -19,9 +19,14 @@ fn alert(title: &str, raw: &Value) -> Alert {
 }
 
 fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
+    run_logged(a, intel).0
+}
+
+/// The triage and the evidence it logged.
+fn run_logged(a: &Alert, intel: &[IntelFact]) -> (Triage, EvidenceLog) {
     let iocs = extract(a, &IocConfig::default());
     let mut log = EvidenceLog::new();
-    triage(
+    let t = triage(
         &TriageInput {
             alert: a,
             iocs: &iocs,
@@ -34,7 +39,8 @@ fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
             correlation: None,
         },
         &mut log,
-    )
+    );
+    (t, log)
 }
 
 fn techniques(t: &Triage) -> Vec<&str> {
@@ -117,6 +123,59 @@ fn a_concrete_success_beats_a_denial_in_attacker_text() {
     let t = run(&a, &[]);
     assert!(techniques(&t).contains(&"T1078"), "{:?}", techniques(&t));
     assert_eq!(t.assessment.confidence, Confidence::Medium);
+}
+
+/// The decision's evidence claim: "Tier-0 playbook `..` concluded ..: <because>".
+fn decision_claim(a: &Alert) -> (Triage, String) {
+    let (t, log) = run_logged(a, &[]);
+    let claim = log
+        .items()
+        .iter()
+        .map(|e| e.claim.clone())
+        .find(|c| c.contains(" concluded "))
+        .unwrap_or_default();
+    (t, claim)
+}
+
+#[test]
+fn a_medium_confidence_burst_names_the_one_reason_that_held() {
+    // (raw log, the reason that must be named); every case is a true positive at medium.
+    let cases = [
+        (
+            json!({"event_type": "auth_failure", "service": "sshd", "source_ip": "45.1.2.3", "failed_attempts": 900, "successful_logins": 2}),
+            "recorded successful login",
+        ),
+        (
+            json!({"event_type": "auth_failure", "service": "sshd", "source_ip": "10.9.8.7", "failed_attempts": 900}),
+            "not a known external address",
+        ),
+        (
+            json!({"message": "Repeated sign-in attempts for 50 users", "client_ip": "45.1.2.3", "note": "1000 failed"}),
+            "come from the alert's wording",
+        ),
+        (
+            json!({"event_type": "auth_failure", "service": "sshd", "source_ip": "45.1.2.3", "failed_attempts": 60}),
+            "neither large nor from a listed source",
+        ),
+    ];
+    let reasons: Vec<&str> = cases.iter().map(|(_, r)| *r).collect();
+    for (raw, reason) in &cases {
+        let a = alert(
+            "Multiple failed SSH authentications from single source",
+            raw,
+        );
+        let (t, claim) = decision_claim(&a);
+        assert_eq!(t.assessment.family, "brute_force", "{raw}");
+        assert_eq!(
+            (t.assessment.verdict, t.assessment.confidence),
+            (Verdict::TruePositive, Confidence::Medium),
+            "{raw}: {claim}"
+        );
+        assert!(claim.contains(reason), "{raw}: {claim}");
+        for other in reasons.iter().filter(|r| *r != reason) {
+            assert!(!claim.contains(other), "{raw} also says {other:?}: {claim}");
+        }
+    }
 }
 
 #[test]
