@@ -9,8 +9,10 @@
 //! | `SOC_DLQ` | `soc.dlq.>` | limits, file, 30 days |
 //!
 //! The durable pull consumer `investigators` acknowledges explicitly, waits `ack_wait`
-//! (120 s) with progress acks during long work, and delivers at most `max_deliver` (5)
-//! times. Retry back-off is per message (`Nak` with a delay taken from `retry_delays`),
+//! (120 s) with progress acks during long work, and delivers an alert `max_deliver` (5)
+//! times plus one: the extra delivery comes only after every allowed one ended without an
+//! ack or nak (the worker died or hung), and the worker that gets it dead-letters the
+//! alert untouched (see [`crate::worker`]). Retry back-off is per message (`Nak` with a delay taken from `retry_delays`),
 //! not the consumer's `backoff` list: on the server a `backoff` list also replaces
 //! `ack_wait` for each delivery, which would redeliver long investigations early.
 
@@ -96,7 +98,8 @@ pub fn consumer_config(names: &Names, cfg: &Config) -> consumer::pull::Config {
         description: Some("soc-copilot workers: investigate alerts".to_owned()),
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: cfg.worker.ack_wait,
-        max_deliver: cfg.worker.max_deliver,
+        // One more than the worker allows itself: see the module docs.
+        max_deliver: cfg.worker.max_deliver.saturating_add(1),
         max_ack_pending: cfg.worker.max_ack_pending,
         filter_subject: names.alerts_filter(),
         ..Default::default()

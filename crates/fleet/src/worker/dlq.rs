@@ -95,6 +95,13 @@ pub(super) async fn dead_letter(
     }
 }
 
+/// The dead letter's reason for an alert no delivery of which ended in an ack or nak.
+pub(super) fn exhausted_reason(deliveries: i64) -> String {
+    format!(
+        "exhausted {deliveries} deliveries without being acknowledged (the worker failed or stopped every time)"
+    )
+}
+
 #[derive(Debug, Deserialize)]
 struct MaxDeliveries {
     stream_seq: u64,
@@ -142,10 +149,7 @@ pub async fn watch_max_deliveries(deps: WorkerDeps, stop: CancellationToken) {
                 continue;
             }
         };
-        let reason = format!(
-            "exhausted {} deliveries without being acknowledged (the worker failed or stopped every time)",
-            adv.deliveries
-        );
+        let reason = exhausted_reason(adv.deliveries);
         let headers = dlq_headers(
             Some(&raw.headers),
             &reason,

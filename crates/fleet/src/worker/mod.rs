@@ -14,8 +14,21 @@
 //! on every delivery reaches the dead-letter stream through the server's max-deliveries
 //! advisory ([`dlq::watch_max_deliveries`]).
 //!
-//! Concurrency is bounded by a semaphore (`concurrency` permits); the loop fetches only as
-//! many messages as it has free permits, so nothing waits in a client buffer.
+//! Concurrency is bounded by a semaphore (`concurrency` permits). The loop keeps up to
+//! `concurrency` fetched alerts queued behind the running ones, fetching again when the
+//! queue is half empty, so a busy worker never waits a round trip for its next alert. A
+//! queued alert waits for a permit without an ack of its own, so the loop sends it a
+//! progress ack every third of `ack_wait`: otherwise a queue behind slow (model-bound)
+//! investigations would outlive `ack_wait` and the server would hand the same alerts to
+//! another worker, to be investigated and paid for twice.
+//!
+//! The consumer allows one delivery more than `worker.max_deliver`
+//! ([`crate::jetstream::consumer_config`]). That extra delivery only happens when every
+//! allowed one ended without an ack or nak (the worker died or hung each time), and it is
+//! dead-lettered at once, without parsing or investigating. The server's max-deliveries
+//! advisory ([`dlq::watch_max_deliveries`]) is the fallback for the rare case that the
+//! extra delivery fails too: advisories are not stored, so one that no worker hears is
+//! gone, while a delivery waits for the next worker that pulls.
 //!
 //! Shutdown: stop fetching, nak what was fetched but not started, give in-flight work the
 //! grace period, then nak whatever is still running, flush, return.
@@ -43,6 +56,10 @@ use crate::metrics::Metrics;
 use crate::names::{self, Names, alert_key};
 use crate::store::Store;
 use crate::trace::TraceContext;
+
+/// How long shutdown waits for NATS to confirm the last acks; an unconfirmed ack means a
+/// redelivery, which the investigation store answers without new work.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Largest investigation message; bigger reports are trimmed (indicator list, raw tool
 /// output) and say so in `degraded`.
@@ -100,22 +117,33 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
     ));
     bg_tasks.close();
 
-    // Messages are pulled in batches of up to `concurrency` into a local queue while the
-    // running ones finish, so a busy worker always has the next alerts at hand and never
-    // waits a round trip per message; at most two batches' worth is held. Every fetched
-    // message is known, so shutdown can nak what it will not start.
-    let mut queue: VecDeque<Message> = VecDeque::new();
+    // Messages are pulled into a local queue of at most `concurrency` while the running
+    // ones finish, so a busy worker always has the next alerts at hand and never waits a
+    // round trip per message. Every fetched message is known, so shutdown can nak what it
+    // will not start, and queued ones get progress acks (see the module docs).
+    let mut queue: VecDeque<Queued> = VecDeque::new();
     let mut batch: Option<jetstream::consumer::pull::Batch> = None;
     let mut fetch_errors = 0u32;
+    let keep_alive_every = progress_interval(&deps.cfg);
+    let mut keep_alive = tokio::time::interval_at(
+        tokio::time::Instant::now() + keep_alive_every,
+        keep_alive_every,
+    );
+    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        if batch.is_none() && queue.len() < concurrency {
-            match consumer
+        if batch.is_none() && queue.len() <= concurrency / 2 {
+            let fetch = consumer
                 .batch()
-                .max_messages(concurrency)
+                .max_messages(concurrency - queue.len())
                 .expires(Duration::from_secs(2))
-                .messages()
-                .await
-            {
+                .messages();
+            // Raced against shutdown: with NATS unreachable the request can wait for a
+            // reconnection that does not come.
+            let fetched = tokio::select! {
+                () = shutdown.cancelled() => break,
+                r = fetch => r,
+            };
+            match fetched {
                 Ok(b) => {
                     fetch_errors = 0;
                     batch = Some(b);
@@ -139,7 +167,7 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
             biased;
             () = shutdown.cancelled() => break,
             p = sem.clone().acquire_owned(), if !queue.is_empty() => {
-                let (Ok(permit), Some(msg)) = (p, queue.pop_front()) else { break };
+                let (Ok(permit), Some(Queued { msg, .. })) = (p, queue.pop_front()) else { break };
                 let d = deps.clone();
                 let publisher = js.clone();
                 let hard = hard_stop.clone();
@@ -150,8 +178,11 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
                     drop(permit);
                 }));
             }
+            _ = keep_alive.tick(), if !queue.is_empty() => {
+                keep_queued_alive(&mut queue, keep_alive_every).await;
+            }
             m = next_in(&mut batch), if batch.is_some() => match m {
-                Some(Ok(msg)) => queue.push_back(msg),
+                Some(Ok(msg)) => queue.push_back(Queued::new(msg)),
                 Some(Err(e)) => {
                     debug!(error = %e, "Batch ended with an error");
                     batch = None;
@@ -166,11 +197,11 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
     if let Some(mut b) = batch.take() {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
         while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, b.next()).await {
-            queue.push_back(msg);
+            queue.push_back(Queued::new(msg));
         }
     }
-    for msg in queue.drain(..) {
-        nak_quietly(&msg).await;
+    for q in queue.drain(..) {
+        nak_quietly(&q.msg).await;
     }
 
     // Shutdown: let in-flight work finish within the grace period, then nak the rest.
@@ -192,11 +223,49 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
     }
     bg.cancel();
     bg_tasks.wait().await;
-    if let Err(e) = deps.client.flush().await {
-        warn!(error = %e, "Flushing NATS at shutdown failed");
+    match tokio::time::timeout(FLUSH_TIMEOUT, deps.client.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            warn!(error = %e, "Flushing NATS at shutdown failed; unconfirmed acks mean redeliveries, answered from the store")
+        }
+        Err(_) => warn!(
+            timeout_s = FLUSH_TIMEOUT.as_secs(),
+            "NATS did not confirm the last acks (unreachable?); unconfirmed acks mean redeliveries, answered from the store"
+        ),
     }
     info!("Worker stopped");
     Ok(())
+}
+
+/// A fetched alert waiting for a permit, and when the server last heard it is in hand.
+struct Queued {
+    msg: Message,
+    touched: tokio::time::Instant,
+}
+
+impl Queued {
+    fn new(msg: Message) -> Self {
+        Queued {
+            msg,
+            touched: tokio::time::Instant::now(),
+        }
+    }
+}
+
+/// How often an alert in hand tells the server so: a third of `ack_wait`, at least 1 s.
+fn progress_interval(cfg: &Config) -> Duration {
+    (cfg.worker.ack_wait / 3).max(Duration::from_secs(1))
+}
+
+/// Sends a progress ack for every queued alert that has waited `every` since the last one.
+async fn keep_queued_alive(queue: &mut VecDeque<Queued>, every: Duration) {
+    let now = tokio::time::Instant::now();
+    for q in queue.iter_mut().filter(|q| now - q.touched >= every) {
+        if let Err(e) = q.msg.ack_with(AckKind::Progress).await {
+            warn!(error = %e, "Progress ack for a queued alert failed");
+        }
+        q.touched = now;
+    }
 }
 
 /// The next message of the batch in flight (pending when there is none).
@@ -227,15 +296,24 @@ async fn poll_consumer_lag(
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        if let Ok(mut c) = crate::jetstream::consumer(&js, &names).await
-            && let Ok(info) = c.info().await
-        {
+        let read = async {
+            let mut c = crate::jetstream::consumer(&js, &names).await.ok()?;
+            c.info()
+                .await
+                .ok()
+                .map(|i| (i.num_pending, i.num_ack_pending))
+        };
+        let read = tokio::select! {
+            () = stop.cancelled() => return,
+            r = read => r,
+        };
+        if let Some((num_pending, num_ack_pending)) = read {
             metrics
                 .consumer_pending
-                .set(i64::try_from(info.num_pending).unwrap_or(i64::MAX));
+                .set(i64::try_from(num_pending).unwrap_or(i64::MAX));
             metrics
                 .consumer_ack_pending
-                .set(i64::try_from(info.num_ack_pending).unwrap_or(i64::MAX));
+                .set(i64::try_from(num_ack_pending).unwrap_or(i64::MAX));
         }
     }
 }
@@ -307,6 +385,25 @@ async fn process(
     trace: &TraceContext,
     hard_stop: &CancellationToken,
 ) -> Outcome {
+    // 0. The consumer's extra delivery (see the module docs): every allowed one ended
+    // without an ack or nak, so this alert kills or hangs its worker. Not touched again.
+    let allowed = deps.cfg.worker.max_deliver;
+    if delivered > allowed {
+        warn!(
+            delivered,
+            "Alert exhausted its deliveries: dead-lettering it untouched"
+        );
+        return dlq::dead_letter(
+            deps,
+            msg,
+            &dlq::exhausted_reason(allowed),
+            delivered,
+            seq,
+            "max_deliveries",
+        )
+        .await;
+    }
+
     // 1. Parse.
     let format = msg
         .headers
@@ -341,7 +438,7 @@ async fn process(
             Ok(inv) => {
                 debug!(alert_key = %key, "Republishing the stored investigation");
                 return match publish(deps, js, &inv, stored.into(), &key, trace).await {
-                    Ok(()) => {
+                    Ok(_) => {
                         deps.metrics.republished.inc();
                         ack(msg).await
                     }
@@ -356,7 +453,7 @@ async fn process(
     let pipeline = deps.pipeline.clone();
     let a = alert.clone();
     let mut work = tokio::spawn(Box::pin(async move { pipeline.investigate(&a).await }));
-    let progress_every = (deps.cfg.worker.ack_wait / 3).max(Duration::from_secs(1));
+    let progress_every = progress_interval(&deps.cfg);
     let mut tick =
         tokio::time::interval_at(tokio::time::Instant::now() + progress_every, progress_every);
     let joined = loop {
@@ -426,9 +523,15 @@ async fn process(
     deps.store.put(&key, &inv.investigation_id, &json).await;
     // The payload moves into the message: no copy of the (often 20 KB) report.
     match publish(deps, js, &inv, json.into(), &key, trace).await {
-        Ok(()) => {
+        Ok(Published::New) => {
             deps.metrics.record_investigation(&inv);
             info!(verdict = %inv.verdict, confidence = %inv.confidence, "Investigation published");
+            ack(msg).await
+        }
+        Ok(Published::AlreadyThere) => {
+            // An earlier delivery published an investigation of this alert but neither
+            // stored it (Redis failed) nor acked. The metrics counted that one, not this.
+            warn!(alert_key = %key, "The output stream already had an investigation of this alert; this one was deduplicated");
             ack(msg).await
         }
         Err(e) => transient(deps, msg, &e.to_string(), delivered, seq).await,
@@ -470,12 +573,21 @@ fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error>
         return Ok(json);
     }
     inv.indicators.clear();
-    inv.reasoning_transcript.truncate(4096);
+    let cut = inv.reasoning_transcript.floor_char_boundary(4096);
+    inv.reasoning_transcript.truncate(cut);
     inv.escalation_draft = inv
         .escalation_draft
         .take()
         .map(|d| d.chars().take(8192).collect());
     serde_json::to_string(inv)
+}
+
+/// What JetStream did with a published investigation.
+enum Published {
+    /// Stored it.
+    New,
+    /// Already had a message with its `Nats-Msg-Id` (the alert key) and dropped it.
+    AlreadyThere,
 }
 
 async fn publish(
@@ -485,7 +597,7 @@ async fn publish(
     payload: bytes::Bytes,
     key: &str,
     trace: &TraceContext,
-) -> Result<(), FleetError> {
+) -> Result<Published, FleetError> {
     let subject = deps.names.investigation_subject(inv.verdict.as_str());
     let mut h = async_nats::HeaderMap::new();
     h.insert(names::MSG_ID, key);
@@ -504,8 +616,9 @@ async fn publish(
         .map_err(|e| fail(e.to_string()))?;
     if ack.duplicate {
         debug!(alert_key = %key, "Investigation already on the stream (deduplicated)");
+        return Ok(Published::AlreadyThere);
     }
-    Ok(())
+    Ok(Published::New)
 }
 
 /// A header value with control characters replaced and a bounded length.
@@ -557,4 +670,27 @@ async fn transient(
     let delay = retry_delay(deps, delivered);
     warn!(error = %why, delivered, retry_in_ms = delay.as_millis() as u64, "Transient failure: retrying later");
     nak(msg, Some(delay), why).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_oversized_transcript_is_cut_on_a_character_boundary() {
+        let alert = parse_one(
+            br#"{"alert_id": "big-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem", "severity": "low", "title": "t", "raw_log": {}}"#,
+            Format::Auto,
+        )
+        .expect("a valid alert");
+        let mut inv = Pipeline::embedded_default().investigate(&alert).await;
+        // Over the message limit on its own, with a two-byte character across byte 4096.
+        inv.reasoning_transcript = format!("a{}", "é".repeat(500_000));
+        let json = encode_for_wire(&mut inv).expect("encodes");
+        assert!(json.len() <= MAX_INVESTIGATION_BYTES, "{}", json.len());
+        assert!(inv.reasoning_transcript.len() <= 4096);
+        assert!(inv.reasoning_transcript.len() > 4000);
+        assert!(inv.reasoning_transcript.starts_with("aé"));
+        assert!(!inv.degraded.is_empty(), "the trim is reported");
+    }
 }

@@ -7,6 +7,13 @@ use async_nats::jetstream::consumer;
 use futures::StreamExt;
 use soc_fleet::ingest::Accepted;
 
+use soc_core::config::Secret;
+use soc_investigate::Pipeline;
+use soc_investigate::tiers::{LlmTiers, Mode};
+use soc_llm::LlmConfig;
+use soc_llm::config::AnthropicConfig;
+use soc_testkit::llm_mock::{Flavor, MockLlm, OnExhausted, Turn};
+
 use crate::helpers::{alerts, ndjson, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -166,7 +173,8 @@ async fn a_publish_that_keeps_failing_ends_in_the_dead_letter_stream() {
 }
 
 #[tokio::test]
-async fn an_alert_whose_worker_dies_every_time_reaches_the_dead_letter_stream() {
+async fn an_alert_whose_worker_dies_every_time_reaches_the_dead_letter_stream_even_with_no_worker_listening()
+ {
     let mut app = spawn_app_with(&[], false).await;
     app.post(
         serde_json::to_string(&alerts(1, "poison")[0]).unwrap(),
@@ -193,7 +201,11 @@ async fn an_alert_whose_worker_dies_every_time_reaches_the_dead_letter_stream() 
         }
     }
     assert_eq!(taken, 3);
-    // A real worker is now running; it hears the max-deliveries advisory.
+    // Past the third delivery's ack wait, when the server gives up on an alert that has
+    // only `max_deliver` deliveries and says so in an advisory no worker is there to hear.
+    tokio::time::sleep(app.cfg.worker.ack_wait + Duration::from_secs(2)).await;
+    // A worker now starts: the consumer's extra delivery reaches it, and it dead-letters
+    // the alert without touching it.
     app.spawn_worker();
     for _ in 0..200 {
         if app.stream_count(&app.names.dlq_stream).await == 1 {
@@ -202,7 +214,11 @@ async fn an_alert_whose_worker_dies_every_time_reaches_the_dead_letter_stream() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let dead = app.stream_payloads(&app.names.dlq_stream).await;
-    assert_eq!(dead.len(), 1, "dead-lettered through the advisory");
+    assert_eq!(
+        dead.len(),
+        1,
+        "dead-lettered by the worker that started late"
+    );
     assert!(
         dead[0]
             .0
@@ -258,5 +274,107 @@ async fn nats_restarted_mid_run_loses_no_accepted_alert() {
     let ids: HashSet<String> = invs.iter().map(|i| i.alert_id.clone()).collect();
     assert_eq!(ids, accepted);
     assert_eq!(invs.len(), 600, "none twice");
+    app.stop().await;
+}
+
+/// Takes `n` deliveries of the one alert in the stream and drops them without an ack, as
+/// a worker that dies on it would.
+async fn take_and_drop(app: &crate::helpers::TestApp, n: usize) {
+    let stream = app.js.get_stream(&app.names.alerts_stream).await.unwrap();
+    let c: consumer::PullConsumer = stream.get_consumer(&app.names.consumer).await.unwrap();
+    let mut taken = 0;
+    for _ in 0..90 {
+        let mut batch = c
+            .batch()
+            .max_messages(1)
+            .expires(Duration::from_secs(1))
+            .messages()
+            .await
+            .unwrap();
+        if let Some(Ok(_m)) = batch.next().await {
+            taken += 1;
+            if taken == n {
+                return;
+            }
+        }
+    }
+    panic!("took only {taken} of {n} deliveries");
+}
+
+#[tokio::test]
+async fn when_even_the_extra_delivery_dies_the_advisory_dead_letters_the_alert() {
+    let mut app = spawn_app_with(&[], false).await;
+    app.post(
+        serde_json::to_string(&alerts(1, "poison2")[0]).unwrap(),
+        "application/json",
+    )
+    .await;
+    // The "worker" dies on every delivery, the extra one included (max_deliver 3, so 4).
+    take_and_drop(&app, 4).await;
+    // A real worker starts while the last delivery's ack wait runs out; the server has no
+    // delivery left to make and says so in the advisory the worker listens for.
+    app.spawn_worker();
+    for _ in 0..200 {
+        if app.stream_count(&app.names.dlq_stream).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = app.stream_payloads(&app.names.dlq_stream).await;
+    assert_eq!(dead.len(), 1, "dead-lettered through the advisory");
+    assert!(
+        dead[0]
+            .0
+            .get("Soc-Error")
+            .unwrap()
+            .as_str()
+            .contains("exhausted 4 deliveries")
+    );
+    assert_eq!(app.stream_count(&app.names.alerts_stream).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn alerts_queued_behind_slow_investigations_are_not_delivered_again() {
+    // One permit, a model that answers after 7 s, ack_wait 5 s: the second alert waits in
+    // the worker's queue longer than ack_wait while the first is investigated.
+    let answer = serde_json::json!({"verdict": "inconclusive", "confidence": "low",
+        "hypothesis": "Scripted answer.", "attack_techniques": [],
+        "escalation_recommended": true, "escalation_draft": null});
+    let llm = MockLlm::builder(Flavor::Anthropic)
+        .api_key("sk-test-queue")
+        .script(vec![
+            Turn::final_json(&answer).delayed(Duration::from_secs(7)),
+        ])
+        .on_exhausted(OnExhausted::RepeatLast)
+        .start()
+        .await;
+    let mut app = spawn_app_with(&[("SOC_WORKER__CONCURRENCY", "1")], false).await;
+    let base_url = llm.base_url();
+    app.spawn_history_workers(1, move |_history| {
+        let mut cfg = LlmConfig::default();
+        let mut a = AnthropicConfig::new(Secret::new("sk-test-queue".to_owned()));
+        a.base_url = base_url.clone();
+        cfg.anthropic = Some(a);
+        let mut tiers = LlmTiers::new(soc_llm::build_tier_clients(&cfg).unwrap());
+        tiers.mode = Mode::Pipeline;
+        Pipeline::embedded_default().with_llm(tiers)
+    });
+    let batch = alerts(2, "slow");
+    let r = app.post(ndjson(&batch), "application/x-ndjson").await;
+    assert_eq!(r.status(), 202);
+    let n = app
+        .wait_for_investigations(2, Duration::from_secs(60))
+        .await;
+    assert_eq!(n, 2);
+    // Long enough for a redelivery of the second alert to be fetched and answered.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        app.metrics.republished.get(),
+        0,
+        "no alert came back while it waited in the queue"
+    );
+    assert_eq!(llm.calls(), 2, "each alert investigated once");
+    llm.assert_no_violations();
     app.stop().await;
 }
