@@ -26,7 +26,9 @@ const DURATION_BUCKETS: &[f64] = &[
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
-    /// `soc_ingest_alerts_total{outcome}`: accepted | duplicate | rejected | unavailable.
+    /// `soc_ingest_alerts_total{outcome}`: accepted | duplicate | rejected | unavailable,
+    /// one per alert; rejected_request, one per request refused whole before its alerts
+    /// could be counted.
     pub ingest_alerts: IntCounterVec,
     /// `soc_ingest_requests_total{status}`.
     pub ingest_requests: IntCounterVec,
@@ -133,7 +135,7 @@ impl Metrics {
             ingest_alerts: counter_vec(
                 &r,
                 "soc_ingest_alerts_total",
-                "Alerts received by the ingest API, by outcome.",
+                "Alerts received by the ingest API, by outcome (accepted, duplicate, rejected, unavailable; rejected_request counts one per request refused whole before its alerts could be counted).",
                 &["outcome"],
             )?,
             ingest_requests: counter_vec(

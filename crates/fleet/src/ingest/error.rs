@@ -5,6 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::body::BodyError;
+
 /// One rejected alert of a batch.
 #[derive(Debug, Clone, Serialize)]
 pub struct Detail {
@@ -44,9 +46,10 @@ impl std::fmt::Display for FieldProblem {
 /// Every way a request can fail.
 #[derive(Debug)]
 pub enum ApiError {
-    /// 400: the body or an alert is invalid.
+    /// 400: the query string, the body or an alert is invalid.
     BadRequest {
-        /// Stable code (`invalid_alert`, `invalid_body`, `unknown_format`).
+        /// Stable code (`invalid_alert`, `invalid_body`, `unreadable_body`,
+        /// `unknown_format`, `invalid_query`).
         code: &'static str,
         /// One-line summary.
         message: String,
@@ -62,6 +65,8 @@ pub enum ApiError {
     },
     /// 401: a token is required and was missing or wrong.
     Unauthorized,
+    /// 408: the request body did not arrive in full in time. The connection is closed.
+    RequestTimeout(String),
     /// 404: the named resource does not exist.
     NotFound {
         /// Stable code (`unknown_investigation`, `no_ruling`).
@@ -102,6 +107,21 @@ struct Inner<'a> {
     fields: &'a [FieldProblem],
 }
 
+impl From<BodyError> for ApiError {
+    /// The generic answer; an endpoint may word [`BodyError::TooLarge`] its own way.
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
+            BodyError::TimedOut { .. } => ApiError::RequestTimeout(e.to_string()),
+            BodyError::Unreadable(_) => ApiError::BadRequest {
+                code: "unreadable_body",
+                message: e.to_string(),
+                details: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Seconds a client should wait before retrying after a 503.
 pub const RETRY_AFTER_SECS: u32 = 5;
 
@@ -133,6 +153,12 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "a valid bearer token is required".into(),
+                Vec::new(),
+            ),
+            ApiError::RequestTimeout(m) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                m,
                 Vec::new(),
             ),
             ApiError::PayloadTooLarge(m) => {
@@ -175,6 +201,11 @@ impl IntoResponse for ApiError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way: the connection is not reusable.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()

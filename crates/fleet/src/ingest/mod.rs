@@ -7,11 +7,13 @@
 //!   `traceparent`; the answer is `202` with the ids. A batch is all or nothing: one bad
 //!   alert rejects the request (`400`, naming each problem), so a forwarder can fix and
 //!   resend it whole; alerts already published are dropped as duplicates on the resend.
-//! - Errors are JSON `{"error": {"code", "message", "details"}}`: `400` invalid input,
-//!   `401` missing or wrong token, `413` too large (body, batch or one alert), `415`
-//!   unsupported content type, `503` + `Retry-After` while JetStream is unavailable or the
-//!   alert stream is full. The ruling endpoints add `404` and `409`, and name each invalid
-//!   field in `fields` (`[{"field", "message"}]`) instead of `details`.
+//! - Errors are JSON `{"error": {"code", "message", "details"}}`: `400` invalid input
+//!   (including the query string), `401` missing or wrong token (checked first), `408` the
+//!   body did not arrive within [`DEFAULT_BODY_TIMEOUT`], `413` too large (body, batch or
+//!   one alert), `415` unsupported content type, `503` + `Retry-After` while JetStream is
+//!   unavailable or the alert stream is full. The ruling endpoints add `404` and `409`,
+//!   and name each invalid field in `fields` (`[{"field", "message"}]`) instead of
+//!   `details`.
 //! - Authentication (when a token is configured): `Authorization: Bearer <token>` (or
 //!   `Splunk <token>`, as HEC clients send it), or `?token=` for senders that cannot set
 //!   headers (Splunk's built-in webhook). Compared in constant time; never logged.
@@ -20,7 +22,25 @@
 //!   store ([`IngestState::with_history`]). Rules and statuses are in [`ruling`].
 //! - `GET /healthz`: the process is up. `GET /readyz`: NATS is connected and the alert
 //!   stream answers.
+//! - Shutdown: [`run`] stops accepting, lets the requests in flight finish for at most
+//!   [`DEFAULT_SHUTDOWN_GRACE`], then cuts the connections still open and returns.
+//!
+//! # Metrics
+//!
+//! `soc_ingest_alerts_total{outcome}` counts alerts, each once, by what became of it:
+//! - `accepted`: newly queued; `duplicate`: JetStream already had it;
+//! - `rejected`: an alert of a request answered `4xx`: invalid or too large itself, in a
+//!   batch with an invalid alert (nothing of it is queued), or in a batch over the limit;
+//! - `unavailable`: not queued because JetStream was unavailable or the stream full. When a
+//!   publish fails partway through a batch, the alerts JetStream confirmed still count as
+//!   `accepted` or `duplicate`;
+//! - `rejected_request`: one per request refused whole before its alerts could be counted
+//!   (unreadable, malformed, too large or too slow body; bad query string; unsupported
+//!   content type). Unauthenticated requests are not counted here; see
+//!   `soc_ingest_requests_total{status="401"}`.
 
+mod body;
+mod conn;
 mod error;
 pub mod ruling;
 
@@ -32,7 +52,7 @@ use async_nats::jetstream::context::PublishErrorKind;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -60,7 +80,16 @@ pub struct IngestState {
     limits: Limits,
     metrics: Arc<Metrics>,
     history: Option<Arc<dyn HistoryStore>>,
+    body_timeout: Duration,
+    shutdown_grace: Duration,
 }
+
+/// How long a request body may take to arrive in full before the answer is `408`.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long [`run`] waits, once shutdown is asked for, for open connections to finish.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long [`run`] waits for cut connections to wind down before returning anyway.
+const CUT_WAIT: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for IngestState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -68,6 +97,8 @@ impl std::fmt::Debug for IngestState {
             .field("names", &self.names)
             .field("cfg", &self.cfg)
             .field("history", &self.history.is_some())
+            .field("body_timeout", &self.body_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish_non_exhaustive()
     }
 }
@@ -89,7 +120,19 @@ impl IngestState {
             limits: Limits::default(),
             metrics,
             history: None,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
+    }
+
+    /// The same state with other time limits: how long a request body may take to arrive
+    /// (default [`DEFAULT_BODY_TIMEOUT`]) and how long [`run`] lets open connections
+    /// finish after shutdown is asked for (default [`DEFAULT_SHUTDOWN_GRACE`]).
+    #[must_use]
+    pub fn with_timeouts(mut self, body_timeout: Duration, shutdown_grace: Duration) -> Self {
+        self.body_timeout = body_timeout;
+        self.shutdown_grace = shutdown_grace;
+        self
     }
 
     /// The same state with the fleet's history store, which the ruling endpoints read and
@@ -123,7 +166,8 @@ pub fn router(state: IngestState) -> Router {
 }
 
 /// Serves the API on `listener` until `shutdown` is cancelled, then finishes the requests
-/// in flight.
+/// in flight: it waits at most the shutdown grace period ([`IngestState::with_timeouts`])
+/// for them, then cuts the connections still open (logging how many) and returns.
 ///
 /// # Errors
 ///
@@ -143,21 +187,125 @@ pub async fn run(
         history = state.history.is_some(),
         "Ingest API listening"
     );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .map_err(|e| FleetError::Server {
-            role: "ingest",
-            detail: e.to_string(),
-        })?;
+    let grace = state.shutdown_grace;
+    let conns = conn::Connections::default();
+    let signal = shutdown.clone();
+    let server = axum::serve(conn::Tracked::new(listener, conns.clone()), router(state))
+        .with_graceful_shutdown(async move { signal.cancelled().await })
+        .into_future();
+    tokio::pin!(server);
+    let grace_over = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    let served = tokio::select! {
+        served = &mut server => served,
+        () = grace_over => {
+            warn!(
+                connections = conns.open(),
+                grace_s = grace.as_secs_f64(),
+                "Ingest shutdown grace period is over; cutting the connections still open"
+            );
+            conns.cut();
+            match tokio::time::timeout(CUT_WAIT, &mut server).await {
+                Ok(served) => served,
+                Err(_) => {
+                    warn!(
+                        connections = conns.open(),
+                        "Ingest connections did not close after being cut; returning anyway"
+                    );
+                    Ok(())
+                }
+            }
+        }
+    };
+    served.map_err(|e| FleetError::Server {
+        role: "ingest",
+        detail: e.to_string(),
+    })?;
     info!("Ingest API stopped");
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+/// The query string of `POST /v1/alerts`. Other parameters are ignored.
+#[derive(Debug, Default)]
 struct IngestQuery {
+    /// `format`, when given once.
     format: Option<String>,
+    /// `token`, when given once.
     token: Option<String>,
+    /// What is wrong with the query string, if anything.
+    problems: Vec<String>,
+}
+
+impl IngestQuery {
+    /// Reads the query string of `uri`. Never fails: the problems are kept for the handler
+    /// to answer after the authentication check.
+    fn parse(uri: &Uri) -> Self {
+        let pairs = match Query::<Vec<(String, String)>>::try_from_uri(uri) {
+            Ok(Query(pairs)) => pairs,
+            // Not expected (any pairs deserialise); the text is not echoed, as the query
+            // string may hold the token.
+            Err(_) => {
+                return Self {
+                    problems: vec!["the query string is unreadable".into()],
+                    ..Self::default()
+                };
+            }
+        };
+        let mut q = Self::default();
+        for (name, slot) in [("format", &mut q.format), ("token", &mut q.token)] {
+            let mut values = pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+            match (values.next(), values.next()) {
+                (Some(v), None) => *slot = Some(v.clone()),
+                (Some(_), Some(_)) => q
+                    .problems
+                    .push(format!("`{name}` is given more than once; give it once")),
+                (None, _) => {}
+            }
+        }
+        q
+    }
+}
+
+/// What became of the alerts of one request (`soc_ingest_alerts_total{outcome}`, see the
+/// module's `# Metrics`), recorded once when the request ends.
+#[derive(Debug, Default)]
+struct Tally {
+    accepted: u64,
+    duplicate: u64,
+    rejected: u64,
+    unavailable: u64,
+    rejected_request: u64,
+}
+
+impl Tally {
+    /// Counts `n` alerts that were not queued because of `e`.
+    fn not_queued(&mut self, e: &ApiError, n: usize) {
+        let n = n as u64;
+        if matches!(e, ApiError::Unavailable(_)) {
+            self.unavailable += n;
+        } else {
+            self.rejected += n;
+        }
+    }
+
+    fn record(&self, metrics: &Metrics) {
+        for (outcome, n) in [
+            ("accepted", self.accepted),
+            ("duplicate", self.duplicate),
+            ("rejected", self.rejected),
+            ("unavailable", self.unavailable),
+            ("rejected_request", self.rejected_request),
+        ] {
+            if n > 0 {
+                metrics
+                    .ingest_alerts
+                    .with_label_values(&[outcome])
+                    .inc_by(n);
+            }
+        }
+    }
 }
 
 /// One accepted alert in the `202` answer.
@@ -298,23 +446,17 @@ pub(super) fn check_content_type(
 
 async fn post_alerts(
     State(s): State<Arc<IngestState>>,
-    Query(q): Query<IngestQuery>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let response = match handle(&s, q, &headers, body).await {
+    let mut tally = Tally::default();
+    let response = match handle(&s, IngestQuery::parse(&uri), &headers, body, &mut tally).await {
         Ok(accepted) => (StatusCode::ACCEPTED, axum::Json(accepted)).into_response(),
-        Err(e) => {
-            if matches!(e, ApiError::Unavailable(_)) {
-                s.metrics
-                    .ingest_alerts
-                    .with_label_values(&["unavailable"])
-                    .inc();
-            }
-            e.into_response()
-        }
+        Err(e) => e.into_response(),
     };
+    tally.record(&s.metrics);
     s.metrics
         .ingest_requests
         .with_label_values(&[response.status().as_str()])
@@ -330,36 +472,20 @@ async fn handle(
     q: IngestQuery,
     headers: &HeaderMap,
     body: Body,
+    tally: &mut Tally,
 ) -> Result<Accepted, ApiError> {
     if !authorised(s, headers, q.token.as_deref()) {
         return Err(ApiError::Unauthorized);
     }
-    content_type_ok(headers)?;
-    let format = match q.format.as_deref() {
-        None => Format::Auto,
-        Some(f) => Format::parse(f).ok_or_else(|| ApiError::BadRequest {
-            code: "unknown_format",
-            message: format!(
-                "unknown format `{}`: use auto, native, ecs, wazuh, splunk-webhook or splunk-hec",
-                soc_core::alert::clip_for_message(f)
-            ),
-            details: Vec::new(),
-        })?,
+    let parsed = match read_request(s, &q, headers, body).await {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            tally.rejected_request += 1;
+            return Err(e);
+        }
     };
-    let bytes = axum::body::to_bytes(body, s.cfg.max_body_bytes)
-        .await
-        .map_err(|_| {
-            ApiError::PayloadTooLarge(format!(
-                "request body is over the {} byte limit",
-                s.cfg.max_body_bytes
-            ))
-        })?;
-    let parsed = parse_input(&bytes, format, &s.limits).map_err(|e| ApiError::BadRequest {
-        code: "invalid_body",
-        message: e.to_string(),
-        details: Vec::new(),
-    })?;
     if parsed.len() > s.cfg.max_batch {
+        tally.rejected += parsed.len() as u64;
         return Err(ApiError::PayloadTooLarge(format!(
             "{} alerts in one request, over the batch limit of {}",
             parsed.len(),
@@ -386,11 +512,9 @@ async fn handle(
         }
     }
     if !problems.is_empty() {
-        s.metrics
-            .ingest_alerts
-            .with_label_values(&["rejected"])
-            .inc_by(problems.len() as u64);
         let n = problems.len();
+        // The whole batch is refused: its valid alerts are not queued either.
+        tally.rejected += (n + alerts.len()) as u64;
         problems.truncate(20);
         let message = format!(
             "{n} of {} alert(s) rejected; nothing was queued",
@@ -411,6 +535,7 @@ async fn handle(
         });
     }
     if s.client.connection_state() != async_nats::connection::State::Connected {
+        tally.unavailable += alerts.len() as u64;
         return Err(ApiError::Unavailable("not connected to NATS".into()));
     }
 
@@ -419,21 +544,32 @@ async fn handle(
         .and_then(|v| v.to_str().ok());
     let mut pending = Vec::with_capacity(alerts.len());
     let mut out = Vec::with_capacity(alerts.len());
-    for alert in &alerts {
+    // The first alert that could not be sent, and why.
+    let mut send_failed = None;
+    for (i, alert) in alerts.iter().enumerate() {
         let key = alert_key(alert);
-        let payload = serde_json::to_vec(alert).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut h = async_nats::HeaderMap::new();
-        h.insert(names::MSG_ID, key.as_str());
-        h.insert(
-            names::TRACEPARENT,
-            TraceContext::continue_or_new(trace_in).header().as_str(),
-        );
-        let subject = s.names.alert_subject(&alert.source);
-        let fut =
-            s.js.publish_with_headers(subject, h, payload.into())
-                .await
-                .map_err(|e| publish_error(&e))?;
-        pending.push(fut);
+        let sent = match serde_json::to_vec(alert) {
+            Ok(payload) => {
+                let mut h = async_nats::HeaderMap::new();
+                h.insert(names::MSG_ID, key.as_str());
+                h.insert(
+                    names::TRACEPARENT,
+                    TraceContext::continue_or_new(trace_in).header().as_str(),
+                );
+                let subject = s.names.alert_subject(&alert.source);
+                s.js.publish_with_headers(subject, h, payload.into())
+                    .await
+                    .map_err(|e| publish_error(&e))
+            }
+            Err(e) => Err(ApiError::Internal(e.to_string())),
+        };
+        match sent {
+            Ok(fut) => pending.push(fut),
+            Err(e) => {
+                send_failed = Some((i, e));
+                break;
+            }
+        }
         out.push(AcceptedAlert {
             alert_id: alert.alert_id.clone(),
             source: alert.source.clone(),
@@ -442,27 +578,73 @@ async fn handle(
             duplicate: false,
         });
     }
+    // Every alert sent is counted by its acknowledgement, even when the request fails.
     let acks = futures::future::join_all(pending.into_iter().map(|f| f.into_future())).await;
     let mut duplicates = 0;
+    let mut ack_failed = None;
     for (ack, a) in acks.into_iter().zip(out.iter_mut()) {
-        let ack = ack.map_err(|e| publish_error(&e))?;
-        a.duplicate = ack.duplicate;
-        duplicates += usize::from(ack.duplicate);
+        match ack {
+            Ok(ack) if ack.duplicate => {
+                a.duplicate = true;
+                duplicates += 1;
+                tally.duplicate += 1;
+            }
+            Ok(_) => tally.accepted += 1,
+            Err(e) => {
+                let e = publish_error(&e);
+                tally.not_queued(&e, 1);
+                ack_failed.get_or_insert(e);
+            }
+        }
+    }
+    if let Some((i, e)) = send_failed {
+        tally.not_queued(&e, alerts.len() - i);
+        return Err(e);
+    }
+    if let Some(e) = ack_failed {
+        return Err(e);
     }
     let accepted = out.len() - duplicates;
-    s.metrics
-        .ingest_alerts
-        .with_label_values(&["accepted"])
-        .inc_by(accepted as u64);
-    s.metrics
-        .ingest_alerts
-        .with_label_values(&["duplicate"])
-        .inc_by(duplicates as u64);
     debug!(accepted, duplicates, "Alerts queued");
     Ok(Accepted {
         accepted,
         duplicates,
         alerts: out,
+    })
+}
+
+/// Checks the query string and the content type, reads the body and splits it into
+/// alerts: everything that refuses a request whole, before its alerts can be counted.
+async fn read_request(
+    s: &IngestState,
+    q: &IngestQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<soc_core::alert::Parsed>, ApiError> {
+    if !q.problems.is_empty() {
+        return Err(ApiError::BadRequest {
+            code: "invalid_query",
+            message: format!("invalid query string: {}", q.problems.join("; ")),
+            details: Vec::new(),
+        });
+    }
+    content_type_ok(headers)?;
+    let format = match q.format.as_deref() {
+        None => Format::Auto,
+        Some(f) => Format::parse(f).ok_or_else(|| ApiError::BadRequest {
+            code: "unknown_format",
+            message: format!(
+                "unknown format `{}`: use auto, native, ecs, wazuh, splunk-webhook or splunk-hec",
+                clip_for_message(f)
+            ),
+            details: Vec::new(),
+        })?,
+    };
+    let bytes = body::read_body(body, s.cfg.max_body_bytes, s.body_timeout).await?;
+    parse_input(&bytes, format, &s.limits).map_err(|e| ApiError::BadRequest {
+        code: "invalid_body",
+        message: e.to_string(),
+        details: Vec::new(),
     })
 }
 

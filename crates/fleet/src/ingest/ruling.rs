@@ -38,6 +38,7 @@
 //! - `401`: the token is missing or wrong. It is the same bearer token as `/v1/alerts`,
 //!   accepted from the header only, because tokens in URLs end up in access logs;
 //! - `404` or `409`: see the rules above;
+//! - `408`: the body did not arrive in full in time (see [`super::DEFAULT_BODY_TIMEOUT`]);
 //! - `413`: the body is too large;
 //! - `415`: the body is not JSON;
 //! - `503` + `Retry-After`: Redis does not answer, or the service runs without a history
@@ -68,6 +69,7 @@ use soc_history::summary::{MAX_RULING_SUMMARY_LEN, MAX_SHORT_LEN};
 use soc_history::{HistoryError, HistoryStore, Ruling, Summary};
 use tracing::{info, warn};
 
+use super::body::{BodyError, read_body};
 use super::{ApiError, FieldProblem, IngestState, authorised};
 
 /// Longest investigation id (bytes): the history store's id cap.
@@ -569,12 +571,13 @@ async fn post(
     let store = history(s)?;
     let id = path_id(path)?;
     json_content_type(headers)?;
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    let bytes = read_body(body, MAX_BODY_BYTES, s.body_timeout)
         .await
-        .map_err(|_| {
-            ApiError::PayloadTooLarge(format!(
+        .map_err(|e| match e {
+            BodyError::TooLarge { .. } => ApiError::PayloadTooLarge(format!(
                 "request body is over the {MAX_BODY_BYTES} byte limit of a ruling"
-            ))
+            )),
+            e => e.into(),
         })?;
     let ruling = parse_body(&bytes)?;
     let answer = record_ruling(store.as_ref(), &id, ruling)

@@ -5,5 +5,6 @@ mod campaign;
 mod dedup;
 mod helpers;
 mod ingest;
+mod ingest_limits;
 mod ruling;
 mod worker;
