@@ -33,10 +33,13 @@ pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
     };
     let env: HashMap<String, String> = std::env::vars().collect();
     let mut cfg = raw.build_and_validate(&env)?;
+    // Flags get the same checks as the file and environment (errors show no credentials).
     if let Some(u) = &args.nats_url {
+        soc_core::config::validate_nats_url(u).context("--nats-url")?;
         cfg.nats.url.clone_from(u);
     }
     if let Some(u) = &args.redis_url {
+        soc_core::config::validate_redis_url(u).context("--redis-url")?;
         cfg.redis.url = soc_core::config::Secret::new(u.clone());
     }
     if let Some(n) = args.concurrency {
@@ -280,15 +283,38 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
             }
         }
     }
-    if let Err(e) = client.flush().await {
-        warn!(error = %e, "Final NATS flush failed");
-    }
+    final_flush(&client, FINAL_FLUSH_TIMEOUT).await;
     info!(role = role_name, "Stopped");
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How long shutdown waits for the last NATS writes.
+const FINAL_FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Flushes the client's buffered writes, giving up after `timeout`: while NATS is
+/// unreachable the client is reconnecting and a flush would wait for ever. Results and
+/// dead letters were already confirmed by the server (publish acks are awaited), so what
+/// an unfinished flush can lose is only acks and naks, and those alerts are redelivered:
+/// nothing is lost. Returns whether the flush completed.
+async fn final_flush(client: &async_nats::Client, timeout: Duration) -> bool {
+    match tokio::time::timeout(timeout, client.flush()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            warn!(error = %e, "Final NATS flush failed; unsent acks mean those alerts are redelivered, nothing is lost");
+            false
+        }
+        Err(_) => {
+            warn!(
+                timeout_secs = timeout.as_secs_f64(),
+                "Final NATS flush timed out (NATS unreachable?); unsent acks mean those alerts are redelivered, nothing is lost"
+            );
+            false
+        }
+    }
 }
 
 async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
@@ -332,4 +358,62 @@ pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
         return Err(e.into());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn fleet_args(flags: &[&str]) -> FleetArgs {
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            fleet: FleetArgs,
+        }
+        let argv = std::iter::once("soc-copilot").chain(flags.iter().copied());
+        Cli::parse_from(argv).fleet
+    }
+
+    #[test]
+    fn url_flags_are_validated_without_showing_credentials() {
+        for flags in [
+            ["--nats-url", "user:s3cret@nats:4222"],
+            ["--nats-url", "http://user:s3cret@nats:4222"],
+            ["--redis-url", "user:s3cret@redis:6379"],
+        ] {
+            let e = load_config(&fleet_args(&flags)).unwrap_err();
+            let shown = format!("{e:#}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains(flags[0]), "{shown}");
+        }
+        let cfg = load_config(&fleet_args(&[
+            "--nats-url",
+            "nats://a:4222,tls://u:pw@b:4222",
+            "--redis-url",
+            "rediss://:pw@r:6380/0",
+        ]))
+        .unwrap();
+        assert_eq!(cfg.nats.url, "nats://a:4222,tls://u:pw@b:4222");
+    }
+
+    #[tokio::test]
+    async fn final_flush_gives_up_when_nats_is_unreachable() {
+        // A port nothing listens on: the client keeps reconnecting and never flushes.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = soc_fleet::jetstream::connect(&format!("nats://127.0.0.1:{port}"), "test")
+            .await
+            .unwrap();
+        client.publish("soc.test", "unsent".into()).await.unwrap();
+        let done = tokio::time::timeout(
+            Duration::from_secs(10),
+            final_flush(&client, Duration::from_millis(200)),
+        )
+        .await;
+        assert_eq!(done, Ok(false), "the final flush must be bounded");
+    }
 }

@@ -281,10 +281,11 @@ pub struct RawIndicators {
     pub internal_domain_suffixes: Option<Vec<String>>,
 }
 
-/// Typed NATS settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Typed NATS settings (`Debug` shows the URL redacted).
+#[derive(Clone, PartialEq, Eq)]
 pub struct NatsConfig {
-    /// Server URL.
+    /// Server URL, or a comma-separated list of them (may carry credentials: log it only
+    /// through [`redact_url`]).
     pub url: String,
     /// Stream/consumer name prefix.
     pub name_prefix: String,
@@ -298,6 +299,23 @@ pub struct NatsConfig {
     pub investigations_duplicate_window: Duration,
     /// Retention of investigations and dead letters.
     pub retention: Duration,
+}
+
+impl fmt::Debug for NatsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsConfig")
+            .field("url", &redact_url(&self.url))
+            .field("name_prefix", &self.name_prefix)
+            .field("subject_root", &self.subject_root)
+            .field("max_pending_alerts", &self.max_pending_alerts)
+            .field("alerts_duplicate_window", &self.alerts_duplicate_window)
+            .field(
+                "investigations_duplicate_window",
+                &self.investigations_duplicate_window,
+            )
+            .field("retention", &self.retention)
+            .finish()
+    }
 }
 
 /// Typed Redis settings.
@@ -407,16 +425,7 @@ impl RawConfig {
             &["SOC_NATS__URL", "NATS_URL"],
             "nats://127.0.0.1:4222",
         );
-        if !(nats_url.starts_with("nats://")
-            || nats_url.starts_with("tls://")
-            || nats_url.starts_with("ws://")
-            || nats_url.starts_with("wss://"))
-        {
-            return Err(invalid(
-                "nats.url",
-                format!("`{nats_url}` is not a nats:// URL"),
-            ));
-        }
+        validate_nats_url(&nats_url)?;
         let subject_root = s(self.nats.subject_root, &["SOC_NATS__SUBJECT_ROOT"], "soc");
         if subject_root.is_empty()
             || !subject_root
@@ -476,12 +485,7 @@ impl RawConfig {
             &["SOC_REDIS__URL", "REDIS_URL"],
             "redis://127.0.0.1:6379/",
         );
-        if !(redis_url.starts_with("redis://")
-            || redis_url.starts_with("rediss://")
-            || redis_url.starts_with("unix://"))
-        {
-            return Err(invalid("redis.url", "expected a redis:// URL".into()));
-        }
+        validate_redis_url(&redis_url)?;
         let redis = RedisConfig {
             url: Secret::new(redis_url),
             key_prefix: s(self.redis.key_prefix, &["SOC_REDIS__KEY_PREFIX"], "soc:"),
@@ -738,6 +742,108 @@ impl RawConfig {
     }
 }
 
+/// Checks a NATS server URL, or a comma-separated list of them: each server must name its
+/// scheme (`nats://`, `tls://`, `ws://` or `wss://`). The error shows the URL redacted.
+///
+/// # Errors
+///
+/// [`ConfigError::Invalid`] for `nats.url` when a server has no accepted scheme.
+pub fn validate_nats_url(url: &str) -> Result<(), ConfigError> {
+    const SCHEMES: [&str; 4] = ["nats://", "tls://", "ws://", "wss://"];
+    let ok = nats_servers(url)
+        .iter()
+        .all(|s| SCHEMES.iter().any(|p| s.starts_with(p)));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "nats.url",
+            format!(
+                "`{}` is not a nats:// URL (or a comma-separated list of them)",
+                redact_url(url)
+            ),
+        ))
+    }
+}
+
+/// Checks a Redis URL: `redis://`, `rediss://` or `unix://`. The error never shows the URL.
+///
+/// # Errors
+///
+/// [`ConfigError::Invalid`] for `redis.url` when the scheme is not one of those.
+pub fn validate_redis_url(url: &str) -> Result<(), ConfigError> {
+    if ["redis://", "rediss://", "unix://"]
+        .iter()
+        .any(|p| url.starts_with(p))
+    {
+        Ok(())
+    } else {
+        Err(invalid("redis.url", "expected a redis:// URL".into()))
+    }
+}
+
+/// The servers of a NATS URL list (`nats://a:4222,nats://b:4222`), trimmed. A comma starts
+/// a new server only when a `scheme://` follows it, so a comma inside a password does not
+/// split the URL; a scheme-less list stays one (invalid) entry.
+pub fn nats_servers(url: &str) -> Vec<&str> {
+    segments(url)
+        .into_iter()
+        .map(|(a, b)| url[a..b].trim())
+        .collect()
+}
+
+/// `url` with the user information (user, password or token) of every server replaced by
+/// `[redacted]`, for errors and logs. Works with and without a scheme, on comma-separated
+/// lists, and on passwords holding `@`, `:`, `/` or `,`: everything between a server's
+/// start and the last `@` before the next `scheme://` is removed, which may hide more than
+/// the credentials but never less. A URL without `@` is returned unchanged.
+pub fn redact_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for (i, (start, end)) in segments(url).into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let seg = &url[start..end];
+        let trimmed = seg.trim_start();
+        let authority = (seg.len() - trimmed.len()) + scheme_len(trimmed).map_or(0, |n| n + 3);
+        match seg.rfind('@') {
+            Some(at) if at >= authority => {
+                out.push_str(&seg[..authority]);
+                out.push_str("[redacted]");
+                out.push_str(&seg[at..]);
+            }
+            _ => out.push_str(seg),
+        }
+    }
+    out
+}
+
+/// The byte ranges of the servers of a URL list: split at each `,` that is followed by
+/// `scheme://`.
+fn segments(url: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in url.char_indices() {
+        if c == ',' && scheme_len(url[i + 1..].trim_start()).is_some() {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    out.push((start, url.len()));
+    out
+}
+
+/// The length of the `scheme` in `scheme://...` at the start of `s` (RFC 3986 scheme
+/// characters), or `None`.
+fn scheme_len(s: &str) -> Option<usize> {
+    let n = s.find("://")?;
+    let scheme = &s[..n];
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    (first_ok && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .then_some(n)
+}
+
 fn invalid(field: &str, reason: String) -> ConfigError {
     ConfigError::Invalid {
         field: field.to_owned(),
@@ -895,6 +1001,64 @@ mod tests {
             .build_and_validate(&env(&[("SOC_INGEST_TOKEN", "short")]))
             .unwrap_err();
         assert!(e.to_string().contains("16 characters"), "{e}");
+    }
+
+    #[test]
+    fn url_errors_never_show_credentials() {
+        for (var, url) in [
+            ("NATS_URL", "user:s3cret@nats:4222"),
+            ("SOC_NATS__URL", "user:s3cret@a:4222,nats://b:4222"),
+            ("NATS_URL", "http://user:s3cret@nats:4222"),
+            ("REDIS_URL", "user:s3cret@redis:6379"),
+        ] {
+            let e = RawConfig::default()
+                .build_and_validate(&env(&[(var, url)]))
+                .unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains(".url"), "{shown}");
+        }
+        assert!(validate_nats_url("nats://a:4222, tls://u:p,w@b:4222").is_ok());
+        assert!(validate_redis_url("rediss://:pw@h:6380/0").is_ok());
+    }
+
+    #[test]
+    fn nats_config_debug_hides_credentials() {
+        let c = RawConfig::default()
+            .build_and_validate(&env(&[("NATS_URL", "nats://user:s3cret@nats:4222")]))
+            .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("nats://[redacted]@nats:4222"), "{shown}");
+    }
+
+    #[test]
+    fn redaction_and_server_lists() {
+        assert_eq!(redact_url("u:pw@h:4222"), "[redacted]@h:4222");
+        assert_eq!(
+            redact_url("nats://u:pw@h:4222,nats://u2:pw2@h2:4222"),
+            "nats://[redacted]@h:4222,nats://[redacted]@h2:4222"
+        );
+        assert_eq!(redact_url("tls://tok@h"), "tls://[redacted]@h");
+        assert_eq!(
+            redact_url("redis://:pw@h:6379/0"),
+            "redis://[redacted]@h:6379/0"
+        );
+        // Passwords holding `@`, `:`, `/` or `,`.
+        assert_eq!(
+            redact_url("nats://u:p@s:s/w,x@h:4222"),
+            "nats://[redacted]@h:4222"
+        );
+        // Scheme-less list: hides more than the credentials, never less.
+        assert_eq!(redact_url("u:pw@h1,u2:pw2@h2"), "[redacted]@h2");
+        for plain in ["nats://h:4222", "nats://a:4222,nats://b:4222", "h:4222", ""] {
+            assert_eq!(redact_url(plain), plain);
+        }
+        assert_eq!(
+            nats_servers("nats://a:4222, tls://u:p,w@b"),
+            ["nats://a:4222", "tls://u:p,w@b"]
+        );
+        assert_eq!(nats_servers("a:4222,b:4222"), ["a:4222,b:4222"]);
     }
 
     #[test]

@@ -12,9 +12,10 @@
 //! (120 s) with progress acks during long work, and delivers an alert `max_deliver` (5)
 //! times plus one: the extra delivery comes only after every allowed one ended without an
 //! ack or nak (the worker died or hung), and the worker that gets it dead-letters the
-//! alert untouched (see [`crate::worker`]). Retry back-off is per message (`Nak` with a delay taken from `retry_delays`),
-//! not the consumer's `backoff` list: on the server a `backoff` list also replaces
-//! `ack_wait` for each delivery, which would redeliver long investigations early.
+//! alert untouched (see [`crate::worker`]). Retry back-off is per message (`Nak` with a
+//! delay taken from `retry_delays`), not the consumer's `backoff` list: on the server a
+//! `backoff` list also replaces `ack_wait` for each delivery, which would redeliver long
+//! investigations early.
 
 use std::time::Duration;
 
@@ -28,18 +29,19 @@ use crate::names::Names;
 pub const MAX_ALERT_MESSAGE: i32 = (1 << 20) + (16 << 10);
 
 /// Connects to NATS with a name for the server's monitoring, retrying in the background
-/// when the connection drops.
+/// when the connection drops. `url` may be a comma-separated list of servers
+/// (`nats://a:4222,nats://b:4222`).
 ///
 /// # Errors
 ///
-/// [`FleetError::Connect`] when the first connection fails.
+/// [`FleetError::Connect`] when the first connection fails (the URL shown redacted).
 pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, FleetError> {
     async_nats::ConnectOptions::new()
         .name(name)
         .connection_timeout(Duration::from_secs(5))
         .request_timeout(Some(Duration::from_secs(5)))
         .retry_on_initial_connect()
-        .connect(url)
+        .connect(soc_core::config::nats_servers(url))
         .await
         .map_err(|e| FleetError::Connect {
             url: redact_url(url),
@@ -47,12 +49,11 @@ pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, FleetE
         })
 }
 
-/// A URL with any user info removed, for messages and logs.
+/// A URL (or comma-separated list of them, with or without schemes) with the user info of
+/// every server replaced by `[redacted]`, for messages and logs; see
+/// [`soc_core::config::redact_url`].
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://[redacted]@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
+    soc_core::config::redact_url(url)
 }
 
 /// The three stream configurations.
@@ -226,5 +227,31 @@ mod tests {
             "nats://[redacted]@host:4222"
         );
         assert_eq!(redact_url("nats://host:4222"), "nats://host:4222");
+    }
+
+    #[test]
+    fn credentials_are_redacted_in_every_form() {
+        assert_eq!(redact_url("u:pw@h:4222"), "[redacted]@h:4222");
+        assert_eq!(
+            redact_url("nats://u:pw@h:4222,nats://u2:pw2@h2:4222"),
+            "nats://[redacted]@h:4222,nats://[redacted]@h2:4222"
+        );
+        assert_eq!(redact_url("tls://tok@h"), "tls://[redacted]@h");
+        assert_eq!(
+            redact_url("redis://:pw@h:6379/0"),
+            "redis://[redacted]@h:6379/0"
+        );
+        assert_eq!(
+            redact_url("nats://u:p@ss:w@h:4222"),
+            "nats://[redacted]@h:4222"
+        );
+        for plain in [
+            "nats://h:4222",
+            "h:4222",
+            "nats://a:4222,nats://b:4222",
+            "redis://h:6379/0",
+        ] {
+            assert_eq!(redact_url(plain), plain);
+        }
     }
 }

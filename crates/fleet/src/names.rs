@@ -113,11 +113,27 @@ pub fn subject_token(s: &str) -> String {
     }
 }
 
+/// The source part of an alert key: the source itself when it is already a subject token
+/// (lower-case letters, digits, `-`, `_`, at most 64 characters), else its subject token
+/// followed by `~` and 16 hex digits of the SHA-256 of the exact source. `~` never occurs
+/// in a token, so two distinct sources never share this part (`EDR` and `edr`, or
+/// `Corp EDR` and `corp_edr`, differ), while the common case reads as before.
+pub fn source_key(source: &str) -> String {
+    let token = subject_token(source);
+    if token == source {
+        token
+    } else {
+        let hash = sha256_hex(source.as_bytes());
+        format!("{token}~{}", hash.get(..16).unwrap_or(&hash))
+    }
+}
+
 /// The alert's deduplication key: `<source>:<alert_id>`, or `<source>:sha256:<hash>` when
-/// the id is long or holds characters a header cannot carry. It is the `Nats-Msg-Id` on
-/// both the alert and the investigation stream, and the Redis idempotency key.
+/// the id is long or holds characters a header cannot carry, where `<source>` is
+/// [`source_key`] (distinct sources never share a key). It is the `Nats-Msg-Id` on both
+/// the alert and the investigation stream, and the Redis idempotency key.
 pub fn alert_key(alert: &Alert) -> String {
-    let source = subject_token(&alert.source);
+    let source = source_key(&alert.source);
     let id = &alert.alert_id;
     if id.len() <= 200 && id.chars().all(|c| c.is_ascii_graphic()) {
         format!("{source}:{id}")
@@ -142,9 +158,13 @@ mod tests {
 
     #[test]
     fn keys_and_subjects_are_safe() {
-        assert_eq!(alert_key(&alert("ALRT-1", "SIEM")), "siem:ALRT-1");
+        assert!(
+            alert_key(&alert("ALRT-1", "SIEM")).starts_with("siem~"),
+            "lossy source gets a hash"
+        );
         let k = alert_key(&alert("a b\nc", "edr.x>y"));
-        assert!(k.starts_with("edr_x_y:sha256:"), "{k}");
+        assert!(k.starts_with("edr_x_y~"), "{k}");
+        assert!(k.contains(":sha256:"), "{k}");
         assert_eq!(subject_token("..>*"), "unknown");
         let n = Names::new(&soc_core::config::Config::default().nats);
         assert_eq!(n.alert_subject("Cloud Trail"), "soc.alerts.cloud_trail");
@@ -152,5 +172,39 @@ mod tests {
             n.investigation_subject("true_positive"),
             "soc.investigations.true_positive"
         );
+    }
+
+    #[test]
+    fn distinct_sources_never_share_a_key() {
+        let long = "a".repeat(70);
+        let groups: [&[&str]; 5] = [
+            &["edr", "EDR", "Edr", " edr", "edr "],
+            &["corp_edr", "Corp EDR", "corp.edr", "corp edr", "_corp_edr_"],
+            &["unknown", "", "..>*", "???"],
+            &[&long[..64], &long[..65], &long],
+            &["cloud-trail", "Cloud-Trail", "cloud-trail\n"],
+        ];
+        for group in groups {
+            // One subject token for the whole group (subjects are for routing)...
+            let token = subject_token(group[0]);
+            assert!(group.iter().all(|s| subject_token(s) == token), "{group:?}");
+            // ...but one key per source.
+            let keys: std::collections::HashSet<String> =
+                group.iter().map(|s| alert_key(&alert("A-1", s))).collect();
+            assert_eq!(keys.len(), group.len(), "{keys:?}");
+        }
+    }
+
+    #[test]
+    fn a_source_that_is_a_token_keeps_its_key() {
+        assert_eq!(alert_key(&alert("ALRT-1", "siem")), "siem:ALRT-1");
+        assert_eq!(alert_key(&alert("x:y", "corp_edr-2")), "corp_edr-2:x:y");
+        let long = "b".repeat(64);
+        assert_eq!(alert_key(&alert("1", &long)), format!("{long}:1"));
+        assert_eq!(
+            alert_key(&alert("a b", "edr")),
+            format!("edr:sha256:{}", &sha256_hex(b"a b")[..32])
+        );
+        assert_eq!(source_key("unknown"), "unknown");
     }
 }
