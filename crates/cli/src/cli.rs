@@ -15,7 +15,8 @@ pub(crate) struct Cli {
     /// Only log errors.
     #[arg(long, global = true)]
     pub(crate) quiet: bool,
-    /// Log format on stderr (RUST_LOG sets the level, e.g. RUST_LOG=debug).
+    /// Log format on stderr (RUST_LOG sets the level, e.g. RUST_LOG=debug; the NATS and
+    /// Redis clients' own lines stop at info, as their debug lines carry credentials).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SOC_LOG_FORMAT")]
     pub(crate) log_format: LogFormat,
 }

@@ -114,9 +114,9 @@ pub fn subject_token(s: &str) -> String {
 }
 
 /// The source part of an alert key: the source itself when it is already a subject token
-/// (lower-case letters, digits, `-`, `_`, at most 64 characters), else its subject token
-/// followed by `~` and 16 hex digits of the SHA-256 of the exact source. `~` never occurs
-/// in a token, so two distinct sources never share this part (`EDR` and `edr`, or
+/// (lower-case letters, digits, `-`, `_`, at most 64 characters, no `_` at either end, not
+/// empty), else its subject token followed by `~` and 16 hex digits of the SHA-256 of the
+/// exact source. `~` never occurs in a token, so two distinct sources never share this part (`EDR` and `edr`, or
 /// `Corp EDR` and `corp_edr`, differ), while the common case reads as before.
 pub fn source_key(source: &str) -> String {
     let token = subject_token(source);

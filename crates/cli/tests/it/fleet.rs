@@ -244,3 +244,36 @@ async fn sigterm_mid_run_leaves_nothing_unacknowledged_or_half_published() {
     w2.wait().unwrap();
     assert_eq!((ids.len(), total), (1000, 1000));
 }
+
+#[test]
+fn debug_logs_never_show_the_nats_password() {
+    // A port nothing listens on: the NATS client keeps reconnecting, logging each attempt.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_soc-copilot"))
+        .arg("worker")
+        .env(
+            "NATS_URL",
+            format!("nats://watcher:pw-s3cret@127.0.0.1:{port}"),
+        )
+        .env("REDIS_URL", "redis://:redis-s3cret@127.0.0.1:1/0")
+        .env("SOC_METRICS_LISTEN", "none")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        text.lines().count() > 3,
+        "the worker logged its attempts at debug: {text}"
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+}

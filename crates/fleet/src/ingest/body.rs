@@ -1,9 +1,10 @@
-//! Reading a request body with a size limit and a deadline, shared by every endpoint that
-//! takes one.
+//! Reading a request body with a size limit and an idle timeout, shared by every endpoint
+//! that takes one.
 //!
-//! The deadline covers the whole body: a client that announces more bytes than it sends
-//! (or sends them too slowly) gets `408` instead of holding the request, and the service's
-//! shutdown, open forever.
+//! The timeout runs between chunks: a client that announces more bytes than it sends, or
+//! stops sending, gets `408` instead of holding the request open forever, while a large
+//! batch on a slow link that keeps arriving is read to its end. (Shutdown does not wait
+//! for either: it cuts connections still open after its grace period.)
 
 use std::time::Duration;
 
@@ -19,10 +20,10 @@ pub(crate) enum BodyError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The whole body did not arrive within the deadline.
-    #[error("request body was not received in full within {} s", .after.as_secs_f64())]
+    /// No part of the body arrived for the idle timeout.
+    #[error("request body stalled: nothing arrived for {} s", .after.as_secs_f64())]
     TimedOut {
-        /// The deadline.
+        /// The idle timeout.
         after: Duration,
     },
     /// The connection failed while the body was read (the client went away).
@@ -30,35 +31,35 @@ pub(crate) enum BodyError {
     Unreadable(String),
 }
 
-/// Reads `body` whole: at most `limit` bytes, within `deadline`.
+/// Reads `body` whole: at most `limit` bytes, with at most `idle` between two chunks.
 ///
 /// # Errors
 ///
-/// [`BodyError`] when the body is too large, arrives too slowly or the connection fails.
+/// [`BodyError`] when the body is too large, stalls or the connection fails.
 pub(crate) async fn read_body(
     body: Body,
     limit: usize,
-    deadline: Duration,
+    idle: Duration,
 ) -> Result<Bytes, BodyError> {
     // A `Content-Length` over the limit is refused before anything is read.
-    if usize::try_from(body.size_hint().lower()).map_or(true, |n| n > limit) {
+    let announced = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX);
+    if announced > limit {
         return Err(BodyError::TooLarge { limit });
     }
-    let read = async {
-        let mut stream = body.into_data_stream();
-        let mut buf = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| BodyError::Unreadable(e.to_string()))?;
-            if buf.len().saturating_add(chunk.len()) > limit {
-                return Err(BodyError::TooLarge { limit });
-            }
-            buf.extend_from_slice(&chunk);
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::with_capacity(announced);
+    loop {
+        let next = tokio::time::timeout(idle, stream.next())
+            .await
+            .map_err(|_| BodyError::TimedOut { after: idle })?;
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|e| BodyError::Unreadable(e.to_string()))?;
+        if buf.len().saturating_add(chunk.len()) > limit {
+            return Err(BodyError::TooLarge { limit });
         }
-        Ok(Bytes::from(buf))
-    };
-    tokio::time::timeout(deadline, read)
-        .await
-        .map_err(|_| BodyError::TimedOut { after: deadline })?
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
 }
 
 #[cfg(test)]
@@ -74,5 +75,16 @@ mod tests {
         let (_tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
         let stalled = read_body(Body::from_stream(rx), 10, Duration::from_millis(50)).await;
         assert!(matches!(stalled, Err(BodyError::TimedOut { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_slow_body_that_keeps_arriving_is_read_whole() {
+        // Five chunks 40 ms apart: 200 ms in all, four times the 50 ms idle timeout.
+        let chunks = futures::stream::iter(0..5).then(|i| async move {
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            Ok::<_, std::io::Error>(Bytes::from(format!("{i}")))
+        });
+        let read = read_body(Body::from_stream(chunks), 10, Duration::from_millis(50)).await;
+        assert_eq!(read.unwrap(), "01234");
     }
 }

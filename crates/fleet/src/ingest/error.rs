@@ -65,7 +65,8 @@ pub enum ApiError {
     },
     /// 401: a token is required and was missing or wrong.
     Unauthorized,
-    /// 408: the request body did not arrive in full in time. The connection is closed.
+    /// 408: the request body stalled (no new data within the idle timeout). The connection
+    /// is closed.
     RequestTimeout(String),
     /// 404: the named resource does not exist.
     NotFound {

@@ -9,7 +9,7 @@
 //!   resend it whole; alerts already published are dropped as duplicates on the resend.
 //! - Errors are JSON `{"error": {"code", "message", "details"}}`: `400` invalid input
 //!   (including the query string), `401` missing or wrong token (checked first), `408` the
-//!   body did not arrive within [`DEFAULT_BODY_TIMEOUT`], `413` too large (body, batch or
+//!   body stalled (nothing for [`DEFAULT_BODY_TIMEOUT`]), `413` too large (body, batch or
 //!   one alert), `415` unsupported content type, `503` + `Retry-After` while JetStream is
 //!   unavailable or the alert stream is full. The ruling endpoints add `404` and `409`,
 //!   and name each invalid field in `fields` (`[{"field", "message"}]`) instead of
@@ -84,7 +84,7 @@ pub struct IngestState {
     shutdown_grace: Duration,
 }
 
-/// How long a request body may take to arrive in full before the answer is `408`.
+/// How long a request body may go without a new chunk before the answer is `408`.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long [`run`] waits, once shutdown is asked for, for open connections to finish.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -125,8 +125,8 @@ impl IngestState {
         }
     }
 
-    /// The same state with other time limits: how long a request body may take to arrive
-    /// (default [`DEFAULT_BODY_TIMEOUT`]) and how long [`run`] lets open connections
+    /// The same state with other time limits: how long a request body may go without a
+    /// new chunk (default [`DEFAULT_BODY_TIMEOUT`]) and how long [`run`] lets open connections
     /// finish after shutdown is asked for (default [`DEFAULT_SHUTDOWN_GRACE`]).
     #[must_use]
     pub fn with_timeouts(mut self, body_timeout: Duration, shutdown_grace: Duration) -> Self {
@@ -269,9 +269,10 @@ impl IngestQuery {
 }
 
 /// What became of the alerts of one request (`soc_ingest_alerts_total{outcome}`, see the
-/// module's `# Metrics`), recorded once when the request ends.
-#[derive(Debug, Default)]
+/// module's `# Metrics`), recorded once when the request ends: when it is dropped, so the
+/// alerts JetStream took are counted even when the client goes away mid-request.
 struct Tally {
+    metrics: Arc<Metrics>,
     accepted: u64,
     duplicate: u64,
     rejected: u64,
@@ -280,6 +281,17 @@ struct Tally {
 }
 
 impl Tally {
+    fn new(metrics: Arc<Metrics>) -> Self {
+        Tally {
+            metrics,
+            accepted: 0,
+            duplicate: 0,
+            rejected: 0,
+            unavailable: 0,
+            rejected_request: 0,
+        }
+    }
+
     /// Counts `n` alerts that were not queued because of `e`.
     fn not_queued(&mut self, e: &ApiError, n: usize) {
         let n = n as u64;
@@ -289,8 +301,10 @@ impl Tally {
             self.rejected += n;
         }
     }
+}
 
-    fn record(&self, metrics: &Metrics) {
+impl Drop for Tally {
+    fn drop(&mut self) {
         for (outcome, n) in [
             ("accepted", self.accepted),
             ("duplicate", self.duplicate),
@@ -299,7 +313,7 @@ impl Tally {
             ("rejected_request", self.rejected_request),
         ] {
             if n > 0 {
-                metrics
+                self.metrics
                     .ingest_alerts
                     .with_label_values(&[outcome])
                     .inc_by(n);
@@ -451,12 +465,12 @@ async fn post_alerts(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(s.metrics.clone());
     let response = match handle(&s, IngestQuery::parse(&uri), &headers, body, &mut tally).await {
         Ok(accepted) => (StatusCode::ACCEPTED, axum::Json(accepted)).into_response(),
         Err(e) => e.into_response(),
     };
-    tally.record(&s.metrics);
+    drop(tally);
     s.metrics
         .ingest_requests
         .with_label_values(&[response.status().as_str()])

@@ -18,7 +18,7 @@
 //! `concurrency` fetched alerts queued behind the running ones, fetching again when the
 //! queue is half empty, so a busy worker never waits a round trip for its next alert. A
 //! queued alert waits for a permit without an ack of its own, so the loop sends it a
-//! progress ack every third of `ack_wait`: otherwise a queue behind slow (model-bound)
+//! progress ack at least every half of `ack_wait`: otherwise a queue behind slow (model-bound)
 //! investigations would outlive `ack_wait` and the server would hand the same alerts to
 //! another worker, to be investigated and paid for twice.
 //!
@@ -167,7 +167,10 @@ pub async fn run(deps: WorkerDeps, shutdown: CancellationToken) -> Result<(), Fl
             biased;
             () = shutdown.cancelled() => break,
             p = sem.clone().acquire_owned(), if !queue.is_empty() => {
-                let (Ok(permit), Some(Queued { msg, .. })) = (p, queue.pop_front()) else { break };
+                let (Ok(permit), Some(q)) = (p, queue.pop_front()) else { break };
+                // The task's own progress acks start a third of ack_wait from now: one
+                // here unless the last was recent keeps the gap within ack_wait.
+                let msg = q.hand_off(keep_alive_every).await;
                 let d = deps.clone();
                 let publisher = js.clone();
                 let hard = hard_stop.clone();
@@ -250,6 +253,25 @@ impl Queued {
             touched: tokio::time::Instant::now(),
         }
     }
+
+    /// A progress ack when half of `every` or more has passed since the last.
+    async fn touch_if_due(&mut self, every: Duration) {
+        let now = tokio::time::Instant::now();
+        if now - self.touched >= every / 2 {
+            if let Err(e) = self.msg.ack_with(AckKind::Progress).await {
+                warn!(error = %e, "Progress ack for a queued alert failed");
+            }
+            self.touched = now;
+        }
+    }
+
+    /// The message, for its task, acked first if due (see [`Queued::touch_if_due`]): the
+    /// task's first progress ack comes `every` after it starts, so the server hears of the
+    /// alert at least every 1.5 × `every` + the task's start-up.
+    async fn hand_off(mut self, every: Duration) -> Message {
+        self.touch_if_due(every).await;
+        self.msg
+    }
 }
 
 /// How often an alert in hand tells the server so: a third of `ack_wait`, at least 1 s.
@@ -258,13 +280,12 @@ fn progress_interval(cfg: &Config) -> Duration {
 }
 
 /// Sends a progress ack for every queued alert that has waited `every` since the last one.
+///
+/// Ticks come every `every`, a little late; an alert counts as due from half of `every`,
+/// so it is acked at least every 1.5 × `every` (half of `ack_wait`) whatever the jitter.
 async fn keep_queued_alive(queue: &mut VecDeque<Queued>, every: Duration) {
-    let now = tokio::time::Instant::now();
-    for q in queue.iter_mut().filter(|q| now - q.touched >= every) {
-        if let Err(e) = q.msg.ack_with(AckKind::Progress).await {
-            warn!(error = %e, "Progress ack for a queued alert failed");
-        }
-        q.touched = now;
+    for q in queue.iter_mut() {
+        q.touch_if_due(every).await;
     }
 }
 
