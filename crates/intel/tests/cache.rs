@@ -249,6 +249,32 @@ async fn a_rate_limit_pauses_every_stack_until_retry_after() {
 }
 
 #[tokio::test]
+async fn an_absurd_retry_after_pauses_the_provider_without_overflowing_the_clock() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let p = Counting::new(Duration::ZERO);
+    let a = stack(
+        p.clone(),
+        Some(shared(&redis, &prefix)),
+        GuardSettings::default(),
+    );
+    *p.fail.lock().unwrap() = Some(IntelError::RateLimited {
+        provider: "counting",
+        retry_after_secs: Some(u64::MAX),
+    });
+    assert!(matches!(
+        a.lookup(&ip("198.51.100.60")).await,
+        Err(IntelError::RateLimited { .. })
+    ));
+    *p.fail.lock().unwrap() = None;
+    assert!(matches!(
+        a.lookup(&ip("198.51.100.61")).await,
+        Err(IntelError::CircuitOpen { .. })
+    ));
+    assert_eq!(p.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn failures_retry_then_open_the_circuit() {
     let p = Counting::new(Duration::ZERO);
     *p.fail.lock().unwrap() = Some(IntelError::Unavailable {

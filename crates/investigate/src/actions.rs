@@ -185,8 +185,12 @@ pub fn propose(input: &ActionInput<'_>) -> Vec<ResponseAction> {
                     .and_then(serde_json::Value::as_u64)
                     .unwrap_or(0)
             };
-            let total = n("malicious") + n("suspicious") + n("harmless") + n("undetected");
-            if total > 0 && n("malicious") * 2 >= total {
+            // Saturating: upstream counts must not wrap into a majority.
+            let total = n("malicious")
+                .saturating_add(n("suspicious"))
+                .saturating_add(n("harmless"))
+                .saturating_add(n("undetected"));
+            if total > 0 && n("malicious").saturating_mul(2) >= total {
                 out.push(action(
                     ActionKind::BlockHash,
                     &f.ioc.value,

@@ -207,7 +207,7 @@ fn bump_counters(v: &mut Value, at: DateTime<Utc>, rng: &mut fastrand::Rng) {
                 if let Some(n) = child.as_u64()
                     && VOLATILE_KEYS.contains(&k.as_str())
                 {
-                    *child = Value::from(n + rng.u64(1..=(n / 2).max(1)));
+                    *child = Value::from(n.saturating_add(rng.u64(1..=(n / 2).max(1))));
                 } else if child.is_string() && CLOCK_KEYS.contains(&k.as_str()) {
                     *child = Value::String(rfc3339(at));
                 } else {

@@ -94,9 +94,12 @@ fn split_lines<'a>(text: &'a str, limits: &Limits) -> Vec<Split<'a>> {
         let line = n + 1;
         let b = text.as_bytes();
         let doc_start = start + lead;
-        out.push(match scan_value(b, doc_start) {
+        // Only this line: a value that does not close on it is broken, and scanning
+        // further would make every broken line cost the rest of the text.
+        let line_end = start + raw_line.len();
+        out.push(match scan_value(&b[..line_end], doc_start) {
             Scan::Complete { end, depth } => {
-                let rest = &text[end..start + raw_line.len()];
+                let rest = &text[end..line_end];
                 if !rest.trim().is_empty() {
                     Err(Located {
                         line,
@@ -140,6 +143,7 @@ fn split_concatenated<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<S
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut pos = first;
+    let mut lines = LineCounter::new(text);
     loop {
         while pos < b.len() && b[pos].is_ascii_whitespace() {
             pos += 1;
@@ -148,7 +152,7 @@ fn split_concatenated<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<S
             break;
         }
         let index = out.len();
-        let line = line_of(text, pos);
+        let line = lines.at(pos);
         match scan_value(b, pos) {
             Scan::Complete { end, depth } => {
                 out.push(check_doc(&text[pos..end], depth, line, index, limits));
@@ -232,6 +236,7 @@ fn split_array<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<Split<'a
         }
     }
     let mut pos = first + 1;
+    let mut lines = LineCounter::new(text);
     loop {
         while pos < b.len() && (b[pos].is_ascii_whitespace() || b[pos] == b',') {
             pos += 1;
@@ -240,7 +245,7 @@ fn split_array<'a>(text: &'a str, first: usize, limits: &Limits) -> Vec<Split<'a
             break;
         }
         let index = out.len();
-        let line = line_of(text, pos);
+        let line = lines.at(pos);
         match scan_value(b, pos) {
             Scan::Complete { end, depth } => {
                 out.push(check_doc(&text[pos..end], depth, line, index, limits));
@@ -297,6 +302,39 @@ fn check_doc<'a>(
         });
     }
     Ok(Document { text, line, index })
+}
+
+/// Line numbers of positions met in increasing order, each newline counted once (a
+/// document per position would otherwise recount the text from its start every time).
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of byte `pos`.
+    fn at(&mut self, pos: usize) -> usize {
+        if pos < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        let upto = pos.min(self.text.len());
+        self.line += self
+            .text
+            .get(self.pos..upto)
+            .map_or(0, |s| s.iter().filter(|&&c| c == b'\n').count());
+        self.pos = upto;
+        self.line
+    }
 }
 
 fn line_of(text: &str, pos: usize) -> usize {
@@ -496,6 +534,39 @@ mod tests {
         assert!(docs[0].is_ok());
         assert_eq!(docs[1].as_ref().unwrap_err().line, 2);
         assert_eq!(docs[2].as_ref().unwrap().text, "{\"c\":3}");
+    }
+
+    #[test]
+    fn an_ndjson_value_that_closes_on_a_later_line_is_broken_not_a_panic() {
+        // Line 2 opens a value that only closes on line 3.
+        let input = b"{\"a\":1}\n{\"b\":\n2}\n{\"c\":3}\n";
+        let docs = split(input, &Limits::default()).unwrap();
+        assert_eq!(docs.len(), 4, "{docs:?}");
+        assert!(docs[0].is_ok());
+        assert_eq!(docs[1].as_ref().unwrap_err().line, 2);
+        assert!(docs[2].is_err(), "`2}}` is no document");
+        assert_eq!(docs[3].as_ref().unwrap().text, "{\"c\":3}");
+    }
+
+    #[test]
+    fn line_numbers_of_many_documents_are_counted_once() {
+        // 20,000 elements on 20,000 lines (each recounting from the start would be 2e8
+        // byte steps; the answer must be the same either way).
+        let n = 20_000;
+        let mut input = String::from("[");
+        for i in 0..n {
+            input.push_str(if i == 0 { "\n{}" } else { ",\n{}" });
+        }
+        input.push_str("\n]");
+        let docs = split(input.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(docs.len(), n);
+        for (i, d) in docs.iter().enumerate().step_by(997) {
+            assert_eq!(d.as_ref().unwrap().line, i + 2);
+        }
+        let concatenated = "{}\n".repeat(n);
+        let docs = split(concatenated.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(docs.len(), n);
+        assert_eq!(docs[n - 1].as_ref().unwrap().line, n);
     }
 
     #[test]

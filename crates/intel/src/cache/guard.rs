@@ -21,6 +21,10 @@ use super::SharedRedis;
 use crate::metrics::IntelMetrics;
 use crate::{IntelError, IntelProvider, IntelRecord, Quota};
 
+/// The longest pause a provider's `Retry-After` (or rate-limit reset) can impose: a day,
+/// a daily quota's longest wait.
+const MAX_RATE_LIMIT_PAUSE: Duration = Duration::from_secs(86_400);
+
 /// Retry policy for timeouts and 5xx: full jitter between 0 and
 /// `min(max_delay, base_delay × 2^attempt)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +190,8 @@ impl GuardedProvider {
     }
 
     async fn open_circuit(&self, for_: Duration, why: &str) {
-        self.local().open_until = Some(Instant::now() + for_);
+        let now = Instant::now();
+        self.local().open_until = Some(now.checked_add(for_).unwrap_or(now + MAX_RATE_LIMIT_PAUSE));
         if let Some(m) = &self.metrics {
             m.circuit_opened.with_label_values(&[self.name]).inc();
         }
@@ -301,8 +306,11 @@ impl IntelProvider for GuardedProvider {
                     provider,
                     retry_after_secs,
                 }) => {
+                    // A provider's own figure, capped: an absurd one must neither overflow
+                    // the clock nor silence the provider for years.
                     let for_ = retry_after_secs
-                        .map_or(self.settings.open_after_rate_limit, Duration::from_secs);
+                        .map_or(self.settings.open_after_rate_limit, Duration::from_secs)
+                        .min(MAX_RATE_LIMIT_PAUSE);
                     warn!(
                         provider = self.name,
                         pause_s = for_.as_secs(),

@@ -145,7 +145,11 @@ fn record(ioc: &Ioc, what: &str, body: &Value) -> Result<IntelRecord, IntelError
         stat("undetected"),
     );
     let timeout = stat("timeout");
-    let engines = malicious + suspicious + harmless + undetected;
+    // Saturating: counts are upstream data, and a wrapped sum would inflate the ratio.
+    let engines = malicious
+        .saturating_add(suspicious)
+        .saturating_add(harmless)
+        .saturating_add(undetected);
     let text = |k: &str| {
         attrs
             .get(k)
@@ -369,6 +373,19 @@ impl IntelProvider for VirusTotal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_engine_counts_do_not_wrap_into_a_malicious_ratio() {
+        let ioc = Ioc {
+            kind: IocKind::Sha256,
+            value: "a".repeat(64),
+            scope: None,
+        };
+        let body = serde_json::json!({"data": {"attributes": {"last_analysis_stats":
+            {"malicious": 1, "harmless": u64::MAX, "undetected": 1}}}});
+        let r = record(&ioc, "file", &body).expect("a record");
+        assert_eq!(r.reputation, Reputation::Suspicious, "{r:?}");
+    }
 
     #[test]
     fn url_id_is_unpadded_url_safe_base64() {
