@@ -251,6 +251,12 @@ pub struct RawIngest {
     /// File holding the bearer token clients must send (env `SOC_INGEST_TOKEN` instead).
     /// No token configured: no authentication.
     pub token_file: Option<String>,
+    /// Longest pause between two parts of a request body before the answer is `408`.
+    /// Default `30s`.
+    pub body_timeout: Option<String>,
+    /// How long, at shutdown, open requests may finish before their connections are
+    /// closed. Default `10s`.
+    pub shutdown_grace: Option<String>,
 }
 
 /// `[worker]`
@@ -340,6 +346,10 @@ pub struct IngestConfig {
     pub max_body_bytes: usize,
     /// Bearer token, when authentication is on.
     pub token: Option<Secret>,
+    /// Longest pause between two parts of a request body.
+    pub body_timeout: Duration,
+    /// How long open requests may finish at shutdown.
+    pub shutdown_grace: Duration,
 }
 
 /// Typed worker settings.
@@ -539,7 +549,29 @@ impl RawConfig {
                 "ingest.max_body",
             )?,
             token,
+            body_timeout: dur(
+                &s(
+                    self.ingest.body_timeout,
+                    &["SOC_INGEST__BODY_TIMEOUT"],
+                    "30s",
+                ),
+                "ingest.body_timeout",
+            )?,
+            shutdown_grace: dur(
+                &s(
+                    self.ingest.shutdown_grace,
+                    &["SOC_INGEST__SHUTDOWN_GRACE"],
+                    "10s",
+                ),
+                "ingest.shutdown_grace",
+            )?,
         };
+        if ingest.body_timeout.is_zero() {
+            return Err(invalid(
+                "ingest.body_timeout",
+                "must be above zero: every body would time out".into(),
+            ));
+        }
 
         let retry_delays = match var(&["SOC_WORKER__RETRY_DELAYS"]) {
             Some(v) => v
@@ -1074,6 +1106,29 @@ mod tests {
         assert!(parse_duration("5 fortnights", "x").is_err());
         assert_eq!(size("32MiB", "x").unwrap(), 32 << 20);
         assert!(size("1", "x").is_err());
+    }
+
+    #[test]
+    fn ingest_timeouts_come_from_the_file_or_the_environment() {
+        let c = RawConfig::default().build_and_validate(&env(&[])).unwrap();
+        assert_eq!(
+            (c.ingest.body_timeout, c.ingest.shutdown_grace),
+            (Duration::from_secs(30), Duration::from_secs(10))
+        );
+        let c = RawConfig::default()
+            .build_and_validate(&env(&[
+                ("SOC_INGEST__BODY_TIMEOUT", "5s"),
+                ("SOC_INGEST__SHUTDOWN_GRACE", "1m"),
+            ]))
+            .unwrap();
+        assert_eq!(
+            (c.ingest.body_timeout, c.ingest.shutdown_grace),
+            (Duration::from_secs(5), Duration::from_secs(60))
+        );
+        let e = RawConfig::default()
+            .build_and_validate(&env(&[("SOC_INGEST__BODY_TIMEOUT", "0s")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("ingest.body_timeout"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //!   resend it whole; alerts already published are dropped as duplicates on the resend.
 //! - Errors are JSON `{"error": {"code", "message", "details"}}`: `400` invalid input
 //!   (including the query string), `401` missing or wrong token (checked first), `408` the
-//!   body stalled (nothing for [`DEFAULT_BODY_TIMEOUT`]), `413` too large (body, batch or
+//!   body stalled (nothing for `ingest.body_timeout`, 30 s), `413` too large (body, batch or
 //!   one alert), `415` unsupported content type, `503` + `Retry-After` while JetStream is
 //!   unavailable or the alert stream is full. The ruling endpoints add `404` and `409`,
 //!   and name each invalid field in `fields` (`[{"field", "message"}]`) instead of
@@ -23,7 +23,7 @@
 //! - `GET /healthz`: the process is up. `GET /readyz`: NATS is connected and the alert
 //!   stream answers.
 //! - Shutdown: [`run`] stops accepting, lets the requests in flight finish for at most
-//!   [`DEFAULT_SHUTDOWN_GRACE`], then cuts the connections still open and returns.
+//!   `ingest.shutdown_grace` (10 s), then cuts the connections still open and returns.
 //!
 //! # Metrics
 //!
@@ -84,10 +84,6 @@ pub struct IngestState {
     shutdown_grace: Duration,
 }
 
-/// How long a request body may go without a new chunk before the answer is `408`.
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long [`run`] waits, once shutdown is asked for, for open connections to finish.
-pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long [`run`] waits for cut connections to wind down before returning anyway.
 const CUT_WAIT: Duration = Duration::from_secs(1);
 
@@ -116,18 +112,19 @@ impl IngestState {
             client,
             js,
             names,
-            cfg,
             limits: Limits::default(),
             metrics,
             history: None,
-            body_timeout: DEFAULT_BODY_TIMEOUT,
-            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            body_timeout: cfg.body_timeout,
+            shutdown_grace: cfg.shutdown_grace,
+            cfg,
         }
     }
 
-    /// The same state with other time limits: how long a request body may go without a
-    /// new chunk (default [`DEFAULT_BODY_TIMEOUT`]) and how long [`run`] lets open connections
-    /// finish after shutdown is asked for (default [`DEFAULT_SHUTDOWN_GRACE`]).
+    /// The same state with other time limits than the configuration's
+    /// (`ingest.body_timeout`, `ingest.shutdown_grace`): how long a request body may go
+    /// without a new chunk and how long [`run`] lets open connections finish after
+    /// shutdown is asked for.
     #[must_use]
     pub fn with_timeouts(mut self, body_timeout: Duration, shutdown_grace: Duration) -> Self {
         self.body_timeout = body_timeout;

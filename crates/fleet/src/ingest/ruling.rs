@@ -38,7 +38,7 @@
 //! - `401`: the token is missing or wrong. It is the same bearer token as `/v1/alerts`,
 //!   accepted from the header only, because tokens in URLs end up in access logs;
 //! - `404` or `409`: see the rules above;
-//! - `408`: the body stalled (see [`super::DEFAULT_BODY_TIMEOUT`]);
+//! - `408`: the body stalled (`ingest.body_timeout`);
 //! - `413`: the body is too large;
 //! - `415`: the body is not JSON;
 //! - `503` + `Retry-After`: Redis does not answer, or the service runs without a history
