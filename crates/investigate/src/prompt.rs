@@ -147,11 +147,15 @@ pub struct Tier0View<'a> {
 
 /// The first user message: injection warning (when flagged), the alert, tier 0's
 /// conclusion and every evidence entry, each piece of untrusted text fenced.
+///
+/// `raw_texts` holds each evidence item's `raw_data` as compact JSON (empty for `null`), in
+/// the order of `evidence`: the caller has them already for grounding.
 pub fn case_message(
     fence: &Fence,
     alert: &Alert,
     tier0: &Tier0View<'_>,
     evidence: &[Evidence],
+    raw_texts: &[String],
     flags: &[InjectionFlag],
 ) -> String {
     let mut s = String::new();
@@ -186,12 +190,10 @@ pub fn case_message(
         tier0.hypothesis,
     ));
     s.push_str("\n\n# Evidence\n");
-    for e in evidence {
-        let raw = if e.raw_data.is_null() {
-            String::new()
-        } else {
-            cut(&e.raw_data.to_string(), MAX_RAW_CHARS)
-        };
+    for (i, e) in evidence.iter().enumerate() {
+        let raw = raw_texts
+            .get(i)
+            .map_or_else(String::new, |t| cut(t, MAX_RAW_CHARS));
         s.push_str(&format!(
             "## {} (tool {}, confidence {}, {})",
             e.id,

@@ -255,14 +255,13 @@ impl LlmTiers {
         ctx: &TierContext<'_>,
         acct: &mut Acct,
     ) -> Result<ModelAnswer, TierError> {
-        let (fence, first) = self.case(inv, ctx);
+        let (fence, first, grounds) = self.case(inv, ctx);
         let mut req = c.request();
         req.system = Some(self.prompts.pipeline_system());
         req.system_suffix = Some(fence.note());
         req.max_tokens = self.limits.tier1_max_tokens;
         req.temperature = Some(0.0);
         req.messages.push(Message::user(first));
-        let grounds = grounds_for(inv, ctx);
         let mut conv = Conversation::new(self.limits.max_corrections);
         loop {
             if let Some(cb) = &ctx.progress {
@@ -293,7 +292,7 @@ impl LlmTiers {
         ctx: &TierContext<'_>,
         acct: &mut Acct,
     ) -> Result<ModelAnswer, TierError> {
-        let (fence, first) = self.case(inv, ctx);
+        let (fence, first, mut grounds) = self.case(inv, ctx);
         let mut req = c.request();
         req.system = Some(self.prompts.agentic_system(self.limits.max_iterations));
         req.system_suffix = Some(fence.note());
@@ -301,7 +300,6 @@ impl LlmTiers {
         req.temperature = Some(0.0);
         req.tools = tools::definitions();
         req.messages.push(Message::user(first));
-        let mut grounds = grounds_for(inv, ctx);
         let mut conv = Conversation::new(self.limits.max_corrections);
         for _ in 0..self.limits.max_iterations {
             if let Some(cb) = &ctx.progress {
@@ -386,9 +384,22 @@ impl LlmTiers {
             })
     }
 
-    fn case(&self, inv: &Investigation, ctx: &TierContext<'_>) -> (Fence, String) {
-        let haystack = serde_json::to_string(ctx.alert).unwrap_or_default();
-        let fence = Fence::new(&haystack);
+    /// The fence, the case message and the grounds of a model conversation; the alert and
+    /// each evidence item's raw data are serialised once for all three.
+    fn case(&self, inv: &Investigation, ctx: &TierContext<'_>) -> (Fence, String, Grounds) {
+        let alert_text = serde_json::to_string(ctx.alert).unwrap_or_default();
+        let fence = Fence::new(&alert_text);
+        let raw_texts: Vec<String> = inv
+            .evidence
+            .iter()
+            .map(|e| {
+                if e.raw_data.is_null() {
+                    String::new()
+                } else {
+                    e.raw_data.to_string()
+                }
+            })
+            .collect();
         let t0 = inv.tiers.first();
         let view = Tier0View {
             verdict: t0.map_or(inv.verdict, |t| t.verdict),
@@ -402,9 +413,11 @@ impl LlmTiers {
             ctx.alert,
             &view,
             &inv.evidence,
+            &raw_texts,
             &inv.injection_flags,
         );
-        (fence, msg)
+        let grounds = grounds_for(inv, ctx, alert_text, raw_texts);
+        (fence, msg, grounds)
     }
 }
 
@@ -524,14 +537,20 @@ fn push_assistant(req: &mut LlmRequest, resp: &soc_llm::LlmResponse) {
     req.messages.push(m);
 }
 
-fn grounds_for(inv: &Investigation, ctx: &TierContext<'_>) -> Grounds {
-    let alert_text = serde_json::to_string(ctx.alert).unwrap_or_default();
+/// What a model's answer may rest on: the alert (`alert_text`, its compact JSON) and the
+/// evidence, with `raw_texts` each item's raw data as compact JSON (empty for `null`).
+fn grounds_for(
+    inv: &Investigation,
+    ctx: &TierContext<'_>,
+    alert_text: String,
+    raw_texts: Vec<String>,
+) -> Grounds {
     let mut g = Grounds::new(ctx.iocs, alert_text, ctx.ioc_cfg.clone());
-    for e in &inv.evidence {
+    for (e, raw) in inv.evidence.iter().zip(raw_texts) {
         g.add_evidence(&e.id);
         g.add_text(&e.claim);
-        if !e.raw_data.is_null() {
-            g.add_text(e.raw_data.to_string());
+        if !raw.is_empty() {
+            g.add_text(raw);
         }
     }
     g
