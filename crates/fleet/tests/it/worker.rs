@@ -181,26 +181,9 @@ async fn an_alert_whose_worker_dies_every_time_reaches_the_dead_letter_stream_ev
         "application/json",
     )
     .await;
-    // A "worker" that takes the alert and dies without acking, max_deliver (3) times.
-    let stream = app.js.get_stream(&app.names.alerts_stream).await.unwrap();
-    let c: consumer::PullConsumer = stream.get_consumer(&app.names.consumer).await.unwrap();
-    let mut taken = 0;
-    for _ in 0..60 {
-        let mut batch = c
-            .batch()
-            .max_messages(1)
-            .expires(Duration::from_secs(1))
-            .messages()
-            .await
-            .unwrap();
-        if let Some(Ok(_m)) = batch.next().await {
-            taken += 1; // dropped without an ack: redelivered after ack_wait
-            if taken == 3 {
-                break;
-            }
-        }
-    }
-    assert_eq!(taken, 3);
+    // A "worker" that takes the alert and dies without acking, max_deliver (3) times
+    // (each dropped delivery comes back after ack_wait).
+    take_and_drop(&app, 3).await;
     // Past the third delivery's ack wait, when the server gives up on an alert that has
     // only `max_deliver` deliveries and says so in an advisory no worker is there to hear.
     tokio::time::sleep(app.cfg.worker.ack_wait + Duration::from_secs(2)).await;
