@@ -255,6 +255,7 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
             store: Store::new(&cfg.redis, metrics.clone())?,
             metrics: metrics.clone(),
             cfg: cfg.clone(),
+            unstored: Default::default(),
         };
         let t = shutdown.clone();
         roles.spawn(async move { ("worker", soc_fleet::worker::run(deps, t).await) });

@@ -6,6 +6,8 @@
 //! dead-lettered once. The original is terminated (or, after the server's max-deliveries
 //! advisory, deleted from the work queue) only after the dead letter is stored.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, Message};
@@ -57,8 +59,44 @@ async fn publish_dead_letter(
     Ok(())
 }
 
+/// The reasons of the latest dead letters that could not be stored, by alert stream
+/// sequence. The alert comes back after the nak; when that is its extra delivery (the
+/// failure was on the last allowed one), it is dead-lettered untouched, and this is how
+/// its dead letter still names what went wrong rather than only "exhausted". Per
+/// process: another worker taking the redelivery gives the generic reason.
+#[derive(Clone, Default)]
+pub struct Unstored(Arc<Mutex<VecDeque<(u64, String)>>>);
+
+impl Unstored {
+    /// Reasons kept; older ones are forgotten first.
+    const CAP: usize = 256;
+
+    fn remember(&self, seq: u64, reason: &str) {
+        let mut q = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        q.retain(|(s, _)| *s != seq);
+        if q.len() >= Self::CAP {
+            q.pop_front();
+        }
+        q.push_back((seq, reason.to_owned()));
+    }
+
+    /// The reason remembered for `seq`, forgetting it.
+    pub(super) fn take(&self, seq: u64) -> Option<String> {
+        let mut q = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let i = q.iter().position(|(s, _)| *s == seq)?;
+        q.remove(i).map(|(_, r)| r)
+    }
+}
+
 /// Copies a delivered message to the dead-letter stream, then terminates it. When the
-/// copy fails, naks it instead (it will come back and be dead-lettered then).
+/// copy fails, naks it instead (it will come back and be dead-lettered then) and
+/// remembers the reason ([`Unstored`]).
 pub(super) async fn dead_letter(
     deps: &WorkerDeps,
     msg: &Message,
@@ -84,6 +122,7 @@ pub(super) async fn dead_letter(
         }
         Err(e) => {
             warn!(error = %e, "Dead-letter publish failed; retrying the alert later");
+            deps.unstored.remember(seq, reason);
             if let Err(e) = msg
                 .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
                 .await
@@ -95,11 +134,18 @@ pub(super) async fn dead_letter(
     }
 }
 
-/// The dead letter's reason for an alert no delivery of which ended in an ack or nak.
-pub(super) fn exhausted_reason(deliveries: i64) -> String {
-    format!(
-        "exhausted {deliveries} deliveries without being acknowledged (the worker failed or stopped every time)"
-    )
+/// The dead letter's reason for an alert that used up its deliveries: no delivery ended
+/// in an ack or nak, or (`last`) the last one failed with this reason and its dead letter
+/// could not be stored at the time.
+pub(super) fn exhausted_reason(deliveries: i64, last: Option<&str>) -> String {
+    match last {
+        Some(why) => format!(
+            "exhausted {deliveries} deliveries; the last one failed and could not be dead-lettered then: {why}"
+        ),
+        None => format!(
+            "exhausted {deliveries} deliveries without being acknowledged (the worker failed or stopped every time)"
+        ),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,7 +195,8 @@ pub async fn watch_max_deliveries(deps: WorkerDeps, stop: CancellationToken) {
                 continue;
             }
         };
-        let reason = exhausted_reason(adv.deliveries);
+        let last = deps.unstored.take(adv.stream_seq);
+        let reason = exhausted_reason(adv.deliveries, last.as_deref());
         let headers = dlq_headers(
             Some(&raw.headers),
             &reason,

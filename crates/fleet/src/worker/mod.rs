@@ -80,6 +80,8 @@ pub struct WorkerDeps {
     pub store: Store,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Reasons of dead letters that could not be stored yet (shared by the worker's tasks).
+    pub unstored: dlq::Unstored,
 }
 
 impl std::fmt::Debug for WorkerDeps {
@@ -414,10 +416,11 @@ async fn process(
             delivered,
             "Alert exhausted its deliveries: dead-lettering it untouched"
         );
+        let last = deps.unstored.take(seq);
         return dlq::dead_letter(
             deps,
             msg,
-            &dlq::exhausted_reason(allowed),
+            &dlq::exhausted_reason(allowed, last.as_deref()),
             delivered,
             seq,
             "max_deliveries",

@@ -162,6 +162,7 @@ impl TestApp {
             pipeline: Arc::new(Pipeline::embedded_default()),
             store: Store::new(&self.cfg.redis, self.metrics.clone()).unwrap(),
             metrics: self.metrics.clone(),
+            unstored: Default::default(),
         }
     }
 

@@ -140,6 +140,59 @@ async fn an_alert_already_investigated_is_republished_not_investigated_again() {
 }
 
 #[tokio::test]
+async fn an_investigation_the_output_stream_deduplicates_is_not_counted_twice() {
+    let app = spawn_app().await;
+    let a = alerts(1, "counted-once")[0].clone();
+    app.post(serde_json::to_string(&a).unwrap(), "application/json")
+        .await;
+    assert_eq!(
+        app.wait_for_investigations(1, Duration::from_secs(30))
+            .await,
+        1
+    );
+    let counted = |app: &crate::helpers::TestApp| -> u64 {
+        use prometheus::core::Collector;
+        app.metrics
+            .investigations
+            .collect()
+            .iter()
+            .flat_map(|f| f.get_metric())
+            .map(|m| m.get_counter().get_value() as u64)
+            .sum()
+    };
+    assert_eq!(counted(&app), 1);
+    // Redis loses everything (as when a store write failed): the replayed alert is
+    // investigated again, and its publish is deduplicated by the output stream.
+    let client = redis::Client::open(app.cfg.redis.url.expose()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("FLUSHDB")
+        .query_async::<()>(&mut c)
+        .await
+        .unwrap();
+    app.js
+        .publish("soc.alerts.siem", serde_json::to_vec(&a).unwrap().into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        if app.metrics.investigation_duration.get_sample_count() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.metrics.investigation_duration.get_sample_count(),
+        2,
+        "the replay was handled"
+    );
+    assert_eq!(app.metrics.republished.get(), 0, "not from the store");
+    assert_eq!(app.investigations().await.len(), 1, "deduplicated");
+    assert_eq!(counted(&app), 1, "the deduplicated publish is not counted");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_publish_that_keeps_failing_ends_in_the_dead_letter_stream() {
     let app = spawn_app().await;
     // The output stream disappears: every publish fails, every delivery is retried.
@@ -168,6 +221,49 @@ async fn a_publish_that_keeps_failing_ends_in_the_dead_letter_stream() {
             .unwrap()
             .as_str()
             .contains("gave up after 3 deliveries")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_dead_letter_that_cannot_be_stored_on_the_last_delivery_keeps_its_reason() {
+    let app = spawn_app().await;
+    // Every publish fails, the dead-letter one too, until the dead-letter stream is back.
+    app.js
+        .delete_stream(&app.names.investigations_stream)
+        .await
+        .unwrap();
+    app.js.delete_stream(&app.names.dlq_stream).await.unwrap();
+    app.post(
+        serde_json::to_string(&alerts(1, "unstored")[0]).unwrap(),
+        "application/json",
+    )
+    .await;
+    let transient = || app.metrics.failures.with_label_values(&["transient"]).get();
+    // The third (last allowed) delivery fails, and so does its dead letter: the alert is
+    // naked for 5 s and comes back as the consumer's extra delivery.
+    for _ in 0..300 {
+        if transient() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(transient(), 3);
+    let [_, _, dlq] = soc_fleet::jetstream::stream_configs(&app.names, &app.cfg);
+    app.js.create_stream(dlq).await.unwrap();
+    for _ in 0..300 {
+        if app.stream_count(&app.names.dlq_stream).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = app.stream_payloads(&app.names.dlq_stream).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].0.get("Soc-Deliveries").unwrap().as_str(), "4");
+    let error = dead[0].0.get("Soc-Error").unwrap().as_str();
+    assert!(
+        error.contains("exhausted 3 deliveries") && error.contains("gave up after 3 deliveries"),
+        "the dead letter names the last delivery's failure: {error}"
     );
     app.stop().await;
 }
