@@ -4,15 +4,16 @@
 //! `URLSCAN_API_KEY`. A provider without a key is off (and the binary says so once at
 //! start). Base URLs can be overridden for proxies and mocks: `ABUSEIPDB_BASE_URL`,
 //! `VIRUSTOTAL_BASE_URL`, `URLSCAN_BASE_URL`. Keys are [`Secret`]s: never in `Debug`,
-//! logs or errors.
+//! logs or errors. A base URL is shown (in `Debug` and [`IntelConfig::describe`]) without
+//! its user information, query and fragment, which may carry credentials too.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use soc_core::config::Secret;
+use soc_core::config::{Secret, redact_url};
 
-/// How to reach one HTTP provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to reach one HTTP provider (`Debug` shows the base URL redacted).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderSettings {
     /// Base URL without a trailing slash (`https://api.abuseipdb.com`).
     pub base_url: String,
@@ -20,6 +21,35 @@ pub struct ProviderSettings {
     pub api_key: Secret,
     /// Timeout of one request. Default 10 s.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("base_url", &redact_base_url(&self.base_url))
+            .field("api_key", &self.api_key)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// A base URL fit for logs: no user name, password, query or fragment (a proxy URL may
+/// carry `user:pw@` or `?key=`). Text that is not a URL loses its user information (as
+/// [`redact_url`] does) and everything from the first `?` or `#`.
+pub fn redact_base_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _user = u.set_username("");
+            let _password = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => {
+            let cut = url.find(['?', '#']).unwrap_or(url.len());
+            redact_url(&url[..cut])
+        }
+    }
 }
 
 /// The HTTP providers that are configured (those with a key).
@@ -74,7 +104,7 @@ impl IntelConfig {
         ]
         .into_iter()
         .map(|(name, s, key)| match s {
-            Some(s) => format!("{name}: on ({})", s.base_url),
+            Some(s) => format!("{name}: on ({})", redact_base_url(&s.base_url)),
             None => format!("{name}: off (set {key} to enable)"),
         })
         .collect()
@@ -101,5 +131,45 @@ mod tests {
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("abuse-key-123"), "{dbg}");
         assert!(c.describe()[1].contains("off"));
+    }
+
+    #[test]
+    fn base_url_credentials_never_print() {
+        let env: HashMap<String, String> = [
+            ("URLSCAN_API_KEY", "scan-key-456"),
+            (
+                "URLSCAN_BASE_URL",
+                "https://proxyuser:pr0xy-pw@proxy.example:8443/urlscan?key=query-key-789#frag",
+            ),
+            ("VIRUSTOTAL_API_KEY", "vt-key"),
+            ("VIRUSTOTAL_BASE_URL", "not a url:pw@x?key=query-key-789"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let c = IntelConfig::from_env(&env);
+        let described = c.describe().join("\n");
+        let outputs = [
+            described.clone(),
+            format!("{c:?}"),
+            format!("{:?}", c.urlscan.as_ref().unwrap()),
+        ];
+        for out in &outputs {
+            for secret in [
+                "pr0xy-pw",
+                "query-key-789",
+                "proxyuser",
+                "scan-key-456",
+                "frag",
+            ] {
+                assert!(!out.contains(secret), "{secret} in {out}");
+            }
+        }
+        assert!(
+            described.contains("urlscan: on (https://proxy.example:8443/urlscan)"),
+            "{described}"
+        );
+        // The settings themselves keep the URL: requests still need it.
+        assert!(c.urlscan.unwrap().base_url.contains("pr0xy-pw"));
     }
 }

@@ -1,5 +1,7 @@
 //! The provider trait and what a lookup returns.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -144,6 +146,13 @@ pub trait IntelProvider: Send + Sync + 'static {
     /// True for providers that answer from local data (no request, no budget, no cache).
     fn is_local(&self) -> bool {
         false
+    }
+
+    /// The longest one lookup can take (its requests times their timeout), so the
+    /// fleet-wide fetch lock can outlive it; `None` (the default) when unknown. Wrappers
+    /// that retry report their own total.
+    fn max_fetch_time(&self) -> Option<Duration> {
+        None
     }
 
     /// Looks up one indicator and says where the answer came from.

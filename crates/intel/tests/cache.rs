@@ -21,6 +21,8 @@ struct Counting {
     calls: AtomicU32,
     delay: Duration,
     fail: std::sync::Mutex<Option<IntelError>>,
+    /// What it reports as its slowest fetch.
+    max_fetch: Option<Duration>,
 }
 
 impl Counting {
@@ -29,6 +31,16 @@ impl Counting {
             calls: AtomicU32::new(0),
             delay,
             fail: std::sync::Mutex::new(None),
+            max_fetch: None,
+        })
+    }
+
+    fn reporting(delay: Duration, max_fetch: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            calls: AtomicU32::new(0),
+            delay,
+            fail: std::sync::Mutex::new(None),
+            max_fetch: Some(max_fetch),
         })
     }
 }
@@ -64,6 +76,9 @@ impl IntelProvider for Counting {
             per_day: None,
         })
     }
+    fn max_fetch_time(&self) -> Option<Duration> {
+        self.max_fetch
+    }
 }
 
 fn ip(v: &str) -> Ioc {
@@ -79,6 +94,15 @@ fn stack(
     redis: Option<SharedRedis>,
     guard: GuardSettings,
 ) -> Arc<dyn IntelProvider> {
+    stack_with(p, redis, guard, CacheSettings::default())
+}
+
+fn stack_with(
+    p: Arc<Counting>,
+    redis: Option<SharedRedis>,
+    guard: GuardSettings,
+    cache: CacheSettings,
+) -> Arc<dyn IntelProvider> {
     let metrics = IntelMetrics::register(&prometheus::Registry::new()).unwrap();
     let guarded: Arc<dyn IntelProvider> = Arc::new(GuardedProvider::new(
         p,
@@ -86,12 +110,7 @@ fn stack(
         guard,
         Some(metrics.clone()),
     ));
-    Arc::new(CachedProvider::new(
-        guarded,
-        redis,
-        CacheSettings::default(),
-        Some(metrics),
-    ))
+    Arc::new(CachedProvider::new(guarded, redis, cache, Some(metrics)))
 }
 
 fn shared(redis: &RedisServer, prefix: &str) -> SharedRedis {
@@ -167,6 +186,45 @@ async fn two_stacks_sharing_redis_make_one_upstream_request() {
 }
 
 #[tokio::test]
+async fn an_answer_from_l2_lives_in_l1_only_for_the_rest_of_its_life() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let cache = CacheSettings {
+        ttl_flagged: Duration::from_secs(2),
+        ..CacheSettings::default()
+    };
+    let p = Counting::new(Duration::ZERO);
+    let stack = |p: &Arc<Counting>| {
+        stack_with(
+            p.clone(),
+            Some(shared(&redis, &prefix)),
+            GuardSettings::default(),
+            cache.clone(),
+        )
+    };
+    let (a, b) = (stack(&p), stack(&p));
+    let key = ip("198.51.100.10");
+    assert_eq!(
+        a.lookup_with_provenance(&key).await.unwrap().1.level,
+        CacheLevel::Upstream
+    );
+    // Halfway through its 2 s life, the other stack loads it from L2...
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        b.lookup_with_provenance(&key).await.unwrap().1.level,
+        CacheLevel::L2
+    );
+    // ...and must drop it when its life is over (2 s after the fetch), not 2 s after
+    // loading it.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        b.lookup_with_provenance(&key).await.unwrap().1.level,
+        CacheLevel::Upstream
+    );
+    assert_eq!(p.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn errors_are_not_cached() {
     let p = Counting::new(Duration::ZERO);
     *p.fail.lock().unwrap() = Some(IntelError::BadResponse {
@@ -218,16 +276,13 @@ async fn a_rate_limit_pauses_every_stack_until_retry_after() {
     let redis = RedisServer::start().await.unwrap();
     let prefix = soc_testkit::unique_prefix();
     let p = Counting::new(Duration::ZERO);
-    let a = stack(
-        p.clone(),
-        Some(shared(&redis, &prefix)),
-        GuardSettings::default(),
-    );
-    let b = stack(
-        p.clone(),
-        Some(shared(&redis, &prefix)),
-        GuardSettings::default(),
-    );
+    // A floor below the provider's 2 s, so the provider's figure is what counts.
+    let guard = GuardSettings {
+        min_rate_limit_pause: Duration::from_secs(1),
+        ..GuardSettings::default()
+    };
+    let a = stack(p.clone(), Some(shared(&redis, &prefix)), guard.clone());
+    let b = stack(p.clone(), Some(shared(&redis, &prefix)), guard);
     *p.fail.lock().unwrap() = Some(IntelError::RateLimited {
         provider: "counting",
         retry_after_secs: Some(2),
@@ -246,6 +301,102 @@ async fn a_rate_limit_pauses_every_stack_until_retry_after() {
     tokio::time::sleep(Duration::from_millis(2200)).await;
     assert!(b.lookup(&ip("198.51.100.41")).await.is_ok());
     assert_eq!(p.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_zero_retry_after_still_pauses_for_the_floor() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let p = Counting::new(Duration::ZERO);
+    let a = stack(
+        p.clone(),
+        Some(shared(&redis, &prefix)),
+        GuardSettings::default(),
+    );
+    let b = stack(
+        p.clone(),
+        Some(shared(&redis, &prefix)),
+        GuardSettings::default(),
+    );
+    // `Retry-After: 0`, or an HTTP date already past, reads as 0 s.
+    *p.fail.lock().unwrap() = Some(IntelError::RateLimited {
+        provider: "counting",
+        retry_after_secs: Some(0),
+    });
+    assert!(matches!(
+        a.lookup(&ip("198.51.100.44")).await,
+        Err(IntelError::RateLimited { .. })
+    ));
+    *p.fail.lock().unwrap() = None;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for s in [&a, &b] {
+        match s.lookup(&ip("198.51.100.45")).await {
+            Err(IntelError::CircuitOpen { remaining_secs, .. }) => {
+                assert!((1..=5).contains(&remaining_secs), "{remaining_secs}");
+            }
+            other => panic!("the provider was asked again at once: {other:?}"),
+        }
+    }
+    assert_eq!(p.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn waiters_wait_as_long_as_the_holder_may_take() {
+    // The configured wait (100 ms) is shorter than the fetch (600 ms); the provider says
+    // a fetch may take 1 s, so the other stack waits for the answer instead of asking
+    // upstream a second time.
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let cache = CacheSettings {
+        lock_wait: Duration::from_millis(100),
+        lock_ttl: Duration::from_millis(200),
+        ..CacheSettings::default()
+    };
+    let p = Counting::reporting(Duration::from_millis(600), Duration::from_secs(1));
+    let stack = |p: &Arc<Counting>| {
+        stack_with(
+            p.clone(),
+            Some(shared(&redis, &prefix)),
+            GuardSettings::default(),
+            cache.clone(),
+        )
+    };
+    let (a, b) = (stack(&p), stack(&p));
+    let key = ip("198.51.100.12");
+    let first = {
+        let (a, key) = (a.clone(), key.clone());
+        tokio::spawn(async move { a.lookup_with_provenance(&key).await.unwrap().1.level })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = b.lookup_with_provenance(&key).await.unwrap().1.level;
+    assert_eq!(first.await.unwrap(), CacheLevel::Upstream);
+    assert_eq!(second, CacheLevel::L2);
+    assert_eq!(p.calls.load(Ordering::SeqCst), 1, "one upstream request");
+}
+
+#[test]
+fn lock_bounds_fit_the_slowest_guarded_urlscan_fetch() {
+    soc_intel::tls::install_crypto_provider();
+    let settings = soc_intel::config::ProviderSettings {
+        base_url: "http://127.0.0.1:9".into(),
+        api_key: soc_core::config::Secret::new("k"),
+        timeout: Duration::from_secs(10),
+    };
+    let urlscan: Arc<dyn IntelProvider> =
+        Arc::new(soc_intel::providers::urlscan::Urlscan::new(settings).unwrap());
+    assert_eq!(urlscan.max_fetch_time(), Some(Duration::from_secs(40)));
+    let guarded = GuardedProvider::new(urlscan, None, GuardSettings::default(), None);
+    // Three attempts of four 10 s requests, and at most 250 ms + 500 ms between them.
+    let slowest = Duration::from_millis(120_750);
+    assert_eq!(guarded.max_fetch_time(), Some(slowest));
+    let fitted = CacheSettings::default().fitted_to(guarded.max_fetch_time());
+    assert!(fitted.lock_ttl > slowest, "{:?}", fitted.lock_ttl);
+    assert!(fitted.lock_wait >= slowest, "{:?}", fitted.lock_wait);
+    // Unknown: the configured bounds stay.
+    assert_eq!(
+        CacheSettings::default().fitted_to(None),
+        CacheSettings::default()
+    );
 }
 
 #[tokio::test]

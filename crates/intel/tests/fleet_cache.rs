@@ -143,8 +143,13 @@ async fn a_429_stops_every_worker_until_retry_after() {
         .await;
     let redis = RedisServer::start().await.unwrap();
     let prefix = soc_testkit::unique_prefix();
-    let a = worker(&server, &redis, &prefix, GuardSettings::default());
-    let b = worker(&server, &redis, &prefix, GuardSettings::default());
+    // A floor below the provider's 2 s, so the provider's figure is what counts.
+    let guard = GuardSettings {
+        min_rate_limit_pause: Duration::from_secs(1),
+        ..GuardSettings::default()
+    };
+    let a = worker(&server, &redis, &prefix, guard.clone());
+    let b = worker(&server, &redis, &prefix, guard);
     let r = a
         .lookup(&support::ioc(IocKind::Ipv4, "198.51.100.70"))
         .await;

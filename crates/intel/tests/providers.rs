@@ -912,7 +912,7 @@ const BENIGN_SCAN: &str = "c558b3b3-b274-4339-99ef-301eb043741f";
 async fn urlscan_search(server: &MockServer, domain: &str, response: ResponseTemplate) {
     Mock::given(method("GET"))
         .and(path("/api/v1/search/"))
-        .and(query_param("q", format!("domain:{domain}").as_str()))
+        .and(query_param("q", format!("page.domain:{domain}").as_str()))
         .and(query_param("size", "20"))
         .and(header("api-key", KEY))
         .and(header("user-agent", user_agent().as_str()))
@@ -1103,6 +1103,123 @@ async fn urlscan_fetches_the_three_newest_verdicts_only() {
         rec.claim
     );
     assert_eq!(rec.raw["scans"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn urlscan_a_scan_that_only_contacted_the_domain_is_not_its_verdict() {
+    // A phishing kit hot-links cdn.example.com: its scan (page on evil.example) must not
+    // make the CDN malicious, even when the search returns the row.
+    init();
+    let mut body = fixture("urlscan", "search_malicious_domain.json");
+    for row in body["results"].as_array_mut().unwrap() {
+        row["page"]["domain"] = json!("evil.example");
+        row["task"]["domain"] = json!("evil.example");
+    }
+    let server = MockServer::start().await;
+    urlscan_search(&server, "cdn.example.com", respond_json(200, &body)).await;
+    Mock::given(path_regex("^/api/v1/result/"))
+        .respond_with(respond(200, "urlscan", "result_malicious.json"))
+        .mount(&server)
+        .await;
+    let p = Urlscan::new(settings(&server, TIMEOUT)).unwrap();
+    let rec = p
+        .lookup(&ioc(IocKind::Domain, "cdn.example.com"))
+        .await
+        .unwrap();
+    assert_ne!(rec.reputation, Reputation::Malicious, "{}", rec.claim);
+    assert_eq!(rec.reputation, Reputation::NoData, "{}", rec.claim);
+    assert_eq!(rec.raw["total"], 0);
+
+    // A scan of a subdomain is a scan of the domain.
+    let mut body = fixture("urlscan", "search_malicious_domain.json");
+    body["results"][0]["page"]["domain"] = json!("login.cdn.example.com");
+    body["results"][0]["task"]["domain"] = json!("login.cdn.example.com");
+    body["results"][1]["page"]["domain"] = json!("evil.example");
+    body["results"][1]["task"]["domain"] = json!("notcdn.example.com");
+    let server = MockServer::start().await;
+    urlscan_search(&server, "cdn.example.com", respond_json(200, &body)).await;
+    urlscan_result(
+        &server,
+        BAD_SCAN,
+        respond(200, "urlscan", "result_malicious.json"),
+    )
+    .await;
+    let p = Urlscan::new(settings(&server, TIMEOUT)).unwrap();
+    let rec = p
+        .lookup(&ioc(IocKind::Domain, "cdn.example.com"))
+        .await
+        .unwrap();
+    assert_eq!(rec.reputation, Reputation::Malicious, "{}", rec.claim);
+    assert_eq!(rec.raw["total"], 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn urlscan_only_pending_scans_are_no_data() {
+    init();
+    let server = MockServer::start().await;
+    urlscan_search(
+        &server,
+        BAD_DOMAIN,
+        respond(200, "urlscan", "search_malicious_domain.json"),
+    )
+    .await;
+    for uuid in [BAD_SCAN, PENDING_SCAN] {
+        urlscan_result(
+            &server,
+            uuid,
+            respond(404, "urlscan", "result_404_pending.json"),
+        )
+        .await;
+    }
+    let p = Urlscan::new(settings(&server, TIMEOUT)).unwrap();
+    let rec = p.lookup(&ioc(IocKind::Domain, BAD_DOMAIN)).await.unwrap();
+    assert_eq!(
+        (rec.reputation, rec.confidence),
+        (Reputation::NoData, Confidence::Low),
+        "{}",
+        rec.claim
+    );
+    assert!(rec.claim.contains("2 still pending"), "{}", rec.claim);
+    assert_eq!(rec.raw["verdicts_checked"], 0);
+    assert_absence_not_safety(&rec);
+}
+
+#[tokio::test]
+async fn urlscan_a_result_without_a_verdict_is_not_checked() {
+    init();
+    let mut result = fixture("urlscan", "result_benign.json");
+    result["verdicts"] = json!({});
+    let mut no_bool = fixture("urlscan", "result_benign.json");
+    no_bool["verdicts"]["overall"]
+        .as_object_mut()
+        .unwrap()
+        .remove("malicious");
+    for result in [result, no_bool] {
+        let server = MockServer::start().await;
+        urlscan_search(
+            &server,
+            "www.example.org",
+            respond(200, "urlscan", "search_benign_domain.json"),
+        )
+        .await;
+        urlscan_result(&server, BENIGN_SCAN, respond_json(200, &result)).await;
+        let p = Urlscan::new(settings(&server, TIMEOUT)).unwrap();
+        let rec = p
+            .lookup(&ioc(IocKind::Domain, "www.example.org"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (rec.reputation, rec.confidence),
+            (Reputation::NoData, Confidence::Low),
+            "{}",
+            rec.claim
+        );
+        assert!(!rec.claim.contains("none malicious"), "{}", rec.claim);
+        assert!(rec.claim.contains("1 without a verdict"), "{}", rec.claim);
+        assert_eq!(rec.raw["verdicts_checked"], 0);
+        assert_eq!(rec.raw["scans"][0]["verdict"], "no verdict");
+    }
 }
 
 #[tokio::test]

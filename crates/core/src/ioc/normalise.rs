@@ -227,7 +227,14 @@ pub(crate) fn url_ioc(s: &str, allow_schemeless: bool, cfg: &IocConfig) -> Optio
     if !valid_scheme || scheme.len() > 16 {
         return None;
     }
-    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // Browsers (WHATWG URL) read `\` as `/` in special schemes, so in
+    // `http://evil.example\@login.microsoft.com/` the host is `evil.example`.
+    let auth_end = if is_special_scheme(scheme) {
+        rest.find(['/', '\\', '?', '#'])
+    } else {
+        rest.find(['/', '?', '#'])
+    }
+    .unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(auth_end);
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -286,6 +293,13 @@ pub(crate) fn url_ioc(s: &str, allow_schemeless: bool, cfg: &IocConfig) -> Optio
     Some((url, host_ioc))
 }
 
+/// A WHATWG "special" scheme, where `\` is a path separator like `/`.
+fn is_special_scheme(scheme: &str) -> bool {
+    ["http", "https", "ws", "wss", "ftp", "file"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+}
+
 /// Splits `host[:port]`; `None` when the port is not a number up to 65535.
 fn split_port(hostport: &str) -> Option<(&str, Option<&str>)> {
     let colon = if hostport.starts_with('[') {
@@ -299,10 +313,12 @@ fn split_port(hostport: &str) -> Option<(&str, Option<&str>)> {
     match colon {
         None => Some((hostport, None)),
         Some(i) => {
-            let (host, port) = (&hostport[..i], &hostport[i + 1..]);
+            // Check the separator before slicing: after `]` may come any character,
+            // and `i + 1` is only a character boundary when byte `i` is the ASCII `:`.
             if hostport.as_bytes().get(i) != Some(&b':') {
                 return None;
             }
+            let (host, port) = (hostport.get(..i)?, hostport.get(i + 1..)?);
             let ok = !port.is_empty()
                 && port.len() <= 5
                 && port.bytes().all(|b| b.is_ascii_digit())
@@ -701,6 +717,24 @@ mod tests {
         ] {
             assert_eq!(val(IocKind::Url, bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn backslash_ends_the_authority_in_special_schemes() {
+        let c = cfg();
+        let raw = "http://evil.example\\@login.microsoft.com/";
+        let h = url_host(raw, &c).unwrap();
+        assert_eq!(
+            (h.kind, h.value.as_str()),
+            (IocKind::Domain, "evil.example")
+        );
+        // Everything after the host is kept as given.
+        assert_eq!(val(IocKind::Url, raw).as_deref(), Some(raw));
+        let h = url_host("HTTPS://evil.example\\x", &c).unwrap();
+        assert_eq!(h.value, "evil.example");
+        // Not special: `\` is an ordinary user-info character there.
+        let h = url_host("ldap://a\\@evil.example/", &c).unwrap();
+        assert_eq!(h.value, "evil.example");
     }
 
     #[test]

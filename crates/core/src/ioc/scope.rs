@@ -2,11 +2,13 @@
 //!
 //! | Scope | IPv4 | IPv6 | Names |
 //! |---|---|---|---|
-//! | internal | 10/8, 172.16/12, 192.168/16, 127/8, 169.254/16, 100.64/10 | `::1`, fc00::/7, fe80::/10, fec0::/10 | configured suffixes, `.local` `.internal` `.corp` `.lan` `.intranet` `.home` `home.arpa`, single labels |
+//! | internal | 10/8, 172.16/12, 192.168/16, 127/8, 169.254/16, 100.64/10 | `::1`, fc00::/7, fe80::/10, fec0::/10, 64:ff9b:1::/48 (local-use NAT64, RFC 8215) | configured suffixes, `.local` `.internal` `.corp` `.lan` `.intranet` `.home` `home.arpa`, single labels |
 //! | reserved | 0/8, 192.0.0/24, 192.0.2/24, 198.18/15, 198.51.100/24, 203.0.113/24, 224/4, 240/4 (incl. 255.255.255.255) | `::`, 2001:db8::/32, 3fff::/20, 100::/64, ff00::/8 | `.example` `.test` `.invalid` `.localhost`, `example.com/net/org`, `in-addr.arpa`, `ip6.arpa` |
 //! | external | everything else | everything else | everything else |
 //!
-//! An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) has the scope of its IPv4 address.
+//! An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), a well-known-prefix NAT64 address
+//! (`64:ff9b::a.b.c.d`, RFC 6052) and a 6to4 address (`2002:AABB:CCDD::/48`, RFC 3056) have
+//! the scope of the IPv4 address they carry.
 //! Configured internal suffixes win over the reserved names, so an organisation may call
 //! `corp.example` internal.
 
@@ -52,10 +54,20 @@ fn scope_v6(ip: &Ipv6Addr) -> Scope {
         return scope_v4(v4);
     }
     let seg = ip.segments();
+    let o = ip.octets();
+    // NAT64 well-known prefix 64:ff9b::/96: the last 32 bits are the IPv4 address.
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return scope_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+    }
+    // 6to4 2002::/16: bits 16-47 are the IPv4 address of the site.
+    if seg[0] == 0x2002 {
+        return scope_v4(Ipv4Addr::new(o[2], o[3], o[4], o[5]));
+    }
     if ip.is_loopback()
         || (seg[0] & 0xfe00) == 0xfc00
         || (seg[0] & 0xffc0) == 0xfe80
         || (seg[0] & 0xffc0) == 0xfec0
+        || seg[..3] == [0x64, 0xff9b, 0x0001]
     {
         return Scope::Internal;
     }
@@ -167,6 +179,17 @@ mod tests {
             ("::ffff:10.1.2.3", Internal),
             ("::ffff:8.8.8.8", External),
             ("2606:4700::1111", External),
+            // NAT64: local-use prefix (RFC 8215), well-known prefix carrying an IPv4.
+            ("64:ff9b:1::a00:1", Internal),
+            ("64:ff9b:1:ffff::1", Internal),
+            ("64:ff9b::10.1.2.3", Internal),
+            ("64:ff9b::8.8.8.8", External),
+            ("64:ff9b::192.0.2.1", Reserved),
+            ("64:ff9b:2::8.8.8.8", External),
+            // 6to4 carries the site's IPv4 address in bits 16-47.
+            ("2002:c0a8:101::1", Internal),
+            ("2002:808:808::1", External),
+            ("2002:cb00:7101::1", Reserved),
         ];
         for (addr, want) in table {
             assert_eq!(ip(addr), want, "{addr}");

@@ -504,3 +504,23 @@ fn adversarial_mebibyte_strings_stay_bounded() {
         assert!(set.len() <= 2, "{name}: {:?}", set.to_vec());
     }
 }
+
+#[test]
+fn multibyte_char_after_ipv6_bracket_does_not_panic() {
+    // `split_port` used to slice one byte past `]` before checking it was `:`.
+    let set = text("see http://[2001:db8::1]é");
+    assert!(!set.contains(IocKind::Url, "http://[2001:db8::1]é"));
+    for raw in [
+        "http://[::1]é",
+        "http://[::1]…",
+        "http://[::1]é/x",
+        "[::1]€",
+    ] {
+        assert_eq!(
+            normalise(IocKind::Url, raw, &IocConfig::default()),
+            None,
+            "{raw}"
+        );
+        assert_eq!(url_host(raw, &IocConfig::default()), None, "{raw}");
+    }
+}

@@ -48,14 +48,19 @@ impl Default for RetryParams {
 }
 
 impl RetryParams {
+    /// The longest [`RetryParams::delay`] can be before retry number `attempt`.
+    pub fn max_delay_before(&self, attempt: u32) -> Duration {
+        self.base_delay
+            .saturating_mul(
+                1u32.checked_shl(attempt.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
+            .min(self.max_delay)
+    }
+
     /// The delay before retry number `attempt` (1-based), with full jitter.
     pub fn delay(&self, attempt: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(
-            1u32.checked_shl(attempt.saturating_sub(1))
-                .unwrap_or(u32::MAX),
-        );
-        let cap = exp.min(self.max_delay);
-        cap.mul_f64(fastrand::f64())
+        self.max_delay_before(attempt).mul_f64(fastrand::f64())
     }
 }
 
@@ -68,6 +73,9 @@ pub struct GuardSettings {
     pub open_after_failures: Duration,
     /// How long after a 429 without `Retry-After`. Default 60 s.
     pub open_after_rate_limit: Duration,
+    /// Shortest pause after a 429, whatever `Retry-After` says: `0` or an HTTP date in
+    /// the past would otherwise let every lookup retry at once. Default 5 s.
+    pub min_rate_limit_pause: Duration,
     /// How long after a rejected key. Default 10 min.
     pub open_after_unauthorized: Duration,
     /// Budgets by provider name; a provider not listed uses [`default_quota`].
@@ -80,6 +88,7 @@ impl Default for GuardSettings {
             retry: RetryParams::default(),
             open_after_failures: Duration::from_secs(30),
             open_after_rate_limit: Duration::from_secs(60),
+            min_rate_limit_pause: Duration::from_secs(5),
             open_after_unauthorized: Duration::from_secs(600),
             quotas: HashMap::new(),
         }
@@ -306,10 +315,12 @@ impl IntelProvider for GuardedProvider {
                     provider,
                     retry_after_secs,
                 }) => {
-                    // A provider's own figure, capped: an absurd one must neither overflow
-                    // the clock nor silence the provider for years.
+                    // A provider's own figure, bounded: an absurd one must neither overflow
+                    // the clock nor silence the provider for years, and `0` (or a date
+                    // already past) must not let every lookup retry at once.
                     let for_ = retry_after_secs
                         .map_or(self.settings.open_after_rate_limit, Duration::from_secs)
+                        .max(self.settings.min_rate_limit_pause)
                         .min(MAX_RATE_LIMIT_PAUSE);
                     warn!(
                         provider = self.name,
@@ -351,6 +362,17 @@ impl IntelProvider for GuardedProvider {
 
     fn quota(&self) -> Option<Quota> {
         Some(self.quota)
+    }
+
+    /// Every attempt at its longest plus the longest delay before each retry.
+    fn max_fetch_time(&self) -> Option<Duration> {
+        let one = self.inner.max_fetch_time()?;
+        let retry = &self.settings.retry;
+        let attempts = retry.max_attempts.max(1);
+        let delays = (1..attempts).fold(Duration::ZERO, |sum, a| {
+            sum.saturating_add(retry.max_delay_before(a))
+        });
+        Some(one.saturating_mul(attempts).saturating_add(delays))
     }
 }
 

@@ -5,7 +5,7 @@
 //! 1. **L1** ([`CachedProvider`], moka, bounded by entries): a hit answers at once.
 //!    Concurrent lookups of one key in this process are coalesced into one load.
 //! 2. **L2** (Redis, shared by the fleet, key `soc:intel:v1:{provider}:{kind}:{value}`):
-//!    a hit answers and fills L1.
+//!    a hit answers and fills L1 for the rest of the record's life (its TTL less its age).
 //! 3. **Fleet-wide single flight**: a miss takes the lock `soc:intel:lock:{...}` (`SET NX
 //!    PX`); the holder asks upstream and writes L2; the others wait (bounded) for the
 //!    answer to appear in L2. A holder that fails or a wait that runs out falls back to
@@ -51,10 +51,17 @@ pub struct CacheSettings {
     pub ttl_known: Duration,
     /// TTL of a "no data" answer. Default 1 h.
     pub ttl_no_data: Duration,
-    /// How long a fleet-wide fetch lock lives: longer than the slowest guarded fetch
-    /// (timeout × attempts + delays). Default 60 s.
+    /// How long a fleet-wide fetch lock lives at least. It must outlive the slowest
+    /// guarded fetch (requests × timeout × attempts + retry delays), so
+    /// [`CachedProvider::new`] raises it to that plus [`LOCK_MARGIN`] for a provider that
+    /// reports [`IntelProvider::max_fetch_time`] (urlscan with the defaults: 4 × 10 s × 3
+    /// + 0.75 s + 5 s). Default 60 s.
     pub lock_ttl: Duration,
-    /// Longest wait for another worker's fetch before asking upstream directly. Default 10 s.
+    /// Longest wait for another worker's fetch before asking upstream directly, at least.
+    /// Waiting less than the holder may take would send the waiters upstream while the
+    /// holder is merely slow, so [`CachedProvider::new`] raises it to the provider's
+    /// slowest guarded fetch (a holder that dies frees the lock when it expires, and a
+    /// waiter then takes it over). Default 10 s.
     pub lock_wait: Duration,
 }
 
@@ -78,6 +85,22 @@ impl CacheSettings {
             Reputation::Known => self.ttl_known,
             Reputation::NoData => self.ttl_no_data,
         }
+    }
+}
+
+/// How much longer than the slowest guarded fetch a fetch lock lives.
+pub const LOCK_MARGIN: Duration = Duration::from_secs(5);
+
+impl CacheSettings {
+    /// These settings with the lock bounds raised to fit a provider whose guarded fetch
+    /// takes at most `max_fetch` (see [`CacheSettings::lock_ttl`] and
+    /// [`CacheSettings::lock_wait`]).
+    pub fn fitted_to(mut self, max_fetch: Option<Duration>) -> Self {
+        if let Some(fetch) = max_fetch {
+            self.lock_ttl = self.lock_ttl.max(fetch.saturating_add(LOCK_MARGIN));
+            self.lock_wait = self.lock_wait.max(fetch);
+        }
+        self
     }
 }
 
@@ -151,6 +174,13 @@ impl moka::Expiry<String, Arc<Entry>> for TtlExpiry {
     }
 }
 
+/// What is left of a `ttl` for a record fetched at `fetched_at`: zero once it is over. A
+/// `fetched_at` in the future (clock skew between workers) counts as fetched now.
+fn remaining_life(ttl: Duration, fetched_at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    let age = (now - fetched_at).to_std().unwrap_or(Duration::ZERO);
+    ttl.saturating_sub(age)
+}
+
 /// The cache key of an indicator for a provider.
 pub fn cache_key(provider: &str, ioc: &Ioc) -> String {
     format!("{provider}:{}:{}", ioc.kind.as_str(), ioc.value)
@@ -176,13 +206,15 @@ impl std::fmt::Debug for CachedProvider {
 }
 
 impl CachedProvider {
-    /// Wraps `inner` (usually a [`GuardedProvider`]).
+    /// Wraps `inner` (usually a [`GuardedProvider`]). The lock bounds of `settings` are
+    /// raised to fit `inner`'s slowest fetch ([`CacheSettings::fitted_to`]).
     pub fn new(
         inner: Arc<dyn IntelProvider>,
         redis: Option<SharedRedis>,
         settings: CacheSettings,
         metrics: Option<IntelMetrics>,
     ) -> Self {
+        let settings = settings.fitted_to(inner.max_fetch_time());
         let l1 = Cache::builder()
             .max_capacity(settings.l1_capacity)
             .expire_after(TtlExpiry)
@@ -202,17 +234,17 @@ impl CachedProvider {
         let Some(redis) = &self.redis else {
             return self.fetch_upstream(ioc).await;
         };
-        if let Some(rec) = redis.get_record(key).await {
-            return Ok(self.entry(rec, CacheLevel::L2));
+        if let Some(e) = self.read_l2(redis, key).await {
+            return Ok(e);
         }
         let deadline = Instant::now() + self.settings.lock_wait;
         loop {
             match redis.try_lock(key, self.settings.lock_ttl).await {
                 Some(true) => {
                     // We fetch for the fleet. Someone may have written L2 meanwhile.
-                    if let Some(rec) = redis.get_record(key).await {
+                    if let Some(e) = self.read_l2(redis, key).await {
                         redis.unlock(key).await;
-                        return Ok(self.entry(rec, CacheLevel::L2));
+                        return Ok(e);
                     }
                     let r = self.fetch_upstream(ioc).await;
                     if let Ok(e) = &r {
@@ -224,8 +256,8 @@ impl CachedProvider {
                 Some(false) => {
                     // Another worker is fetching: wait for its answer, bounded.
                     tokio::time::sleep(Duration::from_millis(25)).await;
-                    if let Some(rec) = redis.get_record(key).await {
-                        return Ok(self.entry(rec, CacheLevel::L2));
+                    if let Some(e) = self.read_l2(redis, key).await {
+                        return Ok(e);
                     }
                     if Instant::now() >= deadline {
                         tracing::debug!(
@@ -241,21 +273,32 @@ impl CachedProvider {
         }
     }
 
-    fn entry(&self, record: StoredRecord, loaded_from: CacheLevel) -> Arc<Entry> {
-        let ttl = self.settings.ttl(record.reputation);
-        Arc::new(Entry {
-            record,
-            ttl,
-            loaded_from,
+    /// The L2 record of a key as an L1 entry that lives only for the rest of the record's
+    /// life; `None` (a miss) when there is no record or its life is over.
+    async fn read_l2(&self, redis: &SharedRedis, key: &str) -> Option<Arc<Entry>> {
+        let record = redis.get_record(key).await?;
+        let ttl = remaining_life(
+            self.settings.ttl(record.reputation),
+            record.fetched_at,
+            Utc::now(),
+        );
+        (!ttl.is_zero()).then(|| {
+            Arc::new(Entry {
+                record,
+                ttl,
+                loaded_from: CacheLevel::L2,
+            })
         })
     }
 
     async fn fetch_upstream(&self, ioc: &Ioc) -> Result<Arc<Entry>, IntelError> {
         let rec = self.inner.lookup(ioc).await?;
-        Ok(self.entry(
-            StoredRecord::from_record(&rec, Utc::now()),
-            CacheLevel::Upstream,
-        ))
+        let record = StoredRecord::from_record(&rec, Utc::now());
+        Ok(Arc::new(Entry {
+            ttl: self.settings.ttl(record.reputation),
+            record,
+            loaded_from: CacheLevel::Upstream,
+        }))
     }
 
     /// Drops one indicator from this process's cache (L2 is untouched), for operators
@@ -374,4 +417,25 @@ pub fn wrap_all(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_l2_record_keeps_only_the_rest_of_its_life() {
+        let now = Utc::now();
+        let ttl = Duration::from_secs(6 * 3600);
+        let ago = |secs: i64| now - chrono::Duration::seconds(secs);
+        assert_eq!(remaining_life(ttl, ago(0), now), ttl);
+        assert_eq!(
+            remaining_life(ttl, ago(5 * 3600), now),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(remaining_life(ttl, ago(6 * 3600), now), Duration::ZERO);
+        assert_eq!(remaining_life(ttl, ago(7 * 3600), now), Duration::ZERO);
+        // Another worker's clock ahead of ours: not older than fresh.
+        assert_eq!(remaining_life(ttl, ago(-60), now), ttl);
+    }
 }

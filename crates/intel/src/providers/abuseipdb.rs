@@ -291,6 +291,11 @@ impl IntelProvider for AbuseIpDb {
         PROVIDER
     }
 
+    fn max_fetch_time(&self) -> Option<std::time::Duration> {
+        // One request.
+        Some(self.http.timeout().saturating_mul(1))
+    }
+
     fn supports(&self, kind: IocKind) -> bool {
         kind.is_ip()
     }

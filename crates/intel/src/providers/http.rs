@@ -80,6 +80,7 @@ pub struct HttpClient {
     base: Url,
     key_header: HeaderName,
     key: Secret,
+    timeout: Duration,
     client: reqwest::Client,
 }
 
@@ -127,8 +128,14 @@ impl HttpClient {
             base,
             key_header,
             key: settings.api_key,
+            timeout: settings.timeout,
             client: build_client(provider, settings.timeout)?,
         })
+    }
+
+    /// The timeout of one request (the whole exchange).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The provider name errors carry.
@@ -411,12 +418,7 @@ pub fn clean_text(text: &str, max_chars: usize) -> String {
 
 /// A URL for display: no user name, password, query or fragment.
 fn redacted_url(url: &Url) -> String {
-    let mut u = url.clone();
-    let _user = u.set_username("");
-    let _password = u.set_password(None);
-    u.set_query(None);
-    u.set_fragment(None);
-    u.to_string()
+    crate::config::redact_base_url(url.as_str())
 }
 
 #[cfg(test)]

@@ -2,16 +2,23 @@
 //! `api-contracts/urlscan.md`), key in the `API-Key` header.
 //!
 //! One lookup makes at most four requests:
-//! 1. `GET {base}/api/v1/search/?q=domain:<domain>&size=20`: the recent scans;
+//! 1. `GET {base}/api/v1/search/?q=page.domain:<domain>&size=20`: the recent scans whose
+//!    page is on the domain. (`domain:` would also match every scan that merely
+//!    *contacted* it: a CDN or font host hot-linked by phishing kits would inherit their
+//!    verdicts.) Rows whose `page.domain` and `task.domain` are both neither the domain
+//!    nor one of its subdomains are dropped all the same;
 //! 2. `GET {base}/api/v1/result/{uuid}/` for the three newest of them: the verdict. The
 //!    contract says search rows often carry an empty `verdicts` and their shape is not
 //!    verified, so verdicts are read from the Result API only (`verdicts.overall`). A
-//!    result that answers 404/410 (scan still running, or deleted) counts as pending.
+//!    result that answers 404/410 (scan still running, or deleted) counts as pending; a
+//!    result without a boolean `verdicts.overall.malicious` counts as without a verdict.
+//!    Only scans with that boolean count as checked.
 //!
 //! | answer | reputation | confidence |
 //! |---|---|---|
 //! | any checked scan has a malicious verdict | `Malicious` | high |
 //! | scans, none of the checked ones malicious | `Known` | low |
+//! | scans, but no verdict could be read (pending or missing) | `NoData` | low |
 //! | no scan at all | `NoData` | medium |
 //!
 //! Page titles and URLs are written by whoever runs the site (a phishing page picks its
@@ -87,6 +94,8 @@ enum Verdict {
     NotChecked,
     /// 404/410: still running or gone.
     Pending,
+    /// Fetched, but without a boolean `verdicts.overall.malicious`.
+    Missing,
     /// `verdicts.overall`.
     Read {
         malicious: bool,
@@ -118,16 +127,40 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 fn read_verdict(result: &Value) -> Verdict {
-    let overall = result.pointer("/verdicts/overall");
+    let Some(overall) = result.pointer("/verdicts/overall") else {
+        return Verdict::Missing;
+    };
+    // A result without the boolean says nothing: never read it as "not malicious".
+    let Some(malicious) = overall.get("malicious").and_then(Value::as_bool) else {
+        return Verdict::Missing;
+    };
     Verdict::Read {
-        malicious: overall
-            .and_then(|o| o.get("malicious"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        score: overall.and_then(|o| o.get("score")).and_then(Value::as_i64),
-        categories: strings(overall.and_then(|o| o.get("categories"))),
-        brands: strings(overall.and_then(|o| o.get("brands"))),
+        malicious,
+        score: overall.get("score").and_then(Value::as_i64),
+        categories: strings(overall.get("categories")),
+        brands: strings(overall.get("brands")),
     }
+}
+
+/// `host` is `domain` or one of its subdomains (ASCII case and a trailing dot ignored).
+fn on_domain(host: &str, domain: &str) -> bool {
+    let h = host.trim_end_matches('.').as_bytes();
+    let d = domain.trim_end_matches('.').as_bytes();
+    match h.len().checked_sub(d.len()) {
+        Some(0) => h.eq_ignore_ascii_case(d),
+        Some(cut) => h[cut..].eq_ignore_ascii_case(d) && h[cut - 1] == b'.',
+        None => false,
+    }
+}
+
+/// The scan's page (or, for a scan that redirected away, its submitted URL) is on
+/// `domain`: a row that merely contacted the domain is not a scan of it.
+fn scans_domain(row: &Value, domain: &str) -> bool {
+    ["/page/domain", "/task/domain"].iter().any(|p| {
+        row.pointer(p)
+            .and_then(Value::as_str)
+            .is_some_and(|host| on_domain(host, domain))
+    })
 }
 
 fn push_unique(list: &mut Vec<String>, items: &[String]) {
@@ -162,6 +195,7 @@ fn describe(scan: &Scan<'_>) -> Value {
     let verdict = match &scan.verdict {
         Verdict::NotChecked => json!("not checked"),
         Verdict::Pending => json!("pending"),
+        Verdict::Missing => json!("no verdict"),
         Verdict::Read {
             malicious,
             score,
@@ -203,13 +237,14 @@ fn record(ioc: &Ioc, query: &str, total: u64, scans: &[Scan<'_>]) -> IntelRecord
         .as_deref()
         .map(|n| format!(", newest {n}"))
         .unwrap_or_default();
-    let (mut checked, mut pending, mut malicious) = (0usize, 0usize, 0usize);
+    let (mut checked, mut pending, mut missing, mut malicious) = (0usize, 0usize, 0usize, 0usize);
     let (mut categories, mut brands) = (Vec::new(), Vec::new());
     let mut top_score: Option<i64> = None;
     for s in scans {
         match &s.verdict {
             Verdict::NotChecked => {}
             Verdict::Pending => pending += 1,
+            Verdict::Missing => missing += 1,
             Verdict::Read {
                 malicious: m,
                 score,
@@ -226,11 +261,13 @@ fn record(ioc: &Ioc, query: &str, total: u64, scans: &[Scan<'_>]) -> IntelRecord
             }
         }
     }
-    let pending_text = if pending > 0 {
-        format!(", {pending} still pending")
-    } else {
-        String::new()
-    };
+    let mut pending_text = String::new();
+    if pending > 0 {
+        pending_text.push_str(&format!(", {pending} still pending"));
+    }
+    if missing > 0 {
+        pending_text.push_str(&format!(", {missing} without a verdict"));
+    }
     let scans_word = if total == 1 { "scan" } else { "scans" };
     let verdicts_word = if checked == 1 { "verdict" } else { "verdicts" };
 
@@ -266,8 +303,10 @@ fn record(ioc: &Ioc, query: &str, total: u64, scans: &[Scan<'_>]) -> IntelRecord
             ),
         )
     } else if checked == 0 {
+        // Scans exist but none has a verdict yet: nothing to grade, and a short TTL
+        // (no data) lets the verdicts be read once the scans finish.
         (
-            Reputation::Known,
+            Reputation::NoData,
             Confidence::Low,
             format!(
                 "urlscan: {total_text} recent {scans_word} of {domain}{newest_text}, but no verdict could be read yet{pending_text} — absence of a malicious verdict is not safety."
@@ -308,6 +347,7 @@ fn record(ioc: &Ioc, query: &str, total: u64, scans: &[Scan<'_>]) -> IntelRecord
             "newest_scan": newest,
             "verdicts_checked": checked,
             "verdicts_pending": pending,
+            "verdicts_missing": missing,
             "malicious_verdicts": malicious,
             "scans": scans.iter().take(RAW_SCANS).map(describe).collect::<Vec<_>>(),
         }),
@@ -318,6 +358,15 @@ fn record(ioc: &Ioc, query: &str, total: u64, scans: &[Scan<'_>]) -> IntelRecord
 impl IntelProvider for Urlscan {
     fn name(&self) -> &'static str {
         PROVIDER
+    }
+
+    fn max_fetch_time(&self) -> Option<std::time::Duration> {
+        // A search and up to three results.
+        Some(
+            self.http
+                .timeout()
+                .saturating_mul(1 + VERDICTS_CHECKED as u32),
+        )
     }
 
     fn supports(&self, kind: IocKind) -> bool {
@@ -331,7 +380,7 @@ impl IntelProvider for Urlscan {
                 kind: ioc.kind,
             });
         }
-        let query = format!("domain:{}", ioc.value);
+        let query = format!("page.domain:{}", ioc.value);
         let mut url = self.http.url(&["api", "v1", "search", ""]);
         url.query_pairs_mut()
             .append_pair("q", &query)
@@ -344,12 +393,13 @@ impl IntelProvider for Urlscan {
             .get("results")
             .and_then(Value::as_array)
             .ok_or_else(|| bad("the search answer has no `results` array"))?;
-        let total = body
+        let listed = body
             .get("total")
             .and_then(Value::as_u64)
             .unwrap_or(rows.len() as u64);
         let mut scans: Vec<Scan<'_>> = rows
             .iter()
+            .filter(|row| scans_domain(row, &ioc.value))
             .map(|row| Scan {
                 row,
                 uuid: row
@@ -364,6 +414,16 @@ impl IntelProvider for Urlscan {
                 verdict: Verdict::NotChecked,
             })
             .collect();
+        // Rows about other sites are not scans of this domain: out of the count too.
+        let dropped = rows.len() - scans.len();
+        let total = listed.saturating_sub(dropped as u64);
+        if dropped > 0 {
+            tracing::debug!(
+                provider = PROVIDER,
+                dropped,
+                "urlscan search rows not on the looked-up domain were dropped"
+            );
+        }
         // Newest first (the search already sorts so; a stable sort keeps its order).
         scans.sort_by_key(|s| std::cmp::Reverse(s.time));
         for scan in scans.iter_mut().take(VERDICTS_CHECKED) {
@@ -389,5 +449,41 @@ mod tests {
         assert!(!query_safe("-x.example"));
         assert!(uuid_safe("2f6a1c3e-8b7d-4e21-9c55-0d6f3a9b1e42"));
         assert!(!uuid_safe("../../quotas"));
+    }
+
+    #[test]
+    fn a_row_is_a_scan_of_the_domain_or_its_subdomains_only() {
+        assert!(on_domain("cdn.example.com", "cdn.example.com"));
+        assert!(on_domain("A.CDN.example.com.", "cdn.example.com"));
+        assert!(!on_domain("notcdn.example.com", "cdn.example.com"));
+        assert!(!on_domain("example.com", "cdn.example.com"));
+        assert!(!on_domain("évil.cdn.example.comx", "cdn.example.com"));
+        assert!(on_domain("é.cdn.example.com", "cdn.example.com"));
+        assert!(!on_domain("", "cdn.example.com"));
+        assert!(!scans_domain(
+            &json!({"page": {"domain": "evil.example"}}),
+            "cdn.example.com"
+        ));
+        assert!(scans_domain(
+            &json!({"page": {"domain": "evil.example"}, "task": {"domain": "cdn.example.com"}}),
+            "cdn.example.com"
+        ));
+    }
+
+    #[test]
+    fn only_a_boolean_overall_verdict_is_read() {
+        assert_eq!(read_verdict(&json!({})), Verdict::Missing);
+        assert_eq!(read_verdict(&json!({"verdicts": {}})), Verdict::Missing);
+        assert_eq!(
+            read_verdict(&json!({"verdicts": {"overall": {"score": 0}}})),
+            Verdict::Missing
+        );
+        assert!(matches!(
+            read_verdict(&json!({"verdicts": {"overall": {"malicious": false}}})),
+            Verdict::Read {
+                malicious: false,
+                ..
+            }
+        ));
     }
 }
