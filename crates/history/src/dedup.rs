@@ -10,7 +10,8 @@
 //!
 //! 1. **Injection in the new alert** (the caller's scan): hostile content never
 //!    suppresses, whatever it matches.
-//! 2. **Already worked**: this `alert_id` already has a real (not suppressed) completed
+//! 2. **Already worked**: this alert (its `alert_id` from its source: ids are only unique
+//!    within a source) already has a real (not suppressed) completed
 //!    investigation. A retry is re-investigated, never discarded.
 //! 3. **Anchor**: the latest real completed investigation of *another* alert with this
 //!    fingerprint whose completion time (`investigated_at`, never the alert's own
@@ -23,7 +24,12 @@
 //!    that waited for this very anchor, see below.)
 //! 5. **Overturn anywhere on the fingerprint**: some alert with an investigation of this
 //!    fingerprint (real or suppressed, any age still stored) has a latest ruling that is not
-//!    `false_positive`.
+//!    `false_positive`. Then, failing safe: an investigation of the fingerprint listed as
+//!    ruled whose ruling or record cannot be read (garbage in the store, or gone before its
+//!    retention is up) refuses too ([`InvestigateReason::RulingUnreadable`]), since it
+//!    could be the overturn. Only a ruling and record both gone after the ruling's
+//!    retention ([`crate::HistorySettings::ruled_retention`] from its `recorded_at`) are
+//!    taken as expired.
 //! 6. **Anchor gates**, in this order: the anchor's ruling, when there is one, is not
 //!    `false_positive` (the per-alert latest ruling gate 5 reads, so gate 5 refuses
 //!    first: a second line, kept as the reference keeps it); its verdict is not
@@ -242,6 +248,13 @@ pub enum InvestigateReason {
         /// The analyst's verdict.
         verdict: Verdict,
     },
+    /// Gate 5, failing safe: a ruled investigation of this fingerprint has a ruling or a
+    /// record that cannot be read (unparsable, or missing before its retention is up), so
+    /// an overturn cannot be ruled out.
+    RulingUnreadable {
+        /// The ruled investigation.
+        investigation_id: String,
+    },
     /// Gate 6a: the anchor's ruling is not `false_positive`.
     AnchorRuled {
         /// The anchor's alert.
@@ -291,6 +304,7 @@ impl InvestigateReason {
             Self::NoAnchor { .. } => "no_anchor",
             Self::CapReached { .. } => "cap_reached",
             Self::Overturned { .. } => "overturned",
+            Self::RulingUnreadable { .. } => "ruling_unreadable",
             Self::AnchorRuled { .. } => "anchor_ruled",
             Self::AnchorVerdict { .. } => "anchor_verdict",
             Self::AnchorConfidence { .. } => "anchor_confidence",
@@ -332,6 +346,10 @@ impl fmt::Display for InvestigateReason {
                 f,
                 "analyst ruled alert {alert_id} of this fingerprint '{}' \u{2014} a documented correction on exactly this detection; every repeat gets a fresh look",
                 verdict.as_str()
+            ),
+            Self::RulingUnreadable { investigation_id } => write!(
+                f,
+                "the analyst ruling on investigation {investigation_id} of this fingerprint (or its record) cannot be read; an overturn cannot be ruled out, so every repeat gets a fresh look"
             ),
             Self::AnchorRuled { alert_id, verdict } => write!(
                 f,
@@ -377,8 +395,38 @@ pub(crate) struct Candidates {
     /// Completion times (ms) of the newest suppressions of the fingerprint since the
     /// cutoff (`fpdup:`), at most the cap.
     pub(crate) suppressed_at: Vec<i64>,
-    /// Investigations of the fingerprint carrying a ruling.
-    pub(crate) ruled: Vec<String>,
+    /// Investigations of the fingerprint carrying a ruling, each with its ruling's time
+    /// (`recorded_at`, ms).
+    pub(crate) ruled: Vec<(String, i64)>,
+}
+
+/// One stored item as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Read<T> {
+    /// Not stored.
+    Absent,
+    /// Stored, but not readable.
+    Unreadable,
+    /// Stored and read.
+    Readable(T),
+}
+
+impl<T> Read<T> {
+    /// `Readable` for `Some`, `Absent` for `None`.
+    pub(crate) fn from_option(v: Option<T>) -> Self {
+        v.map_or(Self::Absent, Self::Readable)
+    }
+}
+
+/// A ruled investigation's record and ruling, as read (see [`DedupIndex::ruled`]).
+#[derive(Debug, Clone)]
+pub(crate) struct RuledRead {
+    /// The investigation.
+    pub(crate) id: String,
+    /// Its summary.
+    pub(crate) summary: Read<Summary>,
+    /// Its ruling.
+    pub(crate) ruling: Read<Ruling>,
 }
 
 /// What a store answers for the shared dedup code, on top of [`Index`].
@@ -404,6 +452,10 @@ pub(crate) trait DedupIndex: Index {
 
     /// The claim on `fp`, if any: its holder and the time it has left.
     async fn claim(&self, fp: &str) -> Result<Option<(String, Duration)>, HistoryError>;
+
+    /// The summaries and rulings of these ruled investigations, in order, each telling
+    /// an absent item from an unreadable one (gate 5 fails safe on both).
+    async fn ruled(&self, ids: &[String]) -> Result<Vec<RuledRead>, HistoryError>;
 
     /// [`Self::try_claim`], then, when `holder` has the claim, [`Self::candidates`] read
     /// after it was taken: in one round trip on a remote store. On an error the claim may
@@ -598,7 +650,7 @@ async fn decide_over(
     st: &HistorySettings,
 ) -> Result<Decision, HistoryError> {
     let mut ids: Vec<String> = Vec::new();
-    for id in c.worked.iter().chain(&c.anchors).chain(&c.ruled) {
+    for id in c.worked.iter().chain(&c.anchors) {
         if !ids.contains(id) {
             ids.push(id.clone());
         }
@@ -608,10 +660,11 @@ async fn decide_over(
     } else {
         idx.summaries(&ids).await?
     };
-    let rulings = if c.ruled.is_empty() {
+    let ruled_ids: Vec<String> = c.ruled.iter().map(|(id, _)| id.clone()).collect();
+    let ruled_read = if ruled_ids.is_empty() {
         Vec::new()
     } else {
-        idx.rulings(&c.ruled).await?
+        idx.ruled(&ruled_ids).await?
     };
     let by_id: crate::query::FastMap<&str, &Summary> = summaries
         .iter()
@@ -622,10 +675,7 @@ async fn decide_over(
             .filter_map(|id| by_id.get(id.as_str()).copied())
             .collect()
     };
-    let ruled: Vec<(&Summary, &Ruling)> = rulings
-        .iter()
-        .filter_map(|(id, r)| by_id.get(id.as_str()).map(|s| (*s, r)))
-        .collect();
+    let (ruled, unreadable) = readable_rulings(&c.ruled, &ruled_read, st, Utc::now());
     let input = Input {
         subject: s,
         fp,
@@ -636,9 +686,44 @@ async fn decide_over(
         anchors: pick(&c.anchors),
         suppressed_at: &c.suppressed_at,
         ruled,
+        unreadable,
         waited_for,
     };
     Ok(decide(&input))
+}
+
+/// The ruled investigations whose record and ruling were both read, and the first one
+/// (in `ruled` order) that fails safe: a record or ruling unreadable, or missing while
+/// the ruling's retention, counted from its time `at` (ms), is not over at `now`. Both
+/// missing after that is an expired ruling, left out.
+fn readable_rulings<'a>(
+    ruled: &[(String, i64)],
+    read: &'a [RuledRead],
+    st: &HistorySettings,
+    now: DateTime<Utc>,
+) -> (Vec<(&'a Summary, &'a Ruling)>, Option<String>) {
+    let by_id: crate::query::FastMap<&str, &RuledRead> =
+        read.iter().map(|r| (r.id.as_str(), r)).collect();
+    let retention = crate::query::window_ms(st.ruled_retention);
+    let mut out = Vec::new();
+    let mut unreadable = None;
+    for (id, at) in ruled {
+        let (summary, ruling) = by_id
+            .get(id.as_str())
+            .map_or((&Read::Absent, &Read::Absent), |r| (&r.summary, &r.ruling));
+        match (summary, ruling) {
+            (Read::Readable(s), Read::Readable(r)) => out.push((s, r)),
+            (Read::Absent, Read::Absent)
+                if at.saturating_add(retention) <= now.timestamp_millis() => {}
+            _ => {
+                if unreadable.is_none() {
+                    debug!(investigation_id = %id, "Ruled investigation unreadable; no reuse");
+                    unreadable = Some(id.clone());
+                }
+            }
+        }
+    }
+    (out, unreadable)
 }
 
 /// Everything the gates look at, already read.
@@ -657,6 +742,8 @@ struct Input<'a> {
     suppressed_at: &'a [i64],
     /// Ruled investigations of the fingerprint with their rulings.
     ruled: Vec<(&'a Summary, &'a Ruling)>,
+    /// A ruled investigation of the fingerprint whose record or ruling cannot be read.
+    unreadable: Option<String>,
     /// The investigation this copy waited for (single flight), if it did.
     waited_for: Option<&'a str>,
 }
@@ -670,7 +757,7 @@ fn decide(i: &Input<'_>) -> Decision {
     if let Some(w) = i
         .worked
         .iter()
-        .find(|w| w.alert_id == s.alert_id && !w.is_pending() && !w.is_suppressed())
+        .find(|w| w.is_alert_of(s) && !w.is_pending() && !w.is_suppressed())
     {
         return Decision::Investigate(R::AlreadyInvestigated {
             investigation_id: w.investigation_id.clone(),
@@ -683,7 +770,7 @@ fn decide(i: &Input<'_>) -> Decision {
         .anchors
         .iter()
         .filter(|a| {
-            a.alert_id != s.alert_id
+            !a.is_alert_of(s)
                 && !a.is_pending()
                 && !a.is_suppressed()
                 && a.fingerprint == i.fp
@@ -713,7 +800,7 @@ fn decide(i: &Input<'_>) -> Decision {
 
     // 5. The latest ruling per alert, among its investigations of this fingerprint; any
     // that is not a false positive blocks.
-    let mut latest: BTreeMap<&str, (&Summary, &Ruling)> = BTreeMap::new();
+    let mut latest: BTreeMap<(&str, &str), (&Summary, &Ruling)> = BTreeMap::new();
     for (sum, r) in &i.ruled {
         if sum.fingerprint != i.fp {
             continue;
@@ -721,10 +808,10 @@ fn decide(i: &Input<'_>) -> Decision {
         let newer = |cur: &(&Summary, &Ruling)| {
             (r.recorded_at, &sum.investigation_id) > (cur.1.recorded_at, &cur.0.investigation_id)
         };
-        match latest.get(sum.alert_id.as_str()) {
+        match latest.get(&sum.alert_key()) {
             Some(cur) if !newer(cur) => {}
             _ => {
-                latest.insert(sum.alert_id.as_str(), (*sum, *r));
+                latest.insert(sum.alert_key(), (*sum, *r));
             }
         }
     }
@@ -739,10 +826,16 @@ fn decide(i: &Input<'_>) -> Decision {
             verdict: r.verdict,
         });
     }
+    // Failing safe: a ruling that cannot be read could be an overturn.
+    if let Some(id) = &i.unreadable {
+        return Decision::Investigate(R::RulingUnreadable {
+            investigation_id: id.clone(),
+        });
+    }
 
     // 6. The anchor gates.
     let alert_id = anchor.alert_id.clone();
-    let ruling = latest.get(anchor.alert_id.as_str()).map(|(_, r)| *r);
+    let ruling = latest.get(&anchor.alert_key()).map(|(_, r)| *r);
     if let Some(r) = ruling
         && r.verdict != Verdict::FalsePositive
     {

@@ -11,7 +11,8 @@
 //! { source, severity, title,
 //!   host:    the alert's host (raw_log.host, or raw_log.host.name), normalised, or null,
 //!   iocs:    every declared indicator string (all kinds), deduplicated and sorted,
-//!   content: signature(raw_log without "host"), null when nothing survives }
+//!   content: signature(raw_log without "host"), null when nothing survives,
+//!   extracted: only when not empty (see below) }
 //! ```
 //!
 //! The signature keeps only what describes the event, not one occurrence of it:
@@ -31,16 +32,32 @@
 //! "Digits" are Unicode decimal digits and "trimmed" strips Unicode white space, as the
 //! reference's Python regular expressions do. The JSON is written exactly as the
 //! reference writes it (`json.dumps(..., sort_keys=True)`: `", "` and `": "` separators,
-//! non-ASCII escaped as `\uXXXX`), so for an alert whose host is already lower case the
-//! fingerprint is byte for byte the reference's.
+//! non-ASCII escaped as `\uXXXX`), so for an alert whose host is already lower case and
+//! whose raw log carries no undeclared indicator the fingerprint is byte for byte the
+//! reference's.
 //!
-//! One deliberate difference: the host is normalised as [`crate::Subject`] normalises it
-//! (trimmed, lower case; empty means none), so `WS-01` and `ws-01` are one host here as
-//! they are for correlation.
+//! Two deliberate differences: `extracted` (below), and the host is normalised as
+//! [`crate::Subject`] normalises it (trimmed, lower case; empty means none), so `WS-01`
+//! and `ws-01` are one host here as they are for correlation.
 //!
-//! Not in the fingerprint, on purpose: `alert_id` (repeats have their own ids), the alert's
-//! `timestamp`, and indicators only extracted from the raw log (the raw log's content is in
-//! `content` already).
+//! # Indicators the raw log carries but does not declare (`extracted`)
+//!
+//! The signature masks digits in free text, so on its own it cannot tell
+//! `Accepted password for root from 10.0.0.5 port 22` from the same line with
+//! `185.220.101.4`: a Splunk HEC string event (`raw_log: {"message": ...}`, nothing
+//! declared) from an attacker's address would get the fingerprint of a benign internal
+//! login, and reuse its false-positive verdict. So the fingerprint differs whenever an
+//! indicator differs, declared or not: the raw log's indicators are extracted as the
+//! pipeline extracts them ([`soc_core::ioc::extract`], default settings), the kinds that
+//! link alerts are kept as [`crate::Subject`] keeps them (IP addresses, domains, URLs,
+//! hashes, e-mail addresses, as canonical `kind:value`), and those not declared in
+//! `indicators` go, sorted and distinct, under `extracted`. The key is left out when there
+//! are none, so an alert whose raw log only repeats what it declares (the common case)
+//! keeps the reference's fingerprint byte for byte. Ports, counters and times are not
+//! indicators, so repeats still collide.
+//!
+//! Not in the fingerprint, on purpose: `alert_id` (repeats have their own ids) and the
+//! alert's `timestamp`.
 
 use std::sync::LazyLock;
 
@@ -48,8 +65,9 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 use soc_core::Alert;
 use soc_core::alert::sha256_hex;
+use soc_core::ioc::{IocConfig, extract};
 
-use crate::subject::normalise_host;
+use crate::subject::{linking_form, normalise_host};
 
 /// Keys whose string values are free text: kept, with digit runs masked.
 pub const FREETEXT_KEYS: [&str; 12] = [
@@ -92,7 +110,7 @@ pub fn fingerprint(alert: &Alert) -> String {
     let host = alert.host().map(normalise_host).filter(|h| !h.is_empty());
     let content = signature_object(alert.raw_log.iter().filter(|(k, _)| k.as_str() != "host"))
         .unwrap_or(Value::Null);
-    let identity = json!({
+    let mut identity = json!({
         "source": alert.source,
         "severity": alert.severity.as_str(),
         "title": alert.title,
@@ -100,7 +118,31 @@ pub fn fingerprint(alert: &Alert) -> String {
         "iocs": iocs,
         "content": content,
     });
+    let extracted = undeclared_indicators(alert);
+    if !extracted.is_empty()
+        && let Value::Object(m) = &mut identity
+    {
+        m.insert("extracted".to_owned(), json!(extracted));
+    }
     sha256_hex(py_dumps(&identity).as_bytes())
+}
+
+/// The indicators of kinds that link alerts ([`crate::Subject`]'s rule) that the raw log
+/// carries and `indicators` does not declare, as sorted, distinct `kind:value` strings
+/// (canonical values). Extracted as the pipeline extracts them
+/// ([`soc_core::ioc::extract`], default settings, so every caller gets one answer).
+fn undeclared_indicators(alert: &Alert) -> Vec<String> {
+    let iocs = extract(alert, &IocConfig::default());
+    let mut out: Vec<String> = iocs
+        .iter()
+        // Declared values come first, so a declared indicator's first origin is its
+        // `indicators.…` path, whatever the raw log repeats.
+        .filter(|f| !f.origins.iter().any(|o| o.starts_with("indicators.")))
+        .filter_map(linking_form)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The signature of a raw log (or any JSON value): what survives of it (see the module
@@ -442,6 +484,70 @@ mod tests {
         for k in ["messages", "mëssage", "", "title"] {
             assert!(!is_freetext(k), "{k}");
         }
+    }
+
+    /// A Splunk HEC string event (`raw_log: {"message": text}`, nothing declared) at `time`.
+    fn hec(text: &str, time: u32) -> Alert {
+        Alert::from_value(
+            json!({
+                "time": time, "host": "sh-01", "source": "/var/log/secure",
+                "sourcetype": "linux_secure", "index": "os", "event": text
+            }),
+            Format::SplunkHec,
+            &Limits::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_indicator_written_only_in_free_text_changes_it() {
+        let internal = hec(
+            "Accepted password for root from 10.0.0.5 port 22 ssh2",
+            1_790_000_000,
+        );
+        let attacker = hec(
+            "Accepted password for root from 185.220.101.4 port 22 ssh2",
+            1_790_000_000,
+        );
+        assert!(internal.indicators.ips.is_empty(), "nothing is declared");
+        assert_ne!(fingerprint(&internal), fingerprint(&attacker));
+        // A repeat from the same address differs only in volatile values: same fingerprint.
+        let repeat = hec(
+            "Accepted password for root from 10.0.0.5 port 51022 ssh2",
+            1_790_003_600,
+        );
+        assert_eq!(fingerprint(&internal), fingerprint(&repeat));
+        // Other kinds that link alerts count too: a hash differing in digits only.
+        let h1 = hec(
+            "Blocked download, sha256 0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            1_790_000_000,
+        );
+        let h2 = hec(
+            "Blocked download, sha256 9a8b7c6d5e4f30211293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            1_790_000_000,
+        );
+        assert_ne!(fingerprint(&h1), fingerprint(&h2));
+    }
+
+    #[test]
+    fn declared_indicators_are_not_counted_twice() {
+        // The raw log repeats the declared indicators (as most alerts do): no `extracted`
+        // key, so the fingerprint is the reference's (`matches_the_reference_fingerprint`).
+        let a = ssh(&raw(212, "2026-04-21T03:07:38Z", "17", 22), &json!({}));
+        assert!(undeclared_indicators(&a).is_empty());
+        // An address the raw log adds is counted, canonical and sorted.
+        let mut extra = raw(212, "2026-04-21T03:07:38Z", "17", 22);
+        extra["message"] = json!("relay via 198.51.100.20 and HXXP://Evil[.]com/x");
+        let b = ssh(&extra, &json!({}));
+        assert_eq!(
+            undeclared_indicators(&b),
+            [
+                "domain:evil.com",
+                "ipv4:198.51.100.20",
+                "url:http://evil.com/x"
+            ]
+        );
+        assert_ne!(fingerprint(&a), fingerprint(&b));
     }
 
     /// Computed with the reference implementation (`soc_copilot.dedup.fingerprint`) on the

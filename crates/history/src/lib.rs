@@ -140,6 +140,13 @@ pub struct HistorySettings {
     pub max_related: usize,
     /// Near-duplicate suppression: window, cap and the fingerprint claim.
     pub dedup: DedupSettings,
+    /// How far past the start of its investigation an alert's own time may lie in the
+    /// indexes (clock skew between the sources and the fleet). An alert dated later (a
+    /// wrong clock, or a forged timestamp such as the year 2099) is indexed, and ranked
+    /// among prior sightings, as if dated at that start plus this skew, so it cannot hold
+    /// the top ranks of an indicator's index for ever and hide the real sightings; reads
+    /// list nothing scored later than now plus this skew. Default 10 minutes.
+    pub future_skew: Duration,
 }
 
 /// The largest [`HistorySettings::max_candidates`] honoured: a lookup reads at most twice
@@ -158,13 +165,18 @@ impl Default for HistorySettings {
             max_prior_sightings: 20,
             max_related: 20,
             dedup: DedupSettings::default(),
+            future_skew: DEFAULT_FUTURE_SKEW,
         }
     }
 }
 
+/// The default [`HistorySettings::future_skew`]: 10 minutes.
+pub const DEFAULT_FUTURE_SKEW: Duration = Duration::from_secs(600);
+
 impl HistorySettings {
     /// The same settings with every count at least 1 and every duration at least one
-    /// second, so a zero from a config file cannot disable expiry or reads.
+    /// second (but [`HistorySettings::future_skew`], at most a day), so a zero from a
+    /// config file cannot disable expiry or reads.
     #[must_use]
     pub fn sanitised(mut self) -> Self {
         let second = Duration::from_secs(1);
@@ -177,6 +189,8 @@ impl HistorySettings {
         self.max_prior_sightings = self.max_prior_sightings.max(1);
         self.max_related = self.max_related.max(1);
         self.dedup = self.dedup.sanitised();
+        // A tolerance, not an expiry: zero is meaningful; a day is more than any clock.
+        self.future_skew = self.future_skew.min(Duration::from_secs(86_400));
         self
     }
 }

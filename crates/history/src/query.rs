@@ -5,12 +5,20 @@
 //!
 //! Candidates are the newest [`HistorySettings::fanout`] investigations listed under each of
 //! the subject's `ioc:` keys (no time window). A candidate counts when it shares at least
-//! one exact indicator (a host alone never does), belongs to another alert and is
+//! one exact indicator (a host alone never does), belongs to another alert (another id,
+//! or the same id from another source: ids are only unique within a source) and is
 //! completed (a pending investigation has no verdict to report yet). Per prior alert the
 //! latest completed investigation is used; `matched_iocs` is the sorted intersection;
 //! the latest analyst ruling on any of that alert's investigations is joined as
 //! `human_verdict`/`human_summary`. Sorted by the prior alert's own timestamp, newest first,
 //! at most [`HistorySettings::max_prior_sightings`].
+//!
+//! Alert times are the sources' word. An alert dated past the start of its investigation
+//! plus [`HistorySettings::future_skew`] (a wrong clock, or a forged year 2099) is indexed
+//! and ranked as if dated then ([`Summary::index_score`]), and nothing scored past now
+//! plus the skew is read: otherwise a few such alerts would hold every top rank of an
+//! indicator's index for ever, and hide its real sightings (an analyst's true-positive
+//! ruling among them) from every later alert.
 //!
 //! # Correlation (reference §3.5.4–5)
 //!
@@ -36,11 +44,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use soc_core::investigation::{Correlation, PriorSighting, RelatedAlert};
 
 use crate::error::HistoryError;
 use crate::subject::{Subject, parent_technique};
-use crate::summary::{Ruling, Summary, concat, net24, subject_index_keys};
+use crate::summary::{Ruling, Summary, clamped_time, concat, net24, subject_index_keys};
 use crate::{HistorySettings, Recalled};
 
 /// Hash maps and sets of the lookups: keyed by ids and indicator forms read from the
@@ -75,23 +84,24 @@ pub(crate) trait Index: Send + Sync {
     async fn rulings(&self, ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError>;
 
     /// Everything [`recall`] reads, in one go (two round trips on a remote store): the
-    /// prior-sighting candidates (the first `n_ioc` of `keys`, no range) and the
-    /// correlation candidates (all of `keys`, within `range`), each [`interleave`]d to
-    /// `st.max_candidates` from `st.fanout` per key; then the summaries of both lists'
-    /// ids and the rulings of the prior-sighting candidates (the only ones joined).
+    /// prior-sighting candidates (the first `plan.n_ioc` of `plan.keys`, scored at most
+    /// `plan.prior_max`) and the correlation candidates (all of `plan.keys`, within
+    /// `plan.range`), each [`interleave`]d to `st.max_candidates` from `st.fanout` per
+    /// key; then the summaries of both lists' ids and the rulings of the prior-sighting
+    /// candidates (the only ones joined).
     async fn recall_read(
         &self,
-        keys: &[String],
-        n_ioc: usize,
-        range: (i64, i64),
+        plan: &RecallPlan,
         st: &HistorySettings,
     ) -> Result<RecallRead, HistoryError> {
-        let ioc_keys = keys.get(..n_ioc.min(keys.len())).unwrap_or_default();
+        let keys = plan.keys.as_slice();
+        let ioc_keys = plan.ioc_keys();
         let prior_ids = if ioc_keys.is_empty() {
             Vec::new()
         } else {
             interleave(
-                self.members(ioc_keys, None, st.fanout).await?,
+                self.members(ioc_keys, Some((i64::MIN, plan.prior_max)), st.fanout)
+                    .await?,
                 st.max_candidates,
             )
         };
@@ -99,7 +109,7 @@ pub(crate) trait Index: Send + Sync {
             Vec::new()
         } else {
             interleave(
-                self.members(keys, Some(range), st.fanout).await?,
+                self.members(keys, Some(plan.range), st.fanout).await?,
                 st.max_candidates,
             )
         };
@@ -185,7 +195,8 @@ pub(crate) async fn prior_sightings(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let lists = idx.members(&keys, None, st.fanout).await?;
+    let max = clamped_time(DateTime::<Utc>::MAX_UTC, Utc::now(), st.future_skew);
+    let lists = idx.members(&keys, Some((i64::MIN, max)), st.fanout).await?;
     let ids = interleave(lists, st.max_candidates);
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -201,7 +212,7 @@ pub(crate) async fn prior_sightings(
     } else {
         idx.rulings(&ruling_ids).await?
     };
-    Ok(build_priors(chosen, &rulings, st.max_prior_sightings))
+    Ok(build_priors(chosen, &rulings, st))
 }
 
 /// Correlation of `s` within `window` (see the module docs), in one read
@@ -212,14 +223,12 @@ pub(crate) async fn correlate(
     window: Duration,
     st: &HistorySettings,
 ) -> Result<Correlation, HistoryError> {
-    let keys = subject_index_keys(s).all();
-    let w = window_ms(window);
-    let ts = s.timestamp.timestamp_millis();
-    let read = if keys.is_empty() {
+    let mut plan = RecallPlan::new(s, window, st);
+    plan.n_ioc = 0;
+    let read = if plan.keys.is_empty() {
         RecallRead::default()
     } else {
-        let range = (ts.saturating_sub(w), ts.saturating_add(w));
-        idx.recall_read(&keys, 0, range, st).await?
+        idx.recall_read(&plan, st).await?
     };
     let by_id = positions(&read.summaries);
     let candidates = read
@@ -239,39 +248,55 @@ pub(crate) async fn recall(
     window: Duration,
     st: &HistorySettings,
 ) -> Result<Recalled, HistoryError> {
-    let plan = RecallPlan::new(s, window);
+    let plan = RecallPlan::new(s, window, st);
     let read = if plan.keys.is_empty() {
         RecallRead::default()
     } else {
-        idx.recall_read(&plan.keys, plan.n_ioc, plan.range, st)
-            .await?
+        idx.recall_read(&plan, st).await?
     };
     Ok(recalled_from(s, window, st, read))
 }
 
 /// What a recall of a subject reads: its index keys (the `ioc:` ones first) and the
-/// correlation's score range.
+/// score bounds.
+///
+/// Index scores are alert times no later than the investigation's start plus
+/// [`HistorySettings::future_skew`] ([`Summary::index_score`]), so the subject's time is
+/// clamped the same way (to now plus the skew) to centre the correlation window: alerts
+/// dated past that are found among the entries scored near now, and the window is then
+/// applied to their own times ([`correlation_from`]).
 #[derive(Debug)]
 pub(crate) struct RecallPlan {
     /// Every index key of the subject, the `ioc:` keys first.
     pub(crate) keys: Vec<String>,
     /// How many of `keys` are `ioc:` keys (the prior-sighting candidates' keys).
     pub(crate) n_ioc: usize,
-    /// The correlation window around the subject's time, in ms, inclusive.
+    /// The highest score a prior-sighting candidate may have: now plus the skew.
+    pub(crate) prior_max: i64,
+    /// The correlation window around the subject's (clamped) time, in ms, inclusive.
     pub(crate) range: (i64, i64),
 }
 
 impl RecallPlan {
-    pub(crate) fn new(s: &Subject, window: Duration) -> Self {
+    pub(crate) fn new(s: &Subject, window: Duration, st: &HistorySettings) -> Self {
         let keys = subject_index_keys(s);
         let n_ioc = keys.iocs.len();
         let w = window_ms(window);
-        let ts = s.timestamp.timestamp_millis();
+        let now = Utc::now();
+        let ts = clamped_time(s.timestamp, now, st.future_skew);
         Self {
             keys: keys.all(),
             n_ioc,
+            prior_max: clamped_time(DateTime::<Utc>::MAX_UTC, now, st.future_skew),
             range: (ts.saturating_sub(w), ts.saturating_add(w)),
         }
+    }
+
+    /// The `ioc:` keys.
+    pub(crate) fn ioc_keys(&self) -> &[String] {
+        self.keys
+            .get(..self.n_ioc.min(self.keys.len()))
+            .unwrap_or_default()
     }
 }
 
@@ -302,7 +327,7 @@ pub(crate) fn recalled_from(
         .into_iter()
         .filter(|(id, _)| wanted.contains(id.as_str()))
         .collect();
-    let priors = build_priors(chosen, &rulings, st.max_prior_sightings);
+    let priors = build_priors(chosen, &rulings, st);
     let base = correlation_base(s, corr_at.iter().map(|&i| &read.summaries[i]), window);
     Recalled {
         priors,
@@ -373,14 +398,14 @@ pub(crate) fn select_priors<'a>(
 ) -> Vec<ChosenPrior<'a>> {
     let forms = s.indicator_forms();
     let own = own_forms(&forms);
-    // Every investigation of each other alert, for the ruling join.
-    let mut ids_by_alert: FastMap<&str, Vec<String>> = FastMap::default();
-    let mut latest: FastMap<&str, (&'a Summary, Vec<String>)> = FastMap::default();
+    // Every investigation of each other alert (source and id), for the ruling join.
+    let mut ids_by_alert: FastMap<(&str, &str), Vec<String>> = FastMap::default();
+    let mut latest: FastMap<(&str, &str), (&'a Summary, Vec<String>)> = FastMap::default();
     for rec in summaries {
-        if rec.alert_id == s.alert_id {
+        if rec.is_alert_of(s) {
             continue;
         }
-        let ids = ids_by_alert.entry(rec.alert_id.as_str()).or_default();
+        let ids = ids_by_alert.entry(rec.alert_key()).or_default();
         if !ids.contains(&rec.investigation_id) {
             ids.push(rec.investigation_id.clone());
         }
@@ -391,10 +416,10 @@ pub(crate) fn select_priors<'a>(
         if matched.is_empty() {
             continue;
         }
-        match latest.get(rec.alert_id.as_str()) {
+        match latest.get(&rec.alert_key()) {
             Some((cur, _)) if recency(rec) <= recency(cur) => {}
             _ => {
-                latest.insert(rec.alert_id.as_str(), (rec, matched));
+                latest.insert(rec.alert_key(), (rec, matched));
             }
         }
     }
@@ -403,19 +428,28 @@ pub(crate) fn select_priors<'a>(
         .map(|(alert, (rec, matched))| ChosenPrior {
             latest: rec,
             matched,
-            investigation_ids: ids_by_alert.remove(alert).unwrap_or_default(),
+            investigation_ids: ids_by_alert.remove(&alert).unwrap_or_default(),
         })
         .collect()
 }
 
-/// Builds the sightings: joins the latest ruling, sorts newest first, caps.
+/// Builds the sightings: joins the latest ruling, sorts newest first (by the prior
+/// alert's time as indexed, [`Summary::index_score`]: an alert dated in the future ranks
+/// as of its investigation's start), caps at `st.max_prior_sightings`.
 pub(crate) fn build_priors(
-    chosen: Vec<ChosenPrior<'_>>,
+    mut chosen: Vec<ChosenPrior<'_>>,
     rulings: &[(String, Ruling)],
-    cap: usize,
+    st: &HistorySettings,
 ) -> Vec<PriorSighting> {
     let by_id: FastMap<&str, &Ruling> = rulings.iter().map(|(id, r)| (id.as_str(), r)).collect();
-    let mut out: Vec<PriorSighting> = chosen
+    let skew = st.future_skew;
+    chosen.sort_by(|a, b| {
+        (b.latest.index_score(skew), b.latest.timestamp)
+            .cmp(&(a.latest.index_score(skew), a.latest.timestamp))
+            .then_with(|| a.latest.alert_id.cmp(&b.latest.alert_id))
+    });
+    chosen.truncate(st.max_prior_sightings);
+    chosen
         .into_iter()
         .map(|c| {
             let ruling = c
@@ -438,14 +472,7 @@ pub(crate) fn build_priors(
                 human_summary: ruling.map(|r| r.summary.clone()),
             }
         })
-        .collect();
-    out.sort_by(|a, b| {
-        b.timestamp
-            .cmp(&a.timestamp)
-            .then_with(|| a.alert_id.cmp(&b.alert_id))
-    });
-    out.truncate(cap);
-    out
+        .collect()
 }
 
 /// The verdict a prior sighting stands for: the analyst's ruling when there is one, else
@@ -473,6 +500,7 @@ pub(crate) fn correlation_from<'a>(
 pub(crate) struct CorrelationBase {
     /// The subject's own alert, time, indicators and hosts: what the base depends on.
     alert_id: String,
+    source: String,
     timestamp: chrono::DateTime<chrono::Utc>,
     indicators: Vec<String>,
     hosts: Vec<String>,
@@ -486,6 +514,7 @@ impl CorrelationBase {
     /// Whether this base is that of `s`, whatever `s`'s techniques.
     pub(crate) fn is_for(&self, s: &Subject) -> bool {
         self.alert_id == s.alert_id
+            && self.source == s.source
             && self.timestamp == s.timestamp
             && self.indicators == s.indicators
             && self.hosts == s.hosts
@@ -551,18 +580,18 @@ pub(crate) fn correlation_base<'a>(
     let w = window_ms(window);
     let ts = s.timestamp.timestamp_millis();
 
-    // Per alert: latest completed, else latest pending.
-    let mut by_alert: FastMap<&str, &Summary> = FastMap::default();
+    // Per alert (source and id): latest completed, else latest pending.
+    let mut by_alert: FastMap<(&str, &str), &Summary> = FastMap::default();
     for rec in summaries {
-        if rec.alert_id == s.alert_id {
+        if rec.is_alert_of(s) {
             continue;
         }
         let better =
             |cur: &Summary| (!rec.is_pending(), recency(rec)) > (!cur.is_pending(), recency(cur));
-        match by_alert.get(rec.alert_id.as_str()) {
+        match by_alert.get(&rec.alert_key()) {
             Some(cur) if !better(cur) => {}
             _ => {
-                by_alert.insert(rec.alert_id.as_str(), rec);
+                by_alert.insert(rec.alert_key(), rec);
             }
         }
     }
@@ -620,6 +649,7 @@ pub(crate) fn correlation_base<'a>(
     });
     CorrelationBase {
         alert_id: s.alert_id.clone(),
+        source: s.source.clone(),
         timestamp: s.timestamp,
         indicators: s.indicators.clone(),
         hosts: s.hosts.clone(),

@@ -3,7 +3,9 @@
 //! Keys, under the deployment prefix (`soc:` by default; see [`crate::summary`]):
 //! `inv:{id}` and `ruling:{id}` are JSON strings; `ioc:{kind}:{value}`, `host:{h}` and
 //! `net24:{a.b.c}` are sorted sets of investigation ids scored by the alert's own time in
-//! milliseconds, so a correlation window is one `ZRANGE … BYSCORE REV LIMIT` per key.
+//! milliseconds (no later than the investigation's start plus
+//! [`HistorySettings::future_skew`], [`Summary::index_score`]), so a correlation window is
+//! one `ZRANGE … BYSCORE REV LIMIT` per key.
 //!
 //! Every key has a TTL:
 //! - a pending summary: [`HistorySettings::pending_ttl`];
@@ -49,7 +51,9 @@ use soc_core::Investigation;
 use soc_core::investigation::{Correlation, PriorSighting};
 use tracing::{debug, instrument};
 
-use crate::dedup::{self, ANCHOR_READ, Candidates, Claim, Dedup, DedupIndex, WORKED_READ};
+use crate::dedup::{
+    self, ANCHOR_READ, Candidates, Claim, Dedup, DedupIndex, Read, RuledRead, WORKED_READ,
+};
 use crate::error::HistoryError;
 use crate::parsed::ParsedSummaries;
 use crate::query::{self, Index, RecallRead};
@@ -248,23 +252,23 @@ impl RedisHistory {
         n
     }
 
-    /// Adds a recall's candidate lists to `p`: the newest ids under each of the first
-    /// `n_ioc` keys (the prior sightings' `ioc:` keys, no range), then under every key
-    /// within `range`. Returns how many lists of the first kind it added.
+    /// Adds a recall's candidate lists to `p`: the newest ids under each of the plan's
+    /// `ioc:` keys (the prior sightings', scored at most `prior_max`), then under every
+    /// key within the correlation range. Returns how many lists of the first kind it
+    /// added.
     fn candidate_lists(
         &self,
         p: &mut redis::Pipeline,
-        keys: &[String],
-        n_ioc: usize,
-        range: (i64, i64),
+        plan: &query::RecallPlan,
         st: &HistorySettings,
     ) -> usize {
-        let ioc_keys = keys.get(..n_ioc.min(keys.len())).unwrap_or_default();
-        let (hi, lo) = (range.1.to_string(), range.0.to_string());
+        let ioc_keys = plan.ioc_keys();
+        let prior_max = plan.prior_max.to_string();
+        let (hi, lo) = (plan.range.1.to_string(), plan.range.0.to_string());
         for k in ioc_keys {
-            self.newest(p, k, "+inf", "-inf", st.fanout);
+            self.newest(p, k, &prior_max, "-inf", st.fanout);
         }
-        for k in keys {
+        for k in &plan.keys {
             self.newest(p, k, &hi, &lo, st.fanout);
         }
         ioc_keys.len()
@@ -312,7 +316,7 @@ impl RedisHistory {
         let summary = Summary::pending(s, Utc::now());
         let json = serde_json::to_string(&summary)
             .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
-        let score = s.timestamp.timestamp_millis();
+        let score = summary.index_score(self.settings.future_skew);
         // NX: a completed summary is never turned back into a pending one.
         p.cmd("SET")
             .arg(self.key(&inv_key(&s.investigation_id)))
@@ -341,13 +345,11 @@ impl RedisHistory {
         self.newest(p, &fp_key(fp), "+inf", &since, ANCHOR_READ);
         self.newest(p, &fpdup_key(fp), "+inf", &since, cap);
         p.arg("WITHSCORES");
-        self.newest(
-            p,
-            &fpruled_key(fp),
-            "+inf",
-            "-inf",
-            self.settings.max_candidates,
-        );
+        // Every ruled investigation of the fingerprint (the key is capped at `index_cap`),
+        // as the memory store reads them: an old overturn under many newer
+        // false-positive rulings must still block (gate 5).
+        self.newest(p, &fpruled_key(fp), "+inf", "-inf", self.settings.index_cap);
+        p.arg("WITHSCORES");
     }
 
     /// The script taking the claim on `fp` for `holder`.
@@ -408,24 +410,27 @@ impl Index for RedisHistory {
 
     async fn recall_read(
         &self,
-        keys: &[String],
-        n_ioc: usize,
-        range: (i64, i64),
+        plan: &query::RecallPlan,
         st: &HistorySettings,
     ) -> Result<RecallRead, HistoryError> {
-        if keys.is_empty() {
+        if plan.keys.is_empty() {
             return Ok(RecallRead::default());
         }
         // Round trip 1: the candidate lists; round trip 2: their summaries and rulings.
         let mut p = redis::pipe();
-        let n_ioc = self.candidate_lists(&mut p, keys, n_ioc, range, st);
+        let n_ioc = self.candidate_lists(&mut p, plan, st);
         let lists: Vec<Vec<String>> = self.pipe("recall", &p).await?;
         self.recall_fetch("recall", lists, n_ioc, st).await
     }
 }
 
 /// The four candidate lists of a dedup pass as read (see `RedisHistory::candidate_reads`).
-type CandidateReads = (Vec<String>, Vec<String>, Vec<(String, f64)>, Vec<String>);
+type CandidateReads = (
+    Vec<String>,
+    Vec<String>,
+    Vec<(String, f64)>,
+    Vec<(String, f64)>,
+);
 
 fn candidates_from((worked, anchors, dups, ruled): CandidateReads) -> Candidates {
     Candidates {
@@ -433,7 +438,21 @@ fn candidates_from((worked, anchors, dups, ruled): CandidateReads) -> Candidates
         anchors,
         // Scores are whole milliseconds, exact in an f64.
         suppressed_at: dups.into_iter().map(|(_, at)| at as i64).collect(),
-        ruled,
+        ruled: ruled.into_iter().map(|(id, at)| (id, at as i64)).collect(),
+    }
+}
+
+/// One stored JSON text as read: absent, unreadable, or parsed.
+fn read_json<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Read<T> {
+    match raw {
+        None => Read::Absent,
+        Some(text) => match serde_json::from_str::<T>(&text) {
+            Ok(v) => Read::Readable(v),
+            Err(e) => {
+                debug!(error = %e, "Unreadable history entry");
+                Read::Unreadable
+            }
+        },
     }
 }
 
@@ -502,6 +521,34 @@ impl DedupIndex for RedisHistory {
         Ok(holder.map(|h| (h, Duration::from_millis(left.max(0).unsigned_abs()))))
     }
 
+    async fn ruled(&self, ids: &[String]) -> Result<Vec<RuledRead>, HistoryError> {
+        // One round trip: the summaries, then the rulings.
+        let mut p = redis::pipe();
+        let inv_keys: Vec<String> = ids.iter().map(|id| inv_key(id)).collect();
+        let summary_chunks = self.add_mget(&mut p, &inv_keys);
+        let ruling_keys: Vec<String> = ids.iter().map(|id| ruling_key(id)).collect();
+        self.add_mget(&mut p, &ruling_keys);
+        let mut parts: Vec<Vec<Option<String>>> = self.pipe("dedup", &p).await?;
+        let rulings = parts.split_off(summary_chunks.min(parts.len()));
+        // An id the answer does not cover is left out (read as absent by the gates).
+        Ok(ids
+            .iter()
+            .zip(parts.into_iter().flatten())
+            .zip(rulings.into_iter().flatten())
+            .map(|((id, summary), ruling)| RuledRead {
+                id: id.clone(),
+                summary: match read_json::<Summary>(summary) {
+                    Read::Readable(s) => Read::Readable(s.bounded()),
+                    other => other,
+                },
+                ruling: match read_json::<Ruling>(ruling) {
+                    Read::Readable(r) => Read::Readable(r.bounded()),
+                    other => other,
+                },
+            })
+            .collect())
+    }
+
     async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError> {
         let Some(first) = holders.first() else {
             return Ok(());
@@ -541,12 +588,11 @@ impl HistoryStore for RedisHistory {
         check_subject(s)?;
         // One transaction: the registration, then the candidate lists (which see it, as
         // a recall after `begin` does); then the summaries and rulings.
-        let plan = query::RecallPlan::new(s, window);
+        let plan = query::RecallPlan::new(s, window, &self.settings);
         let mut p = redis::pipe();
         p.atomic();
         self.begin_writes(&mut p, s)?;
-        let n_ioc =
-            self.candidate_lists(&mut p, &plan.keys, plan.n_ioc, plan.range, &self.settings);
+        let n_ioc = self.candidate_lists(&mut p, &plan, &self.settings);
         let lists: Vec<Vec<String>> = self.pipe("begin_and_recall", &p).await?;
         let read = self
             .recall_fetch("begin_and_recall", lists, n_ioc, &self.settings)
@@ -563,10 +609,11 @@ impl HistoryStore for RedisHistory {
         p.cmd("EXISTS")
             .arg(self.key(&ruling_key(&inv.investigation_id)));
         let (pending, ruled): (Option<String>, bool) = self.pipe("record", &p).await?;
+        let now = Utc::now();
         let begun_at = pending
             .and_then(|j| serde_json::from_str::<Summary>(&j).ok())
-            .map_or_else(Utc::now, |p| p.begun_at);
-        let summary = Summary::completed(s, inv, begun_at);
+            .map_or(now, |p| p.begun_at);
+        let summary = Summary::completed(s, inv, begun_at, now);
         let json = serde_json::to_string(&summary)
             .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
         let ttl = if ruled {
@@ -574,7 +621,7 @@ impl HistoryStore for RedisHistory {
         } else {
             self.settings.retention
         };
-        let score = summary.timestamp.timestamp_millis();
+        let score = summary.index_score(self.settings.future_skew);
         let mut p = redis::pipe();
         p.atomic();
         p.cmd("SET")

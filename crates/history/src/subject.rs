@@ -24,6 +24,7 @@
 
 use chrono::{DateTime, Utc};
 use soc_core::alert::sha256_hex;
+use soc_core::ioc::FoundIoc;
 use soc_core::{Alert, IocKind, IocSet, Severity};
 
 use crate::summary::concat;
@@ -88,10 +89,9 @@ impl Subject {
             if indicators.len() >= MAX_INDICATORS {
                 break;
             }
-            if !indexed_kind(found.ioc.kind) || found.ioc.value.is_empty() {
+            let Some(s) = linking_form(found) else {
                 continue;
-            }
-            let s = concat(&[found.ioc.kind.as_str(), ":", &found.ioc.value]);
+            };
             if !indicators.contains(&s) {
                 indicators.push(s);
             }
@@ -168,6 +168,14 @@ impl Subject {
     pub(crate) fn normalised_techniques(&self) -> Vec<String> {
         normalise_techniques(&self.techniques)
     }
+}
+
+/// `kind:value` of an indicator of a kind that links alerts (see the module docs), or
+/// `None` for the other kinds (users, hosts) and empty values. The subject's indicators
+/// and the near-duplicate fingerprint's `extracted` ([`crate::fingerprint()`]) both use it.
+pub(crate) fn linking_form(found: &FoundIoc) -> Option<String> {
+    (indexed_kind(found.ioc.kind) && !found.ioc.value.is_empty())
+        .then(|| concat(&[found.ioc.kind.as_str(), ":", &found.ioc.value]))
 }
 
 /// Kinds that link alerts (see the module docs).

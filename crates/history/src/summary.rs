@@ -12,13 +12,13 @@
 //! |---|---|
 //! | `inv:{investigation_id}` | the summary (JSON) |
 //! | `ruling:{investigation_id}` | the analyst ruling (JSON) |
-//! | `ioc:{kind}:{value}` | investigation ids sharing an indicator, scored by alert time (ms) |
+//! | `ioc:{kind}:{value}` | investigation ids sharing an indicator, scored by alert time (ms; no later than the investigation's start plus `future_skew`, [`Summary::index_score`]) |
 //! | `host:{host}` | investigation ids on a host, same scoring |
 //! | `net24:{a.b.c}` | investigation ids with an IPv4 address in `a.b.c.0/24`, same scoring |
 //! | `fp:{fingerprint}` | real (not suppressed) investigations of alerts with this near-duplicate fingerprint, scored by completion time (ms): the dedup anchors |
 //! | `fpdup:{fingerprint}` | suppressed near-duplicates of this fingerprint, same scoring: the reuse cap |
 //! | `fpruled:{fingerprint}` | investigations of this fingerprint carrying an analyst ruling, scored by ruling time (Redis only; the memory store looks rulings up directly) |
-//! | `worked:{alert_id}` | real investigations of this alert, scored by completion time: the already-worked guard |
+//! | `worked:{alert_id}` | real investigations of alerts with this id (of any source: the gate keeps those of the alert's own source), scored by completion time: the already-worked guard |
 //! | `fplock:{fingerprint}` | the fleet-wide claim on a fingerprint (Redis string, `PX`): who investigates it now |
 
 use std::net::Ipv4Addr;
@@ -54,7 +54,8 @@ pub struct Summary {
     pub timestamp: DateTime<Utc>,
     /// When the investigation started (the `begin` call, or `record` without one).
     pub begun_at: DateTime<Utc>,
-    /// When it was completed; `None` while it is pending.
+    /// When it was completed (recorded by the store, not the investigation's own
+    /// `created_at`, which is when it started); `None` while it is pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub investigated_at: Option<DateTime<Utc>>,
     /// Alert title (at most [`MAX_TITLE_LEN`] bytes).
@@ -152,9 +153,17 @@ impl Summary {
         .bounded()
     }
 
-    /// The completed record of `inv`, an investigation of `s`. Techniques come from the
-    /// investigation (the subject's when it has none).
-    pub fn completed(s: &Subject, inv: &Investigation, begun_at: DateTime<Utc>) -> Self {
+    /// The completed record of `inv`, an investigation of `s`, begun at `begun_at` and
+    /// finished at `completed_at` (when the store records it: `inv.created_at` is when
+    /// the investigation *started*, and a slow investigation must not rank behind a fast
+    /// one that began later). Techniques come from the investigation (the subject's when
+    /// it has none).
+    pub fn completed(
+        s: &Subject,
+        inv: &Investigation,
+        begun_at: DateTime<Utc>,
+        completed_at: DateTime<Utc>,
+    ) -> Self {
         let mut techniques = normalise_techniques(&inv.attack_techniques);
         if techniques.is_empty() {
             techniques = s.normalised_techniques();
@@ -164,7 +173,7 @@ impl Summary {
             investigation_id: inv.investigation_id.clone(),
             timestamp: s.timestamp,
             begun_at,
-            investigated_at: Some(inv.created_at),
+            investigated_at: Some(completed_at),
             title: s.title.clone(),
             source: s.source.clone(),
             severity: s.severity,
@@ -236,6 +245,18 @@ impl Summary {
         keys
     }
 
+    /// True when this is a record of the alert `s` is about: the same alert id from the
+    /// same source (alert ids are only unique within a source: alert `1` of the EDR is not
+    /// alert `1` of the SIEM).
+    pub fn is_alert_of(&self, s: &Subject) -> bool {
+        self.alert_id == s.alert_id && self.source == truncated(&s.source, MAX_SHORT_LEN)
+    }
+
+    /// The alert this record is about, for grouping records per alert: (source, alert id).
+    pub(crate) fn alert_key(&self) -> (&str, &str) {
+        (self.source.as_str(), self.alert_id.as_str())
+    }
+
     /// True while the investigation has not been recorded.
     pub fn is_pending(&self) -> bool {
         self.investigated_at.is_none() || self.verdict.is_none()
@@ -249,6 +270,14 @@ impl Summary {
     /// The IPv4 addresses among the indicators.
     pub fn ipv4s(&self) -> Vec<&str> {
         ipv4_values(self.indicators.iter().map(String::as_str))
+    }
+
+    /// The score of this record's entries in the `ioc:`, `host:` and `net24:` indexes
+    /// (ms): the alert's own time, but no later than the start of the investigation plus
+    /// `future_skew` ([`crate::HistorySettings::future_skew`]). A function of the record
+    /// alone, so every write of it gives the same score.
+    pub fn index_score(&self, future_skew: std::time::Duration) -> i64 {
+        clamped_time(self.timestamp, self.begun_at, future_skew)
     }
 
     /// When this record was last written: completion time, else start time.
@@ -336,16 +365,30 @@ impl Ruling {
     }
 }
 
+/// `t` in ms, no later than `now` + `skew` (see [`Summary::index_score`]).
+pub(crate) fn clamped_time(t: DateTime<Utc>, now: DateTime<Utc>, skew: std::time::Duration) -> i64 {
+    let skew = i64::try_from(skew.as_millis()).unwrap_or(i64::MAX);
+    t.timestamp_millis()
+        .min(now.timestamp_millis().saturating_add(skew))
+}
+
 /// Cuts `s` to at most `max` bytes at a character boundary.
 pub(crate) fn truncate(s: &mut String, max: usize) {
+    let n = truncated(s, max).len();
+    s.truncate(n);
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends at a character boundary
+/// (what [`truncate`] keeps).
+pub(crate) fn truncated(s: &str, max: usize) -> &str {
     if s.len() <= max {
-        return;
+        return s;
     }
     let mut cut = max;
     while cut > 0 && !s.is_char_boundary(cut) {
         cut -= 1;
     }
-    s.truncate(cut);
+    &s[..cut]
 }
 
 /// The parts joined, allocated once (keys are built for every candidate of every

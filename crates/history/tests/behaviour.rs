@@ -95,6 +95,7 @@ both!(
     record_under_another_investigation_id_replaces_the_pending_entry,
     rulings_and_input_errors,
     users_do_not_link_alerts,
+    same_alert_id_from_another_source_is_another_alert,
 );
 
 async fn prior_sightings_need_an_exact_indicator(env: &Env) {
@@ -735,4 +736,101 @@ async fn users_do_not_link_alerts(env: &Env) {
             .related_alerts
             .is_empty()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Alerts dated in the future (a wrong clock, or a forged timestamp)
+
+/// Settings with no skew allowed, so that "later than the future-dated alerts' start"
+/// needs no waiting in a test (the default allows 10 minutes).
+fn no_skew() -> HistorySettings {
+    HistorySettings {
+        future_skew: Duration::ZERO,
+        ..HistorySettings::default()
+    }
+}
+
+/// 25 alerts dated 2099 (a full `fanout`) sharing an indicator are recorded, then a real
+/// alert with it: a later alert still sees the real one as a prior sighting (with its
+/// analyst ruling), and the future-dated ones still correlate with each other.
+async fn future_dated_alerts_do_not_hide_real_prior_sightings(store: &dyn HistoryStore) {
+    let spec = Spec {
+        ips: &["198.51.100.77"],
+        ..Spec::default()
+    };
+    let year_2099 = 640_000; // hours after the tests' base time
+    for i in 0..25 {
+        let x = subject(&format!("F{i:02}"), year_2099, &spec);
+        done(store, &x, Verdict::FalsePositive, &[]).await;
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut real = subject("REAL", 0, &spec);
+    real.timestamp = chrono::Utc::now();
+    done(store, &real, Verdict::TruePositive, &[]).await;
+    store
+        .set_ruling(
+            &real.investigation_id,
+            &Ruling::new(Verdict::TruePositive, "confirmed intrusion", "ana"),
+        )
+        .await
+        .unwrap();
+
+    let mut me = subject("ME", 0, &spec);
+    me.timestamp = chrono::Utc::now();
+    let priors = store.prior_sightings(&me).await.unwrap();
+    assert_eq!(priors.len(), 20);
+    assert_eq!(priors[0].alert_id, "REAL", "{priors:?}");
+    assert_eq!(priors[0].human_verdict.as_deref(), Some("true_positive"));
+    let recalled = store.recall(&me, DEFAULT_WINDOW).await.unwrap();
+    assert_eq!(recalled.priors, priors);
+    // The future-dated alerts are out of a real alert's window ...
+    let related: Vec<&str> = recalled
+        .correlation
+        .related_alerts
+        .iter()
+        .map(|r| r.alert_id.as_str())
+        .collect();
+    assert_eq!(related, ["REAL"]);
+    // ... and still related to one another.
+    let f = subject("F99", year_2099, &spec);
+    let c = store.correlate(&f, DEFAULT_WINDOW).await.unwrap();
+    assert!(c.is_campaign);
+    assert_eq!(c.related_alerts.len(), 20);
+    assert!(c.related_alerts.iter().all(|r| r.alert_id.starts_with('F')));
+}
+
+#[tokio::test]
+async fn redis_future_dated_alerts_do_not_hide_real_prior_sightings() {
+    let redis = RedisServer::start().await.unwrap();
+    let store =
+        RedisHistory::connect_lazy(&redis.url(), soc_testkit::unique_prefix(), no_skew()).unwrap();
+    future_dated_alerts_do_not_hide_real_prior_sightings(&store).await;
+}
+
+#[tokio::test]
+async fn memory_future_dated_alerts_do_not_hide_real_prior_sightings() {
+    let store = MemoryHistory::new(no_skew(), MemoryOptions::default());
+    future_dated_alerts_do_not_hide_real_prior_sightings(&store).await;
+}
+
+/// Alert ids are only unique within a source: alert `1` of the EDR is not alert `1` of the
+/// SIEM, so each is a prior sighting and a related alert of the other.
+async fn same_alert_id_from_another_source_is_another_alert(env: &Env) {
+    let s = &*env.store;
+    let spec = Spec {
+        ips: &["203.0.113.200"],
+        ..Spec::default()
+    };
+    let siem = subject("1", -5, &spec);
+    done(s, &siem, Verdict::TruePositive, &[]).await;
+    let mut edr = subject("1", -1, &spec);
+    edr.source = "edr".to_owned();
+    let priors = s.prior_sightings(&edr).await.unwrap();
+    assert_eq!(priors.len(), 1, "{priors:?}");
+    assert_eq!(priors[0].verdict, "true_positive");
+    let c = s.correlate(&edr, DEFAULT_WINDOW).await.unwrap();
+    assert_eq!(c.related_alerts.len(), 1, "{c:?}");
+    // The same source's earlier investigation of alert 1 is still not a prior sighting.
+    let again = subject("1", -5, &spec);
+    assert!(s.prior_sightings(&again).await.unwrap().is_empty());
 }

@@ -91,9 +91,11 @@ both!(
     injection_in_the_new_alert_comes_first,
     an_alert_already_worked_is_investigated_again,
     the_window_is_on_the_anchors_completion_time,
+    the_anchor_is_the_latest_to_finish_not_to_start,
     the_26th_consecutive_reuse_is_refused_by_the_cap,
     an_analyst_overturn_stops_suppression,
     an_overturn_on_a_suppressed_copy_blocks_too,
+    an_old_overturn_under_many_newer_false_positive_rulings_still_blocks,
     a_false_positive_ruling_confirms_the_anchor,
     the_anchor_gates_refuse_in_order,
     thirty_copies_arriving_at_once_make_one_anchor_and_29_reuses,
@@ -396,24 +398,75 @@ async fn an_alert_already_worked_is_investigated_again(env: &Env) {
 async fn the_window_is_on_the_anchors_completion_time(env: &Env) {
     let st = env.store();
     let (a, fp) = copy("A", 0);
-    let done = Utc::now() - chrono::Duration::hours(25);
-    investigate_at(st, &a, &fp, CLEAN, done).await;
+    // Started (`created_at`) 25 hours ago; completed, as recorded, now.
+    let started = Utc::now() - chrono::Duration::hours(25);
+    investigate_at(st, &a, &fp, CLEAN, started).await;
     // The copy's own timestamp is close to A's; only the completion time counts.
     let (b, _) = copy("B", 1);
     let d = decide(st, &b, &fp).await;
+    assert_eq!(anchor_id(d), a.investigation_id);
+    // Seen from 25 hours later, A is out of the 24 h window.
+    let later = Utc::now() + chrono::Duration::hours(25);
+    let d = st.dedup(&b, &fp, false, later).await.unwrap();
     assert_eq!(why(&d).label(), "no_anchor");
     st.release_fingerprint(&fp, &b.investigation_id)
         .await
         .unwrap();
-    // Seen from two hours earlier, A is within 24 h.
-    let earlier = Utc::now() - chrono::Duration::hours(2);
-    let d = st.dedup(&b, &fp, false, earlier).await.unwrap();
+    // From two hours later, it is within.
+    let soon = Utc::now() + chrono::Duration::hours(2);
+    let d = st.dedup(&b, &fp, false, soon).await.unwrap();
     assert_eq!(anchor_id(d), a.investigation_id);
+}
+
+/// A slow true positive that began first and finished last is the anchor, not a fast
+/// false positive that began later but finished earlier: the anchor is the latest
+/// *completed* investigation, whatever the investigations' start times (`created_at`).
+async fn the_anchor_is_the_latest_to_finish_not_to_start(env: &Env) {
+    let st = env.store();
+    let tp = Outcome {
+        verdict: Verdict::TruePositive,
+        escalation: true,
+        ..CLEAN
+    };
+    let (slow, fp) = copy("slow-tp", 0);
+    let (fast, _) = copy("fast-fp", 1);
+    let t0 = Utc::now() - chrono::Duration::minutes(5);
+    st.begin(&slow).await.unwrap();
+    st.begin(&fast).await.unwrap();
+    // The fast one began a minute after the slow one and finishes first.
+    st.record(
+        &fast,
+        &investigation(&fast, &fp, CLEAN, t0 + chrono::Duration::minutes(1), None),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    st.record(&slow, &investigation(&slow, &fp, tp, t0, None))
+        .await
+        .unwrap();
+    let (next, _) = copy("next", 2);
+    let d = decide(st, &next, &fp).await;
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::AnchorVerdict {
+                alert_id: "slow-tp".into(),
+                verdict: Verdict::TruePositive
+            },
+            claimed: false
+        }
+    );
+    let stored = st.summary(&slow.investigation_id).await.unwrap().unwrap();
+    assert!(stored.investigated_at.unwrap() > t0 + chrono::Duration::minutes(4));
 }
 
 async fn the_26th_consecutive_reuse_is_refused_by_the_cap(env: &Env) {
     let st = env.store();
-    let (a, fp) = copy("A", 0);
+    // X completed before A (so A is the anchor); ruled true positive below.
+    let (x, fp) = copy("X", 99);
+    investigate(st, &x, &fp, CLEAN).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (a, _) = copy("A", 0);
     investigate(st, &a, &fp, CLEAN).await;
     for n in 1..=MAX_CONSECUTIVE_SUPPRESSIONS {
         let (s, _) = copy(&format!("S{n:02}"), n);
@@ -421,9 +474,8 @@ async fn the_26th_consecutive_reuse_is_refused_by_the_cap(env: &Env) {
         assert_eq!(anchor.investigation_id, a.investigation_id, "reuse {n}");
         suppress(st, &s, &fp, &anchor).await;
     }
-    // An analyst overturn would refuse too, but the cap comes first.
-    let (x, _) = copy("X", 99);
-    investigate_at(st, &x, &fp, CLEAN, Utc::now() - chrono::Duration::hours(30)).await;
+    // An analyst overturn would refuse too, but the cap comes first. (X completes after
+    // A, so it is the anchor; its 25 reuses follow it.)
     st.set_ruling(
         &x.investigation_id,
         &Ruling::new(Verdict::TruePositive, "not the scanner", "ana"),
@@ -491,6 +543,40 @@ async fn an_analyst_overturn_stops_suppression(env: &Env) {
     .await
     .unwrap();
     assert_eq!(anchor_id(decide(st, &e, &fp).await), c.investigation_id);
+}
+
+/// One true-positive ruling followed by more false-positive rulings on the fingerprint
+/// than a lookup reads candidates (`max_candidates`, 40): the overturn is still seen.
+async fn an_old_overturn_under_many_newer_false_positive_rulings_still_blocks(env: &Env) {
+    let st = env.store();
+    let (first, fp) = copy("R00", 0);
+    investigate(st, &first, &fp, CLEAN).await;
+    let t0 = Utc::now() - chrono::Duration::hours(1);
+    let mut overturn = Ruling::new(Verdict::TruePositive, "real intrusion", "ana");
+    overturn.recorded_at = t0;
+    st.set_ruling(&first.investigation_id, &overturn)
+        .await
+        .unwrap();
+    for n in 1..=41 {
+        let (s, _) = copy(&format!("R{n:02}"), n);
+        investigate(st, &s, &fp, CLEAN).await;
+        let mut r = Ruling::new(Verdict::FalsePositive, "scanner", "ana");
+        r.recorded_at = t0 + chrono::Duration::seconds(i64::from(n));
+        st.set_ruling(&s.investigation_id, &r).await.unwrap();
+    }
+    let (next, _) = copy("next", 50);
+    let d = decide(st, &next, &fp).await;
+    assert_eq!(
+        d,
+        Dedup::Investigate {
+            reason: InvestigateReason::Overturned {
+                alert_id: "R00".into(),
+                investigation_id: first.investigation_id.clone(),
+                verdict: Verdict::TruePositive
+            },
+            claimed: false
+        }
+    );
 }
 
 async fn an_overturn_on_a_suppressed_copy_blocks_too(env: &Env) {
@@ -889,6 +975,60 @@ async fn redis_dedup_keys_have_ttls_and_the_claim_expires() {
         !seen.iter().any(|k| k == "fplock"),
         "the claim was released on record"
     );
+}
+
+/// Overwrites the one key of `redis` ending in `suffix` with `text`, keeping its TTL.
+async fn overwrite_key(redis: &RedisServer, suffix: &str, text: &str) {
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg(format!("*{suffix}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let () = ::redis::cmd("SET")
+        .arg(&keys[0])
+        .arg(text)
+        .arg("KEEPTTL")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+}
+
+/// A ruling (or the ruled record) that cannot be read could be an overturn: no reuse.
+#[tokio::test]
+async fn redis_an_unreadable_ruling_or_ruled_record_refuses_reuse() {
+    for key in ["ruling:", "inv:"] {
+        let env = redis_env(settings()).await;
+        let st = env.store();
+        let (a, fp) = copy("A", 0);
+        investigate(st, &a, &fp, CLEAN).await;
+        let (b, _) = copy("B", 1);
+        investigate(st, &b, &fp, CLEAN).await;
+        st.set_ruling(
+            &a.investigation_id,
+            &Ruling::new(Verdict::FalsePositive, "scanner", "ana"),
+        )
+        .await
+        .unwrap();
+        let (c, _) = copy("C", 2);
+        assert_eq!(anchor_id(decide(st, &c, &fp).await), b.investigation_id);
+
+        let redis = env._redis.as_ref().unwrap();
+        overwrite_key(redis, &format!("{key}{}", a.investigation_id), "{not json").await;
+        let d = decide(st, &c, &fp).await;
+        assert_eq!(
+            d,
+            Dedup::Investigate {
+                reason: InvestigateReason::RulingUnreadable {
+                    investigation_id: a.investigation_id.clone()
+                },
+                claimed: false
+            },
+            "garbage in `{key}`"
+        );
+    }
 }
 
 #[tokio::test]

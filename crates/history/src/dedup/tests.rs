@@ -50,6 +50,7 @@ struct Case {
     anchors: Vec<Summary>,
     suppressed_at: Vec<i64>,
     ruled: Vec<(Summary, Ruling)>,
+    unreadable: Option<String>,
     waited_for: Option<String>,
 }
 
@@ -61,6 +62,7 @@ impl Case {
             anchors: vec![clean("A", "inv-a", 10)],
             suppressed_at: Vec::new(),
             ruled: Vec::new(),
+            unreadable: None,
             waited_for: None,
         }
     }
@@ -76,6 +78,7 @@ impl Case {
             anchors: self.anchors.iter().collect(),
             suppressed_at: &self.suppressed_at,
             ruled: self.ruled.iter().map(|(s, r)| (s, r)).collect(),
+            unreadable: self.unreadable.clone(),
             waited_for: self.waited_for.as_deref(),
         };
         decide(&input)
@@ -159,6 +162,23 @@ fn already_worked_comes_before_the_anchor() {
     c.worked[0].duplicate_of = None;
     c.anchors.clear();
     assert_eq!(c.label(), "already_investigated");
+}
+
+#[test]
+fn the_same_alert_id_from_another_source_is_another_alert() {
+    // Alert `NEW` of another source was worked: not this alert.
+    let mut c = Case::new();
+    let mut other = clean("NEW", "inv-other-source", 5);
+    other.source = "edr".to_owned();
+    c.worked.push(other.clone());
+    assert_eq!(c.label(), "reuse");
+    // And it may anchor this one.
+    other.investigated_at = Some(t(20));
+    c.anchors.push(other);
+    let Decision::Reuse(Dedup::Reuse { anchor, .. }) = c.decide() else {
+        panic!("expected reuse");
+    };
+    assert_eq!(anchor.investigation_id, "inv-other-source");
 }
 
 #[test]
@@ -374,6 +394,10 @@ impl DedupIndex for FailingReads {
         self.inner.claim(fp).await
     }
 
+    async fn ruled(&self, ids: &[String]) -> Result<Vec<RuledRead>, HistoryError> {
+        self.inner.ruled(ids).await
+    }
+
     async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError> {
         self.inner.release(fp, holders).await
     }
@@ -408,4 +432,68 @@ async fn a_failed_read_after_the_claim_releases_it() {
             assert_eq!(held, None);
         }
     }
+}
+
+#[test]
+fn an_unreadable_ruling_refuses_after_the_overturns_and_before_the_anchor_gates() {
+    let mut c = Case::new();
+    c.unreadable = Some("inv-x".to_owned());
+    let Decision::Investigate(r) = c.decide() else {
+        panic!("expected an investigation");
+    };
+    assert_eq!(
+        r,
+        InvestigateReason::RulingUnreadable {
+            investigation_id: "inv-x".into()
+        }
+    );
+    assert_eq!(r.label(), "ruling_unreadable");
+    assert!(!r.single_flight());
+    assert!(r.to_string().contains("cannot be read"), "{r}");
+    // A readable overturn is reported first.
+    let mut ruled = clean("B", "inv-b", 5);
+    ruled.fingerprint = FP.to_owned();
+    c.ruled.push((ruled, ruling(Verdict::TruePositive, 6)));
+    let Decision::Investigate(r) = c.decide() else {
+        panic!("expected an investigation");
+    };
+    assert_eq!(r.label(), "overturned");
+}
+
+#[test]
+fn rulings_missing_or_unreadable_fail_safe_unless_expired() {
+    let st = HistorySettings::default();
+    let now = t(0);
+    let recent = t(-60).timestamp_millis();
+    let expired = (now - chrono::Duration::days(181)).timestamp_millis();
+    let read = |id: &str, summary: Read<Summary>, ruling: Read<Ruling>| RuledRead {
+        id: id.to_owned(),
+        summary,
+        ruling,
+    };
+    let ok = || Read::Readable(clean("A", "a", 1));
+    let r = || Read::Readable(ruling(Verdict::FalsePositive, -60));
+    let cases: [(RuledRead, i64, bool); 7] = [
+        (read("x", ok(), r()), recent, false),
+        (read("x", ok(), Read::Unreadable), recent, true),
+        (read("x", Read::Unreadable, r()), recent, true),
+        (read("x", Read::Absent, r()), recent, true),
+        (read("x", ok(), Read::Absent), recent, true),
+        (read("x", Read::Absent, Read::Absent), recent, true),
+        // Both gone once the ruling's retention is over: expired, not a failure.
+        (read("x", Read::Absent, Read::Absent), expired, false),
+    ];
+    for (i, (rr, at, refuses)) in cases.into_iter().enumerate() {
+        let readable = matches!(
+            (&rr.summary, &rr.ruling),
+            (Read::Readable(_), Read::Readable(_))
+        );
+        let all = [rr];
+        let (ok_list, bad) = readable_rulings(&[("x".to_owned(), at)], &all, &st, now);
+        assert_eq!(bad.is_some(), refuses, "case {i}");
+        assert_eq!(ok_list.len(), usize::from(readable), "case {i}");
+    }
+    // An id the store did not answer for is read as absent.
+    let (_, bad) = readable_rulings(&[("y".to_owned(), recent)], &[], &st, now);
+    assert_eq!(bad.as_deref(), Some("y"));
 }

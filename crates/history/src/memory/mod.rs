@@ -37,7 +37,9 @@ use soc_core::Investigation;
 use soc_core::investigation::{Correlation, PriorSighting};
 use tracing::instrument;
 
-use crate::dedup::{self, ANCHOR_READ, Candidates, Dedup, DedupIndex, WORKED_READ};
+use crate::dedup::{
+    self, ANCHOR_READ, Candidates, Dedup, DedupIndex, Read, RuledRead, WORKED_READ,
+};
 use crate::error::HistoryError;
 use crate::query::{self, Index};
 use crate::subject::Subject;
@@ -83,6 +85,8 @@ struct State {
     expiry: BTreeSet<(DateTime<Utc>, String)>,
     /// Fingerprint → (holder, expiry) of the near-duplicate claims.
     claims: HashMap<String, (String, DateTime<Utc>)>,
+    /// [`HistorySettings::future_skew`], for the index scores ([`Summary::index_score`]).
+    future_skew: Duration,
 }
 
 /// The in-process history store, optionally kept in a file between runs.
@@ -122,7 +126,7 @@ impl State {
     fn remove_record(&mut self, id: &str) {
         if let Some(old) = self.records.remove(id) {
             self.expiry.remove(&(old.expires_at, id.to_owned()));
-            let score = old.value.timestamp.timestamp_millis();
+            let score = old.value.index_score(self.future_skew);
             for k in old.value.index_keys() {
                 self.unindex(&k, score, id);
             }
@@ -141,6 +145,16 @@ impl State {
         }
     }
 
+    /// Removes `id` from an index key whatever its score.
+    fn unindex_id(&mut self, key: &str, id: &str) {
+        if let Some(set) = self.index.get_mut(key) {
+            set.retain(|(_, i)| i != id);
+            if set.is_empty() {
+                self.index.remove(key);
+            }
+        }
+    }
+
     fn index(&mut self, key: String, score: i64, id: &str, cap: usize) {
         let set = self.index.entry(key).or_default();
         set.insert((score, id.to_owned()));
@@ -153,7 +167,7 @@ impl State {
     fn put_record(&mut self, summary: Summary, expires_at: DateTime<Utc>, cap: usize, max: usize) {
         let id = summary.investigation_id.clone();
         self.remove_record(&id);
-        let score = summary.timestamp.timestamp_millis();
+        let score = summary.index_score(self.future_skew);
         for k in summary.index_keys() {
             self.index(k, score, &id, cap);
         }
@@ -245,9 +259,13 @@ impl State {
 impl MemoryHistory {
     /// An empty store that is never saved.
     pub fn new(settings: HistorySettings, options: MemoryOptions) -> Self {
+        let settings = settings.sanitised();
         Self {
-            state: Mutex::new(State::default()),
-            settings: settings.sanitised(),
+            state: Mutex::new(State {
+                future_skew: settings.future_skew,
+                ..State::default()
+            }),
+            settings,
             options: MemoryOptions {
                 max_records: options.max_records.max(1),
                 ..options
@@ -445,8 +463,10 @@ impl DedupIndex for MemoryHistory {
             .into_iter()
             .filter_map(|k| st.index.get(k.as_str()))
             .flatten()
-            .filter(|(_, id)| st.rulings.get(id).is_some_and(|r| r.expires_at > now))
-            .map(|(_, id)| id.clone())
+            .filter_map(|(_, id)| {
+                let r = st.rulings.get(id).filter(|r| r.expires_at > now)?;
+                Some((id.clone(), r.value.recorded_at.timestamp_millis()))
+            })
             .collect();
         Ok(Candidates {
             worked: ids(st.newest(&worked_key(alert_id), i64::MIN, WORKED_READ)),
@@ -488,6 +508,24 @@ impl DedupIndex for MemoryHistory {
             .map(|(h, until)| (h.clone(), (*until - now).to_std().unwrap_or_default())))
     }
 
+    async fn ruled(&self, ids: &[String]) -> Result<Vec<RuledRead>, HistoryError> {
+        let now = Utc::now();
+        let st = self.lock();
+        Ok(ids
+            .iter()
+            .map(|id| RuledRead {
+                id: id.clone(),
+                summary: Read::from_option(st.live_record(id, now).cloned()),
+                ruling: Read::from_option(
+                    st.rulings
+                        .get(id)
+                        .filter(|r| r.expires_at > now)
+                        .map(|r| r.value.clone()),
+                ),
+            })
+            .collect())
+    }
+
     async fn release(&self, fp: &str, holders: &[&str]) -> Result<(), HistoryError> {
         self.lock().release(fp, holders);
         Ok(())
@@ -524,7 +562,7 @@ impl HistoryStore for MemoryHistory {
             let begun_at = st
                 .live_record(&s.investigation_id, now)
                 .map_or(now, |p| p.begun_at);
-            let summary = Summary::completed(s, inv, begun_at);
+            let summary = Summary::completed(s, inv, begun_at, now);
             let ttl = if st.rulings.contains_key(&summary.investigation_id) {
                 self.settings.ruled_retention
             } else {
@@ -532,10 +570,10 @@ impl HistoryStore for MemoryHistory {
             };
             if s.investigation_id != summary.investigation_id {
                 st.remove_record(&s.investigation_id);
-                // Entries of a subject whose pending summary had already gone.
-                let score = s.timestamp.timestamp_millis();
+                // Entries of a subject whose pending summary had already gone (their
+                // score depended on its start time: removed by id).
                 for k in subject_index_keys(s).all() {
-                    st.unindex(&k, score, &s.investigation_id);
+                    st.unindex_id(&k, &s.investigation_id);
                 }
             }
             let (fp, held_by) = (

@@ -246,7 +246,7 @@ fn long_indicators_match_by_digest_and_show_in_full() {
     assert!(rec.indicators[0].starts_with("url:#"));
     assert!(rec.indicators[0].len() < 64);
     let chosen = select_priors(&me, std::slice::from_ref(&rec));
-    let priors = build_priors(chosen, &[], 20);
+    let priors = build_priors(chosen, &[], &HistorySettings::default());
     assert_eq!(priors[0].matched_iocs, [long["url:".len()..].to_owned()]);
 }
 
@@ -295,7 +295,7 @@ fn priors_take_the_latest_completed_record_and_latest_ruling() {
             },
         ),
     ];
-    let p = build_priors(chosen, &rulings, 20);
+    let p = build_priors(chosen, &rulings, &HistorySettings::default());
     assert_eq!(p[0].verdict, "true_positive");
     assert_eq!(p[0].human_verdict.as_deref(), Some("false_positive"));
     assert_eq!(p[0].human_summary.as_deref(), Some("newer note"));
