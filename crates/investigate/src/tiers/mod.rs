@@ -38,6 +38,13 @@ pub struct Limits {
     pub tier2_max_tokens: u32,
     /// Correction turns for an answer that cannot be read or is not in schema. Default 2.
     pub max_corrections: u32,
+    /// Most tool calls run in one tier-2 investigation, over all its turns (the final
+    /// answer is not counted); calls beyond it get an error result. Default 20.
+    pub max_tool_calls: u32,
+    /// Most `lookup_indicator` calls run in one tier-2 investigation (each asks every
+    /// provider that handles the indicator); calls beyond it get an error result.
+    /// Default 10.
+    pub max_lookups: u32,
 }
 
 impl Default for Limits {
@@ -48,6 +55,8 @@ impl Default for Limits {
             tier1_max_tokens: 2048,
             tier2_max_tokens: 4096,
             max_corrections: 2,
+            max_tool_calls: 20,
+            max_lookups: 10,
         }
     }
 }

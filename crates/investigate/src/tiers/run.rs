@@ -66,6 +66,13 @@ enum TierError {
     OutOfTurns(u32),
 }
 
+/// Tool calls run so far in one tier-2 investigation.
+#[derive(Debug, Default)]
+struct ToolBudget {
+    tool_calls: u32,
+    lookups: u32,
+}
+
 #[derive(Debug, Default)]
 struct Acct {
     calls: u32,
@@ -301,12 +308,32 @@ impl LlmTiers {
         req.tools = tools::definitions();
         req.messages.push(Message::user(first));
         let mut conv = Conversation::new(self.limits.max_corrections);
+        let mut budget = ToolBudget::default();
         for _ in 0..self.limits.max_iterations {
             if let Some(cb) = &ctx.progress {
                 cb();
             }
             let resp = c.client.complete(&req).await?;
             acct.add(&resp);
+            if resp.stop_reason == StopReason::MaxTokens && resp.has_tool_calls() {
+                // Cut off while calling tools: the calls may be incomplete and are not
+                // run. Every tool call needs a result in the next message, so they are
+                // left out of the history rather than answered by a plain correction.
+                push_assistant_without_tool_calls(&mut req, &resp);
+                match conv.cut_off_tool_calls() {
+                    Step::Ask(text) => req.messages.push(Message::user(text)),
+                    Step::Done(g, repaired) => {
+                        return Ok(ModelAnswer {
+                            tier: 2,
+                            model: c.model.clone(),
+                            grounded: g,
+                            repaired,
+                        });
+                    }
+                    Step::Fail(e) => return Err(e),
+                }
+                continue;
+            }
             push_assistant(&mut req, &resp);
             if !resp.has_tool_calls() || resp.stop_reason == StopReason::MaxTokens {
                 match conv.on_text(&resp.stop_reason, &resp.text(), &grounds) {
@@ -339,8 +366,34 @@ impl LlmTiers {
                             Step::Fail(e) => return Err(e),
                         }
                     }
+                    ContentBlock::ToolUse { id, .. }
+                        if budget.tool_calls >= self.limits.max_tool_calls =>
+                    {
+                        results.push(ContentBlock::tool_error(
+                            id.clone(),
+                            format!(
+                                "not run: the budget of {} tool calls for this investigation is spent; give your final answer",
+                                self.limits.max_tool_calls
+                            ),
+                        ));
+                    }
+                    ContentBlock::ToolUse { id, name, .. }
+                        if name == tools::LOOKUP && budget.lookups >= self.limits.max_lookups =>
+                    {
+                        results.push(ContentBlock::tool_error(
+                            id.clone(),
+                            format!(
+                                "not run: the budget of {} indicator lookups for this investigation is spent; use what you have",
+                                self.limits.max_lookups
+                            ),
+                        ));
+                    }
                     ContentBlock::ToolUse { id, name, input } => {
                         acct.tool_calls += 1;
+                        budget.tool_calls += 1;
+                        if name == tools::LOOKUP {
+                            budget.lookups += 1;
+                        }
                         debug!(tool = %name, "tier-2 tool call");
                         match tools::call(
                             name,
@@ -464,6 +517,11 @@ impl Conversation {
         }
     }
 
+    /// A tier-2 turn cut off at the token limit while it called tools (none ran).
+    fn cut_off_tool_calls(&mut self) -> Step {
+        self.correct("the turn was cut off at the token limit while calling tools, so none of its tool calls ran; make fewer tool calls per turn, or give your final answer")
+    }
+
     fn on_object(&mut self, v: &Value, g: &Grounds) -> Step {
         match parse_answer(v) {
             Ok((a, pre)) => self.grounded(a, pre, g),
@@ -511,19 +569,86 @@ impl Conversation {
     }
 }
 
-/// The first JSON object in `text` that has a `verdict` (models wrap answers in prose,
-/// fences or thinking; an example object may come first).
+/// The answer in `text`: the last top-level JSON object with a `verdict` (models wrap
+/// answers in prose, fences or thinking, and may quote an example or the alert's own
+/// planted answer first; what they conclude comes last). An object without a `verdict`
+/// is looked into (a wrapper around the answer); one with a `verdict` is not (its nested
+/// objects are part of it). Closed thinking sections are skipped.
 fn find_answer(text: &str) -> Option<Value> {
     if let Ok(v) = serde_json::from_str::<Value>(text.trim())
         && v.get("verdict").is_some()
     {
         return Some(v);
     }
-    for (i, _) in text.match_indices('{').take(64) {
-        if let Some(m) = soc_llm::first_json_object(&text[i..])
-            && m.contains_key("verdict")
-        {
-            return Some(Value::Object(m));
+    let text = after_thinking(text);
+    let mut found = None;
+    let mut budget = text.len().saturating_mul(4);
+    let mut pos = 0;
+    let mut candidates = 0;
+    while let Some(rel) = text.get(pos..).and_then(|t| t.find('{')) {
+        candidates += 1;
+        if candidates > 256 || budget == 0 {
+            break;
+        }
+        let start = pos + rel;
+        let Some(len) = balanced_len(&text[start..], &mut budget) else {
+            pos = start + 1;
+            continue;
+        };
+        let span = &text[start..start + len];
+        match soc_llm::first_json_object(span) {
+            Some(m) if m.contains_key("verdict") => {
+                found = Some(Value::Object(m));
+                pos = start + len;
+            }
+            _ => pos = start + 1,
+        }
+    }
+    found
+}
+
+/// `text` after its last closed thinking section (a model's drafts are not its answer).
+fn after_thinking(text: &str) -> &str {
+    let lower = text.to_ascii_lowercase();
+    ["</think>", "</thinking>", "</reasoning>"]
+        .iter()
+        .filter_map(|close| lower.rfind(close).map(|i| i + close.len()))
+        .max()
+        .and_then(|end| text.get(end..))
+        .unwrap_or(text)
+}
+
+/// The length in bytes of the span from the `{` at the start of `text` to its matching
+/// `}` (braces inside JSON strings do not count), or `None` when it never closes or
+/// `budget` (characters, decremented) runs out.
+fn balanced_len(text: &str, budget: &mut usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
         }
     }
     None
@@ -533,6 +658,27 @@ fn push_assistant(req: &mut LlmRequest, resp: &soc_llm::LlmResponse) {
     let mut m = resp.to_message();
     if m.content.is_empty() {
         m = Message::assistant("(no content)");
+    }
+    req.messages.push(m);
+}
+
+/// The assistant turn without its tool calls (for a turn cut off while calling tools,
+/// whose calls are not run and so get no results).
+fn push_assistant_without_tool_calls(req: &mut LlmRequest, resp: &soc_llm::LlmResponse) {
+    let mut m = resp.to_message();
+    m.content.retain(|b| {
+        !matches!(
+            b,
+            ContentBlock::ToolUse { .. } | ContentBlock::InvalidToolUse { .. }
+        )
+    });
+    if !m
+        .content
+        .iter()
+        .any(|b| matches!(b, ContentBlock::Text { .. }))
+    {
+        m.content
+            .push(ContentBlock::text("(cut off while calling tools)"));
     }
     req.messages.push(m);
 }
@@ -605,3 +751,6 @@ fn degrade(inv: &mut Investigation, component: &str, e: &TierError) {
         reason: e.to_string(),
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,12 +19,14 @@ use crate::prompt::{Fence, cut};
 
 /// The name of the tool that ends the loop.
 pub(crate) const FINAL_ANSWER: &str = "final_answer";
+/// The name of the threat-intel lookup tool (budgeted apart: it asks every provider).
+pub(crate) const LOOKUP: &str = "lookup_indicator";
 
 /// The tools offered to the tier-2 model.
 pub(crate) fn definitions() -> Vec<ToolDefinition> {
     vec![
         ToolDefinition {
-            name: "lookup_indicator".into(),
+            name: LOOKUP.into(),
             description: "Look up an IP address, domain or file hash in the configured threat-intel sources. Only indicators that occur in the alert or in an earlier tool result can be looked up; internal and reserved addresses are never sent out. Each answer becomes an evidence entry with an id you can cite.".into(),
             input_schema: json!({"type": "object", "properties": {
                 "indicator": {"type": "string", "description": "The IP address, domain or MD5/SHA-1/SHA-256 hash, exactly as it appears in the case."}
@@ -95,7 +97,7 @@ pub(crate) async fn call(
             .ok_or_else(|| format!("`{k}` (a non-empty string) is required"))
     };
     match name {
-        "lookup_indicator" => lookup(arg("indicator")?, ctx, inv, grounds, fence, max_chars).await,
+        LOOKUP => lookup(arg("indicator")?, ctx, inv, grounds, fence, max_chars).await,
         "lookup_indicator_history" => {
             history(arg("indicator")?, ctx, inv, grounds, fence, max_chars).await
         }
