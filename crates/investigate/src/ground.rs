@@ -260,7 +260,7 @@ impl Grounds {
         for f in set.iter() {
             let v = f.ioc.value.to_lowercase();
             if !self.known.contains(&v)
-                && !self.corpus.contains(&v)
+                && !contains_indicator(&self.corpus, &v)
                 && !self.indicators_in_texts().contains(&v)
             {
                 out.insert(f.ioc.value.clone());
@@ -270,6 +270,40 @@ impl Grounds {
     }
 }
 
+/// Whether `corpus` holds `value` as a whole indicator: a match counts only when the
+/// characters on either side cannot continue an indicator (`3.0.113.5` is not in
+/// `203.0.113.50`, `evil.com` is not in `notevil.com`). A `.`, `-` or `:` next to the
+/// match continues it only when an indicator character follows it in turn, so a
+/// sentence's final dot (`seen from 203.0.113.50.`) still ends the indicator.
+fn contains_indicator(corpus: &str, value: &str) -> bool {
+    if value.is_empty() {
+        return false;
+    }
+    fn word(c: char) -> bool {
+        c.is_alphanumeric() || c == '_'
+    }
+    fn joiner(c: char) -> bool {
+        matches!(c, '.' | '-' | ':')
+    }
+    corpus.match_indices(value).any(|(i, _)| {
+        let mut before = corpus[..i].chars().rev();
+        let open = match before.next() {
+            None => true,
+            Some(c) if word(c) => false,
+            Some(c) if joiner(c) => !before.next().is_some_and(word),
+            Some(_) => true,
+        };
+        let mut after = corpus[i + value.len()..].chars();
+        let close = match after.next() {
+            None => true,
+            Some(c) if word(c) => false,
+            Some(c) if joiner(c) => !after.next().is_some_and(word),
+            Some(_) => true,
+        };
+        open && close
+    })
+}
+
 /// The answer with only what the investigation backs, and what was taken out.
 #[derive(Debug, Clone)]
 pub struct Grounded {
@@ -277,6 +311,10 @@ pub struct Grounded {
     pub answer: Answer,
     /// What was removed, and why.
     pub removed: Vec<Removal>,
+    /// Why the confidence was lowered, when it was: a `true_positive` or
+    /// `false_positive` at high confidence that cites no existing evidence id, or whose
+    /// hypothesis grounding emptied, is kept at medium (which never closes an alert).
+    pub capped: Option<String>,
 }
 
 /// Checks `a` against `g`; see the module docs.
@@ -335,9 +373,31 @@ pub fn ground(a: Answer, g: &Grounds) -> Grounded {
             });
         }
     }
+    // A decided verdict must rest on something this investigation holds (DESIGN §6):
+    // without a valid evidence id, or with its whole hypothesis dropped as ungrounded,
+    // it is not trusted at high confidence.
+    let mut capped = None;
+    let decided = matches!(
+        out.verdict,
+        Some(Verdict::TruePositive | Verdict::FalsePositive)
+    );
+    if decided && out.confidence == Some(Confidence::High) {
+        let why = if out.evidence_ids.is_empty() {
+            Some("it cites no evidence id this investigation holds")
+        } else if !a.hypothesis.trim().is_empty() && out.hypothesis.trim().is_empty() {
+            Some("grounding removed its whole hypothesis")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            out.confidence = Some(Confidence::Medium);
+            capped = Some(format!("confidence lowered from high to medium: {why}"));
+        }
+    }
     Grounded {
         answer: out,
         removed,
+        capped,
     }
 }
 
@@ -617,6 +677,66 @@ mod tests {
             parse_answer(&json!("true_positive")),
             Err(AnswerError::NotAnObject)
         );
+    }
+
+    #[test]
+    fn an_indicator_inside_a_longer_one_is_not_grounded() {
+        let g = grounds();
+        assert_eq!(
+            g.ungrounded("Traffic from 3.0.113.5 was seen."),
+            vec!["3.0.113.5"]
+        );
+        assert!(
+            g.ungrounded("Traffic from 203.0.113.50 was seen.")
+                .is_empty()
+        );
+        let mut g = Grounds::new(&IocSet::new(), "an alert", IocConfig::default());
+        g.add_text(r#"{"domain": "notevil.com", "peer": "10.0.0.1:443", "ip": "198.51.100.7."}"#);
+        assert_eq!(g.ungrounded("It beaconed to evil.com."), vec!["evil.com"]);
+        assert!(g.ungrounded("It beaconed to notevil.com.").is_empty());
+        // A port or a sentence's final dot ends an indicator.
+        assert!(
+            g.ungrounded("Peer 10.0.0.1 and 198.51.100.7 answered.")
+                .is_empty()
+        );
+        assert!(contains_indicator("see 203.0.113.50.", "203.0.113.50"));
+        assert!(!contains_indicator("see 203.0.113.50.1", "203.0.113.50"));
+        assert!(!contains_indicator("fe80::1:5", "fe80::1"));
+        assert!(!contains_indicator("anything", ""));
+    }
+
+    #[test]
+    fn a_decided_verdict_without_valid_evidence_is_not_high_confidence() {
+        let g = grounds();
+        let answer = |extra: serde_json::Value| {
+            let mut v = json!({"verdict": "false_positive", "confidence": "high",
+                "escalation_recommended": false});
+            if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+                o.extend(e.clone());
+            }
+            ground(parse_answer(&v).expect("parses").0, &g)
+        };
+        for (name, extra) in [
+            ("no evidence ids", json!({})),
+            ("only invented ids", json!({"evidence_ids": ["ev-404"]})),
+            (
+                "hypothesis emptied",
+                json!({"evidence_ids": ["ev-1"], "hypothesis": "Routine traffic to 198.51.100.77."}),
+            ),
+        ] {
+            let out = answer(extra);
+            assert_eq!(out.answer.confidence, Some(Confidence::Medium), "{name}");
+            assert!(out.capped.is_some(), "{name}");
+        }
+        let ok = answer(
+            json!({"evidence_ids": ["ev-1"], "hypothesis": "Routine scanning from 203.0.113.50."}),
+        );
+        assert_eq!(ok.answer.confidence, Some(Confidence::High));
+        assert_eq!(ok.capped, None);
+        // Inconclusive and already-medium answers are left alone.
+        let (a, _) = parse_answer(&json!({"verdict": "inconclusive", "confidence": "high"}))
+            .expect("parses");
+        assert_eq!(ground(a, &g).answer.confidence, Some(Confidence::High));
     }
 
     #[test]

@@ -616,8 +616,9 @@ impl Pipeline {
         inv
     }
 
-    /// Reads the correlation of `subject` afresh into `inv` (a failed read is recorded in
-    /// `degraded`, and the investigation keeps no correlation).
+    /// Reads the correlation of `subject` afresh into `inv`. A failed read is recorded in
+    /// `degraded` and the correlation read before (at recall) is kept: a campaign the
+    /// recall found must not vanish because the second read failed.
     async fn correlate_again(
         &self,
         h: &dyn HistoryStore,
@@ -626,10 +627,7 @@ impl Pipeline {
     ) {
         match h.correlate(subject, self.cfg.correlation_window).await {
             Ok(c) => inv.correlation = Some(c),
-            Err(e) => {
-                inv.correlation = None;
-                history_degraded(&mut inv.degraded, &e);
-            }
+            Err(e) => history_degraded(&mut inv.degraded, &e),
         }
     }
 
@@ -687,8 +685,14 @@ impl Pipeline {
                 Vec::new()
             }
         };
-        let verdict = anchor.verdict.unwrap_or(soc_core::Verdict::FalsePositive);
-        let confidence = anchor.confidence.unwrap_or(Confidence::High);
+        // An anchor without a verdict or confidence (a pending or damaged record) vouches
+        // for nothing: the copy is inconclusive at low confidence, never a clean false
+        // positive by default.
+        let verdict = anchor.verdict.unwrap_or(soc_core::Verdict::Inconclusive);
+        let confidence = match anchor.verdict {
+            Some(_) => anchor.confidence.unwrap_or(Confidence::Low),
+            None => Confidence::Low,
+        };
         let id = log.push(
             "history",
             format!(
@@ -754,6 +758,21 @@ impl Pipeline {
             cost: Cost::default(),
             degraded,
         };
+        if inv.verdict != soc_core::Verdict::FalsePositive {
+            // A reused conclusion other than a false positive (an anchor without a
+            // verdict) is not one to act on unattended: a human decides.
+            inv.escalation_recommended = true;
+            inv.escalation_draft = Some(render(&DraftInput {
+                alert,
+                headline: &alert.title,
+                verdict: inv.verdict,
+                confidence: inv.confidence,
+                hypothesis: &inv.hypothesis,
+                evidence: &inv.evidence,
+                techniques: &inv.techniques,
+                pivots: &inv.suggested_pivots,
+            }));
+        }
         let (eligible, why) = crate::policy::should_auto_close(&inv);
         inv.closure = Some(ClosureDecision {
             eligible,
@@ -889,6 +908,9 @@ impl Pipeline {
                     .collect::<Vec<_>>()
                     .join("; ")
             ));
+        }
+        if let Some(c) = &m.grounded.capped {
+            notes.push(format!("Grounding: {c}."));
         }
         if let Some(o) = &settled.overruled {
             notes.push(format!("Overruled: {o}."));

@@ -1,13 +1,19 @@
 //! Decisions code makes about a finished investigation, never a model.
 
+use soc_core::investigation::TierRecord;
 use soc_core::{Confidence, Investigation, Verdict};
 
 /// Whether an investigation may be closed without a human, and why (or why not).
 ///
 /// Checks, in order, the first failing one deciding: the verdict is `false_positive`; no
 /// analyst ruling on a prior sighting overturned the copilot; confidence is `high`; no
-/// lookup failed; no escalation is recommended; no injection was flagged; the alert is
-/// not part of a campaign. There is deliberately no permissive path.
+/// lookup failed; no model tier failed (a `degraded` entry `llm.*`); every tier the tier
+/// policy sent the alert to answered (a tier record announcing `next: tier N` with no
+/// record of tier N or above means the stronger model the policy required never ran);
+/// the fleet's memory was readable (no `degraded` entry `history`: prior sightings and
+/// campaign membership are otherwise unknown); no escalation is recommended; no
+/// injection was flagged; the alert is not part of a campaign. There is deliberately no
+/// permissive path.
 pub fn should_auto_close(inv: &Investigation) -> (bool, String) {
     if inv.verdict != Verdict::FalsePositive {
         return (
@@ -41,6 +47,34 @@ pub fn should_auto_close(inv: &Investigation) -> (bool, String) {
     if !failed.is_empty() {
         return (false, format!("lookups failed: {}", failed.join(", ")));
     }
+    if let Some(d) = inv
+        .degraded
+        .iter()
+        .find(|d| d.component.starts_with("llm."))
+    {
+        return (
+            false,
+            format!(
+                "model tier failed (`{}`): the answer that stands is not the one the tier policy asked for",
+                d.component
+            ),
+        );
+    }
+    if let Some((required, answered)) = unanswered_escalation(&inv.tiers) {
+        return (
+            false,
+            format!(
+                "the tier policy required tier {required}, which did not answer; tier {answered}'s answer alone cannot close the alert"
+            ),
+        );
+    }
+    if inv.degraded.iter().any(|d| d.component == "history") {
+        return (
+            false,
+            "the history store failed: prior sightings and campaign membership are unknown"
+                .to_owned(),
+        );
+    }
     if inv.escalation_recommended {
         return (false, "escalation recommended".to_owned());
     }
@@ -55,4 +89,86 @@ pub fn should_auto_close(inv: &Investigation) -> (bool, String) {
         "high-confidence false positive with no escalation, injection, or campaign signals"
             .to_owned(),
     )
+}
+
+/// The highest tier a tier record announced as the next step (`next: tier N`) when no
+/// record of that tier or a higher one exists, with the highest tier that did record;
+/// `None` when every required tier ran.
+fn unanswered_escalation(tiers: &[TierRecord]) -> Option<(u8, u8)> {
+    const NEXT: &str = "next: tier ";
+    let required = tiers
+        .iter()
+        .flat_map(|t| {
+            t.reason.match_indices(NEXT).filter_map(|(i, _)| {
+                let digit = t.reason[i + NEXT.len()..].chars().next()?;
+                u8::try_from(digit.to_digit(10)?).ok()
+            })
+        })
+        .max()?;
+    let answered = tiers.iter().map(|t| t.tier).max().unwrap_or(0);
+    (required > answered).then_some((required, answered))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use soc_core::investigation::Degradation;
+
+    fn record(tier: u8, reason: &str) -> TierRecord {
+        TierRecord {
+            tier,
+            model: None,
+            verdict: Verdict::FalsePositive,
+            confidence: Confidence::High,
+            reason: reason.to_owned(),
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_required_tier_that_never_ran_is_found() {
+        let t0 = record(0, "tier-0 playbook concluded; next: tier 1 (not confident)");
+        let t1 = record(
+            1,
+            "tier 1 answered; next: tier 2 (critical severity); no strong model is configured, so tier 1's answer stands",
+        );
+        assert_eq!(
+            unanswered_escalation(&[t0.clone(), t1.clone()]),
+            Some((2, 1))
+        );
+        let t2 = record(2, "tier 2 answered after its tool loop");
+        assert_eq!(unanswered_escalation(&[t0.clone(), t1, t2.clone()]), None);
+        // Tier 1 skipped (no cheap model) but tier 2 answered: satisfied.
+        assert_eq!(unanswered_escalation(&[t0, t2]), None);
+        assert_eq!(
+            unanswered_escalation(&[record(0, "tier 0 is confident; next: stop (x)")]),
+            None
+        );
+        assert_eq!(unanswered_escalation(&[]), None);
+        assert_eq!(unanswered_escalation(&[record(0, "next: tier ")]), None);
+    }
+
+    #[test]
+    fn degraded_model_or_memory_refuses_closure() {
+        let mut inv: Investigation = serde_json::from_value(serde_json::json!({
+            "schema_version": "1", "investigation_id": "i", "alert_id": "a",
+            "alert_fingerprint": "f", "created_at": "2026-01-01T00:00:00Z",
+            "verdict": "false_positive", "confidence": "high", "hypothesis": "benign",
+            "attack_techniques": [],
+            "escalation_recommended": false
+        }))
+        .expect("investigation");
+        assert!(should_auto_close(&inv).0, "{}", should_auto_close(&inv).1);
+        for component in ["llm.tier2", "history"] {
+            let mut d = inv.clone();
+            d.degraded.push(Degradation {
+                component: component.into(),
+                reason: "down".into(),
+            });
+            let (eligible, why) = should_auto_close(&d);
+            assert!(!eligible, "{component}: {why}");
+        }
+        inv.tiers.push(record(0, "x; next: tier 2 (agentic mode)"));
+        assert!(!should_auto_close(&inv).0);
+    }
 }
