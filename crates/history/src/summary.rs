@@ -107,6 +107,11 @@ pub struct Summary {
     /// What the investigation paid for models, in millionths of a USD (what a reuse saves).
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub cost_micro_usd: u64,
+    /// Why the investigation could not close its alert unattended (its closure decision's
+    /// reason, at most [`MAX_HYPOTHESIS_CHARS`] characters), kept only for a record a
+    /// near-duplicate may reuse: a copy of an alert that needed a human needs one too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closure_refused: Option<String>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
@@ -149,6 +154,7 @@ impl Summary {
             model: String::new(),
             hypothesis: String::new(),
             cost_micro_usd: 0,
+            closure_refused: None,
         }
         .bounded()
     }
@@ -191,6 +197,7 @@ impl Summary {
             hypothesis: String::new(),
             // Saturating float-to-int: NaN and negatives become 0.
             cost_micro_usd: (inv.cost.usd * 1e6).round() as u64,
+            closure_refused: None,
         };
         // Only a record a near-duplicate may reuse carries what the copy quotes.
         if summary.reusable() {
@@ -200,6 +207,11 @@ impl Summary {
                 .map(|t| t.model.clone())
                 .unwrap_or_default();
             summary.hypothesis = inv.hypothesis.chars().take(MAX_HYPOTHESIS_CHARS).collect();
+            summary.closure_refused = inv
+                .closure
+                .as_ref()
+                .filter(|c| !c.eligible)
+                .map(|c| c.reason.chars().take(MAX_HYPOTHESIS_CHARS).collect());
         }
         summary.bounded()
     }
@@ -315,6 +327,11 @@ impl Summary {
         truncate(&mut self.model, MAX_SHORT_LEN);
         if let Some((cut, _)) = self.hypothesis.char_indices().nth(MAX_HYPOTHESIS_CHARS) {
             self.hypothesis.truncate(cut);
+        }
+        if let Some(r) = &mut self.closure_refused
+            && let Some((cut, _)) = r.char_indices().nth(MAX_HYPOTHESIS_CHARS)
+        {
+            r.truncate(cut);
         }
         self.hosts
             .retain(|h| !h.is_empty() && h.len() <= MAX_HOST_LEN);

@@ -102,6 +102,7 @@ both!(
     copies_of_a_true_positive_are_all_investigated,
     fifty_copies_on_four_workers_are_investigated_once,
     a_failed_holder_releases_its_claim,
+    an_anchor_whose_alert_stayed_open_says_why,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -340,6 +341,44 @@ async fn a_first_alert_is_investigated_under_a_claim_and_its_copy_reuses_it(env:
 
 fn anchor_id(d: Dedup) -> String {
     anchor(d).investigation_id
+}
+
+async fn an_anchor_whose_alert_stayed_open_says_why(env: &Env) {
+    let st = env.store();
+    let (a, fp) = copy("A", 0);
+    let _ = decide(st, &a, &fp).await;
+    let mut inv = investigation(&a, &fp, CLEAN, Utc::now(), None);
+    inv.closure = Some(soc_core::investigation::ClosureDecision {
+        eligible: false,
+        reason: "part of a possible campaign".into(),
+    });
+    st.begin(&a).await.unwrap();
+    st.record(&a, &inv).await.unwrap();
+    let (b, _) = copy("B", 1);
+    let refused = anchor(decide(st, &b, &fp).await).closure_refused;
+    assert_eq!(refused.as_deref(), Some("part of a possible campaign"));
+
+    // An anchor that could close its alert carries nothing.
+    let other = |id: &str, n: u32| {
+        let a = scanner_with(
+            id,
+            n,
+            "web-02",
+            "Vulnerability scan from the internal scanner",
+        );
+        (subject_of(&a), fingerprint(&a))
+    };
+    let (c, fp_c) = other("C", 0);
+    let _ = decide(st, &c, &fp_c).await;
+    let mut inv = investigation(&c, &fp_c, CLEAN, Utc::now(), None);
+    inv.closure = Some(soc_core::investigation::ClosureDecision {
+        eligible: true,
+        reason: "clean".into(),
+    });
+    st.begin(&c).await.unwrap();
+    st.record(&c, &inv).await.unwrap();
+    let (d, _) = other("D", 1);
+    assert_eq!(anchor(decide(st, &d, &fp_c).await).closure_refused, None);
 }
 
 async fn injection_in_the_new_alert_comes_first(env: &Env) {

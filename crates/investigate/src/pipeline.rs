@@ -773,7 +773,16 @@ impl Pipeline {
                 pivots: &inv.suggested_pivots,
             }));
         }
-        let (eligible, why) = crate::policy::should_auto_close(&inv);
+        let (mut eligible, mut why) = crate::policy::should_auto_close(&inv);
+        if eligible && let Some(refused) = &anchor.closure_refused {
+            // The copy knows less than its anchor did (no correlation of its own): what
+            // kept the anchor's alert open keeps this one open.
+            eligible = false;
+            why = format!(
+                "the investigation reused ({}) could not close its alert: {refused}",
+                anchor.investigation_id
+            );
+        }
         inv.closure = Some(ClosureDecision {
             eligible,
             reason: why,

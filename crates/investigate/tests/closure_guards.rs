@@ -133,21 +133,21 @@ async fn a_critical_alert_is_not_closed_on_tier1_when_no_strong_model_is_configu
 
 /// A history store over the in-memory one, with scripted failures: the first
 /// correlation read answers `first_correlation` (when set) and later ones fail; `dedup`
-/// reuses a pending (verdict-less) anchor when `reuse_pending_anchor`.
+/// reuses the anchor `reuse` describes, when set.
 #[derive(Debug)]
 struct Scripted {
     inner: MemoryHistory,
     first_correlation: Option<Correlation>,
-    reuse_pending_anchor: bool,
+    reuse: Option<Anchor>,
     correlate_calls: AtomicUsize,
 }
 
 impl Scripted {
-    fn new(first_correlation: Option<Correlation>, reuse_pending_anchor: bool) -> Self {
+    fn new(first_correlation: Option<Correlation>, reuse: Option<Anchor>) -> Self {
         Self {
             inner: MemoryHistory::new(HistorySettings::default(), Default::default()),
             first_correlation,
-            reuse_pending_anchor,
+            reuse,
             correlate_calls: AtomicUsize::new(0),
         }
     }
@@ -190,20 +190,36 @@ impl HistoryStore for Scripted {
         injection: bool,
         now: DateTime<Utc>,
     ) -> Result<Dedup, HistoryError> {
-        if !self.reuse_pending_anchor {
+        let Some(kind) = self.reuse else {
             return self.inner.dedup(s, fingerprint, injection, now).await;
-        }
+        };
         let mut anchor = Summary::pending(s, now);
         anchor.alert_id = "CG-ANCHOR".into();
         anchor.investigation_id = "inv-anchor".into();
         anchor.fingerprint = fingerprint.to_owned();
         assert_eq!((anchor.verdict, anchor.confidence), (None, None));
+        if kind == Anchor::NotClosable {
+            anchor.investigated_at = Some(now);
+            anchor.verdict = Some(Verdict::FalsePositive);
+            anchor.confidence = Some(Confidence::High);
+            anchor.hypothesis = "Sanctioned scanner burst inside its window.".into();
+            anchor.closure_refused = Some("part of a possible campaign".into());
+        }
         Ok(Dedup::Reuse {
             anchor,
             reason: "equivalent alert recently investigated".into(),
             analyst_confirmed: false,
         })
     }
+}
+
+/// The anchor [`Scripted`] hands out for reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// A pending record: no verdict, no confidence.
+    Pending,
+    /// A completed high-confidence false positive whose own alert stayed open.
+    NotClosable,
 }
 
 /// An inventory sanctioning the vulnerability scanner's SSH bursts in its Saturday window.
@@ -255,7 +271,7 @@ fn campaign() -> Correlation {
 
 #[tokio::test]
 async fn a_campaign_found_at_recall_survives_a_failed_reread_and_blocks_closure() {
-    let inv = scanner_pipeline(Arc::new(Scripted::new(Some(campaign()), false)))
+    let inv = scanner_pipeline(Arc::new(Scripted::new(Some(campaign()), None)))
         .investigate(&scanner_burst())
         .await;
     assert_eq!(
@@ -307,7 +323,7 @@ async fn an_unreachable_history_store_blocks_closure() {
 
 #[tokio::test]
 async fn a_copy_of_an_anchor_without_a_verdict_is_inconclusive_and_stays_open() {
-    let inv = scanner_pipeline(Arc::new(Scripted::new(None, true)))
+    let inv = scanner_pipeline(Arc::new(Scripted::new(None, Some(Anchor::Pending))))
         .investigate(&scanner_burst())
         .await;
     assert_eq!(inv.duplicate_of.as_deref(), Some("inv-anchor"));
@@ -318,4 +334,22 @@ async fn a_copy_of_an_anchor_without_a_verdict_is_inconclusive_and_stays_open() 
     assert!(inv.escalation_recommended);
     assert!(inv.escalation_draft.is_some());
     assert!(!eligible(&inv), "{:?}", inv.closure);
+}
+
+#[tokio::test]
+async fn a_copy_of_an_anchor_that_could_not_close_its_alert_cannot_close_its_own() {
+    let inv = scanner_pipeline(Arc::new(Scripted::new(None, Some(Anchor::NotClosable))))
+        .investigate(&scanner_burst())
+        .await;
+    assert_eq!(inv.duplicate_of.as_deref(), Some("inv-anchor"));
+    assert_eq!(
+        (inv.verdict, inv.confidence),
+        (Verdict::FalsePositive, Confidence::High)
+    );
+    let closure = inv.closure.as_ref().expect("closure decided");
+    assert!(!closure.eligible, "{closure:?}");
+    assert!(
+        closure.reason.contains("inv-anchor") && closure.reason.contains("campaign"),
+        "{closure:?}"
+    );
 }
