@@ -65,7 +65,7 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 use soc_core::Alert;
 use soc_core::alert::sha256_hex;
-use soc_core::ioc::{IocConfig, extract};
+use soc_core::ioc::{IocConfig, IocSet, extract};
 
 use crate::subject::{linking_form, normalise_host};
 
@@ -100,6 +100,14 @@ fn compile(pattern: &str) -> Regex {
 /// Give the same value to [`crate::HistoryStore::dedup`] and to the investigation's
 /// `alert_fingerprint`: `record` indexes the investigation under it.
 pub fn fingerprint(alert: &Alert) -> String {
+    fingerprint_with(alert, &extract(alert, &IocConfig::default()))
+}
+
+/// [`fingerprint`] for a caller that has already extracted the alert's indicators with
+/// the default settings (`extract(alert, &IocConfig::default())`): the same value,
+/// without extracting them a second time. Indicators extracted with other settings give
+/// another fingerprint than every other caller's: pass those to [`fingerprint`] instead.
+pub fn fingerprint_with(alert: &Alert, default_iocs: &IocSet) -> String {
     let mut iocs: Vec<&str> = alert
         .indicators
         .iter()
@@ -118,7 +126,7 @@ pub fn fingerprint(alert: &Alert) -> String {
         "iocs": iocs,
         "content": content,
     });
-    let extracted = undeclared_indicators(alert);
+    let extracted = undeclared_indicators(default_iocs);
     if !extracted.is_empty()
         && let Value::Object(m) = &mut identity
     {
@@ -131,8 +139,7 @@ pub fn fingerprint(alert: &Alert) -> String {
 /// carries and `indicators` does not declare, as sorted, distinct `kind:value` strings
 /// (canonical values). Extracted as the pipeline extracts them
 /// ([`soc_core::ioc::extract`], default settings, so every caller gets one answer).
-fn undeclared_indicators(alert: &Alert) -> Vec<String> {
-    let iocs = extract(alert, &IocConfig::default());
+fn undeclared_indicators(iocs: &IocSet) -> Vec<String> {
     let mut out: Vec<String> = iocs
         .iter()
         // Declared values come first, so a declared indicator's first origin is its
@@ -534,13 +541,13 @@ mod tests {
         // The raw log repeats the declared indicators (as most alerts do): no `extracted`
         // key, so the fingerprint is the reference's (`matches_the_reference_fingerprint`).
         let a = ssh(&raw(212, "2026-04-21T03:07:38Z", "17", 22), &json!({}));
-        assert!(undeclared_indicators(&a).is_empty());
+        assert!(undeclared_indicators(&extract(&a, &IocConfig::default())).is_empty());
         // An address the raw log adds is counted, canonical and sorted.
         let mut extra = raw(212, "2026-04-21T03:07:38Z", "17", 22);
         extra["message"] = json!("relay via 198.51.100.20 and HXXP://Evil[.]com/x");
         let b = ssh(&extra, &json!({}));
         assert_eq!(
-            undeclared_indicators(&b),
+            undeclared_indicators(&extract(&b, &IocConfig::default())),
             [
                 "domain:evil.com",
                 "ipv4:198.51.100.20",

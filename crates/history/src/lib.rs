@@ -103,7 +103,7 @@ pub use dedup::{
     suppressed_hypothesis,
 };
 pub use error::HistoryError;
-pub use fingerprint::fingerprint;
+pub use fingerprint::{fingerprint, fingerprint_with};
 pub use memory::{MemoryHistory, MemoryOptions};
 pub use query::{CAMPAIGN_MIN_RELATED, effective_verdict};
 pub use redis_store::RedisHistory;

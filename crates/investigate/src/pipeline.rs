@@ -9,7 +9,7 @@
 //! answer replaces the model-owned fields; without them tier 0's answer stands, and
 //! anything it does not recognise is `inconclusive` with an escalation to a human.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -37,6 +37,11 @@ const REREAD_CORRELATION_AFTER: Duration = Duration::from_secs(1);
 
 use crate::tiers::{LlmTiers, ModelAnswer, Progress, TierContext};
 use soc_history::HistoryStore;
+
+/// The default extraction settings: the fingerprint's ([`soc_history::fingerprint`]). A
+/// pipeline extracting with them gives the fingerprint its indicators instead of having
+/// them extracted again.
+static DEFAULT_IOC: LazyLock<IocConfig> = LazyLock::new(IocConfig::default);
 
 fn history_degraded(degraded: &mut Vec<Degradation>, e: &soc_history::HistoryError) {
     warn!(error = %e, "history store failed");
@@ -207,7 +212,11 @@ impl Pipeline {
 
         // Near-duplicate suppression (before any lookup or model call): an equivalent
         // alert recently closed as a clean high-confidence false positive is reused.
-        let fp = soc_history::fingerprint(alert);
+        let fp = if self.cfg.ioc == *DEFAULT_IOC {
+            soc_history::fingerprint_with(alert, &iocs)
+        } else {
+            soc_history::fingerprint(alert)
+        };
         let subject = soc_history::Subject::from_alert(alert, &iocs);
         // Planted instructions in the alert (scanned once: dedup refuses on them, and they
         // are reported below).

@@ -157,3 +157,30 @@ async fn a_failing_store_leaves_a_complete_investigation() {
         inv.degraded
     );
 }
+
+#[tokio::test]
+async fn the_investigations_fingerprint_is_every_callers_whatever_the_extraction_settings() {
+    // An indicator only in free text: it is part of the fingerprint.
+    let a = alert(
+        "FP-1",
+        "2026-05-16T01:20:00Z",
+        "Accepted password",
+        &json!({"message": "Accepted password for root from 185.220.101.4 port 22 (rdns tor-exit.example.net)"}),
+    );
+    let expected = soc_history::fingerprint(&a);
+    let default = pipeline().investigate(&a).await;
+    assert_eq!(default.alert_fingerprint, expected);
+    // Other extraction settings change what the pipeline sees, not the fingerprint the
+    // ingest API and every other worker compute.
+    let mut cfg = PipelineConfig::default();
+    cfg.ioc.internal_domain_suffixes = vec![".example".into()];
+    cfg.ioc.max_indicators = 1;
+    let other = Pipeline::new(cfg, soc_intel::providers::build_default())
+        .with_history(Arc::new(MemoryHistory::new(
+            HistorySettings::default(),
+            Default::default(),
+        )))
+        .investigate(&a)
+        .await;
+    assert_eq!(other.alert_fingerprint, expected);
+}
