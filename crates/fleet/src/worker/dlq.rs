@@ -105,6 +105,43 @@ pub(super) async fn dead_letter(
     seq: u64,
     label: &'static str,
 ) -> Outcome {
+    store(deps, msg, reason, Some(reason), delivered, seq, label).await
+}
+
+/// Dead-letters the consumer's extra delivery untouched, naming the failure an earlier
+/// delivery could not dead-letter when this worker remembers one ([`Unstored`]).
+pub(super) async fn dead_letter_exhausted(
+    deps: &WorkerDeps,
+    msg: &Message,
+    allowed: i64,
+    delivered: i64,
+    seq: u64,
+) -> Outcome {
+    let last = deps.unstored.take(seq);
+    let reason = exhausted_reason(allowed, last.as_deref());
+    store(
+        deps,
+        msg,
+        &reason,
+        last.as_deref(),
+        delivered,
+        seq,
+        "max_deliveries",
+    )
+    .await
+}
+
+/// [`dead_letter`], remembering `remember` (the root cause, not a reason built on it)
+/// when the copy fails.
+async fn store(
+    deps: &WorkerDeps,
+    msg: &Message,
+    reason: &str,
+    remember: Option<&str>,
+    delivered: i64,
+    seq: u64,
+    label: &'static str,
+) -> Outcome {
     let headers = dlq_headers(
         msg.headers.as_ref(),
         reason,
@@ -122,7 +159,9 @@ pub(super) async fn dead_letter(
         }
         Err(e) => {
             warn!(error = %e, "Dead-letter publish failed; retrying the alert later");
-            deps.unstored.remember(seq, reason);
+            if let Some(root) = remember {
+                deps.unstored.remember(seq, root);
+            }
             if let Err(e) = msg
                 .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
                 .await
@@ -135,12 +174,12 @@ pub(super) async fn dead_letter(
 }
 
 /// The dead letter's reason for an alert that used up its deliveries: no delivery ended
-/// in an ack or nak, or (`last`) the last one failed with this reason and its dead letter
-/// could not be stored at the time.
-pub(super) fn exhausted_reason(deliveries: i64, last: Option<&str>) -> String {
+/// in an ack or nak, or (`last`) one failed with this reason and its dead letter could not
+/// be stored at the time.
+fn exhausted_reason(deliveries: i64, last: Option<&str>) -> String {
     match last {
         Some(why) => format!(
-            "exhausted {deliveries} deliveries; the last one failed and could not be dead-lettered then: {why}"
+            "exhausted {deliveries} deliveries; a delivery failed and could not be dead-lettered then: {why}"
         ),
         None => format!(
             "exhausted {deliveries} deliveries without being acknowledged (the worker failed or stopped every time)"
@@ -220,6 +259,9 @@ pub async fn watch_max_deliveries(deps: WorkerDeps, stop: CancellationToken) {
                 );
             }
             Err(e) => {
+                if let Some(root) = &last {
+                    deps.unstored.remember(adv.stream_seq, root);
+                }
                 warn!(error = %e, seq = adv.stream_seq, "Dead-letter publish failed for an exhausted alert")
             }
         }

@@ -416,16 +416,7 @@ async fn process(
             delivered,
             "Alert exhausted its deliveries: dead-lettering it untouched"
         );
-        let last = deps.unstored.take(seq);
-        return dlq::dead_letter(
-            deps,
-            msg,
-            &dlq::exhausted_reason(allowed, last.as_deref()),
-            delivered,
-            seq,
-            "max_deliveries",
-        )
-        .await;
+        return dlq::dead_letter_exhausted(deps, msg, allowed, delivered, seq).await;
     }
 
     // 1. Parse.
