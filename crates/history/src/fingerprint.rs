@@ -54,7 +54,9 @@
 //! `indicators` go, sorted and distinct, under `extracted`. The key is left out when there
 //! are none, so an alert whose raw log only repeats what it declares (the common case)
 //! keeps the reference's fingerprint byte for byte. Ports, counters and times are not
-//! indicators, so repeats still collide.
+//! indicators, so repeats still collide; nor do the digits of a URL after its host
+//! (`/check?ts=1716000000`, `/events/8812`) count, masked as in free text, since its host
+//! (a domain or an address, extracted on its own) is what tells one server from another.
 //!
 //! Not in the fingerprint, on purpose: `alert_id` (repeats have their own ids) and the
 //! alert's `timestamp`.
@@ -146,9 +148,29 @@ fn undeclared_indicators(iocs: &IocSet) -> Vec<String> {
         // `indicators.…` path, whatever the raw log repeats.
         .filter(|f| !f.origins.iter().any(|o| o.starts_with("indicators.")))
         .filter_map(linking_form)
+        .map(|form| match form.strip_prefix("url:") {
+            Some(url) => mask_after_host(url),
+            None => form,
+        })
         .collect();
     out.sort_unstable();
     out.dedup();
+    out
+}
+
+/// `url:` and the URL with every digit run after its host (path, query, fragment) masked
+/// as `#`.
+fn mask_after_host(url: &str) -> String {
+    let host_from = url.find("://").map_or(0, |i| i + 3);
+    let rest_at = url
+        .get(host_from..)
+        .and_then(|r| r.find(['/', '?', '#']))
+        .map_or(url.len(), |i| host_from + i);
+    let (head, rest) = url.split_at(rest_at);
+    let mut out = String::with_capacity(url.len() + 4);
+    out.push_str("url:");
+    out.push_str(head);
+    out.push_str(&DIGIT_RUN.replace_all(rest, "#"));
     out
 }
 
@@ -534,6 +556,35 @@ mod tests {
             1_790_000_000,
         );
         assert_ne!(fingerprint(&h1), fingerprint(&h2));
+    }
+
+    #[test]
+    fn the_digits_of_a_url_after_its_host_do_not_change_it() {
+        let at = |url: &str| {
+            let mut r = raw(212, "2026-04-21T03:07:38Z", "17", 22);
+            r["message"] = json!(format!("update check blocked: {url}"));
+            fingerprint(&ssh(&r, &json!({})))
+        };
+        assert_eq!(
+            at("http://upd.vendor.example/check/8812?ts=1716000000"),
+            at("http://upd.vendor.example/check/9913?ts=1716000360")
+        );
+        assert_ne!(
+            at("http://upd.vendor.example/check?ts=1"),
+            at("http://upd2.vendor.example/check?ts=1")
+        );
+        assert_ne!(
+            at("http://198.51.100.7/check?ts=1"),
+            at("http://198.51.100.8/check?ts=1")
+        );
+        assert_eq!(
+            mask_after_host("http://198.51.100.7:8080/a1/b?x=22#f3"),
+            "url:http://198.51.100.7:8080/a#/b?x=##f#"
+        );
+        assert_eq!(
+            mask_after_host("http://host9.example"),
+            "url:http://host9.example"
+        );
     }
 
     #[test]

@@ -235,7 +235,13 @@ pub(crate) async fn correlate(
         .corr_ids
         .iter()
         .filter_map(|id| by_id.get(id.as_str()).map(|&i| &read.summaries[i]));
-    Ok(correlation_from(s, candidates, window, st.max_related))
+    Ok(correlation_from(
+        s,
+        candidates,
+        window,
+        st.future_skew,
+        st.max_related,
+    ))
 }
 
 /// Prior sightings and correlation of `s` together, reading each candidate summary once
@@ -328,7 +334,12 @@ pub(crate) fn recalled_from(
         .filter(|(id, _)| wanted.contains(id.as_str()))
         .collect();
     let priors = build_priors(chosen, &rulings, st);
-    let base = correlation_base(s, corr_at.iter().map(|&i| &read.summaries[i]), window);
+    let base = correlation_base(
+        s,
+        corr_at.iter().map(|&i| &read.summaries[i]),
+        window,
+        st.future_skew,
+    );
     Recalled {
         priors,
         correlation: base.finish(s, st.max_related),
@@ -486,9 +497,10 @@ pub(crate) fn correlation_from<'a>(
     s: &Subject,
     summaries: impl IntoIterator<Item = &'a Summary>,
     window: Duration,
+    future_skew: Duration,
     max_related: usize,
 ) -> Correlation {
-    correlation_base(s, summaries, window).finish(s, max_related)
+    correlation_base(s, summaries, window, future_skew).finish(s, max_related)
 }
 
 /// The part of a correlation that does not depend on the subject's techniques: which
@@ -570,6 +582,7 @@ pub(crate) fn correlation_base<'a>(
     s: &Subject,
     summaries: impl IntoIterator<Item = &'a Summary>,
     window: Duration,
+    future_skew: Duration,
 ) -> CorrelationBase {
     let forms = s.indicator_forms();
     let own = own_forms(&forms);
@@ -578,7 +591,9 @@ pub(crate) fn correlation_base<'a>(
         own_ips.iter().map(|ip| (ip.clone(), net24(ip))).collect();
     let own_hosts = s.normalised_hosts();
     let w = window_ms(window);
-    let ts = s.timestamp.timestamp_millis();
+    // Distances between clamped times, as the indexes hold them: an alert dated in the
+    // future is as far from the others as its investigation's start.
+    let ts = clamped_time(s.timestamp, Utc::now(), future_skew);
 
     // Per alert (source and id): latest completed, else latest pending.
     let mut by_alert: FastMap<(&str, &str), &Summary> = FastMap::default();
@@ -596,9 +611,11 @@ pub(crate) fn correlation_base<'a>(
         }
     }
 
-    let mut related: Vec<(RelatedAlert, Vec<String>)> = Vec::new();
+    // (clamped time, the related alert, its parent techniques)
+    let mut related: Vec<(i64, RelatedAlert, Vec<String>)> = Vec::new();
     for rec in by_alert.into_values() {
-        let delta = rec.timestamp.timestamp_millis().abs_diff(ts);
+        let at = rec.index_score(future_skew);
+        let delta = at.abs_diff(ts);
         if delta > w.unsigned_abs() {
             continue;
         }
@@ -633,6 +650,7 @@ pub(crate) fn correlation_base<'a>(
         theirs.sort_unstable();
         theirs.dedup();
         related.push((
+            at,
             RelatedAlert {
                 alert_id: rec.alert_id.clone(),
                 timestamp: rec.timestamp,
@@ -642,11 +660,13 @@ pub(crate) fn correlation_base<'a>(
             theirs,
         ));
     }
-    related.sort_by(|(a, _), (b, _)| {
-        b.timestamp
-            .cmp(&a.timestamp)
+    // Latest first by clamped time: alerts dated in the future cannot crowd the rest out.
+    related.sort_by(|(at_a, a, _), (at_b, b, _)| {
+        (at_b, b.timestamp)
+            .cmp(&(at_a, a.timestamp))
             .then_with(|| a.alert_id.cmp(&b.alert_id))
     });
+    let related = related.into_iter().map(|(_, r, t)| (r, t)).collect();
     CorrelationBase {
         alert_id: s.alert_id.clone(),
         source: s.source.clone(),

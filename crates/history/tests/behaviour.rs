@@ -752,7 +752,9 @@ fn no_skew() -> HistorySettings {
 
 /// 25 alerts dated 2099 (a full `fanout`) sharing an indicator are recorded, then a real
 /// alert with it: a later alert still sees the real one as a prior sighting (with its
-/// analyst ruling), and the future-dated ones still correlate with each other.
+/// analyst ruling), and correlation measures time as the indexes hold it, so the
+/// future-dated alerts relate to the real ones investigated with them and to one another
+/// (a forged date does not keep an alert out of a campaign).
 async fn future_dated_alerts_do_not_hide_real_prior_sightings(store: &dyn HistoryStore) {
     let spec = Spec {
         ips: &["198.51.100.77"],
@@ -783,20 +785,19 @@ async fn future_dated_alerts_do_not_hide_real_prior_sightings(store: &dyn Histor
     assert_eq!(priors[0].human_verdict.as_deref(), Some("true_positive"));
     let recalled = store.recall(&me, DEFAULT_WINDOW).await.unwrap();
     assert_eq!(recalled.priors, priors);
-    // The future-dated alerts are out of a real alert's window ...
     let related: Vec<&str> = recalled
         .correlation
         .related_alerts
         .iter()
         .map(|r| r.alert_id.as_str())
         .collect();
-    assert_eq!(related, ["REAL"]);
-    // ... and still related to one another.
+    assert!(recalled.correlation.is_campaign, "{related:?}");
+    assert!(related.contains(&"REAL"), "{related:?}");
+    assert!(related.iter().any(|id| id.starts_with('F')), "{related:?}");
     let f = subject("F99", year_2099, &spec);
     let c = store.correlate(&f, DEFAULT_WINDOW).await.unwrap();
     assert!(c.is_campaign);
     assert_eq!(c.related_alerts.len(), 20);
-    assert!(c.related_alerts.iter().all(|r| r.alert_id.starts_with('F')));
 }
 
 #[tokio::test]

@@ -131,7 +131,7 @@ fn correlation_rules_and_summary_strings() {
         done(&tech_only, Verdict::TruePositive, &["T1110"]),
         done(&far, Verdict::TruePositive, &[]),
     ];
-    let c = correlation_from(&me, &recs, Duration::from_secs(72 * 3600), 50);
+    let c = correlation_from(&me, &recs, Duration::from_secs(72 * 3600), SKEW, 50);
     let got: Vec<(&str, &str, Vec<&str>)> = c
         .related_alerts
         .iter()
@@ -162,12 +162,12 @@ fn correlation_rules_and_summary_strings() {
         "Possible coordinated campaign: 4 related alerts within 72h (this alert + 3 prior)."
     );
 
-    let c = correlation_from(&me, &recs[..1], Duration::from_secs(24 * 3600), 50);
+    let c = correlation_from(&me, &recs[..1], Duration::from_secs(24 * 3600), SKEW, 50);
     assert_eq!(
         c.summary,
         "1 related prior alert(s) within 24h \u{2014} related activity, below campaign threshold."
     );
-    let c = correlation_from(&me, &[], Duration::from_secs(3600), 50);
+    let c = correlation_from(&me, &[], Duration::from_secs(3600), SKEW, 50);
     assert_eq!(c.summary, "No related prior alerts within 1h.");
     assert!(!c.is_campaign);
 }
@@ -182,7 +182,7 @@ fn a_base_worked_out_without_techniques_serves_any_techniques_later() {
         done(&ioc, Verdict::TruePositive, &["T1110.003", "T1059"]),
         done(&host, Verdict::FalsePositive, &["T1059.001"]),
     ];
-    let base = correlation_base(&me, &recs, DEFAULT);
+    let base = correlation_base(&me, &recs, DEFAULT, SKEW);
     let signals = |c: &Correlation| -> Vec<Vec<String>> {
         c.related_alerts.iter().map(|r| r.signals.clone()).collect()
     };
@@ -230,12 +230,14 @@ fn same_address_is_not_a_related_ip() {
         &me,
         &[done(&other, Verdict::TruePositive, &[])],
         DEFAULT,
+        SKEW,
         50,
     );
     assert_eq!(c.related_alerts[0].signals, ["shared_ioc:203.0.113.5"]);
 }
 
 const DEFAULT: Duration = crate::DEFAULT_WINDOW;
+const SKEW: Duration = crate::DEFAULT_FUTURE_SKEW;
 
 #[test]
 fn long_indicators_match_by_digest_and_show_in_full() {
