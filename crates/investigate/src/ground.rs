@@ -274,11 +274,16 @@ impl Grounds {
 /// characters on either side cannot continue an indicator (`3.0.113.5` is not in
 /// `203.0.113.50`, `evil.com` is not in `notevil.com`). A `.`, `-` or `:` next to the
 /// match continues it only when an indicator character follows it in turn, so a
-/// sentence's final dot (`seen from 203.0.113.50.`) still ends the indicator.
+/// sentence's final dot (`seen from 203.0.113.50.`) still ends the indicator. A domain
+/// name may follow a `.`: `evil-corp.example` is the parent of `cdn.evil-corp.example`,
+/// which the alert does show.
 fn contains_indicator(corpus: &str, value: &str) -> bool {
     if value.is_empty() {
         return false;
     }
+    let domain = value.contains('.')
+        && value.bytes().any(|b| b.is_ascii_alphabetic())
+        && !value.contains([':', '/', '@']);
     fn word(c: char) -> bool {
         c.is_alphanumeric() || c == '_'
     }
@@ -290,6 +295,7 @@ fn contains_indicator(corpus: &str, value: &str) -> bool {
         let open = match before.next() {
             None => true,
             Some(c) if word(c) => false,
+            Some('.') if domain => true,
             Some(c) if joiner(c) => !before.next().is_some_and(word),
             Some(_) => true,
         };
@@ -703,6 +709,18 @@ mod tests {
         assert!(!contains_indicator("see 203.0.113.50.1", "203.0.113.50"));
         assert!(!contains_indicator("fe80::1:5", "fe80::1"));
         assert!(!contains_indicator("anything", ""));
+    }
+
+    #[test]
+    fn a_parent_domain_of_a_host_the_alert_shows_is_grounded() {
+        let corpus = r#"{"url": "https://cdn.evil-corp.example/x", "ip": "203.0.113.50"}"#;
+        assert!(contains_indicator(corpus, "evil-corp.example"));
+        assert!(contains_indicator(corpus, "cdn.evil-corp.example"));
+        // Not a part of a name, nor a name the alert only shows a parent of.
+        assert!(!contains_indicator(corpus, "corp.example"));
+        assert!(!contains_indicator(corpus, "x.cdn.evil-corp.example"));
+        // Not the tail of an address.
+        assert!(!contains_indicator(corpus, "0.113.50"));
     }
 
     #[test]

@@ -43,6 +43,16 @@ use soc_history::HistoryStore;
 /// them extracted again.
 static DEFAULT_IOC: LazyLock<IocConfig> = LazyLock::new(IocConfig::default);
 
+/// The closure decision of an investigation the memory store failed to record: the
+/// policy again, now that `degraded` names the store. Alerts that follow would not see
+/// this one, so it is not closed unattended either.
+fn refuse_unrecorded(inv: &mut Investigation) {
+    if inv.closure.as_ref().is_some_and(|c| c.eligible) {
+        let (eligible, reason) = crate::policy::should_auto_close(inv);
+        inv.closure = Some(ClosureDecision { eligible, reason });
+    }
+}
+
 fn history_degraded(degraded: &mut Vec<Degradation>, e: &soc_history::HistoryError) {
     warn!(error = %e, "history store failed");
     if !degraded.iter().any(|d| d.component == "history") {
@@ -621,6 +631,7 @@ impl Pipeline {
             && let Err(e) = h.record(&subject, &inv).await
         {
             history_degraded(&mut inv.degraded, &e);
+            refuse_unrecorded(&mut inv);
         }
         inv
     }
@@ -798,6 +809,7 @@ impl Pipeline {
         });
         if let Err(e) = h.record(subject, &inv).await {
             history_degraded(&mut inv.degraded, &e);
+            refuse_unrecorded(&mut inv);
         }
         inv
     }

@@ -140,6 +140,9 @@ struct Scripted {
     first_correlation: Option<Correlation>,
     reuse: Option<Anchor>,
     correlate_calls: AtomicUsize,
+    /// `record` fails (the investigation is never remembered) and correlation reads after
+    /// the first do not.
+    fail_record: bool,
 }
 
 impl Scripted {
@@ -149,7 +152,13 @@ impl Scripted {
             first_correlation,
             reuse,
             correlate_calls: AtomicUsize::new(0),
+            fail_record: false,
         }
+    }
+
+    fn failing_record(mut self) -> Self {
+        self.fail_record = true;
+        self
     }
 }
 
@@ -159,13 +168,16 @@ impl HistoryStore for Scripted {
         self.inner.begin(s).await
     }
     async fn record(&self, s: &Subject, inv: &Investigation) -> Result<(), HistoryError> {
+        if self.fail_record {
+            return Err(HistoryError::Timeout { op: "record" });
+        }
         self.inner.record(s, inv).await
     }
     async fn prior_sightings(&self, s: &Subject) -> Result<Vec<PriorSighting>, HistoryError> {
         self.inner.prior_sightings(s).await
     }
     async fn correlate(&self, s: &Subject, window: Duration) -> Result<Correlation, HistoryError> {
-        if self.correlate_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+        if self.correlate_calls.fetch_add(1, Ordering::SeqCst) == 0 || self.fail_record {
             match &self.first_correlation {
                 Some(c) => Ok(c.clone()),
                 None => self.inner.correlate(s, window).await,
@@ -352,4 +364,35 @@ async fn a_copy_of_an_anchor_that_could_not_close_its_alert_cannot_close_its_own
         closure.reason.contains("inv-anchor") && closure.reason.contains("campaign"),
         "{closure:?}"
     );
+}
+
+#[tokio::test]
+async fn an_investigation_the_store_could_not_record_is_not_closable() {
+    // Every correlation read answers (no campaign); only the final write fails.
+    let store = Scripted::new(
+        Some(Correlation {
+            is_campaign: false,
+            window_hours: 72,
+            related_alerts: Vec::new(),
+            summary: "No related prior alerts within 72h.".into(),
+        }),
+        None,
+    )
+    .failing_record();
+    let inv = scanner_pipeline(Arc::new(store))
+        .investigate(&scanner_burst())
+        .await;
+    assert_eq!(
+        (inv.verdict, inv.confidence),
+        (Verdict::FalsePositive, Confidence::High),
+        "{}",
+        inv.hypothesis
+    );
+    assert!(
+        inv.degraded.iter().any(|d| d.component == "history"),
+        "{:?}",
+        inv.degraded
+    );
+    let closure = inv.closure.as_ref().expect("closure decided");
+    assert!(!closure.eligible, "{closure:?}");
 }
