@@ -238,6 +238,10 @@ impl CachedProvider {
             return Ok(e);
         }
         let deadline = Instant::now() + self.settings.lock_wait;
+        // Polls for the holder's answer quickly at first (most fetches take well under a
+        // second), then at most once a second: a wait may last minutes (a slow provider's
+        // retries), and every poll costs Redis two commands.
+        let mut pause = Duration::from_millis(25);
         loop {
             match redis.try_lock(key, self.settings.lock_ttl).await {
                 Some(true) => {
@@ -255,7 +259,8 @@ impl CachedProvider {
                 }
                 Some(false) => {
                     // Another worker is fetching: wait for its answer, bounded.
-                    tokio::time::sleep(Duration::from_millis(25)).await;
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
                     if let Some(e) = self.read_l2(redis, key).await {
                         return Ok(e);
                     }
