@@ -29,7 +29,13 @@
 //!    retention is up) refuses too ([`InvestigateReason::RulingUnreadable`]), since it
 //!    could be the overturn. Only a ruling and record both gone after the ruling's
 //!    retention ([`crate::HistorySettings::ruled_retention`] from its `recorded_at`) are
-//!    taken as expired.
+//!    taken as expired. The rulings are read first (only once gates 2–4 have passed),
+//!    the records only where they can change the answer: when every ruling is a
+//!    readable false positive, no alert's latest ruling can be anything else, so a
+//!    record whose alert the store keeps with the ruling is only checked to be stored,
+//!    not read (a garbled record under a readable false-positive ruling, which cannot
+//!    hide an overturn, then does not refuse). Any other ruling has every record read and
+//!    judged as above.
 //! 6. **Anchor gates**, in this order: the anchor's ruling, when there is one, is not
 //!    `false_positive` (the per-alert latest ruling gate 5 reads, so gate 5 refuses
 //!    first: a second line, kept as the reference keeps it); its verdict is not
@@ -113,6 +119,10 @@ use crate::query::Index;
 use crate::subject::Subject;
 use crate::summary::{Ruling, Summary};
 use crate::{HistorySettings, check_id, check_subject};
+
+mod rulings;
+
+use rulings::{RuledReads, read_ruled, readable_rulings};
 
 /// The reference's reuse window: 24 hours, on the anchor's completion time.
 pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -429,6 +439,37 @@ pub(crate) struct RuledRead {
     pub(crate) ruling: Read<Ruling>,
 }
 
+/// A ruled investigation's ruling, read without its record (see
+/// [`DedupIndex::rulings_first`]).
+#[derive(Debug, Clone)]
+pub(crate) struct RulingRead {
+    /// The ruling.
+    pub(crate) ruling: Read<Ruling>,
+    /// The alert of the ruled investigation (source, alert id) when the store knows it
+    /// without reading the record: kept with the ruling (Redis), or from a readable record
+    /// of this fingerprint read anyway (the default). `None` otherwise.
+    pub(crate) alert: Option<(String, String)>,
+}
+
+impl RulingRead {
+    /// No ruling stored.
+    pub(crate) const ABSENT: Self = Self {
+        ruling: Read::Absent,
+        alert: None,
+    };
+}
+
+/// Gate 5's first read (see [`DedupIndex::rulings_first`]).
+#[derive(Debug, Default)]
+pub(crate) struct FirstRead {
+    /// The rulings of the `recent` ids, then of the `lapsed` ones, in order.
+    pub(crate) rulings: Vec<RulingRead>,
+    /// How many of the `recent` ids' records are stored (readable or not).
+    pub(crate) recent_records: usize,
+    /// The records of the `lapsed` ids, in order.
+    pub(crate) lapsed_records: Vec<Read<Summary>>,
+}
+
 /// What a store answers for the shared dedup code, on top of [`Index`].
 #[async_trait]
 pub(crate) trait DedupIndex: Index {
@@ -456,6 +497,39 @@ pub(crate) trait DedupIndex: Index {
     /// The summaries and rulings of these ruled investigations, in order, each telling
     /// an absent item from an unreadable one (gate 5 fails safe on both).
     async fn ruled(&self, ids: &[String]) -> Result<Vec<RuledRead>, HistoryError>;
+
+    /// Gate 5's first read of the ruled investigations `recent` (rulings within their
+    /// retention) and `lapsed` (past it): every ruling, with its investigation's alert
+    /// when the store knows it without the record; how many of the `recent` records are
+    /// stored (counted, not read); and the `lapsed` records. A store should read no
+    /// `recent` record here: gate 5 reads them with [`Self::records`] only when they can
+    /// change the answer. The default reads everything with [`Self::ruled`], taking the
+    /// alert of a readable record of `fp`.
+    async fn rulings_first(
+        &self,
+        fp: &str,
+        recent: &[String],
+        lapsed: &[String],
+    ) -> Result<FirstRead, HistoryError> {
+        let ids: Vec<String> = recent.iter().chain(lapsed).cloned().collect();
+        Ok(rulings::first_read(
+            self.ruled(&ids).await?,
+            fp,
+            recent,
+            lapsed,
+        ))
+    }
+
+    /// The records of these ruled investigations, in order, each telling an absent one
+    /// from an unreadable one. The default reads them with [`Self::ruled`].
+    async fn records(&self, ids: &[String]) -> Result<Vec<Read<Summary>>, HistoryError> {
+        Ok(self
+            .ruled(ids)
+            .await?
+            .into_iter()
+            .map(|r| r.summary)
+            .collect())
+    }
 
     /// [`Self::try_claim`], then, when `holder` has the claim, [`Self::candidates`] read
     /// after it was taken: in one round trip on a remote store. On an error the claim may
@@ -638,8 +712,8 @@ fn window(now: DateTime<Utc>, st: &HistorySettings) -> (DateTime<Utc>, usize) {
     (cutoff, cap)
 }
 
-/// The rest of a pass over the gates once the candidates are read: their summaries and
-/// rulings, then [`decide`].
+/// The rest of a pass over the gates once the candidates are read: their summaries,
+/// gates 2–4, and only when those pass the rulings ([`read_ruled`]); then [`decide`].
 async fn decide_over(
     idx: &dyn DedupIndex,
     s: &Subject,
@@ -660,12 +734,6 @@ async fn decide_over(
     } else {
         idx.summaries(&ids).await?
     };
-    let ruled_ids: Vec<String> = c.ruled.iter().map(|(id, _)| id.clone()).collect();
-    let ruled_read = if ruled_ids.is_empty() {
-        Vec::new()
-    } else {
-        idx.ruled(&ruled_ids).await?
-    };
     let by_id: crate::query::FastMap<&str, &Summary> = summaries
         .iter()
         .map(|s| (s.investigation_id.as_str(), s))
@@ -675,8 +743,7 @@ async fn decide_over(
             .filter_map(|id| by_id.get(id.as_str()).copied())
             .collect()
     };
-    let (ruled, unreadable) = readable_rulings(&c.ruled, &ruled_read, st, Utc::now());
-    let input = Input {
+    let input = |ruled, unreadable, fp_ruled_alerts| Input {
         subject: s,
         fp,
         cutoff,
@@ -687,43 +754,22 @@ async fn decide_over(
         suppressed_at: &c.suppressed_at,
         ruled,
         unreadable,
+        fp_ruled_alerts,
         waited_for,
     };
-    Ok(decide(&input))
-}
-
-/// The ruled investigations whose record and ruling were both read, and the first one
-/// (in `ruled` order) that fails safe: a record or ruling unreadable, or missing while
-/// the ruling's retention, counted from its time `at` (ms), is not over at `now`. Both
-/// missing after that is an expired ruling, left out.
-fn readable_rulings<'a>(
-    ruled: &[(String, i64)],
-    read: &'a [RuledRead],
-    st: &HistorySettings,
-    now: DateTime<Utc>,
-) -> (Vec<(&'a Summary, &'a Ruling)>, Option<String>) {
-    let by_id: crate::query::FastMap<&str, &RuledRead> =
-        read.iter().map(|r| (r.id.as_str(), r)).collect();
-    let retention = crate::query::window_ms(st.ruled_retention);
-    let mut out = Vec::new();
-    let mut unreadable = None;
-    for (id, at) in ruled {
-        let (summary, ruling) = by_id
-            .get(id.as_str())
-            .map_or((&Read::Absent, &Read::Absent), |r| (&r.summary, &r.ruling));
-        match (summary, ruling) {
-            (Read::Readable(s), Read::Readable(r)) => out.push((s, r)),
-            (Read::Absent, Read::Absent)
-                if at.saturating_add(retention) <= now.timestamp_millis() => {}
-            _ => {
-                if unreadable.is_none() {
-                    debug!(investigation_id = %id, "Ruled investigation unreadable; no reuse");
-                    unreadable = Some(id.clone());
-                }
-            }
-        }
+    // Gates 2–4 need no ruling: when one of them refuses, no ruling is read (a copy
+    // waiting for a claim passes them again and again).
+    if let Err(reason) = anchor_gates(&input(Vec::new(), None, &[])) {
+        return Ok(Decision::Investigate(reason));
     }
-    (out, unreadable)
+    let now = Utc::now();
+    let reads = if c.ruled.is_empty() {
+        RuledReads::default()
+    } else {
+        read_ruled(idx, fp, &c.ruled, st, now).await?
+    };
+    let (ruled, unreadable) = readable_rulings(&reads.full_ids, &reads.full, st, now);
+    Ok(decide(&input(ruled, unreadable, &reads.fp_alerts)))
 }
 
 /// Everything the gates look at, already read.
@@ -744,12 +790,16 @@ struct Input<'a> {
     ruled: Vec<(&'a Summary, &'a Ruling)>,
     /// A ruled investigation of the fingerprint whose record or ruling cannot be read.
     unreadable: Option<String>,
+    /// Alerts (source, alert id) with a false-positive ruling whose record was not read:
+    /// only when every ruling of the fingerprint is a readable false positive (see
+    /// [`read_ruled`]). They confirm the anchor as `ruled` does.
+    fp_ruled_alerts: &'a [(String, String)],
     /// The investigation this copy waited for (single flight), if it did.
     waited_for: Option<&'a str>,
 }
 
-/// Gates 2–6 over what was read (gate 1 is checked before reading).
-fn decide(i: &Input<'_>) -> Decision {
+/// Gates 2–4 over what was read: the anchor, or the first of them that refuses.
+fn anchor_gates<'a>(i: &Input<'a>) -> Result<&'a Summary, InvestigateReason> {
     use InvestigateReason as R;
     let s = i.subject;
 
@@ -759,7 +809,7 @@ fn decide(i: &Input<'_>) -> Decision {
         .iter()
         .find(|w| w.is_alert_of(s) && !w.is_pending() && !w.is_suppressed())
     {
-        return Decision::Investigate(R::AlreadyInvestigated {
+        return Err(R::AlreadyInvestigated {
             investigation_id: w.investigation_id.clone(),
         });
     }
@@ -781,7 +831,7 @@ fn decide(i: &Input<'_>) -> Decision {
         })
         .copied();
     let Some(anchor) = anchor else {
-        return Decision::Investigate(R::NoAnchor { window: i.window });
+        return Err(R::NoAnchor { window: i.window });
     };
     let anchor_ms = anchor
         .investigated_at
@@ -792,11 +842,21 @@ fn decide(i: &Input<'_>) -> Decision {
     let suppressions = i.suppressed_at.iter().filter(|t| **t >= anchor_ms).count();
     let suppressions = u32::try_from(suppressions).unwrap_or(u32::MAX);
     if suppressions >= i.max_consecutive && i.waited_for != Some(anchor.investigation_id.as_str()) {
-        return Decision::Investigate(R::CapReached {
+        return Err(R::CapReached {
             anchor_id: anchor.investigation_id.clone(),
             cap: i.max_consecutive,
         });
     }
+    Ok(anchor)
+}
+
+/// Gates 2–6 over what was read (gate 1 is checked before reading).
+fn decide(i: &Input<'_>) -> Decision {
+    use InvestigateReason as R;
+    let anchor = match anchor_gates(i) {
+        Ok(anchor) => anchor,
+        Err(reason) => return Decision::Investigate(reason),
+    };
 
     // 5. The latest ruling per alert, among its investigations of this fingerprint; any
     // that is not a false positive blocks.
@@ -868,7 +928,10 @@ fn decide(i: &Input<'_>) -> Decision {
         return Decision::Investigate(R::AnchorFailedLookup { alert_id });
     }
 
-    let confirmed = ruling.is_some();
+    let confirmed = ruling.is_some()
+        || i.fp_ruled_alerts
+            .iter()
+            .any(|(source, alert_id)| (source.as_str(), alert_id.as_str()) == anchor.alert_key());
     let reason = format!(
         "near-duplicate of {} investigated {}: high-confidence false positive{} with no escalation or injection signals",
         anchor.alert_id,

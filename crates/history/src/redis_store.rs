@@ -1,7 +1,9 @@
 //! [`RedisHistory`]: the fleet's history in Redis (7.0 or newer: `EXPIRE … NX|GT`).
 //!
 //! Keys, under the deployment prefix (`soc:` by default; see [`crate::summary`]):
-//! `inv:{id}` and `ruling:{id}` are JSON strings; `ioc:{kind}:{value}`, `host:{h}` and
+//! `inv:{id}` and `ruling:{id}` are JSON strings (a ruling also carries the `alert` of
+//! its investigation, `source` and `alert_id`, so dedup need not read the record to
+//! know it; rulings stored before lack it); `ioc:{kind}:{value}`, `host:{h}` and
 //! `net24:{a.b.c}` are sorted sets of investigation ids scored by the alert's own time in
 //! milliseconds (no later than the investigation's start plus
 //! [`HistorySettings::future_skew`], [`Summary::index_score`]), so a correlation window is
@@ -29,8 +31,12 @@
 //! (the candidate lists, then their summaries and rulings; a server-side script doing
 //! both in one cost Redis about five times the CPU, since every summary passed through
 //! Lua), `prior_sightings` is three (index keys, summaries, rulings) and one pass of
-//! `dedup`'s gates two or three (candidates, summaries, rulings when the fingerprint has
-//! any). Commands that follow each other share a round trip where the second does not
+//! `dedup`'s gates two to four: the candidates; the summaries of the alert's and the
+//! anchor candidates; once gates 2–4 pass and the fingerprint has rulings, every ruling
+//! with one `EXISTS` counting their records, not reading them (the records of rulings
+//! past their retention, usually gone, are read with them); and only when a ruling is not
+//! a readable false positive, lacks its alert or a record is gone, the records.
+//! Commands that follow each other share a round trip where the second does not
 //! depend on the first's answer: `begin_and_recall` sends the registration and the
 //! candidate lists as one transaction, and taking a fingerprint claim reads the dedup
 //! candidates right after it in the same pipeline (used only when the claim is taken).
@@ -52,7 +58,8 @@ use soc_core::investigation::{Correlation, PriorSighting};
 use tracing::{debug, instrument};
 
 use crate::dedup::{
-    self, ANCHOR_READ, Candidates, Claim, Dedup, DedupIndex, Read, RuledRead, WORKED_READ,
+    self, ANCHOR_READ, Candidates, Claim, Dedup, DedupIndex, FirstRead, Read, RuledRead,
+    RulingRead, WORKED_READ,
 };
 use crate::error::HistoryError;
 use crate::parsed::ParsedSummaries;
@@ -240,9 +247,15 @@ impl RedisHistory {
     /// Adds `MGET`s of relative keys in chunks to `p`; returns how many commands it added
     /// (none for no keys).
     fn add_mget(&self, p: &mut redis::Pipeline, keys: &[String]) -> usize {
+        self.add_chunked(p, "MGET", keys)
+    }
+
+    /// Adds `name` (`MGET`, `EXISTS`) over relative keys in chunks to `p`; returns how
+    /// many commands it added (none for no keys).
+    fn add_chunked(&self, p: &mut redis::Pipeline, name: &str, keys: &[String]) -> usize {
         let mut n = 0;
         for chunk in keys.chunks(MGET_CHUNK) {
-            let mut c = redis::cmd("MGET");
+            let mut c = redis::cmd(name);
             for k in chunk {
                 c.arg(self.key(k));
             }
@@ -347,7 +360,8 @@ impl RedisHistory {
         p.arg("WITHSCORES");
         // Every ruled investigation of the fingerprint (the key is capped at `index_cap`),
         // as the memory store reads them: an old overturn under many newer
-        // false-positive rulings must still block (gate 5).
+        // false-positive rulings must still block (gate 5). Their rulings are read only
+        // once gates 2–4 pass, their records seldom (`rulings_first`).
         self.newest(p, &fpruled_key(fp), "+inf", "-inf", self.settings.index_cap);
         p.arg("WITHSCORES");
     }
@@ -456,6 +470,69 @@ fn read_json<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Read<T> {
     }
 }
 
+/// A summary as read for gate 5: absent, unreadable, or parsed and bounded.
+fn read_record(raw: Option<String>) -> Read<Summary> {
+    match read_json::<Summary>(raw) {
+        Read::Readable(s) => Read::Readable(s.bounded()),
+        other => other,
+    }
+}
+
+/// The alert of a ruled investigation, stored with its ruling (see [`StoredRuling`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RuledAlert {
+    source: String,
+    alert_id: String,
+}
+
+/// A ruling as `set_ruling` stores it: the [`Ruling`]'s fields and the `alert` of the
+/// ruled investigation, taken from its record, so that dedup's gate 5 can tell which
+/// alert a ruling is on without reading the record. Readers of a [`Ruling`] ignore the
+/// extra field; rulings stored before it existed lack it, and gate 5 reads their records.
+#[derive(serde::Serialize)]
+struct StoredRuling<'a> {
+    #[serde(flatten)]
+    ruling: &'a Ruling,
+    alert: RuledAlert,
+}
+
+/// The `alert` of a stored ruling, read on its own (every other field ignored).
+#[derive(serde::Deserialize)]
+struct AlertOfRuling {
+    #[serde(default)]
+    alert: Option<RuledAlert>,
+}
+
+/// A ruling as read for gate 5, with the alert stored next to it. The ruling is read as
+/// a [`Ruling`] exactly as elsewhere; an `alert` that is missing or malformed only leaves
+/// the alert unknown (the record is then read).
+fn read_ruling(raw: Option<String>) -> RulingRead {
+    let Some(text) = raw else {
+        return RulingRead::ABSENT;
+    };
+    match serde_json::from_str::<Ruling>(&text) {
+        Ok(r) => RulingRead {
+            ruling: Read::Readable(r.bounded()),
+            alert: serde_json::from_str::<AlertOfRuling>(&text)
+                .ok()
+                .and_then(|a| a.alert)
+                .map(|a| (a.source, a.alert_id)),
+        },
+        Err(e) => {
+            debug!(error = %e, "Unreadable history entry");
+            RulingRead {
+                ruling: Read::Unreadable,
+                alert: None,
+            }
+        }
+    }
+}
+
+/// One reply of a pipeline as `T`.
+fn decode<T: redis::FromRedisValue>(op: &'static str, v: redis::Value) -> Result<T, HistoryError> {
+    redis::from_redis_value(v).map_err(|e| HistoryError::redis(op, &e.into()))
+}
+
 /// Rulings of `ids` (`raw` in the same order); absent and unreadable ones left out.
 fn parse_rulings(ids: &[String], raw: Vec<Option<String>>) -> Vec<(String, Ruling)> {
     ids.iter()
@@ -537,15 +614,63 @@ impl DedupIndex for RedisHistory {
             .zip(rulings.into_iter().flatten())
             .map(|((id, summary), ruling)| RuledRead {
                 id: id.clone(),
-                summary: match read_json::<Summary>(summary) {
-                    Read::Readable(s) => Read::Readable(s.bounded()),
-                    other => other,
-                },
+                summary: read_record(summary),
                 ruling: match read_json::<Ruling>(ruling) {
                     Read::Readable(r) => Read::Readable(r.bounded()),
                     other => other,
                 },
             })
+            .collect())
+    }
+
+    async fn rulings_first(
+        &self,
+        _fp: &str,
+        recent: &[String],
+        lapsed: &[String],
+    ) -> Result<FirstRead, HistoryError> {
+        // One round trip: every ruling (each with its alert, when stored with it), an
+        // `EXISTS` counting the recent ones' records without reading them, and the lapsed
+        // ones' records (usually gone with their rulings).
+        let mut p = redis::pipe();
+        let ruling_keys: Vec<String> = recent
+            .iter()
+            .chain(lapsed)
+            .map(|id| ruling_key(id))
+            .collect();
+        let recent_keys: Vec<String> = recent.iter().map(|id| inv_key(id)).collect();
+        let lapsed_keys: Vec<String> = lapsed.iter().map(|id| inv_key(id)).collect();
+        let n_rulings = self.add_mget(&mut p, &ruling_keys);
+        let n_exists = self.add_chunked(&mut p, "EXISTS", &recent_keys);
+        self.add_mget(&mut p, &lapsed_keys);
+        let mut replies = self
+            .pipe::<Vec<redis::Value>>("dedup", &p)
+            .await?
+            .into_iter();
+        let mut first = FirstRead::default();
+        for v in replies.by_ref().take(n_rulings) {
+            let raw: Vec<Option<String>> = decode("dedup", v)?;
+            first.rulings.extend(raw.into_iter().map(read_ruling));
+        }
+        for v in replies.by_ref().take(n_exists) {
+            first.recent_records += decode::<usize>("dedup", v)?;
+        }
+        for v in replies {
+            let raw: Vec<Option<String>> = decode("dedup", v)?;
+            first
+                .lapsed_records
+                .extend(raw.into_iter().map(read_record));
+        }
+        Ok(first)
+    }
+
+    async fn records(&self, ids: &[String]) -> Result<Vec<Read<Summary>>, HistoryError> {
+        let keys: Vec<String> = ids.iter().map(|id| inv_key(id)).collect();
+        Ok(self
+            .mget("dedup", &keys)
+            .await?
+            .into_iter()
+            .map(read_record)
             .collect())
     }
 
@@ -689,8 +814,15 @@ impl HistoryStore for RedisHistory {
         if summary.is_pending() {
             return Err(still_running(investigation_id));
         }
-        let json = serde_json::to_string(&r.clone().bounded())
-            .map_err(|e| HistoryError::invalid(format!("ruling not serialisable: {e}")))?;
+        let ruling = r.clone().bounded();
+        let json = serde_json::to_string(&StoredRuling {
+            ruling: &ruling,
+            alert: RuledAlert {
+                source: summary.source.clone(),
+                alert_id: summary.alert_id.clone(),
+            },
+        })
+        .map_err(|e| HistoryError::invalid(format!("ruling not serialisable: {e}")))?;
         let ms = millis(self.settings.ruled_retention);
         let mut p = redis::pipe();
         p.atomic();

@@ -41,11 +41,17 @@ fn settings() -> HistorySettings {
 }
 
 async fn redis_env(st: HistorySettings) -> Env {
+    redis_env_on(st, "").await
+}
+
+/// [`redis_env`] with `query` after the server's URL (`?protocol=resp3`).
+async fn redis_env_on(st: HistorySettings, query: &str) -> Env {
     let redis = RedisServer::start().await.unwrap();
     let prefix = soc_testkit::unique_prefix();
+    let url = format!("{}{query}", redis.url());
     let workers = (0..4)
         .map(|_| {
-            let h = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), st.clone()).unwrap();
+            let h = RedisHistory::connect_lazy(&url, prefix.clone(), st.clone()).unwrap();
             Arc::new(h) as Arc<dyn HistoryStore>
         })
         .collect();
@@ -103,6 +109,7 @@ both!(
     fifty_copies_on_four_workers_are_investigated_once,
     a_failed_holder_releases_its_claim,
     an_anchor_whose_alert_stayed_open_says_why,
+    rulings_count_per_alert_across_its_investigations,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -665,6 +672,67 @@ async fn a_false_positive_ruling_confirms_the_anchor(env: &Env) {
     );
 }
 
+/// Sets a ruling with verdict `v` recorded `secs` seconds after `t0`.
+async fn rule_at(st: &dyn HistoryStore, id: &str, v: Verdict, t0: DateTime<Utc>, secs: i64) {
+    let mut r = Ruling::new(v, "", "ana");
+    r.recorded_at = t0 + chrono::Duration::seconds(secs);
+    st.set_ruling(id, &r).await.unwrap();
+}
+
+/// An alert investigated twice: its latest ruling, over both investigations, is the one
+/// that counts, both when every ruling is a false positive (the records need not be read
+/// on Redis) and when one is not (they are, to group the rulings per alert).
+async fn rulings_count_per_alert_across_its_investigations(env: &Env) {
+    let st = env.store();
+    let t0 = Utc::now() - chrono::Duration::hours(1);
+    let (b, fp) = copy("B", 0);
+    investigate(st, &b, &fp, CLEAN).await;
+    let (a1, _) = copy("A", 1);
+    investigate(st, &a1, &fp, CLEAN).await;
+    let a2 = a1.clone().with_investigation_id("a-again");
+    investigate(st, &a2, &fp, CLEAN).await;
+    let (c, _) = copy("C", 2);
+    let reuse = |d: Dedup| match d {
+        Dedup::Reuse {
+            anchor,
+            analyst_confirmed,
+            ..
+        } => (anchor.investigation_id, analyst_confirmed),
+        other => panic!("expected a reuse, got {other:?}"),
+    };
+    // A ruling on another alert does not confirm the anchor (A's second investigation).
+    rule_at(st, &b.investigation_id, Verdict::FalsePositive, t0, 0).await;
+    assert_eq!(
+        reuse(decide(st, &c, &fp).await),
+        (a2.investigation_id.clone(), false)
+    );
+    // A ruling on A's first investigation confirms it.
+    rule_at(st, &a1.investigation_id, Verdict::FalsePositive, t0, 1).await;
+    assert_eq!(
+        reuse(decide(st, &c, &fp).await),
+        (a2.investigation_id.clone(), true)
+    );
+    // Overturned there, A blocks the fingerprint...
+    rule_at(st, &a1.investigation_id, Verdict::TruePositive, t0, 2).await;
+    assert_eq!(
+        why(&decide(st, &c, &fp).await),
+        &InvestigateReason::Overturned {
+            alert_id: "A".into(),
+            investigation_id: a1.investigation_id.clone(),
+            verdict: Verdict::TruePositive
+        }
+    );
+    // ...until a later false-positive ruling on its other investigation.
+    rule_at(st, &a2.investigation_id, Verdict::FalsePositive, t0, 3).await;
+    assert_eq!(
+        reuse(decide(st, &c, &fp).await),
+        (a2.investigation_id.clone(), true)
+    );
+    // A later overturn on B blocks again.
+    rule_at(st, &b.investigation_id, Verdict::Inconclusive, t0, 4).await;
+    assert_eq!(why(&decide(st, &c, &fp).await).label(), "overturned");
+}
+
 async fn the_anchor_gates_refuse_in_order(env: &Env) {
     let st = env.store();
     // Each anchor on its own fingerprint (its own host); every defect from the gate on,
@@ -1016,8 +1084,11 @@ async fn redis_dedup_keys_have_ttls_and_the_claim_expires() {
     );
 }
 
-/// Overwrites the one key of `redis` ending in `suffix` with `text`, keeping its TTL.
-async fn overwrite_key(redis: &RedisServer, suffix: &str, text: &str) {
+/// A connection to `redis` and its one key ending in `suffix`.
+async fn key_ending(
+    redis: &RedisServer,
+    suffix: &str,
+) -> (::redis::aio::MultiplexedConnection, String) {
     let client = ::redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = ::redis::cmd("KEYS")
@@ -1026,8 +1097,14 @@ async fn overwrite_key(redis: &RedisServer, suffix: &str, text: &str) {
         .await
         .unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");
+    (conn, keys.into_iter().next().unwrap())
+}
+
+/// Overwrites the one key of `redis` ending in `suffix` with `text`, keeping its TTL.
+async fn overwrite_key(redis: &RedisServer, suffix: &str, text: &str) {
+    let (mut conn, key) = key_ending(redis, suffix).await;
     let () = ::redis::cmd("SET")
-        .arg(&keys[0])
+        .arg(&key)
         .arg(text)
         .arg("KEEPTTL")
         .query_async(&mut conn)
@@ -1035,39 +1112,204 @@ async fn overwrite_key(redis: &RedisServer, suffix: &str, text: &str) {
         .unwrap();
 }
 
+/// Rewrites the ruling on `id` as rulings were stored before they carried their alert.
+async fn strip_alert(redis: &RedisServer, id: &str) {
+    let (mut conn, key) = key_ending(redis, &format!("ruling:{id}")).await;
+    let text: String = ::redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        v.as_object_mut().unwrap().remove("alert").is_some(),
+        "{text}"
+    );
+    overwrite_key(redis, &key, &v.to_string()).await;
+}
+
 /// A ruling (or the ruled record) that cannot be read could be an overturn: no reuse.
+/// The records are read only where they can change the answer, so a garbled record
+/// under a false-positive ruling that carries its alert is not seen when every ruling
+/// is a false positive; it is when a ruling is not, or the ruling lacks its alert.
 #[tokio::test]
 async fn redis_an_unreadable_ruling_or_ruled_record_refuses_reuse() {
-    for key in ["ruling:", "inv:"] {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Case {
+        GarbledRuling,
+        RecordGone,
+        GarbledRecordOldRuling,
+        GarbledRecordAndAnOverturnLifted,
+        GarbledRecordAllFalsePositive,
+    }
+    for case in [
+        Case::GarbledRuling,
+        Case::RecordGone,
+        Case::GarbledRecordOldRuling,
+        Case::GarbledRecordAndAnOverturnLifted,
+        Case::GarbledRecordAllFalsePositive,
+    ] {
         let env = redis_env(settings()).await;
+        let redis = env._redis.as_ref().unwrap();
         let st = env.store();
+        let t0 = Utc::now() - chrono::Duration::hours(1);
         let (a, fp) = copy("A", 0);
         investigate(st, &a, &fp, CLEAN).await;
         let (b, _) = copy("B", 1);
+        let b1 = b.clone().with_investigation_id("b-first");
+        investigate(st, &b1, &fp, CLEAN).await;
         investigate(st, &b, &fp, CLEAN).await;
-        st.set_ruling(
-            &a.investigation_id,
-            &Ruling::new(Verdict::FalsePositive, "scanner", "ana"),
-        )
-        .await
-        .unwrap();
+        rule_at(st, &a.investigation_id, Verdict::FalsePositive, t0, 0).await;
+        if case == Case::GarbledRecordAndAnOverturnLifted {
+            // B's first investigation overturned, its second (the anchor) ruled a false
+            // positive later: B's latest ruling is a false positive.
+            rule_at(st, &b1.investigation_id, Verdict::TruePositive, t0, 1).await;
+            rule_at(st, &b.investigation_id, Verdict::FalsePositive, t0, 2).await;
+        }
         let (c, _) = copy("C", 2);
-        assert_eq!(anchor_id(decide(st, &c, &fp).await), b.investigation_id);
-
-        let redis = env._redis.as_ref().unwrap();
-        overwrite_key(redis, &format!("{key}{}", a.investigation_id), "{not json").await;
-        let d = decide(st, &c, &fp).await;
         assert_eq!(
-            d,
-            Dedup::Investigate {
-                reason: InvestigateReason::RulingUnreadable {
-                    investigation_id: a.investigation_id.clone()
-                },
-                claimed: false
-            },
-            "garbage in `{key}`"
+            anchor_id(decide(st, &c, &fp).await),
+            b.investigation_id,
+            "{case:?}"
         );
+
+        let record = format!("inv:{}", a.investigation_id);
+        match case {
+            Case::GarbledRuling => {
+                overwrite_key(
+                    redis,
+                    &format!("ruling:{}", a.investigation_id),
+                    "{not json",
+                )
+                .await;
+            }
+            Case::RecordGone => {
+                let (mut conn, key) = key_ending(redis, &record).await;
+                let () = ::redis::cmd("DEL")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            Case::GarbledRecordOldRuling => {
+                strip_alert(redis, &a.investigation_id).await;
+                overwrite_key(redis, &record, "{not json").await;
+            }
+            Case::GarbledRecordAndAnOverturnLifted | Case::GarbledRecordAllFalsePositive => {
+                overwrite_key(redis, &record, "{not json").await;
+            }
+        }
+        let d = decide(st, &c, &fp).await;
+        if case == Case::GarbledRecordAllFalsePositive {
+            assert_eq!(anchor_id(d), b.investigation_id, "{case:?}");
+        } else {
+            assert_eq!(
+                d,
+                Dedup::Investigate {
+                    reason: InvestigateReason::RulingUnreadable {
+                        investigation_id: a.investigation_id.clone()
+                    },
+                    claimed: false
+                },
+                "{case:?}"
+            );
+        }
     }
+}
+
+/// What one dedup pass reads, counted by Redis itself: with LFU eviction and a log
+/// factor of 0, `OBJECT FREQ` goes up by exactly one per read of a key (`EXISTS` and
+/// `OBJECT` do not count). Over rulings that are all false positives a pass reads every
+/// ruling once and no ruled record; the records are read for a ruling stored without
+/// its alert, and all of them once a ruling is not a false positive. (On RESP3: the
+/// other tests use RESP2, and this read mixes integer and array replies.)
+#[tokio::test]
+async fn redis_a_dedup_pass_reads_the_rulings_not_the_ruled_records() {
+    let env = redis_env_on(settings(), "?protocol=resp3").await;
+    let redis = env._redis.as_ref().unwrap();
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for (k, v) in [
+        ("maxmemory-policy", "allkeys-lfu"),
+        ("lfu-log-factor", "0"),
+        ("lfu-decay-time", "0"),
+    ] {
+        let () = ::redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(k)
+            .arg(v)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    let st = env.store();
+    let t0 = Utc::now() - chrono::Duration::hours(1);
+    let (a, fp) = copy("A", 0);
+    investigate(st, &a, &fp, CLEAN).await;
+    // Suppressed copies, each ruled a false positive: their records are read by no other
+    // gate (only the anchor candidates' are).
+    let mut ruled = Vec::new();
+    for n in 1..=20 {
+        let (s, _) = copy(&format!("S{n:02}"), n);
+        let anchor_a = anchor(decide(st, &s, &fp).await);
+        suppress(st, &s, &fp, &anchor_a).await;
+        rule_at(
+            st,
+            &s.investigation_id,
+            Verdict::FalsePositive,
+            t0,
+            i64::from(n),
+        )
+        .await;
+        ruled.push(s.investigation_id);
+    }
+    let mut keys = Vec::new();
+    for id in &ruled {
+        keys.push(key_ending(redis, &format!("inv:{id}")).await.1);
+        keys.push(key_ending(redis, &format!("ruling:{id}")).await.1);
+    }
+    let (next, _) = copy("next", 30);
+    let pass = async |conn: &mut ::redis::aio::MultiplexedConnection, reuse: bool| {
+        reads_in_one_pass(conn, &keys, || async {
+            let d = decide(st, &next, &fp).await;
+            assert_eq!(matches!(d, Dedup::Reuse { .. }), reuse, "{d:?}");
+        })
+        .await
+    };
+    assert_eq!(pass(&mut conn, true).await, (vec![0; 20], vec![1; 20]));
+    // A ruling stored before rulings carried their alert: its record is read.
+    strip_alert(redis, &ruled[4]).await;
+    let mut one = vec![0; 20];
+    one[4] = 1;
+    assert_eq!(pass(&mut conn, true).await, (one, vec![1; 20]));
+    // A ruling that is not a false positive: every record is read, to group the rulings
+    // per alert.
+    rule_at(st, &ruled[7], Verdict::TruePositive, t0, 0).await;
+    assert_eq!(pass(&mut conn, false).await, (vec![1; 20], vec![1; 20]));
+}
+
+/// How many times `run` read each of `keys` (pairs of a record and a ruling), by their
+/// `OBJECT FREQ` before and after: the records' counts, then the rulings'.
+async fn reads_in_one_pass<F: Future<Output = ()>>(
+    conn: &mut ::redis::aio::MultiplexedConnection,
+    keys: &[String],
+    run: impl FnOnce() -> F,
+) -> (Vec<i64>, Vec<i64>) {
+    let mut p = ::redis::pipe();
+    for k in keys {
+        p.cmd("OBJECT").arg("FREQ").arg(k);
+    }
+    let before: Vec<i64> = p.query_async(conn).await.unwrap();
+    run().await;
+    let after: Vec<i64> = p.query_async(conn).await.unwrap();
+    after
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| a - b)
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|c| (c[0], c[1]))
+        .unzip()
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ struct Case {
     suppressed_at: Vec<i64>,
     ruled: Vec<(Summary, Ruling)>,
     unreadable: Option<String>,
+    fp_ruled_alerts: Vec<(String, String)>,
     waited_for: Option<String>,
 }
 
@@ -63,6 +64,7 @@ impl Case {
             suppressed_at: Vec::new(),
             ruled: Vec::new(),
             unreadable: None,
+            fp_ruled_alerts: Vec::new(),
             waited_for: None,
         }
     }
@@ -79,6 +81,7 @@ impl Case {
             suppressed_at: &self.suppressed_at,
             ruled: self.ruled.iter().map(|(s, r)| (s, r)).collect(),
             unreadable: self.unreadable.clone(),
+            fp_ruled_alerts: &self.fp_ruled_alerts,
             waited_for: self.waited_for.as_deref(),
         };
         decide(&input)
@@ -496,4 +499,267 @@ fn rulings_missing_or_unreadable_fail_safe_unless_expired() {
     // An id the store did not answer for is read as absent.
     let (_, bad) = readable_rulings(&[("y".to_owned(), recent)], &[], &st, now);
     assert_eq!(bad.as_deref(), Some("y"));
+}
+
+#[test]
+fn a_false_positive_ruling_known_by_its_alert_confirms_the_anchor() {
+    let mut c = Case::new();
+    // Another alert's ruling, or the same alert id from another source: not the anchor's.
+    c.fp_ruled_alerts = vec![
+        ("siem".to_owned(), "B".to_owned()),
+        ("edr".to_owned(), "A".to_owned()),
+    ];
+    let Decision::Reuse(Dedup::Reuse {
+        analyst_confirmed, ..
+    }) = c.decide()
+    else {
+        panic!("expected reuse");
+    };
+    assert!(!analyst_confirmed);
+    c.fp_ruled_alerts.push(("siem".to_owned(), "A".to_owned()));
+    let Decision::Reuse(Dedup::Reuse {
+        analyst_confirmed, ..
+    }) = c.decide()
+    else {
+        panic!("expected reuse");
+    };
+    assert!(analyst_confirmed);
+}
+
+/// A store answering gate 5's first read as scripted, recording what else is read.
+#[derive(Default)]
+struct Scripted {
+    /// The rulings of the recent ids, then the lapsed ones.
+    rulings: Vec<RulingRead>,
+    /// How many recent records are stored.
+    recent_records: usize,
+    /// The lapsed records.
+    lapsed_records: Vec<Read<Summary>>,
+    /// The records `records` answers with, by id.
+    records: BTreeMap<String, Read<Summary>>,
+    /// Calls of `rulings_first` (recent and lapsed ids), then of `records` (ids).
+    firsts: std::sync::Mutex<Vec<(Vec<String>, Vec<String>)>>,
+    asked: std::sync::Mutex<Vec<Vec<String>>>,
+}
+
+#[async_trait]
+impl Index for Scripted {
+    async fn members(
+        &self,
+        _keys: &[String],
+        _range: Option<(i64, i64)>,
+        _per_key: usize,
+    ) -> Result<Vec<Vec<String>>, HistoryError> {
+        Ok(Vec::new())
+    }
+
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+        Ok(ids
+            .iter()
+            .filter(|id| *id == "inv-a")
+            .map(|_| clean("A", "inv-a", 10))
+            .collect())
+    }
+
+    async fn rulings(&self, _ids: &[String]) -> Result<Vec<(String, Ruling)>, HistoryError> {
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait]
+impl DedupIndex for Scripted {
+    async fn candidates(
+        &self,
+        _alert_id: &str,
+        _fp: &str,
+        _since_ms: i64,
+        _cap: usize,
+    ) -> Result<Candidates, HistoryError> {
+        Ok(Candidates::default())
+    }
+
+    async fn try_claim(
+        &self,
+        _fp: &str,
+        _holder: &str,
+        _ttl: Duration,
+    ) -> Result<Option<String>, HistoryError> {
+        Ok(None)
+    }
+
+    async fn claim(&self, _fp: &str) -> Result<Option<(String, Duration)>, HistoryError> {
+        Ok(None)
+    }
+
+    async fn ruled(&self, _ids: &[String]) -> Result<Vec<RuledRead>, HistoryError> {
+        panic!("gate 5 reads through `rulings_first` and `records`");
+    }
+
+    async fn rulings_first(
+        &self,
+        _fp: &str,
+        recent: &[String],
+        lapsed: &[String],
+    ) -> Result<FirstRead, HistoryError> {
+        self.firsts
+            .lock()
+            .unwrap()
+            .push((recent.to_vec(), lapsed.to_vec()));
+        Ok(FirstRead {
+            rulings: self.rulings.clone(),
+            recent_records: self.recent_records,
+            lapsed_records: self.lapsed_records.clone(),
+        })
+    }
+
+    async fn records(&self, ids: &[String]) -> Result<Vec<Read<Summary>>, HistoryError> {
+        self.asked.lock().unwrap().push(ids.to_vec());
+        Ok(ids
+            .iter()
+            .map(|id| self.records.get(id).cloned().unwrap_or(Read::Absent))
+            .collect())
+    }
+
+    async fn release(&self, _fp: &str, _holders: &[&str]) -> Result<(), HistoryError> {
+        Ok(())
+    }
+}
+
+fn fp_of(alert: &str, at: i64) -> RulingRead {
+    RulingRead {
+        ruling: Read::Readable(ruling(Verdict::FalsePositive, at)),
+        alert: Some(("siem".to_owned(), alert.to_owned())),
+    }
+}
+
+/// Which records gate 5 reads after the rulings: none when every ruling is a readable
+/// false positive carrying its alert and every recent record is stored; a ruling without
+/// its alert has its record read; anything else has every recent record read.
+#[tokio::test]
+async fn gate_5_reads_the_records_only_when_they_can_change_the_answer() {
+    let st = HistorySettings::default();
+    let now = t(0);
+    let recent = |n: i64| t(-n).timestamp_millis();
+    let ruled: Vec<(String, i64)> = ["x", "y", "z"]
+        .iter()
+        .zip(1..)
+        .map(|(id, n)| ((*id).to_owned(), recent(n)))
+        .collect();
+    let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let all_fp = || Scripted {
+        rulings: vec![fp_of("X", -1), fp_of("Y", -2), fp_of("X", -3)],
+        recent_records: 3,
+        records: ["x", "y", "z"]
+            .iter()
+            .map(|id| ((*id).to_owned(), Read::Readable(clean("X", id, 1))))
+            .collect(),
+        ..Scripted::default()
+    };
+
+    // All false positives, alerts known, records stored: no record read.
+    let idx = all_fp();
+    let r = read_ruled(&idx, FP, &ruled, &st, now).await.unwrap();
+    assert!(idx.asked.lock().unwrap().is_empty());
+    assert!(r.full.is_empty() && r.full_ids.is_empty());
+    let alerts: Vec<&str> = r.fp_alerts.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(alerts, ["X", "Y", "X"]);
+
+    // A ruling stored without its alert: that record alone.
+    let mut idx = all_fp();
+    idx.rulings[1].alert = None;
+    let r = read_ruled(&idx, FP, &ruled, &st, now).await.unwrap();
+    assert_eq!(*idx.asked.lock().unwrap(), [ids(&["y"])]);
+    assert_eq!(r.full_ids, [("y".to_owned(), recent(2))]);
+    assert_eq!(r.fp_alerts.len(), 2);
+
+    // Not a false positive, unreadable, missing, or a record gone: every record, and no
+    // alert taken from a ruling.
+    let breaks: [fn(&mut Scripted); 4] = [
+        |s| s.rulings[2].ruling = Read::Readable(ruling(Verdict::TruePositive, -3)),
+        |s| s.rulings[0].ruling = Read::Unreadable,
+        |s| s.rulings[1].ruling = Read::Absent,
+        |s| s.recent_records = 2,
+    ];
+    for (i, break_it) in breaks.into_iter().enumerate() {
+        let mut idx = all_fp();
+        break_it(&mut idx);
+        let r = read_ruled(&idx, FP, &ruled, &st, now).await.unwrap();
+        assert_eq!(
+            *idx.asked.lock().unwrap(),
+            [ids(&["x", "y", "z"])],
+            "case {i}"
+        );
+        assert_eq!(r.full_ids, ruled, "case {i}");
+        assert!(r.fp_alerts.is_empty(), "case {i}");
+    }
+
+    // A ruling past its retention comes with its record in the first read; gone with
+    // it, it is expired and the rest stays on the fast path.
+    let lapsed = (now - chrono::Duration::days(181)).timestamp_millis();
+    let mut with_lapsed = ruled.clone();
+    with_lapsed.insert(1, ("old".to_owned(), lapsed));
+    let mut idx = all_fp();
+    idx.rulings.push(RulingRead::ABSENT);
+    idx.lapsed_records = vec![Read::Absent];
+    let r = read_ruled(&idx, FP, &with_lapsed, &st, now).await.unwrap();
+    assert_eq!(
+        *idx.firsts.lock().unwrap(),
+        [(ids(&["x", "y", "z"]), ids(&["old"]))]
+    );
+    assert!(idx.asked.lock().unwrap().is_empty());
+    assert_eq!(r.full_ids, [("old".to_owned(), lapsed)]);
+    assert_eq!(r.fp_alerts.len(), 3);
+    let (ok, bad) = readable_rulings(&r.full_ids, &r.full, &st, now);
+    assert!(ok.is_empty() && bad.is_none());
+    // Its record still there: it fails safe, as before.
+    idx.lapsed_records = vec![Read::Readable(clean("O", "old", 1))];
+    let r = read_ruled(&idx, FP, &with_lapsed, &st, now).await.unwrap();
+    let (_, bad) = readable_rulings(&r.full_ids, &r.full, &st, now);
+    assert_eq!(bad.as_deref(), Some("old"));
+}
+
+/// Gates 2–4 come first and need no ruling: when one refuses, none is read.
+#[tokio::test]
+async fn no_ruling_is_read_when_gates_2_to_4_refuse() {
+    let st = HistorySettings::default();
+    let idx = Scripted::default();
+    let s = subject("NEW");
+    // Recent, whenever the test runs (`decide_over` judges retention from the clock).
+    let ruled = vec![("x".to_owned(), Utc::now().timestamp_millis())];
+    // No anchor.
+    let c = Candidates {
+        ruled: ruled.clone(),
+        ..Candidates::default()
+    };
+    let d = decide_over(&idx, &s, FP, c, t(0), None, &st).await.unwrap();
+    assert!(matches!(
+        d,
+        Decision::Investigate(InvestigateReason::NoAnchor { .. })
+    ));
+    assert!(idx.firsts.lock().unwrap().is_empty());
+    // An anchor, but the cap reached.
+    let c = Candidates {
+        anchors: vec!["inv-a".to_owned()],
+        suppressed_at: vec![t(11).timestamp_millis(); 25],
+        ruled: ruled.clone(),
+        ..Candidates::default()
+    };
+    let d = decide_over(&idx, &s, FP, c, t(0), None, &st).await.unwrap();
+    assert!(matches!(
+        d,
+        Decision::Investigate(InvestigateReason::CapReached { .. })
+    ));
+    assert!(idx.firsts.lock().unwrap().is_empty());
+    // The gates passed: the rulings are read (none stored here: it fails safe).
+    let c = Candidates {
+        anchors: vec!["inv-a".to_owned()],
+        ruled,
+        ..Candidates::default()
+    };
+    let d = decide_over(&idx, &s, FP, c, t(0), None, &st).await.unwrap();
+    assert!(
+        matches!(&d, Decision::Investigate(InvestigateReason::RulingUnreadable { investigation_id }) if investigation_id == "x"),
+        "{d:?}"
+    );
+    assert_eq!(idx.firsts.lock().unwrap().len(), 1);
 }
