@@ -258,9 +258,12 @@ pub enum InvestigateReason {
         /// The analyst's verdict.
         verdict: Verdict,
     },
-    /// Gate 5, failing safe: a ruled investigation of this fingerprint has a ruling or a
-    /// record that cannot be read (unparsable, or missing before its retention is up), so
-    /// an overturn cannot be ruled out.
+    /// Gate 5, failing safe: a ruled investigation of this fingerprint has a ruling that
+    /// cannot be read, or a record that cannot be read (unparsable, or missing before its
+    /// retention is up) when the answer depends on it, so an overturn cannot be ruled
+    /// out. A record only tells which alert a ruling is on: when every ruling is a
+    /// readable false positive, no alert's latest ruling can be anything else, and the
+    /// Redis store does not read the records at all.
     RulingUnreadable {
         /// The ruled investigation.
         investigation_id: String,
