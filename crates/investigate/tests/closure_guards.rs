@@ -68,6 +68,22 @@ async fn first_evidence_id() -> String {
         .expect("tier 0 records evidence for the alert")
 }
 
+/// Tier 0's clean false positive (the scanner in its window) stands, and the history
+/// store's failure is recorded: what the closure checks below must then refuse.
+fn assert_fp_high_with_history_degraded(inv: &Investigation) {
+    assert_eq!(
+        (inv.verdict, inv.confidence),
+        (Verdict::FalsePositive, Confidence::High),
+        "{}",
+        inv.hypothesis
+    );
+    assert!(
+        inv.degraded.iter().any(|d| d.component == "history"),
+        "{:?}",
+        inv.degraded
+    );
+}
+
 fn eligible(inv: &Investigation) -> bool {
     inv.closure.as_ref().is_some_and(|c| c.eligible)
 }
@@ -286,17 +302,8 @@ async fn a_campaign_found_at_recall_survives_a_failed_reread_and_blocks_closure(
     let inv = scanner_pipeline(Arc::new(Scripted::new(Some(campaign()), None)))
         .investigate(&scanner_burst())
         .await;
-    assert_eq!(
-        (inv.verdict, inv.confidence),
-        (Verdict::FalsePositive, Confidence::High),
-        "{}",
-        inv.hypothesis
-    );
-    assert!(
-        inv.degraded.iter().any(|d| d.component == "history"),
-        "the re-read failed: {:?}",
-        inv.degraded
-    );
+    // The re-read failed.
+    assert_fp_high_with_history_degraded(&inv);
     assert!(
         inv.correlation.as_ref().is_some_and(|c| c.is_campaign),
         "the recall's campaign is kept: {:?}",
@@ -318,17 +325,7 @@ async fn an_unreachable_history_store_blocks_closure() {
     let inv = scanner_pipeline(Arc::new(store))
         .investigate(&scanner_burst())
         .await;
-    assert_eq!(
-        (inv.verdict, inv.confidence),
-        (Verdict::FalsePositive, Confidence::High),
-        "{}",
-        inv.hypothesis
-    );
-    assert!(
-        inv.degraded.iter().any(|d| d.component == "history"),
-        "{:?}",
-        inv.degraded
-    );
+    assert_fp_high_with_history_degraded(&inv);
     let closure = inv.closure.as_ref().expect("closure decided");
     assert!(!closure.eligible, "{closure:?}");
 }
@@ -382,17 +379,7 @@ async fn an_investigation_the_store_could_not_record_is_not_closable() {
     let inv = scanner_pipeline(Arc::new(store))
         .investigate(&scanner_burst())
         .await;
-    assert_eq!(
-        (inv.verdict, inv.confidence),
-        (Verdict::FalsePositive, Confidence::High),
-        "{}",
-        inv.hypothesis
-    );
-    assert!(
-        inv.degraded.iter().any(|d| d.component == "history"),
-        "{:?}",
-        inv.degraded
-    );
+    assert_fp_high_with_history_degraded(&inv);
     let closure = inv.closure.as_ref().expect("closure decided");
     assert!(!closure.eligible, "{closure:?}");
 }

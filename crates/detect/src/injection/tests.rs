@@ -306,11 +306,7 @@ fn alert_locations_name_keys_indicators_and_siblings_exactly() {
         &soc_core::alert::Limits::default(),
     )
     .unwrap();
-    let mut got: Vec<String> = scan_alert(&alert)
-        .into_iter()
-        .map(|f| format!("{} {}", f.location, f.pattern))
-        .collect();
-    got.sort();
+    let got = located_flags(&alert);
     assert_eq!(
         got,
         [
@@ -504,11 +500,7 @@ fn the_alert_id_and_source_are_scanned() {
         &soc_core::alert::Limits::default(),
     )
     .unwrap();
-    let mut got: Vec<String> = scan_alert(&alert)
-        .into_iter()
-        .map(|f| format!("{} {}", f.location, f.pattern))
-        .collect();
-    got.sort();
+    let got = located_flags(&alert);
     assert_eq!(
         got,
         [
@@ -516,4 +508,14 @@ fn the_alert_id_and_source_are_scanned() {
             "source role-injection-line"
         ]
     );
+}
+
+/// The alert's flags as sorted `location pattern` lines.
+fn located_flags(alert: &Alert) -> Vec<String> {
+    let mut got: Vec<String> = scan_alert(alert)
+        .into_iter()
+        .map(|f| format!("{} {}", f.location, f.pattern))
+        .collect();
+    got.sort();
+    got
 }

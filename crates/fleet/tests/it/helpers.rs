@@ -237,6 +237,17 @@ impl TestApp {
         }
     }
 
+    /// Publishes `alert` straight to `soc.alerts.siem`, past the ingest API and its
+    /// deduplication (a forwarder's replay).
+    pub(crate) async fn replay(&self, alert: &Value) {
+        self.js
+            .publish("soc.alerts.siem", serde_json::to_vec(alert).unwrap().into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
     pub(crate) async fn stop(mut self) {
         self.shutdown.cancel();
         while self.roles.join_next().await.is_some() {}
@@ -277,4 +288,13 @@ pub(crate) fn ndjson(values: &[Value]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Waits until `done` holds, checking every 50 ms, for at most `timeout`; the caller
+/// asserts the outcome.
+pub(crate) async fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

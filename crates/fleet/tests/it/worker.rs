@@ -14,7 +14,7 @@ use soc_llm::LlmConfig;
 use soc_llm::config::AnthropicConfig;
 use soc_testkit::llm_mock::{Flavor, MockLlm, OnExhausted, Turn};
 
-use crate::helpers::{alerts, ndjson, spawn_app, spawn_app_with};
+use crate::helpers::{alerts, ndjson, spawn_app, spawn_app_with, wait_until};
 
 #[tokio::test]
 async fn a_thousand_alerts_give_exactly_a_thousand_investigations() {
@@ -116,18 +116,11 @@ async fn an_alert_already_investigated_is_republished_not_investigated_again() {
         .expect("found by its own id");
     assert!(stored.contains(&first));
     // The same alert arrives again past the ingest dedup (a replay straight into NATS).
-    app.js
-        .publish("soc.alerts.siem", serde_json::to_vec(&a).unwrap().into())
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    for _ in 0..100 {
-        if app.metrics.republished.get() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.replay(&a).await;
+    wait_until(Duration::from_secs(5), || {
+        app.metrics.republished.get() == 1
+    })
+    .await;
     assert_eq!(app.metrics.republished.get(), 1, "answered from the store");
     let invs = app.investigations().await;
     assert_eq!(
@@ -169,18 +162,11 @@ async fn an_investigation_the_output_stream_deduplicates_is_not_counted_twice() 
         .query_async::<()>(&mut c)
         .await
         .unwrap();
-    app.js
-        .publish("soc.alerts.siem", serde_json::to_vec(&a).unwrap().into())
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    for _ in 0..200 {
-        if app.metrics.investigation_duration.get_sample_count() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.replay(&a).await;
+    wait_until(Duration::from_secs(10), || {
+        app.metrics.investigation_duration.get_sample_count() == 2
+    })
+    .await;
     assert_eq!(
         app.metrics.investigation_duration.get_sample_count(),
         2,
@@ -242,12 +228,7 @@ async fn a_dead_letter_that_cannot_be_stored_on_the_last_delivery_keeps_its_reas
     let transient = || app.metrics.failures.with_label_values(&["transient"]).get();
     // The third (last allowed) delivery fails, and so does its dead letter: the alert is
     // naked for 5 s and comes back as the consumer's extra delivery.
-    for _ in 0..300 {
-        if transient() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(Duration::from_secs(15), || transient() == 3).await;
     assert_eq!(transient(), 3);
     let [_, _, dlq] = soc_fleet::jetstream::stream_configs(&app.names, &app.cfg);
     app.js.create_stream(dlq).await.unwrap();

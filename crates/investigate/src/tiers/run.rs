@@ -315,28 +315,19 @@ impl LlmTiers {
             }
             let resp = c.client.complete(&req).await?;
             acct.add(&resp);
-            if resp.stop_reason == StopReason::MaxTokens && resp.has_tool_calls() {
+            let step = if resp.stop_reason == StopReason::MaxTokens && resp.has_tool_calls() {
                 // Cut off while calling tools: the calls may be incomplete and are not
                 // run. Every tool call needs a result in the next message, so they are
                 // left out of the history rather than answered by a plain correction.
                 push_assistant_without_tool_calls(&mut req, &resp);
-                match conv.cut_off_tool_calls() {
-                    Step::Ask(text) => req.messages.push(Message::user(text)),
-                    Step::Done(g, repaired) => {
-                        return Ok(ModelAnswer {
-                            tier: 2,
-                            model: c.model.clone(),
-                            grounded: g,
-                            repaired,
-                        });
-                    }
-                    Step::Fail(e) => return Err(e),
-                }
-                continue;
-            }
-            push_assistant(&mut req, &resp);
-            if !resp.has_tool_calls() || resp.stop_reason == StopReason::MaxTokens {
-                match conv.on_text(&resp.stop_reason, &resp.text(), &grounds) {
+                Some(conv.cut_off_tool_calls())
+            } else {
+                push_assistant(&mut req, &resp);
+                (!resp.has_tool_calls())
+                    .then(|| conv.on_text(&resp.stop_reason, &resp.text(), &grounds))
+            };
+            if let Some(step) = step {
+                match step {
                     Step::Done(g, repaired) => {
                         return Ok(ModelAnswer {
                             tier: 2,
