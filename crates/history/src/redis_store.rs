@@ -446,6 +446,36 @@ type CandidateReads = (
     Vec<(String, f64)>,
 );
 
+/// The index keys (relative) `begin` already lists the completed `summary` under, with
+/// the score and TTL `record` would write: writing them again would change nothing
+/// (`begin` registered the same investigation id, stored the pending record in the same
+/// transaction as the entries, and set the same retention). Only when the pending record
+/// is `summary`'s own, still pending (not an earlier completed one, whose entries may
+/// carry another TTL), the investigation is unruled (a ruling's longer retention must
+/// reach its keys) and the score is the alert's own time: a clamped score depends on
+/// when an investigation began, and a redelivery's `begin` may have written another.
+/// Otherwise none, and `record` writes every entry.
+fn listed_by_begin(
+    pending: Option<&Summary>,
+    summary: &Summary,
+    score: i64,
+    ruled: bool,
+    settings: &HistorySettings,
+) -> Vec<String> {
+    match pending {
+        Some(p)
+            if !ruled
+                && p.is_pending()
+                && p.investigation_id == summary.investigation_id
+                && p.index_score(settings.future_skew) == score
+                && score == summary.timestamp.timestamp_millis() =>
+        {
+            p.index_keys()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn candidates_from((worked, anchors, dups, ruled): CandidateReads) -> Candidates {
     Candidates {
         worked,
@@ -735,9 +765,8 @@ impl HistoryStore for RedisHistory {
             .arg(self.key(&ruling_key(&inv.investigation_id)));
         let (pending, ruled): (Option<String>, bool) = self.pipe("record", &p).await?;
         let now = Utc::now();
-        let begun_at = pending
-            .and_then(|j| serde_json::from_str::<Summary>(&j).ok())
-            .map_or(now, |p| p.begun_at);
+        let pending = pending.and_then(|j| serde_json::from_str::<Summary>(&j).ok());
+        let begun_at = pending.as_ref().map_or(now, |p| p.begun_at);
         let summary = Summary::completed(s, inv, begun_at, now);
         let json = serde_json::to_string(&summary)
             .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
@@ -755,8 +784,11 @@ impl HistoryStore for RedisHistory {
             .arg("PX")
             .arg(millis(ttl))
             .ignore();
+        let listed = listed_by_begin(pending.as_ref(), &summary, score, ruled, &self.settings);
         for k in summary.index_keys() {
-            self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
+            if !listed.contains(&k) {
+                self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
+            }
         }
         for (k, at) in summary.dedup_keys() {
             self.index_write(&mut p, &k, at, &summary.investigation_id, ttl);

@@ -298,3 +298,125 @@ async fn a_recall_past_one_mget_chunk_matches_the_memory_store() {
     assert_eq!(rr.priors[0].alert_id, newest.alert_id);
     assert_eq!(rr.priors[0].human_verdict.as_deref(), Some("true_positive"));
 }
+
+/// `ZADD`s Redis ran while `run` ran (`INFO commandstats`; the server is this test's).
+async fn zadds_during<F: Future<Output = ()>>(url: &str, run: F) -> u64 {
+    let client = ::redis::Client::open(url).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let () = ::redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    run.await;
+    let info: String = ::redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_zadd:calls="))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+/// `record` after `begin` writes only the index entries `begin` has not: the indicator,
+/// host and /24 entries are there already with the same id, score and TTL, so completing
+/// an investigation adds its near-duplicate entries (`fp:`, `worked:`) alone. Without
+/// the pending record (it expired during a very long investigation) or after a ruling
+/// (a redelivered alert whose investigation was ruled: longer retention), every entry is
+/// written again; the entries stay listed either way.
+#[tokio::test]
+async fn redis_record_does_not_rewrite_what_begin_listed() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let st = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), settings()).unwrap();
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let spec = Spec {
+        ips: &["203.0.113.5"],
+        domains: &["evil.example.org"],
+        host: Some("ws-1"),
+        ..Spec::default()
+    };
+    let index_keys = [
+        "ioc:ipv4:203.0.113.5",
+        "ioc:domain:evil.example.org",
+        "host:ws-1",
+        "net24:203.0.113",
+    ];
+    let listed = async |c: &mut ::redis::aio::MultiplexedConnection, s: &Subject| {
+        for k in index_keys {
+            let score: Option<i64> = ::redis::cmd("ZSCORE")
+                .arg(format!("{prefix}{k}"))
+                .arg(&s.investigation_id)
+                .query_async(c)
+                .await
+                .unwrap();
+            assert_eq!(
+                score,
+                Some(s.timestamp.timestamp_millis()),
+                "{k} of {}",
+                s.alert_id
+            );
+        }
+    };
+
+    let a = subject("A", -1, &spec);
+    st.begin(&a).await.unwrap();
+    let n = zadds_during(&redis.url(), async {
+        st.record(&a, &investigation(&a, Verdict::TruePositive, &[]))
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(n, 2, "fp: and worked: only");
+    listed(&mut c, &a).await;
+
+    let b = subject("B", -2, &spec);
+    st.begin(&b).await.unwrap();
+    let () = ::redis::cmd("DEL")
+        .arg(format!("{prefix}inv:{}", b.investigation_id))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let n = zadds_during(&redis.url(), async {
+        st.record(&b, &investigation(&b, Verdict::FalsePositive, &[]))
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(
+        n,
+        2 + index_keys.len() as u64,
+        "no pending record: every entry"
+    );
+    listed(&mut c, &b).await;
+
+    // A ruled investigation recorded again (its alert redelivered): the stored record is
+    // the completed one, and the ruling's retention must reach every entry.
+    let r = subject("R", -3, &spec);
+    done(&st, &r, Verdict::TruePositive, &[]).await;
+    st.set_ruling(
+        &r.investigation_id,
+        &Ruling::new(Verdict::TruePositive, "confirmed", "ana"),
+    )
+    .await
+    .unwrap();
+    st.begin(&r).await.unwrap();
+    let n = zadds_during(&redis.url(), async {
+        st.record(&r, &investigation(&r, Verdict::TruePositive, &[]))
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(n, 2 + index_keys.len() as u64, "ruled: every entry");
+    listed(&mut c, &r).await;
+    for (k, ttl) in keys_and_ttls(&redis.url(), &prefix).await {
+        if index_keys.contains(&k.as_str()) {
+            assert!(
+                ttl >= 179 * DAY_MS,
+                "`{k}` keeps the ruling's retention: {ttl}"
+            );
+        }
+    }
+}
