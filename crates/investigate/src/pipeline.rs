@@ -470,36 +470,14 @@ impl Pipeline {
         let attack_techniques: Vec<String> = techniques.iter().map(|t| t.id.clone()).collect();
         let associated_groups = cat.associated_groups(&attack_techniques, self.cfg.max_groups);
 
-        // 5. Draft and report.
+        // 5. Draft and report. With a model tier the draft waits for its outcome: an answer
+        // brings its own (`apply_model`), and tier 0's is drawn only when tier 0's stands.
         let evidence = log.into_vec();
+        let tier0_evidence = evidence.len();
         // Planted instructions always force human review; they never change the verdict.
         let escalate = a.escalate || !injection_flags.is_empty();
-        let escalation_draft = escalate.then(|| {
-            // Tier-0 findings first, then intel hits, then the rest.
-            let mut ordered: Vec<_> = evidence
-                .iter()
-                .filter(|e| e.source_tool.starts_with("tier0."))
-                .cloned()
-                .collect();
-            ordered.extend(
-                evidence
-                    .iter()
-                    .filter(|e| {
-                        !e.source_tool.starts_with("tier0.") && e.confidence > Confidence::Low
-                    })
-                    .cloned(),
-            );
-            render(&DraftInput {
-                alert,
-                headline: &a.headline,
-                verdict: a.verdict,
-                confidence: a.confidence,
-                hypothesis: &a.hypothesis,
-                evidence: &ordered,
-                techniques: &techniques,
-                pivots: &a.pivots,
-            })
-        });
+        let escalation_draft =
+            (escalate && self.llm.is_none()).then(|| tier0_draft(alert, a, &evidence, &techniques));
         let tier0_ms = u64::try_from(tier0_started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let reason = match (result.recognised, self.llm.is_some()) {
             (true, false) => format!(
@@ -579,8 +557,14 @@ impl Pipeline {
                 progress,
                 history: self.history.as_deref().map(|h| (h, &subject)),
             };
-            if let Some(answer) = llm.run(&mut inv, &ctx).await {
-                self.apply_model(&mut inv, alert, &a.headline, answer);
+            match llm.run(&mut inv, &ctx).await {
+                Some(answer) => self.apply_model(&mut inv, alert, &a.headline, answer),
+                // The model tiers only append evidence: tier 0's is the first part.
+                None if escalate => {
+                    let evidence = inv.evidence.get(..tier0_evidence).unwrap_or(&inv.evidence);
+                    inv.escalation_draft = Some(tier0_draft(alert, a, evidence, &inv.techniques));
+                }
+                None => {}
             }
             if let Some(t) = inv.telemetry.as_mut() {
                 let d = started.elapsed().as_secs_f64();
@@ -1028,6 +1012,36 @@ pub(crate) fn lookup_worthy(ioc: &Ioc) -> bool {
         IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 => true,
         IocKind::Url | IocKind::Email | IocKind::User | IocKind::Host => false,
     }
+}
+
+/// Tier 0's escalation draft: its own findings first, then intel hits, then the rest.
+fn tier0_draft(
+    alert: &Alert,
+    a: &soc_detect::Assessment,
+    evidence: &[soc_core::investigation::Evidence],
+    techniques: &[soc_core::investigation::TechniqueRef],
+) -> String {
+    let mut ordered: Vec<_> = evidence
+        .iter()
+        .filter(|e| e.source_tool.starts_with("tier0."))
+        .cloned()
+        .collect();
+    ordered.extend(
+        evidence
+            .iter()
+            .filter(|e| !e.source_tool.starts_with("tier0.") && e.confidence > Confidence::Low)
+            .cloned(),
+    );
+    render(&DraftInput {
+        alert,
+        headline: &a.headline,
+        verdict: a.verdict,
+        confidence: a.confidence,
+        hypothesis: &a.hypothesis,
+        evidence: &ordered,
+        techniques,
+        pivots: &a.pivots,
+    })
 }
 
 #[cfg(test)]

@@ -58,6 +58,18 @@ fn pipeline(t: LlmTiers) -> Pipeline {
     .with_llm(t)
 }
 
+/// The escalation draft tier 0 writes for `alert` with no model configured: the one an
+/// investigation keeps when tier 0's answer stands.
+async fn tier0_draft(alert: &Alert) -> Option<String> {
+    Pipeline::new(
+        PipelineConfig::default(),
+        soc_intel::providers::build_default(),
+    )
+    .investigate(alert)
+    .await
+    .escalation_draft
+}
+
 /// An SSH burst from a Tor exit relay (in the offline feed), no success recorded.
 fn brute_force() -> Alert {
     let v = json!({"alert_id": "LLM-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem",
@@ -221,6 +233,9 @@ async fn an_overloaded_provider_leaves_tier0_standing_with_degraded_set() {
     assert_eq!(inv.cost.llm_calls, 0);
     let tiers: Vec<u8> = inv.tiers.iter().map(|t| t.tier).collect();
     assert_eq!(tiers, [0, 1, 2]);
+    // Tier 0's answer stands, and so does its draft.
+    assert!(inv.escalation_draft.is_some());
+    assert_eq!(inv.escalation_draft, tier0_draft(&unknown()).await);
 }
 
 #[tokio::test]
@@ -293,6 +308,8 @@ async fn a_confident_tier0_costs_no_model_call_under_auto() {
     assert_eq!(mock.calls(), 0);
     assert_eq!(calls.load(Ordering::Relaxed), 0);
     assert_eq!(inv.tiers.len(), 1);
+    assert!(inv.escalation_draft.is_some());
+    assert_eq!(inv.escalation_draft, tier0_draft(&brute_force()).await);
     assert!(
         inv.tiers[0].reason.contains("stop"),
         "{}",
