@@ -446,15 +446,15 @@ type CandidateReads = (
     Vec<(String, f64)>,
 );
 
-/// The index keys (relative) `begin` already lists the completed `summary` under, with
-/// the score and TTL `record` would write: writing them again would change nothing
-/// (`begin` registered the same investigation id, stored the pending record in the same
-/// transaction as the entries, and set the same retention). Only when the pending record
-/// is `summary`'s own, still pending (not an earlier completed one, whose entries may
-/// carry another TTL), the investigation is unruled (a ruling's longer retention must
-/// reach its keys) and the score is the alert's own time: a clamped score depends on
-/// when an investigation began, and a redelivery's `begin` may have written another.
-/// Otherwise none, and `record` writes every entry.
+/// The index keys (relative) `begin` already lists the completed `summary` under with
+/// the score `record` would write: for these, `record` only extends the key's TTL to the
+/// summary's (`begin` registered the same investigation id with the same score, in the
+/// same transaction as the pending record read back, and set the retention from its own
+/// time). Only when the pending record is `summary`'s own and still pending (not an
+/// earlier completed one), the investigation is unruled, it began less than a retention
+/// ago (so `begin`'s keys cannot have expired) and the score is the alert's own time: a
+/// clamped score depends on when an investigation began, and another `begin` of the same
+/// id may have written another. Otherwise none, and `record` writes every entry.
 fn listed_by_begin(
     pending: Option<&Summary>,
     summary: &Summary,
@@ -462,11 +462,19 @@ fn listed_by_begin(
     ruled: bool,
     settings: &HistorySettings,
 ) -> Vec<String> {
+    let recent = |p: &Summary| {
+        summary.investigated_at.is_some_and(|done| {
+            (done - p.begun_at)
+                .to_std()
+                .is_ok_and(|took| took < settings.retention)
+        })
+    };
     match pending {
         Some(p)
             if !ruled
                 && p.is_pending()
                 && p.investigation_id == summary.investigation_id
+                && recent(p)
                 && p.index_score(settings.future_skew) == score
                 && score == summary.timestamp.timestamp_millis() =>
         {
@@ -786,7 +794,14 @@ impl HistoryStore for RedisHistory {
             .ignore();
         let listed = listed_by_begin(pending.as_ref(), &summary, score, ruled, &self.settings);
         for k in summary.index_keys() {
-            if !listed.contains(&k) {
+            if listed.contains(&k) {
+                // The entry is there; the key lives at least as long as the summary.
+                p.cmd("PEXPIRE")
+                    .arg(self.key(&k))
+                    .arg(millis(ttl))
+                    .arg("GT")
+                    .ignore();
+            } else {
                 self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
             }
         }

@@ -320,11 +320,13 @@ async fn zadds_during<F: Future<Output = ()>>(url: &str, run: F) -> u64 {
 }
 
 /// `record` after `begin` writes only the index entries `begin` has not: the indicator,
-/// host and /24 entries are there already with the same id, score and TTL, so completing
-/// an investigation adds its near-duplicate entries (`fp:`, `worked:`) alone. Without
-/// the pending record (it expired during a very long investigation) or after a ruling
-/// (a redelivered alert whose investigation was ruled: longer retention), every entry is
-/// written again; the entries stay listed either way.
+/// host and /24 entries are there already with the same id and score, so completing an
+/// investigation adds its near-duplicate entries (`fp:`, `worked:`) alone, and extends
+/// the other keys' TTL to the summary's (`begin` set it from its own, earlier time).
+/// Without the pending record (it expired during a very long investigation) or for a
+/// completed one (a redelivered alert whose investigation was ruled: longer retention),
+/// every entry is written again. Either way every entry stays listed with the alert's
+/// time and its key lives at least as long as the summary.
 #[tokio::test]
 async fn redis_record_does_not_rewrite_what_begin_listed() {
     let redis = RedisServer::start().await.unwrap();
@@ -358,11 +360,23 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
                 "{k} of {}",
                 s.alert_id
             );
+            let mut p = ::redis::pipe();
+            p.cmd("PTTL").arg(format!("{prefix}{k}"));
+            p.cmd("PTTL")
+                .arg(format!("{prefix}inv:{}", s.investigation_id));
+            let (key_ttl, summary_ttl): (i64, i64) = p.query_async(c).await.unwrap();
+            assert!(
+                key_ttl >= summary_ttl,
+                "{k} expires before the summary of {}: {key_ttl} < {summary_ttl} ms",
+                s.alert_id
+            );
         }
     };
 
     let a = subject("A", -1, &spec);
     st.begin(&a).await.unwrap();
+    // An investigation takes time: `begin`'s TTLs are older than the summary's.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let n = zadds_during(&redis.url(), async {
         st.record(&a, &investigation(&a, Verdict::TruePositive, &[]))
             .await
@@ -411,12 +425,47 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
     .await;
     assert_eq!(n, 2 + index_keys.len() as u64, "ruled: every entry");
     listed(&mut c, &r).await;
-    for (k, ttl) in keys_and_ttls(&redis.url(), &prefix).await {
-        if index_keys.contains(&k.as_str()) {
-            assert!(
-                ttl >= 179 * DAY_MS,
-                "`{k}` keeps the ruling's retention: {ttl}"
-            );
-        }
-    }
+}
+
+/// An investigation that outlasts the retention (its index keys expired while it ran) is
+/// listed again by `record`: nothing of `begin`'s is taken as still there.
+#[tokio::test]
+async fn redis_record_relists_an_investigation_that_outlasted_the_retention() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let mut cfg = settings();
+    cfg.retention = Duration::from_secs(1);
+    let st = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), cfg).unwrap();
+    let a = subject(
+        "A",
+        -1,
+        &Spec {
+            ips: &["203.0.113.5"],
+            host: Some("ws-1"),
+            ..Spec::default()
+        },
+    );
+    st.begin(&a).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    st.record(&a, &investigation(&a, Verdict::TruePositive, &[]))
+        .await
+        .unwrap();
+    let sightings = st
+        .prior_sightings(&subject(
+            "B",
+            0,
+            &Spec {
+                ips: &["203.0.113.5"],
+                ..Spec::default()
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        sightings
+            .iter()
+            .map(|p| p.alert_id.as_str())
+            .collect::<Vec<_>>(),
+        ["A"]
+    );
 }
