@@ -299,24 +299,11 @@ async fn a_recall_past_one_mget_chunk_matches_the_memory_store() {
     assert_eq!(rr.priors[0].human_verdict.as_deref(), Some("true_positive"));
 }
 
-/// `ZADD`s Redis ran while `run` ran (`INFO commandstats`; the server is this test's).
-async fn zadds_during<F: Future<Output = ()>>(url: &str, run: F) -> u64 {
-    let client = ::redis::Client::open(url).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let () = ::redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query_async(&mut c)
-        .await
-        .unwrap();
+/// `ZADD`s Redis ran while `run` ran.
+async fn zadds_during<F: Future<Output = ()>>(redis: &RedisServer, run: F) -> u64 {
+    redis.reset_command_stats().await.unwrap();
     run.await;
-    let info: String = ::redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix("cmdstat_zadd:calls="))
-        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+    redis.command_calls("zadd").await.unwrap()
 }
 
 /// `record` after `begin` writes only the index entries `begin` has not: the indicator,
@@ -377,7 +364,7 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
     st.begin(&a).await.unwrap();
     // An investigation takes time: `begin`'s TTLs are older than the summary's.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let n = zadds_during(&redis.url(), async {
+    let n = zadds_during(&redis, async {
         st.record(&a, &investigation(&a, Verdict::TruePositive, &[]))
             .await
             .unwrap();
@@ -393,7 +380,7 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
         .query_async(&mut c)
         .await
         .unwrap();
-    let n = zadds_during(&redis.url(), async {
+    let n = zadds_during(&redis, async {
         st.record(&b, &investigation(&b, Verdict::FalsePositive, &[]))
             .await
             .unwrap();
@@ -417,7 +404,7 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
     .await
     .unwrap();
     st.begin(&r).await.unwrap();
-    let n = zadds_during(&redis.url(), async {
+    let n = zadds_during(&redis, async {
         st.record(&r, &investigation(&r, Verdict::TruePositive, &[]))
             .await
             .unwrap();

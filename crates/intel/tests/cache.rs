@@ -346,32 +346,44 @@ async fn waiters_wait_as_long_as_the_holder_may_take() {
     // a fetch may take 1 s, so the other stack waits for the answer instead of asking
     // upstream a second time.
     let redis = RedisServer::start().await.unwrap();
-    let prefix = soc_testkit::unique_prefix();
     let cache = CacheSettings {
         lock_wait: Duration::from_millis(100),
         lock_ttl: Duration::from_millis(200),
         ..CacheSettings::default()
     };
     let p = Counting::reporting(Duration::from_millis(600), Duration::from_secs(1));
-    let stack = |p: &Arc<Counting>| {
+    let (first, second) = holder_then_waiter(&p, &redis, cache).await;
+    assert_eq!(first, CacheLevel::Upstream);
+    assert_eq!(second, CacheLevel::L2);
+    assert_eq!(p.calls.load(Ordering::SeqCst), 1, "one upstream request");
+}
+
+/// Two stacks over `p` sharing `redis` look up one indicator: the first takes the fetch
+/// lock and asks upstream; the second, 50 ms later, waits for its answer. Where each
+/// answer came from.
+async fn holder_then_waiter(
+    p: &Arc<Counting>,
+    redis: &RedisServer,
+    cache: CacheSettings,
+) -> (CacheLevel, CacheLevel) {
+    let prefix = soc_testkit::unique_prefix();
+    let stack = || {
         stack_with(
             p.clone(),
-            Some(shared(&redis, &prefix)),
+            Some(shared(redis, &prefix)),
             GuardSettings::default(),
             cache.clone(),
         )
     };
-    let (a, b) = (stack(&p), stack(&p));
+    let (a, b) = (stack(), stack());
     let key = ip("198.51.100.12");
     let first = {
-        let (a, key) = (a.clone(), key.clone());
+        let key = key.clone();
         tokio::spawn(async move { a.lookup_with_provenance(&key).await.unwrap().1.level })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     let second = b.lookup_with_provenance(&key).await.unwrap().1.level;
-    assert_eq!(first.await.unwrap(), CacheLevel::Upstream);
-    assert_eq!(second, CacheLevel::L2);
-    assert_eq!(p.calls.load(Ordering::SeqCst), 1, "one upstream request");
+    (first.await.unwrap(), second)
 }
 
 /// A stack waiting on another's slow fetch polls Redis with back-off (25 ms doubling to
@@ -382,42 +394,12 @@ async fn waiters_wait_as_long_as_the_holder_may_take() {
 #[tokio::test]
 async fn a_waiter_polls_a_slow_fetch_with_back_off() {
     let redis = RedisServer::start().await.unwrap();
-    let prefix = soc_testkit::unique_prefix();
     let p = Counting::reporting(Duration::from_secs(3), Duration::from_secs(5));
-    let stack = |p: &Arc<Counting>| {
-        stack_with(
-            p.clone(),
-            Some(shared(&redis, &prefix)),
-            GuardSettings::default(),
-            CacheSettings::default(),
-        )
-    };
-    let (a, b) = (stack(&p), stack(&p));
-    let key = ip("198.51.100.13");
-    let client = ::redis::Client::open(redis.url()).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let () = ::redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    let first = {
-        let (a, key) = (a.clone(), key.clone());
-        tokio::spawn(async move { a.lookup_with_provenance(&key).await.unwrap().1.level })
-    };
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let second = b.lookup_with_provenance(&key).await.unwrap().1.level;
-    assert_eq!(first.await.unwrap(), CacheLevel::Upstream);
+    redis.reset_command_stats().await.unwrap();
+    let (first, second) = holder_then_waiter(&p, &redis, CacheSettings::default()).await;
+    assert_eq!(first, CacheLevel::Upstream);
     assert_eq!(second, CacheLevel::L2);
-    let info: String = ::redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    let sets: u64 = info
-        .lines()
-        .find_map(|l| l.strip_prefix("cmdstat_set:calls="))
-        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap());
+    let sets = redis.command_calls("set").await.unwrap();
     assert!(
         (3..=16).contains(&sets),
         "{sets} SETs over a 3 s wait: the waiter polled without back-off"

@@ -106,6 +106,42 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// Forgets the command counts so far (`CONFIG RESETSTAT`), for
+    /// [`Self::command_calls`].
+    pub async fn reset_command_stats(&self) -> anyhow::Result<()> {
+        let mut c = self.connection().await?;
+        let () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query_async(&mut c)
+            .await?;
+        Ok(())
+    }
+
+    /// How many times the server ran `command` (lower case, e.g. `zadd`) since it started
+    /// or since [`Self::reset_command_stats`] (`INFO commandstats`): for tests that count
+    /// the commands a change saves. The server is the test's own, so every call counted
+    /// is the test's.
+    pub async fn command_calls(&self, command: &str) -> anyhow::Result<u64> {
+        let mut c = self.connection().await?;
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut c)
+            .await?;
+        let prefix = format!("cmdstat_{command}:calls=");
+        let Some(rest) = info.lines().find_map(|l| l.strip_prefix(prefix.as_str())) else {
+            return Ok(0);
+        };
+        let calls = rest.split(',').next().unwrap_or_default();
+        calls
+            .parse()
+            .map_err(|e| anyhow::anyhow!("INFO commandstats: `{calls}` for {command}: {e}"))
+    }
+
+    async fn connection(&self) -> anyhow::Result<redis::aio::MultiplexedConnection> {
+        let client = redis::Client::open(self.url())?;
+        Ok(client.get_multiplexed_async_connection().await?)
+    }
+
     /// The TCP port.
     pub fn port(&self) -> u16 {
         self.port
