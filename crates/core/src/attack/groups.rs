@@ -43,22 +43,25 @@ impl Catalog {
             .collect();
         hits.sort_unstable();
         hits.dedup();
-        let mut scored: Vec<(usize, usize, Vec<usize>)> = Vec::new();
-        for (rank, g, via) in hits {
-            match scored.last_mut() {
-                Some((r, _, matched)) if *r == rank => matched.push(via),
-                _ => scored.push((rank, g, vec![via])),
+        // Each group's run as (rank, group, start in `hits`, length): hundreds of groups
+        // can match, and only `top` of them are kept, so no per-group list is built.
+        let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for (i, &(rank, g, _)) in hits.iter().enumerate() {
+            match runs.last_mut() {
+                Some((r, _, _, len)) if *r == rank => *len += 1,
+                _ => runs.push((rank, g, i, 1)),
             }
         }
-        scored.sort_by_key(|(rank, _, m)| (std::cmp::Reverse(m.len()), *rank));
-        scored.truncate(top);
-        let mut out: Vec<GroupMatch> = scored
+        runs.sort_by_key(|&(rank, _, _, len)| (std::cmp::Reverse(len), rank));
+        runs.truncate(top);
+        let mut out: Vec<GroupMatch> = runs
             .into_iter()
-            .filter_map(|(_, g, matched)| {
+            .filter_map(|(_, g, start, len)| {
                 let group = self.groups.get(g)?;
-                let mut ids: Vec<String> = matched
+                let mut ids: Vec<String> = hits
+                    .get(start..start + len)?
                     .iter()
-                    .filter_map(|&i| self.techniques.get(i))
+                    .filter_map(|&(_, _, via)| self.techniques.get(via))
                     .map(|t| t.id.clone())
                     .collect();
                 ids.sort();
