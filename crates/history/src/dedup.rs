@@ -739,7 +739,7 @@ async fn decide_over(
     };
     let by_id: crate::query::FastMap<&str, &Summary> = summaries
         .iter()
-        .map(|s| (s.investigation_id.as_str(), s))
+        .map(|s| (s.investigation_id.as_str(), s.as_ref()))
         .collect();
     let pick = |list: &[String]| -> Vec<&Summary> {
         list.iter()

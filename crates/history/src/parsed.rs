@@ -12,8 +12,8 @@
 //! exceed the cap and is then parsed every time), in two
 //! generations of at most [`ParsedSummaries::GENERATION`] entries each; a full young
 //! generation becomes the old one (the previous old one is dropped), and a hit in the old
-//! one moves it back. The lock is held only to look up and insert shared pointers; the
-//! copies handed out are made after it is released.
+//! one moves it back. The lock is held only to look up and insert shared pointers, and
+//! shared pointers are what is handed out.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -66,8 +66,9 @@ impl ParsedSummaries {
 
     /// The summaries of `raw` (stored JSON, `None` for a missing key), in order, absent
     /// and unreadable ones left out (the latter logged at debug); each bounded
-    /// ([`Summary::bounded`]).
-    pub(crate) fn parse(&self, raw: Vec<Option<String>>) -> Vec<Summary> {
+    /// ([`Summary::bounded`]). Shared, not copied: a summary the memo knows costs a
+    /// reference count, not the dozen allocations of a deep copy.
+    pub(crate) fn parse(&self, raw: Vec<Option<String>>) -> Vec<Arc<Summary>> {
         let texts: Vec<String> = raw.into_iter().flatten().collect();
         let known: Vec<Option<Arc<Summary>>> = {
             let mut g = self.lock();
@@ -80,14 +81,14 @@ impl ParsedSummaries {
         let mut parsed: Vec<(String, Arc<Summary>)> = Vec::new();
         for (text, known) in texts.into_iter().zip(known) {
             if let Some(s) = known {
-                out.push(Summary::clone(&s));
+                out.push(s);
                 continue;
             }
             match serde_json::from_str::<Summary>(&text) {
                 Ok(s) => {
-                    let s = s.bounded();
+                    let s = Arc::new(s.bounded());
                     if text.len() <= Self::MAX_TEXT {
-                        parsed.push((text, Arc::new(s.clone())));
+                        parsed.push((text, Arc::clone(&s)));
                     }
                     out.push(s);
                 }
@@ -156,13 +157,13 @@ mod tests {
         serde_json::to_string(&stored).expect("json")
     }
 
-    fn fresh(raw: &[Option<String>]) -> Vec<Summary> {
+    fn fresh(raw: &[Option<String>]) -> Vec<Arc<Summary>> {
         raw.iter()
             .flatten()
             .filter_map(|t| {
                 serde_json::from_str::<Summary>(t)
                     .ok()
-                    .map(Summary::bounded)
+                    .map(|s| Arc::new(s.bounded()))
             })
             .collect()
     }

@@ -41,6 +41,7 @@
 //! campaign; the summary strings are the reference's.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -77,7 +78,7 @@ pub(crate) trait Index: Send + Sync {
     ) -> Result<Vec<Vec<String>>, HistoryError>;
 
     /// The stored summaries of these ids; missing or unreadable ones are left out.
-    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError>;
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Arc<Summary>>, HistoryError>;
 
     /// The rulings of these investigation ids, as `(id, ruling)`; ids without one are left
     /// out.
@@ -141,7 +142,7 @@ pub(crate) struct RecallRead {
     /// Correlation candidates, interleaved and capped.
     pub(crate) corr_ids: Vec<String>,
     /// The stored summaries of both lists' ids (missing and unreadable ones left out).
-    pub(crate) summaries: Vec<Summary>,
+    pub(crate) summaries: Vec<Arc<Summary>>,
     /// The prior-sighting candidates' rulings, as `(investigation id, ruling)`.
     pub(crate) rulings: Vec<(String, Ruling)>,
 }
@@ -202,7 +203,7 @@ pub(crate) async fn prior_sightings(
         return Ok(Vec::new());
     }
     let summaries = idx.summaries(&ids).await?;
-    let chosen = select_priors(s, &summaries);
+    let chosen = select_priors(s, summaries.iter().map(Arc::as_ref));
     let ruling_ids: Vec<String> = chosen
         .iter()
         .flat_map(|c| c.investigation_ids.iter().cloned())
@@ -234,7 +235,7 @@ pub(crate) async fn correlate(
     let candidates = read
         .corr_ids
         .iter()
-        .filter_map(|id| by_id.get(id.as_str()).map(|&i| &read.summaries[i]));
+        .filter_map(|id| by_id.get(id.as_str()).map(|&i| read.summaries[i].as_ref()));
     Ok(correlation_from(
         s,
         candidates,
@@ -314,7 +315,7 @@ pub(crate) fn recalled_from(
     read: RecallRead,
 ) -> Recalled {
     // Each query's summaries in its own id order, as the separate calls would see them:
-    // positions in `read.summaries`, so the correlation's candidates can be moved out.
+    // positions in `read.summaries`.
     let by_id = positions(&read.summaries);
     let pick = |ids: &[String]| -> Vec<usize> {
         ids.iter()
@@ -323,7 +324,7 @@ pub(crate) fn recalled_from(
     };
     let prior_at = pick(&read.prior_ids);
     let corr_at = pick(&read.corr_ids);
-    let chosen = select_priors(s, prior_at.iter().map(|&i| &read.summaries[i]));
+    let chosen = select_priors(s, prior_at.iter().map(|&i| read.summaries[i].as_ref()));
     let wanted: FastSet<&str> = chosen
         .iter()
         .flat_map(|c| c.investigation_ids.iter().map(String::as_str))
@@ -336,7 +337,7 @@ pub(crate) fn recalled_from(
     let priors = build_priors(chosen, &rulings, st);
     let base = correlation_base(
         s,
-        corr_at.iter().map(|&i| &read.summaries[i]),
+        corr_at.iter().map(|&i| read.summaries[i].as_ref()),
         window,
         st.future_skew,
     );
@@ -349,7 +350,7 @@ pub(crate) fn recalled_from(
 }
 
 /// Each summary's position by investigation id (the last one for an id read twice).
-fn positions(summaries: &[Summary]) -> FastMap<&str, usize> {
+fn positions(summaries: &[Arc<Summary>]) -> FastMap<&str, usize> {
     summaries
         .iter()
         .enumerate()

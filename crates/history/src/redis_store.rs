@@ -206,15 +206,18 @@ impl RedisHistory {
     fn index_write(&self, p: &mut redis::Pipeline, key: &str, score: i64, id: &str, ttl: Duration) {
         let k = self.key(key);
         let ms = millis(ttl);
-        p.cmd("ZADD").arg(&k).arg(score).arg(id).ignore();
-        p.cmd("PEXPIRE").arg(&k).arg(ms).arg("NX").ignore();
-        p.cmd("PEXPIRE").arg(&k).arg(ms).arg("GT").ignore();
+        let mut zadd = sized("ZADD", 4, k.len() + id.len() + NUMBER_ROOM);
+        zadd.arg(&k).arg(score).arg(id);
+        p.add_command(zadd).ignore();
+        for mode in ["NX", "GT"] {
+            let mut expire = sized("PEXPIRE", 4, k.len() + NUMBER_ROOM);
+            expire.arg(&k).arg(ms).arg(mode);
+            p.add_command(expire).ignore();
+        }
         let cap = i64::try_from(self.settings.index_cap).unwrap_or(i64::MAX);
-        p.cmd("ZREMRANGEBYRANK")
-            .arg(&k)
-            .arg(0)
-            .arg(-(cap.saturating_add(1)))
-            .ignore();
+        let mut trim = sized("ZREMRANGEBYRANK", 4, k.len() + 2 * NUMBER_ROOM);
+        trim.arg(&k).arg(0).arg(-(cap.saturating_add(1)));
+        p.add_command(trim).ignore();
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(
@@ -380,8 +383,13 @@ impl RedisHistory {
     /// Adds the newest-first listing of at most `n` ids under `key` (relative) with a
     /// score from `max` down to `min` to `p`.
     fn newest(&self, p: &mut redis::Pipeline, key: &str, max: &str, min: &str, n: usize) {
-        p.cmd("ZRANGE")
-            .arg(self.key(key))
+        let k = self.key(key);
+        let mut c = sized(
+            "ZRANGE",
+            9,
+            k.len() + max.len() + min.len() + 2 * NUMBER_ROOM,
+        );
+        c.arg(k)
             .arg(max)
             .arg(min)
             .arg("BYSCORE")
@@ -389,6 +397,7 @@ impl RedisHistory {
             .arg("LIMIT")
             .arg(0)
             .arg(n);
+        p.add_command(c);
     }
 }
 
@@ -411,7 +420,7 @@ impl Index for RedisHistory {
         self.pipe("members", &p).await
     }
 
-    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Arc<Summary>>, HistoryError> {
         let keys: Vec<String> = ids.iter().map(|id| inv_key(id)).collect();
         Ok(self.parsed.parse(self.mget("summaries", &keys).await?))
     }
@@ -455,6 +464,18 @@ type CandidateReads = (
 /// ago (so `begin`'s keys cannot have expired) and the score is the alert's own time: a
 /// clamped score depends on when an investigation began, and another `begin` of the same
 /// id may have written another. Otherwise none, and `record` writes every entry.
+/// Bytes to reserve for a command's name and keywords plus one number argument.
+const NUMBER_ROOM: usize = 24;
+
+/// A command named `name` with room for `args` arguments (the name included) of `bytes`
+/// bytes in all: its two buffers are allocated once, not regrown argument by argument
+/// (a worker builds dozens of these per alert).
+fn sized(name: &str, args: usize, bytes: usize) -> redis::Cmd {
+    let mut c = redis::Cmd::with_capacity(args, name.len() + bytes);
+    c.arg(name);
+    c
+}
+
 fn listed_by_begin(
     pending: Option<&Summary>,
     summary: &Summary,

@@ -1,6 +1,8 @@
 //! The gates over hand-built inputs: each gate, and the order when several would refuse.
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
+use std::sync::Arc;
+
 use chrono::TimeZone;
 
 use super::*;
@@ -359,7 +361,7 @@ impl Index for FailingReads {
         self.inner.members(keys, range, per_key).await
     }
 
-    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Arc<Summary>>, HistoryError> {
         self.inner.summaries(ids).await
     }
 
@@ -553,11 +555,11 @@ impl Index for Scripted {
         Ok(Vec::new())
     }
 
-    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Arc<Summary>>, HistoryError> {
         Ok(ids
             .iter()
             .filter(|id| *id == "inv-a")
-            .map(|_| clean("A", "inv-a", 10))
+            .map(|_| Arc::new(clean("A", "inv-a", 10)))
             .collect())
     }
 

@@ -28,7 +28,7 @@ pub mod file;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -422,12 +422,12 @@ impl Index for MemoryHistory {
             .collect())
     }
 
-    async fn summaries(&self, ids: &[String]) -> Result<Vec<Summary>, HistoryError> {
+    async fn summaries(&self, ids: &[String]) -> Result<Vec<Arc<Summary>>, HistoryError> {
         let now = Utc::now();
         let st = self.lock();
         Ok(ids
             .iter()
-            .filter_map(|id| st.live_record(id, now).cloned())
+            .filter_map(|id| st.live_record(id, now).map(|r| Arc::new(r.clone())))
             .collect())
     }
 
