@@ -114,7 +114,7 @@ pub(crate) async fn call(
                 "groups_using_it": groups.iter().map(|g| &g.group).collect::<Vec<_>>(),
                 "catalog": cat.version(),
             });
-            Ok(cut(&out.to_string(), max_chars))
+            Ok(cut(&out.to_string(), max_chars).into_owned())
         }
         "sigma_rule" => {
             let id = arg("rule_id")?;
