@@ -455,6 +455,18 @@ type CandidateReads = (
     Vec<(String, f64)>,
 );
 
+/// Bytes to reserve for a command's name and keywords plus one number argument.
+const NUMBER_ROOM: usize = 24;
+
+/// A command named `name` with room for `args` arguments (the name included) and `bytes`
+/// bytes of arguments besides the name: its two buffers are allocated once, not regrown
+/// argument by argument (a worker builds dozens of these per alert).
+fn sized(name: &str, args: usize, bytes: usize) -> redis::Cmd {
+    let mut c = redis::Cmd::with_capacity(args, name.len() + bytes);
+    c.arg(name);
+    c
+}
+
 /// The index keys (relative) `begin` already lists the completed `summary` under with
 /// the score `record` would write: for these, `record` only extends the key's TTL to the
 /// summary's (`begin` registered the same investigation id with the same score, in the
@@ -464,18 +476,6 @@ type CandidateReads = (
 /// ago (so `begin`'s keys cannot have expired) and the score is the alert's own time: a
 /// clamped score depends on when an investigation began, and another `begin` of the same
 /// id may have written another. Otherwise none, and `record` writes every entry.
-/// Bytes to reserve for a command's name and keywords plus one number argument.
-const NUMBER_ROOM: usize = 24;
-
-/// A command named `name` with room for `args` arguments (the name included) of `bytes`
-/// bytes in all: its two buffers are allocated once, not regrown argument by argument
-/// (a worker builds dozens of these per alert).
-fn sized(name: &str, args: usize, bytes: usize) -> redis::Cmd {
-    let mut c = redis::Cmd::with_capacity(args, name.len() + bytes);
-    c.arg(name);
-    c
-}
-
 fn listed_by_begin(
     pending: Option<&Summary>,
     summary: &Summary,
