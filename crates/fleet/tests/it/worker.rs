@@ -153,6 +153,9 @@ async fn an_investigation_the_output_stream_deduplicates_is_not_counted_twice() 
             .map(|m| m.get_counter().get_value() as u64)
             .sum()
     };
+    // The investigation is on the output stream before the worker has its publish
+    // acknowledgement, which is when it counts it.
+    wait_until(Duration::from_secs(10), || counted(&app) == 1).await;
     assert_eq!(counted(&app), 1);
     // Redis loses everything (as when a store write failed): the replayed alert is
     // investigated again, and its publish is deduplicated by the output stream.
