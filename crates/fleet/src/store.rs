@@ -183,20 +183,13 @@ pub(crate) fn encode(json: &str) -> Vec<u8> {
     if json.len() > MAX_DECODED {
         return json.as_bytes().to_vec();
     }
+    let block = lz4_flex::block::compress(json.as_bytes());
     let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
-    // Compressed in place after the header: one buffer, no copy of the block.
-    let header = MARKER.len() + 4;
-    let mut out = vec![0; header + lz4_flex::block::get_maximum_output_size(json.len())];
-    out[..MARKER.len()].copy_from_slice(MARKER);
-    out[MARKER.len()..header].copy_from_slice(&len.to_le_bytes());
-    match lz4_flex::block::compress_into(json.as_bytes(), &mut out[header..]) {
-        Ok(n) => {
-            out.truncate(header + n);
-            out
-        }
-        // Cannot happen (the buffer has the worst case's size); stored plain if it does.
-        Err(_) => json.as_bytes().to_vec(),
-    }
+    let mut out = Vec::with_capacity(MARKER.len() + 4 + block.len());
+    out.extend_from_slice(MARKER);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&block);
+    out
 }
 
 /// The JSON of a stored value: decompressed when it carries [`MARKER`], else taken as
