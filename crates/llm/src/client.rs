@@ -72,6 +72,44 @@ pub(crate) fn check_request(req: &LlmRequest) -> Result<(), LlmError> {
     Ok(())
 }
 
+/// A request's wire body, serialised straight from the provider's borrowed wire struct
+/// (no `serde_json::Value` copy of the prompt in between) into a buffer sized for it.
+pub(crate) fn encode_body<T: serde::Serialize>(
+    req: &LlmRequest,
+    wire: &T,
+) -> Result<Vec<u8>, LlmError> {
+    let mut body = Vec::with_capacity(body_size_hint(req));
+    serde_json::to_writer(&mut body, wire)
+        .map_err(|e| LlmError::InvalidRequest(format!("cannot encode the request: {e}")))?;
+    Ok(body)
+}
+
+/// About the size of a request's JSON body: its texts plus room for escapes, field names
+/// and tool schemas. Only a capacity: a larger body grows the buffer as usual.
+fn body_size_hint(req: &LlmRequest) -> usize {
+    use crate::model::ContentBlock;
+    let texts: usize = req
+        .messages
+        .iter()
+        .flat_map(|m| &m.content)
+        .map(|b| match b {
+            ContentBlock::Text { text } => text.len(),
+            ContentBlock::ToolResult { content, .. } => content.len(),
+            ContentBlock::InvalidToolUse { raw_arguments, .. } => raw_arguments.len(),
+            ContentBlock::ToolUse { .. } => 256,
+        })
+        .sum();
+    let system = req.system.as_ref().map_or(0, String::len)
+        + req.system_suffix.as_ref().map_or(0, String::len);
+    let tools: usize = req
+        .tools
+        .iter()
+        .map(|t| t.name.len() + t.description.len() + 512)
+        .sum();
+    let raw = texts + system + tools + 64 * req.messages.len() + 512;
+    raw + raw / 8
+}
+
 /// The span of one call, with GenAI semantic-convention attributes (DESIGN §7); the
 /// response fields are recorded by [`record_response`]. No prompt text, no key.
 pub(crate) fn call_span(provider: &'static str, req: &LlmRequest) -> tracing::Span {

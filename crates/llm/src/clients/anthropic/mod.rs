@@ -34,7 +34,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::client::{call_span, check_request, record_response};
+use crate::client::{call_span, check_request, encode_body, record_response};
 use crate::config::AnthropicConfig;
 use crate::cost::PriceTable;
 use crate::http::{Transport, join, parse_base_url, secret_header};
@@ -130,8 +130,8 @@ impl LlmClient for AnthropicClient {
     async fn complete(&self, req: &LlmRequest) -> Result<LlmResponse, LlmError> {
         let span = call_span(PROVIDER, req);
         let result = async {
-            let body = serde_json::to_vec(&self.request_body(req)?)
-                .map_err(|e| LlmError::InvalidRequest(format!("cannot encode the request: {e}")))?;
+            check_request(req)?;
+            let body = encode_body(req, &wire::request(req, self.prompt_caching)?)?;
             let reply = self.transport.post(body).await?;
             self.parse(req, &reply.body, reply.attempts)
         }

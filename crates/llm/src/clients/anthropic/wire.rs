@@ -295,8 +295,10 @@ mod tests {
     use super::*;
     use crate::model::ToolDefinition;
 
+    /// The body as sent: the bytes the client posts, read back.
     fn body(req: &LlmRequest, caching: bool) -> Value {
-        serde_json::to_value(request(req, caching).unwrap()).unwrap()
+        let bytes = crate::client::encode_body(req, &request(req, caching).unwrap()).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
     }
 
     #[test]

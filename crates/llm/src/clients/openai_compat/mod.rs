@@ -45,7 +45,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap};
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::client::{call_span, check_request, record_response};
+use crate::client::{call_span, check_request, encode_body, record_response};
 use crate::config::{MaxTokensField, OpenAiConfig};
 use crate::cost::PriceTable;
 use crate::http::{Transport, join, parse_base_url, secret_header};
@@ -143,8 +143,8 @@ impl LlmClient for OpenAiClient {
     async fn complete(&self, req: &LlmRequest) -> Result<LlmResponse, LlmError> {
         let span = call_span(PROVIDER, req);
         let result = async {
-            let body = serde_json::to_vec(&self.request_body(req)?)
-                .map_err(|e| LlmError::InvalidRequest(format!("cannot encode the request: {e}")))?;
+            check_request(req)?;
+            let body = encode_body(req, &wire::request(req, self.max_tokens_field)?)?;
             let reply = self.transport.post(body).await?;
             self.parse(req, &reply.body, reply.attempts)
         }

@@ -484,8 +484,11 @@ mod tests {
                 ContentBlock::tool_error("c1", "timeout"),
             ],
         });
-        let v = serde_json::to_value(request(&req, MaxTokensField::MaxCompletionTokens).unwrap())
-            .unwrap();
+        // The body as sent: the bytes the client posts, read back.
+        let wire = request(&req, MaxTokensField::MaxCompletionTokens).unwrap();
+        let sent = crate::client::encode_body(&req, &wire).unwrap();
+        let v: Value = serde_json::from_slice(&sent).unwrap();
+        assert_eq!(v, serde_json::to_value(&wire).unwrap());
         assert_eq!(
             v["messages"],
             json!([
