@@ -117,7 +117,7 @@ impl Store {
 
     /// Stores an investigation under its alert key, and a pointer to it under its own id.
     /// Returns false when the store failed (logged and counted).
-    pub async fn put(&self, alert_key: &str, investigation_id: &str, json: &str) -> bool {
+    pub async fn put(&self, alert_key: &str, investigation_id: &str, json: &[u8]) -> bool {
         let mut c = self.conn.clone();
         let secs = self.ttl.as_secs().max(1);
         let mut pipe = redis::pipe();
@@ -179,11 +179,11 @@ const MAX_DECODED: usize = 4 * 1024 * 1024;
 
 /// A stored value: [`MARKER`], the JSON's length (u32, little endian), the LZ4 block; or
 /// the JSON itself when it is longer than [`MAX_DECODED`].
-pub(crate) fn encode(json: &str) -> Vec<u8> {
+pub(crate) fn encode(json: &[u8]) -> Vec<u8> {
     if json.len() > MAX_DECODED {
-        return json.as_bytes().to_vec();
+        return json.to_vec();
     }
-    let block = lz4_flex::block::compress(json.as_bytes());
+    let block = lz4_flex::block::compress(json);
     let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
     let mut out = Vec::with_capacity(MARKER.len() + 4 + block.len());
     out.extend_from_slice(MARKER);
@@ -233,7 +233,7 @@ mod tests {
             "hypothesis": "ünïcode survives",
         })
         .to_string();
-        let raw = encode(&json);
+        let raw = encode(json.as_bytes());
         assert!(raw.starts_with(MARKER));
         assert!(
             raw.len() * 2 < json.len(),
@@ -242,11 +242,14 @@ mod tests {
             json.len()
         );
         assert_eq!(decode(&raw).as_deref(), Ok(json.as_str()));
-        assert_eq!(decode(&encode("")).as_deref(), Ok(""));
+        assert_eq!(decode(&encode(b"")).as_deref(), Ok(""));
         // Beyond the cap: stored as written, and still readable.
         let huge = format!("{{\"x\":\"{}\"}}", "y".repeat(MAX_DECODED));
-        assert!(!encode(&huge).starts_with(MARKER));
-        assert_eq!(decode(&encode(&huge)).as_deref(), Ok(huge.as_str()));
+        assert!(!encode(huge.as_bytes()).starts_with(MARKER));
+        assert_eq!(
+            decode(&encode(huge.as_bytes())).as_deref(),
+            Ok(huge.as_str())
+        );
     }
 
     #[test]
@@ -256,7 +259,7 @@ mod tests {
 
     #[test]
     fn corrupt_values_are_errors_not_panics() {
-        let good = encode(&"x".repeat(10_000));
+        let good = encode("x".repeat(10_000).as_bytes());
         // Truncated header, truncated block, a lying length, a huge length, bad UTF-8.
         assert!(decode(&good[..7]).is_err());
         assert!(decode(&good[..good.len() - 3]).is_err());
