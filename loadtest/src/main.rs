@@ -135,6 +135,12 @@ struct Args {
     feed: Option<PathBuf>,
 }
 
+/// mimalloc, as in the worker: the load test shares the machine with what it measures
+/// (it parses every investigation it reads and serves the mock model), so its own
+/// allocations are kept cheap.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
