@@ -535,16 +535,14 @@ async fn process(
             .await;
         }
     };
-    // Stored and published side by side, both before the ack: either order is safe (a
-    // redelivery finds the stored copy, or publishes again and JetStream drops it by
-    // `Nats-Msg-Id`), so the alert waits for the slower of the two, not for their sum.
-    // `Bytes` shares the (often 20 KB) report between the two without a copy.
-    let payload = bytes::Bytes::from(json);
-    let (_, published) = tokio::join!(
-        deps.store.put(&key, &inv.investigation_id, &payload),
-        publish(deps, js, &inv, payload.clone(), &key, trace),
-    );
-    match published {
+    // Stored before it is published: whatever the output stream shows is in the store
+    // (unless Redis failed), so a crash after the publish never makes a redelivery pay
+    // for the investigation again.
+    deps.store
+        .put(&key, &inv.investigation_id, json.as_bytes())
+        .await;
+    // The payload moves into the message: no copy of the (often 20 KB) report.
+    match publish(deps, js, &inv, json.into(), &key, trace).await {
         Ok(Published::New) => {
             deps.metrics.record_investigation(&inv);
             info!(verdict = %inv.verdict, confidence = %inv.confidence, "Investigation published");
