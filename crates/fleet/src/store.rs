@@ -19,8 +19,11 @@
 //! comes back by itself. Without Redis the output stream's deduplication still keeps one
 //! investigation per alert on the output; only the work may be done twice.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
+
+use lz4_flex::block::{CompressTable, compress_into_with_table, get_maximum_output_size};
 
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -177,19 +180,48 @@ const MARKER: &[u8; 5] = b"\0lz4\x01";
 /// what it publishes toward 900 KiB; anything larger is stored as plain JSON.)
 const MAX_DECODED: usize = 4 * 1024 * 1024;
 
+/// Reports shorter than this (LZ4's small table, 16-bit positions: nearly all of them) are
+/// compressed with the thread's reused table and scratch buffer; longer ones with a table
+/// and buffer of their own. Either way the block is the one `lz4_flex::block::compress`
+/// gives, and the scratch never holds more than about 64 KiB.
+const REUSED_BELOW: usize = u16::MAX as usize;
+
+thread_local! {
+    /// The LZ4 hash table and output buffer of this thread, reused from one report to the
+    /// next: `lz4_flex::block::compress` zeroes a fresh table and a fresh output buffer
+    /// the size of the input for every call.
+    static LZ4: RefCell<(CompressTable, Vec<u8>)> = RefCell::new((CompressTable::default(), Vec::new()));
+}
+
 /// A stored value: [`MARKER`], the JSON's length (u32, little endian), the LZ4 block; or
 /// the JSON itself when it is longer than [`MAX_DECODED`].
 pub(crate) fn encode(json: &[u8]) -> Vec<u8> {
     if json.len() > MAX_DECODED {
         return json.to_vec();
     }
-    let block = lz4_flex::block::compress(json);
-    let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
-    let mut out = Vec::with_capacity(MARKER.len() + 4 + block.len());
-    out.extend_from_slice(MARKER);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&block);
-    out
+    let bound = get_maximum_output_size(json.len());
+    let framed = |block: &[u8]| {
+        let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
+        let mut out = Vec::with_capacity(MARKER.len() + 4 + block.len());
+        out.extend_from_slice(MARKER);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(block);
+        out
+    };
+    if json.len() >= REUSED_BELOW {
+        return framed(&lz4_flex::block::compress(json));
+    }
+    LZ4.with_borrow_mut(|(table, scratch)| {
+        if scratch.len() < bound {
+            scratch.resize(bound, 0);
+        }
+        match compress_into_with_table(json, &mut scratch[..bound], table) {
+            Ok(n) => framed(&scratch[..n]),
+            // An output of the maximum size always fits; were it refused, the plain JSON
+            // is still a readable stored value.
+            Err(_) => json.to_vec(),
+        }
+    })
 }
 
 /// The JSON of a stored value: decompressed when it carries [`MARKER`], else taken as
@@ -250,6 +282,38 @@ mod tests {
             decode(&encode(huge.as_bytes())).as_deref(),
             Ok(huge.as_str())
         );
+    }
+
+    #[test]
+    fn the_reused_table_compresses_as_a_fresh_one() {
+        // Sizes up and down (the scratch only grows; the table is cleared per call), on
+        // both sides of the reuse limit; the block is always the one-off compression's.
+        let text = |n: usize| -> Vec<u8> {
+            (0..n)
+                .map(|i| b"{\"evidence\": [\"ev-1 abc\"], \"x\": 12345}"[(i * 7 + i / 13) % 38])
+                .collect()
+        };
+        for n in [
+            20_000,
+            10,
+            70_000,
+            0,
+            3_000,
+            REUSED_BELOW - 1,
+            REUSED_BELOW,
+            300_000,
+            20,
+        ] {
+            let json = text(n);
+            let raw = encode(&json);
+            assert!(raw.starts_with(MARKER), "{n}");
+            assert_eq!(
+                &raw[9..],
+                lz4_flex::block::compress(&json).as_slice(),
+                "{n}"
+            );
+            assert_eq!(decode(&raw).map(String::into_bytes), Ok(json), "{n}");
+        }
     }
 
     #[test]
