@@ -260,15 +260,22 @@ pub fn one_line(s: &str, max: usize) -> String {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Printable ASCII other than the space is copied as it is: a run at a time, and
-        // no further than the one character past `max` that decides the clipping.
+        // Printable ASCII is copied as it is, with the single spaces between words (each
+        // followed by printable ASCII, so the run ends in a visible character): a run at a
+        // time, and no further than the one character past `max` that decides the clipping.
         if is_plain_ascii(bytes[i]) {
             let room = max.saturating_sub(count).saturating_add(1);
             let limit = bytes.len().min(i.saturating_add(room));
-            let end = bytes[i..limit]
-                .iter()
-                .position(|&b| !is_plain_ascii(b))
-                .map_or(limit, |p| i + p);
+            let mut end = i + 1;
+            while end < limit {
+                if is_plain_ascii(bytes[end]) {
+                    end += 1;
+                } else if bytes[end] == b' ' && end + 1 < limit && is_plain_ascii(bytes[end + 1]) {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
             // ASCII bytes are whole characters, so `i..end` lies on char boundaries.
             out.push_str(&s[i..end]);
             count += end - i;
