@@ -183,7 +183,7 @@ const MAX_DECODED: usize = 4 * 1024 * 1024;
 /// Reports shorter than this (LZ4's small table, 16-bit positions: nearly all of them) are
 /// compressed with the thread's reused table and scratch buffer; longer ones with a table
 /// and buffer of their own. Either way the block is the one `lz4_flex::block::compress`
-/// gives, and the scratch never holds more than about 64 KiB.
+/// gives, and the scratch never holds more than LZ4's bound for 64 KiB (about 70 KiB).
 const REUSED_BELOW: usize = u16::MAX as usize;
 
 thread_local! {
@@ -314,6 +314,12 @@ mod tests {
             );
             assert_eq!(decode(&raw).map(String::into_bytes), Ok(json), "{n}");
         }
+        // Larger reports never grew the reused scratch.
+        let scratch = LZ4.with_borrow(|(_, s)| s.len());
+        assert!(
+            scratch <= get_maximum_output_size(REUSED_BELOW - 1),
+            "{scratch}"
+        );
     }
 
     #[test]
