@@ -24,7 +24,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lz4_flex::block::{CompressTable, compress_into_with_table, get_maximum_output_size};
-
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use soc_core::config::RedisConfig;

@@ -120,9 +120,15 @@ impl OpenAiClient {
     ///
     /// [`LlmError::InvalidRequest`] when the request cannot be sent.
     pub fn request_body(&self, req: &LlmRequest) -> Result<Value, LlmError> {
-        check_request(req)?;
-        serde_json::to_value(wire::request(req, self.max_tokens_field)?)
+        serde_json::from_slice(&self.body_bytes(req)?)
             .map_err(|e| LlmError::InvalidRequest(format!("cannot encode the request: {e}")))
+    }
+
+    /// The bytes [`LlmClient::complete`] posts for `req` (and [`Self::request_body`] reads
+    /// back): checked, then serialised straight from the wire structs.
+    fn body_bytes(&self, req: &LlmRequest) -> Result<Vec<u8>, LlmError> {
+        check_request(req)?;
+        encode_body(req, &wire::request(req, self.max_tokens_field)?)
     }
 
     fn parse(&self, req: &LlmRequest, body: &[u8], attempts: u32) -> Result<LlmResponse, LlmError> {
@@ -143,8 +149,7 @@ impl LlmClient for OpenAiClient {
     async fn complete(&self, req: &LlmRequest) -> Result<LlmResponse, LlmError> {
         let span = call_span(PROVIDER, req);
         let result = async {
-            check_request(req)?;
-            let body = encode_body(req, &wire::request(req, self.max_tokens_field)?)?;
+            let body = self.body_bytes(req)?;
             let reply = self.transport.post(body).await?;
             self.parse(req, &reply.body, reply.attempts)
         }
