@@ -505,19 +505,25 @@ fn may_match_folded(t: &str) -> bool {
 pub fn scan_text(text: &str) -> Vec<(&'static str, String)> {
     let mut out: Vec<(&'static str, String)> = Vec::new();
     let mut check = |t: &str| {
+        // `is_match` first: it stops at the first match and needs no overlapping search,
+        // and nearly every text matches nothing. Which patterns matched is asked only then.
         if may_match(t) {
             let n = normalise(t);
-            let hits = PATTERN_SET.matches(&n);
-            add_hits(&mut out, &n, hits.iter().filter_map(|i| PATTERNS.get(i)));
+            if PATTERN_SET.is_match(&n) {
+                let hits = PATTERN_SET.matches(&n);
+                add_hits(&mut out, &n, hits.iter().filter_map(|i| PATTERNS.get(i)));
+            }
         }
         if may_match_folded(t) {
             let n = normalise_folded(t);
-            let hits = STRICT_SET.matches(&n);
-            add_hits(
-                &mut out,
-                &n,
-                hits.iter().filter_map(|i| STRICT.get(i).copied()),
-            );
+            if STRICT_SET.is_match(&n) {
+                let hits = STRICT_SET.matches(&n);
+                add_hits(
+                    &mut out,
+                    &n,
+                    hits.iter().filter_map(|i| STRICT.get(i).copied()),
+                );
+            }
         }
     };
     check(text);
