@@ -34,7 +34,10 @@ pub enum AssetError {
     Invalid(String),
 }
 
+/// One inventory entry. Unknown fields are refused (a misspelt `expected_activity` would
+/// otherwise silently sanction nothing); fields starting with `_` are comments.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Entry {
     #[serde(default)]
     name: Option<String>,
@@ -78,7 +81,7 @@ fn section(
         if k.starts_with('_') {
             continue;
         }
-        let entry: Entry = serde_json::from_value(e.clone())
+        let entry: Entry = serde_json::from_value(without_comments(e))
             .map_err(|err| AssetError::Invalid(format!("`{key}.{k}`: {err}")))?;
         out.insert(
             if lower {
@@ -91,6 +94,28 @@ fn section(
     }
     Ok(out)
 }
+
+/// An entry without its `_comment`-style members.
+fn without_comments(e: &Value) -> Value {
+    match e {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The inventory's sections.
+const SECTIONS: [&str; 5] = [
+    "hosts",
+    "ips",
+    "service_accounts",
+    "saas_apps",
+    "mail_senders",
+];
 
 fn account_key(user: &str) -> String {
     let u = user.trim();
@@ -116,6 +141,16 @@ impl AssetInventory {
         let Value::Object(obj) = v else {
             return Err(AssetError::Invalid("expected a JSON object".into()));
         };
+        // A misspelt section would leave the inventory silently empty.
+        if let Some(unknown) = obj
+            .keys()
+            .find(|k| !k.starts_with('_') && !SECTIONS.contains(&k.as_str()))
+        {
+            return Err(AssetError::Invalid(format!(
+                "unknown section `{unknown}` (expected {}; keys starting with `_` are comments)",
+                SECTIONS.map(|s| format!("`{s}`")).join(", ")
+            )));
+        }
         let mut ips = section(&obj, "ips", false)?;
         // Normalise address keys so they compare with normalised indicators.
         ips = ips
@@ -299,6 +334,26 @@ mod tests {
         .unwrap();
         let iocs = extract(&a, &IocConfig::default());
         (a, iocs)
+    }
+
+    #[test]
+    fn misspelt_sections_and_fields_are_refused() {
+        let e = AssetInventory::from_json(r#"{"hostz": {}}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown section `hostz`"), "{e}");
+        let e = AssetInventory::from_json(
+            r#"{"hosts": {"h1": {"role": "r", "expected_activty": ["x"]}}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("`hosts.h1`") && e.to_string().contains("expected_activty"),
+            "{e}"
+        );
+        // Comments at every level are fine.
+        let inv = AssetInventory::from_json(
+            r#"{"_note": 1, "hosts": {"_c": "x", "h1": {"role": "r", "_why": "audit"}}}"#,
+        )
+        .unwrap();
+        assert!(!inv.is_empty());
     }
 
     #[test]
