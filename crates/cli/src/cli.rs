@@ -52,11 +52,16 @@ pub(crate) enum Command {
     /// in-flight work (exit 0); a role that fails brings the process down (exit 1).
     Serve(ServeArgs),
     /// Run only the ingest API (POST /v1/alerts, /healthz, /readyz).
-    Ingest(ServeArgs),
+    Ingest(IngestArgs),
     /// Run only a worker on the shared durable consumer. Run as many as you like.
-    Worker(ServeArgs),
+    Worker(WorkerArgs),
     /// Create or update the JetStream streams and the consumer (idempotent), and check
-    /// that Redis answers.
+    /// that Redis answers: a pre-flight check for the fleet.
+    ///
+    /// Prints one line per stream and for the consumer (`created`, `updated` or
+    /// `unchanged`) and one for Redis. Exit status: 0 NATS and Redis ready; 1 NATS
+    /// unreachable or refusing the configuration, or Redis not answering (the last line
+    /// says which, with the URL's credentials redacted).
     Setup(FleetArgs),
     /// Print investigations from the investigation stream (NDJSON, or a summary with
     /// --pretty); with --follow, keep printing new ones until Ctrl-C.
@@ -189,7 +194,7 @@ pub(crate) struct TailArgs {
     #[arg(long)]
     pub(crate) pretty: bool,
     #[command(flatten)]
-    pub(crate) fleet: FleetArgs,
+    pub(crate) nats: NatsArgs,
 }
 
 /// `ruling` arguments.
@@ -258,49 +263,56 @@ pub(crate) struct StoreArgs {
     /// Configuration file (TOML; see examples/soc-copilot.toml); its [redis] section is used.
     #[arg(long, env = "SOC_CONFIG", value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
-    /// Redis URL of the fleet's history [default: redis://127.0.0.1:6379/].
+    /// Redis URL of the fleet's history [default: redis://127.0.0.1:6379/]. Also read
+    /// from SOC_REDIS__URL (the configuration's form; REDIS_URL wins when both are set).
     #[arg(long, env = "REDIS_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) redis_url: Option<String>,
 }
 
-/// Which fleet role(s) to run.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Role {
-    /// Ingest and worker.
-    Serve,
-    /// Ingest only.
-    Ingest,
-    /// Worker only.
-    Worker,
-}
-
-/// Settings shared by the fleet commands.
-#[derive(Debug, Args)]
+/// Where the fleet's NATS is: what every fleet command needs.
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Fleet")]
-pub(crate) struct FleetArgs {
+pub(crate) struct NatsArgs {
     /// Configuration file (TOML; see examples/soc-copilot.toml).
     #[arg(long, env = "SOC_CONFIG", value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
-    /// NATS server URL [default: nats://127.0.0.1:4222].
-    #[arg(long, env = "NATS_URL", value_name = "URL")]
+    /// NATS server URL, or a comma-separated list of servers, each with its scheme
+    /// (`nats://a:4222,nats://b:4222`); credentials go in the URL and are never shown
+    /// [default: nats://127.0.0.1:4222]. Also read from SOC_NATS__URL (the
+    /// configuration's form; NATS_URL wins when both are set).
+    #[arg(long, env = "NATS_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) nats_url: Option<String>,
-    /// Redis URL for the investigation store [default: redis://127.0.0.1:6379/].
-    #[arg(long, env = "REDIS_URL", value_name = "URL", hide_env_values = true)]
-    pub(crate) redis_url: Option<String>,
-    /// Alerts investigated at once by this worker [default: 32].
-    #[arg(long, env = "SOC_WORKER_CONCURRENCY", value_name = "N")]
-    pub(crate) concurrency: Option<usize>,
-    /// Seconds to finish in-flight work after SIGTERM before naking it [default: 60].
-    #[arg(long, env = "SOC_GRACEFUL_SHUTDOWN_SECS", value_name = "SECS")]
-    pub(crate) graceful_shutdown_secs: Option<u64>,
-    #[command(flatten)]
-    pub(crate) rules: RulesArgs,
 }
 
-/// Arguments of `serve`, `ingest` and `worker`.
+/// Where the fleet's NATS and Redis are: `setup` and the roles.
 #[derive(Debug, Args)]
-pub(crate) struct ServeArgs {
-    /// Address of the ingest API (serve, ingest).
+#[command(next_help_heading = "Fleet")]
+pub(crate) struct FleetArgs {
+    #[command(flatten)]
+    pub(crate) nats: NatsArgs,
+    /// Redis URL for the investigation store and the fleet's history
+    /// [default: redis://127.0.0.1:6379/]. Also read from SOC_REDIS__URL (the
+    /// configuration's form; REDIS_URL wins when both are set).
+    #[arg(long, env = "REDIS_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) redis_url: Option<String>,
+}
+
+/// What every role (`serve`, `ingest`, `worker`) takes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fleet")]
+pub(crate) struct RoleOpts {
+    /// Address of the Prometheus /metrics endpoint, or `none` [default: 127.0.0.1:9464].
+    #[arg(long, env = "SOC_METRICS_LISTEN", value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<String>,
+    #[command(flatten)]
+    pub(crate) fleet: FleetArgs,
+}
+
+/// The ingest API's settings (`serve`, `ingest`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Ingest")]
+pub(crate) struct IngestOpts {
+    /// Address of the ingest API.
     #[arg(
         long,
         env = "SOC_LISTEN",
@@ -308,11 +320,54 @@ pub(crate) struct ServeArgs {
         value_name = "ADDR"
     )]
     pub(crate) listen: std::net::SocketAddr,
-    /// Address of the Prometheus /metrics endpoint, or `none` [default: 127.0.0.1:9464].
-    #[arg(long, env = "SOC_METRICS_LISTEN", value_name = "ADDR")]
-    pub(crate) metrics_listen: Option<String>,
+}
+
+/// The worker's settings (`serve`, `worker`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Worker")]
+pub(crate) struct WorkerOpts {
+    /// Alerts investigated at once by this worker [default: 32]. Also read from
+    /// SOC_WORKER__CONCURRENCY (the configuration's form, `[worker] concurrency` in the
+    /// file); this flag and SOC_WORKER_CONCURRENCY win over both.
+    #[arg(long, env = "SOC_WORKER_CONCURRENCY", value_name = "N")]
+    pub(crate) concurrency: Option<usize>,
+    /// Seconds to finish in-flight work after SIGTERM before naking it [default: 60].
+    /// Also read from SOC_WORKER__SHUTDOWN_GRACE (the configuration's form, a duration
+    /// such as `90s`; `[worker] shutdown_grace` in the file); this flag and
+    /// SOC_GRACEFUL_SHUTDOWN_SECS (whole seconds) win over both.
+    #[arg(long, env = "SOC_GRACEFUL_SHUTDOWN_SECS", value_name = "SECS")]
+    pub(crate) graceful_shutdown_secs: Option<u64>,
     #[command(flatten)]
-    pub(crate) fleet: FleetArgs,
+    pub(crate) rules: RulesArgs,
+}
+
+/// `serve` arguments: both roles.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) ingest: IngestOpts,
+    #[command(flatten)]
+    pub(crate) worker: WorkerOpts,
+    #[command(flatten)]
+    pub(crate) role: RoleOpts,
+}
+
+/// `ingest` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct IngestArgs {
+    #[command(flatten)]
+    pub(crate) ingest: IngestOpts,
+    #[command(flatten)]
+    pub(crate) role: RoleOpts,
+}
+
+/// `worker` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct WorkerArgs {
+    #[command(flatten)]
+    pub(crate) worker: WorkerOpts,
+    #[command(flatten)]
+    pub(crate) role: RoleOpts,
 }
 
 /// Input options shared by the commands that read alerts.
@@ -476,4 +531,61 @@ pub(crate) struct EvalArgs {
     pub(crate) json: bool,
     #[command(flatten)]
     pub(crate) input: InputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// Whether an environment variable's name says it may hold a secret (a password in a
+    /// URL, a token, a key).
+    fn may_hold_a_secret(name: &str) -> bool {
+        let n = name.to_ascii_uppercase();
+        n.ends_with("_URL")
+            || n.ends_with("_KEY")
+            || ["TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "API_KEY"]
+                .iter()
+                .any(|w| n.contains(w))
+    }
+
+    /// Help prints an argument's environment value unless told not to: every argument read
+    /// from a variable that may hold a secret must hide it.
+    #[test]
+    fn help_never_prints_the_value_of_a_secret_variable() {
+        fn walk(cmd: &clap::Command, path: &str, checked: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let Some(env) = arg.get_env() else { continue };
+                let env = env.to_string_lossy();
+                if may_hold_a_secret(&env) {
+                    assert!(
+                        arg.is_hide_env_values_set(),
+                        "`{path} --{}` shows the value of {env} in its help",
+                        arg.get_id()
+                    );
+                    checked.push(format!("{path}: {env}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), checked);
+            }
+        }
+        let mut checked = Vec::new();
+        walk(&Cli::command(), "soc-copilot", &mut checked);
+        for expected in [
+            "soc-copilot serve: NATS_URL",
+            "soc-copilot worker: REDIS_URL",
+            "soc-copilot tail: NATS_URL",
+            "soc-copilot ruling: REDIS_URL",
+            "soc-copilot intel lookup: REDIS_URL",
+        ] {
+            assert!(checked.iter().any(|c| c == expected), "{checked:#?}");
+        }
+        assert!(!may_hold_a_secret("SOC_REDIS__KEY_PREFIX"));
+    }
 }

@@ -1,7 +1,8 @@
-//! `soc-copilot serve | ingest | worker | setup`: the fleet roles.
+//! `soc-copilot serve | ingest | worker | setup | tail`: the fleet roles and tools.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +20,18 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::cli::{FleetArgs, Role, ServeArgs, TailArgs};
+use crate::cli::{
+    FleetArgs, IngestArgs, IngestOpts, RoleOpts, ServeArgs, TailArgs, WorkerArgs, WorkerOpts,
+};
 
-/// Loads the configuration: file (`--config` or `SOC_CONFIG`), environment, then flags.
-pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
-    let raw = match &args.config {
+/// Loads the configuration: file (`--config` or `SOC_CONFIG`), environment, then the URL
+/// flags (`--nats-url` / `NATS_URL`, `--redis-url` / `REDIS_URL`) when given.
+pub(crate) fn load_config(
+    config: Option<&Path>,
+    nats_url: Option<&str>,
+    redis_url: Option<&str>,
+) -> anyhow::Result<Config> {
+    let raw = match config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read configuration `{}`", path.display()))?;
@@ -34,22 +42,36 @@ pub(crate) fn load_config(args: &FleetArgs) -> anyhow::Result<Config> {
     let env: HashMap<String, String> = std::env::vars().collect();
     let mut cfg = raw.build_and_validate(&env)?;
     // Flags get the same checks as the file and environment (errors show no credentials).
-    if let Some(u) = &args.nats_url {
+    if let Some(u) = nats_url {
         soc_core::config::validate_nats_url(u).context("--nats-url")?;
-        cfg.nats.url.clone_from(u);
+        u.clone_into(&mut cfg.nats.url);
     }
-    if let Some(u) = &args.redis_url {
+    if let Some(u) = redis_url {
         soc_core::config::validate_redis_url(u).context("--redis-url")?;
-        cfg.redis.url = soc_core::config::Secret::new(u.clone());
+        cfg.redis.url = soc_core::config::Secret::new(u.to_owned());
     }
-    if let Some(n) = args.concurrency {
+    Ok(cfg)
+}
+
+/// The configuration of `setup` and the roles.
+fn fleet_config(args: &FleetArgs) -> anyhow::Result<Config> {
+    load_config(
+        args.nats.config.as_deref(),
+        args.nats.nats_url.as_deref(),
+        args.redis_url.as_deref(),
+    )
+}
+
+/// Applies the worker flags (`--concurrency`, `--graceful-shutdown-secs`).
+fn apply_worker_opts(cfg: &mut Config, opts: &WorkerOpts) -> anyhow::Result<()> {
+    if let Some(n) = opts.concurrency {
         anyhow::ensure!(n >= 1, "--concurrency must be at least 1");
         cfg.worker.concurrency = n;
     }
-    if let Some(s) = args.graceful_shutdown_secs {
+    if let Some(s) = opts.graceful_shutdown_secs {
         cfg.worker.shutdown_grace = Duration::from_secs(s);
     }
-    Ok(cfg)
+    Ok(())
 }
 
 /// The history settings of the config file.
@@ -147,25 +169,25 @@ async fn connect_and_setup(
     }
 }
 
-/// `soc-copilot setup`.
+/// How long `setup` and `tail` wait for NATS to accept the connection.
+const ONE_SHOT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long `setup` waits for JetStream to create or check the streams and the consumer.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `soc-copilot setup`: the streams and the consumer, then Redis. Both are checked and
+/// reported whatever the other's state, and the command fails when either is not ready.
 pub(crate) async fn setup(args: FleetArgs) -> anyhow::Result<ExitCode> {
-    let cfg = load_config(&args)?;
+    let cfg = fleet_config(&args)?;
     let names = Names::new(&cfg.nats);
-    let client = soc_fleet::jetstream::connect(&cfg.nats.url, "soc-copilot setup").await?;
-    let js = async_nats::jetstream::new(client.clone());
-    let report = tokio::time::timeout(
-        Duration::from_secs(15),
-        soc_fleet::jetstream::setup(&js, &names, &cfg),
-    )
-    .await
-    .map_err(|_| {
-        anyhow::anyhow!(
-            "JetStream at `{}` did not answer within 15 s",
-            soc_fleet::jetstream::redact_url(&cfg.nats.url)
-        )
-    })??;
-    for line in report.lines {
-        println!("{line}");
+    let mut problems: Vec<String> = Vec::new();
+    match setup_jetstream(&cfg, &names).await {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+        }
+        Err(e) => problems.push(format!("{e:#}")),
     }
     let store = Store::new(&cfg.redis, Metrics::new()?)?;
     if store.ping().await {
@@ -174,27 +196,81 @@ pub(crate) async fn setup(args: FleetArgs) -> anyhow::Result<ExitCode> {
         println!(
             "redis: NOT reachable (workers will run without the investigation store until it is)"
         );
+        problems.push(format!(
+            "Redis at `{}` is not reachable (no answer to PING within {} ms)",
+            soc_fleet::jetstream::redact_url(cfg.redis.url.expose()),
+            cfg.redis.command_timeout.as_millis()
+        ));
     }
-    Ok(ExitCode::SUCCESS)
+    if problems.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(anyhow::anyhow!(problems.join("; ")))
+    }
 }
 
-/// `soc-copilot serve | ingest | worker`.
-pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let cfg = load_config(&args.fleet)?;
+/// Connects once (no retries: `setup` is a pre-flight check) and creates or updates the
+/// streams and the consumer; returns the report's lines.
+async fn setup_jetstream(cfg: &Config, names: &Names) -> anyhow::Result<Vec<String>> {
+    let client = soc_fleet::jetstream::connect_once(
+        &cfg.nats.url,
+        "soc-copilot setup",
+        ONE_SHOT_CONNECT_TIMEOUT,
+    )
+    .await?;
+    let js = async_nats::jetstream::new(client.clone());
+    let report = tokio::time::timeout(SETUP_TIMEOUT, soc_fleet::jetstream::setup(&js, names, cfg))
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "JetStream at `{}` did not answer within {} s",
+                soc_fleet::jetstream::redact_url(&cfg.nats.url),
+                SETUP_TIMEOUT.as_secs()
+            )
+        })?
+        .with_context(|| {
+            format!(
+                "NATS at `{}`",
+                soc_fleet::jetstream::redact_url(&cfg.nats.url)
+            )
+        })?;
+    Ok(report.lines)
+}
+
+/// `soc-copilot serve`.
+pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    run("serve", args.role, Some(args.ingest), Some(args.worker)).await
+}
+
+/// `soc-copilot ingest`.
+pub(crate) async fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    run("ingest", args.role, Some(args.ingest), None).await
+}
+
+/// `soc-copilot worker`.
+pub(crate) async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    run("worker", args.role, None, Some(args.worker)).await
+}
+
+/// Runs the ingest API when `ingest` is given and a worker when `worker` is.
+async fn run(
+    role_name: &'static str,
+    args: RoleOpts,
+    ingest: Option<IngestOpts>,
+    worker: Option<WorkerOpts>,
+) -> anyhow::Result<ExitCode> {
+    let mut cfg = fleet_config(&args.fleet)?;
+    if let Some(w) = &worker {
+        apply_worker_opts(&mut cfg, w)?;
+    }
     let names = Names::new(&cfg.nats);
     let metrics = Metrics::new()?;
     let shutdown = soc_fleet::shutdown::token_on_signal();
-    let role_name = match role {
-        Role::Serve => "serve",
-        Role::Ingest => "ingest",
-        Role::Worker => "worker",
-    };
 
     // Bind first, so a port conflict fails fast and clearly.
-    let ingest_listener = if matches!(role, Role::Serve | Role::Ingest) {
-        Some(bind(args.listen, "--listen").await?)
-    } else {
-        None
+    let ingest_listener = match &ingest {
+        Some(i) => Some(bind(i.listen, "--listen").await?),
+        None => None,
     };
     let metrics_listener = match args.metrics_listen.as_deref() {
         Some("none") | Some("off") => None,
@@ -243,15 +319,11 @@ pub(crate) async fn run(role: Role, args: ServeArgs) -> anyhow::Result<ExitCode>
         let t = shutdown.clone();
         roles.spawn(async move { ("ingest", soc_fleet::ingest::run(l, state, t).await) });
     }
-    if matches!(role, Role::Serve | Role::Worker) {
+    if let Some(w) = &worker {
         let deps = WorkerDeps {
             client: client.clone(),
             names: names.clone(),
-            pipeline: pipeline(
-                &cfg,
-                &metrics,
-                crate::rules::load_for_run(&args.fleet.rules)?,
-            )?,
+            pipeline: pipeline(&cfg, &metrics, crate::rules::load_for_run(&w.rules)?)?,
             store: Store::new(&cfg.redis, metrics.clone())?,
             metrics: metrics.clone(),
             cfg: cfg.clone(),
@@ -327,9 +399,20 @@ async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
 /// `soc-copilot tail`.
 pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
-    let cfg = load_config(&args.fleet)?;
+    let cfg = load_config(
+        args.nats.config.as_deref(),
+        args.nats.nats_url.as_deref(),
+        None,
+    )?;
     let names = Names::new(&cfg.nats);
-    let client = soc_fleet::jetstream::connect(&cfg.nats.url, "soc-copilot tail").await?;
+    // Fail at once when NATS cannot be reached; once connected, the client reconnects
+    // as usual (a --follow outlives a server restart).
+    let client = soc_fleet::jetstream::connect_once(
+        &cfg.nats.url,
+        "soc-copilot tail",
+        ONE_SHOT_CONNECT_TIMEOUT,
+    )
+    .await?;
     let stop = soc_fleet::shutdown::token_on_signal();
     let from = if args.new {
         soc_fleet::tail::From::New
@@ -342,7 +425,11 @@ pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
         let mut out = stdout.lock();
         let r = if args.pretty {
             match serde_json::from_slice::<soc_core::Investigation>(payload) {
-                Ok(inv) => writeln!(out, "{}", crate::summary::render(&inv, "")),
+                Ok(inv) => writeln!(
+                    out,
+                    "{}",
+                    crate::summary::render(&inv, &tail_headline(&inv))
+                ),
                 Err(e) => writeln!(out, "(unreadable investigation: {e})"),
             }
         } else {
@@ -359,6 +446,14 @@ pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
         return Err(e.into());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `tail --pretty` shows next to the alert id. The published investigation carries
+/// neither the alert's title nor its source (and the reader is handed only the payload),
+/// so it shows the investigation id: unique per alert, so two alerts with the same id
+/// from different sources stay apart, and what `soc-copilot ruling` takes.
+fn tail_headline(inv: &soc_core::Investigation) -> String {
+    format!("investigation {}", inv.investigation_id)
 }
 
 #[cfg(test)]
@@ -383,12 +478,12 @@ mod tests {
             ["--nats-url", "http://user:s3cret@nats:4222"],
             ["--redis-url", "user:s3cret@redis:6379"],
         ] {
-            let e = load_config(&fleet_args(&flags)).unwrap_err();
+            let e = fleet_config(&fleet_args(&flags)).unwrap_err();
             let shown = format!("{e:#}");
             assert!(!shown.contains("s3cret"), "{shown}");
             assert!(shown.contains(flags[0]), "{shown}");
         }
-        let cfg = load_config(&fleet_args(&[
+        let cfg = fleet_config(&fleet_args(&[
             "--nats-url",
             "nats://a:4222,tls://u:pw@b:4222",
             "--redis-url",
@@ -396,6 +491,30 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(cfg.nats.url, "nats://a:4222,tls://u:pw@b:4222");
+    }
+
+    #[test]
+    fn worker_flags_override_the_configuration() {
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            worker: WorkerOpts,
+        }
+        let opts = Cli::parse_from([
+            "soc-copilot",
+            "--concurrency",
+            "3",
+            "--graceful-shutdown-secs",
+            "7",
+        ])
+        .worker;
+        let mut cfg = Config::default();
+        apply_worker_opts(&mut cfg, &opts).unwrap();
+        assert_eq!(cfg.worker.concurrency, 3);
+        assert_eq!(cfg.worker.shutdown_grace, Duration::from_secs(7));
+        let zero = Cli::parse_from(["soc-copilot", "--concurrency", "0"]).worker;
+        let e = apply_worker_opts(&mut cfg, &zero).unwrap_err();
+        assert!(e.to_string().contains("--concurrency"), "{e}");
     }
 
     #[tokio::test]

@@ -40,9 +40,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Investigate(args) => investigate::run(args).await,
             Command::Eval(args) => eval::run(args).await,
-            Command::Serve(args) => fleet::run(cli::Role::Serve, args).await,
-            Command::Ingest(args) => fleet::run(cli::Role::Ingest, args).await,
-            Command::Worker(args) => fleet::run(cli::Role::Worker, args).await,
+            Command::Serve(args) => fleet::serve(args).await,
+            Command::Ingest(args) => fleet::ingest(args).await,
+            Command::Worker(args) => fleet::worker(args).await,
             Command::Setup(args) => fleet::setup(args).await,
             Command::Tail(args) => fleet::tail(args).await,
             Command::Ruling(args) => ruling::run(args).await,
@@ -63,12 +63,12 @@ fn main() -> ExitCode {
 
 fn init_logging(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
+    // The long-running roles log their life at info; one-shot commands (setup among
+    // them) print their results and log only warnings, so the NATS client's connection
+    // events (info) stay out of their output.
     let default = match (&cli.command, cli.quiet) {
         (_, true) => "error",
-        (
-            Command::Serve(_) | Command::Ingest(_) | Command::Worker(_) | Command::Setup(_),
-            false,
-        ) => "info",
+        (Command::Serve(_) | Command::Ingest(_) | Command::Worker(_), false) => "info",
         _ => "warn",
     };
     let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

@@ -9,7 +9,7 @@ use soc_fleet::ingest::ruling::{
 };
 use soc_history::{HistorySettings, RedisHistory};
 
-use crate::cli::{FleetArgs, RulesArgs, RulingArgs, StoreArgs};
+use crate::cli::RulingArgs;
 
 /// clap parser for `INVESTIGATION_ID`.
 pub(crate) fn parse_investigation_id(text: &str) -> Result<String, String> {
@@ -53,7 +53,11 @@ pub(crate) fn parse_analyst(text: &str) -> Result<String, String> {
 
 /// `soc-copilot ruling`.
 pub(crate) async fn run(args: RulingArgs) -> anyhow::Result<ExitCode> {
-    let cfg = crate::fleet::load_config(&fleet_args(&args.store))?;
+    let cfg = crate::fleet::load_config(
+        args.store.config.as_deref(),
+        None,
+        args.store.redis_url.as_deref(),
+    )?;
     let prefix = cfg.redis.key_prefix.clone();
     let store = RedisHistory::connect_lazy(
         cfg.redis.url.expose(),
@@ -120,21 +124,6 @@ pub(crate) async fn run(args: RulingArgs) -> anyhow::Result<ExitCode> {
     };
     println!("{}", out.trim_end());
     Ok(ExitCode::SUCCESS)
-}
-
-/// The fleet settings `load_config` reads, with only the Redis ones given.
-fn fleet_args(store: &StoreArgs) -> FleetArgs {
-    FleetArgs {
-        config: store.config.clone(),
-        nats_url: None,
-        redis_url: store.redis_url.clone(),
-        concurrency: None,
-        graceful_shutdown_secs: None,
-        rules: RulesArgs {
-            dirs: Vec::new(),
-            strict: false,
-        },
-    }
 }
 
 fn line(out: &mut String, label: &str, value: &str) {

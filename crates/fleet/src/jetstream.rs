@@ -49,6 +49,44 @@ pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, FleetE
         })
 }
 
+/// Connects to NATS for a one-shot command (`soc-copilot setup`, `tail`): every server of
+/// `url` is tried once, each within `timeout`, and a failure is returned at once instead
+/// of being retried in the background (where [`connect`] would keep trying, and a command
+/// would only learn of it when its first request timed out). Once connected, the client
+/// reconnects like [`connect`]'s.
+///
+/// # Errors
+///
+/// [`FleetError::Connect`] when no server accepts the connection (the URL shown redacted).
+pub async fn connect_once(
+    url: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<async_nats::Client, FleetError> {
+    let servers = soc_core::config::nats_servers(url);
+    let fail = |detail: String| FleetError::Connect {
+        url: redact_url(url),
+        detail,
+    };
+    // Each server within `timeout`, plus a bound on the whole (name resolution included).
+    let whole = timeout
+        .saturating_mul(u32::try_from(servers.len()).unwrap_or(u32::MAX))
+        .saturating_add(Duration::from_secs(1));
+    let connecting = async_nats::ConnectOptions::new()
+        .name(name)
+        .connection_timeout(timeout)
+        .request_timeout(Some(Duration::from_secs(5)))
+        .connect(servers);
+    match tokio::time::timeout(whole, connecting).await {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(fail(e.to_string())),
+        Err(_) => Err(fail(format!(
+            "no answer within {} s",
+            whole.as_secs_f64().round()
+        ))),
+    }
+}
+
 /// A URL (or comma-separated list of them, with or without schemes) with the user info of
 /// every server replaced by `[redacted]`, for messages and logs; see
 /// [`soc_core::config::redact_url`].
@@ -127,21 +165,27 @@ pub async fn setup(
     let mut report = SetupReport::default();
     for sc in stream_configs(names, cfg) {
         let name = sc.name.clone();
-        let existed = js.get_stream(&name).await.is_ok();
-        js.create_or_update_stream(sc)
-            .await
-            .map_err(|e| FleetError::JetStream {
-                what: format!("create or update stream {name}"),
-                detail: e.to_string(),
-            })?;
-        report.lines.push(format!(
-            "stream {name}: {}",
-            if existed {
-                "present (updated to the configuration)"
-            } else {
-                "created"
+        let outcome = match js.get_stream(&name).await {
+            Ok(existing) if stream_matches(&existing.cached_info().config, &sc) => "unchanged",
+            Ok(_) => "updated",
+            Err(e) if is_stream_not_found(&e) => "created",
+            Err(e) => {
+                return Err(FleetError::JetStream {
+                    what: format!("get stream {name}"),
+                    detail: e.to_string(),
+                });
             }
-        ));
+        };
+        if outcome != "unchanged" {
+            // Create or update either way: another role may create it in between.
+            js.create_or_update_stream(sc)
+                .await
+                .map_err(|e| FleetError::JetStream {
+                    what: format!("create or update stream {name}"),
+                    detail: e.to_string(),
+                })?;
+        }
+        report.lines.push(format!("stream {name}: {outcome}"));
     }
     let stream = js
         .get_stream(&names.alerts_stream)
@@ -191,6 +235,53 @@ pub async fn setup(
     Ok(report)
 }
 
+/// Whether `get_stream` failed because the stream does not exist.
+fn is_stream_not_found(e: &jetstream::context::GetStreamError) -> bool {
+    matches!(
+        e.kind(),
+        jetstream::context::GetStreamErrorKind::JetStream(j)
+            if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND
+    )
+}
+
+/// Whether a stream's configuration on the server (`current`) already is `desired`, as far
+/// as [`stream_configs`] decides it. The server writes its defaults into what it returns
+/// (`-1` for "no limit" where the request said `0`, one replica for `0`), so limits are
+/// compared after the same normalisation; fields the server alone fills (creation time,
+/// metadata, ...) are not compared.
+fn stream_matches(current: &stream::Config, desired: &stream::Config) -> bool {
+    /// A limit where zero or less means none.
+    fn limit(v: i64) -> i64 {
+        if v <= 0 { -1 } else { v }
+    }
+    fn replicas(n: usize) -> usize {
+        n.max(1)
+    }
+    current.subjects == desired.subjects
+        && current.retention == desired.retention
+        && current.storage == desired.storage
+        && current.discard == desired.discard
+        && current.discard_new_per_subject == desired.discard_new_per_subject
+        && current.max_age == desired.max_age
+        && limit(current.max_messages) == limit(desired.max_messages)
+        && limit(current.max_bytes) == limit(desired.max_bytes)
+        && limit(current.max_messages_per_subject) == limit(desired.max_messages_per_subject)
+        && limit(current.max_consumers.into()) == limit(desired.max_consumers.into())
+        && limit(current.max_message_size.into()) == limit(desired.max_message_size.into())
+        && replicas(current.num_replicas) == replicas(desired.num_replicas)
+        // Zero asks for the server's default window (2 min): any window answers it.
+        && (desired.duplicate_window.is_zero()
+            || current.duplicate_window == desired.duplicate_window)
+        && current.no_ack == desired.no_ack
+        && current.sealed == desired.sealed
+        && current.deny_delete == desired.deny_delete
+        && current.deny_purge == desired.deny_purge
+        && current.allow_rollup == desired.allow_rollup
+        && current.allow_direct == desired.allow_direct
+        && current.republish == desired.republish
+        && current.subject_transform == desired.subject_transform
+}
+
 /// The pull consumer, after [`setup`].
 ///
 /// # Errors
@@ -219,6 +310,60 @@ pub async fn consumer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the server returns for a stream created from `desired`: its defaults filled in.
+    fn as_stored(desired: &stream::Config) -> stream::Config {
+        let mut c = desired.clone();
+        for v in [
+            &mut c.max_messages,
+            &mut c.max_bytes,
+            &mut c.max_messages_per_subject,
+        ] {
+            if *v == 0 {
+                *v = -1;
+            }
+        }
+        if c.max_consumers == 0 {
+            c.max_consumers = -1;
+        }
+        if c.max_message_size == 0 {
+            c.max_message_size = -1;
+        }
+        c.num_replicas = c.num_replicas.max(1);
+        if c.duplicate_window.is_zero() {
+            c.duplicate_window = Duration::from_secs(120);
+        }
+        c.metadata.insert("_nats.level".into(), "1".into());
+        c
+    }
+
+    #[test]
+    fn a_stream_as_the_server_stores_it_matches_its_configuration() {
+        let names = Names::new(&Config::default().nats);
+        for desired in stream_configs(&names, &Config::default()) {
+            assert!(
+                stream_matches(&as_stored(&desired), &desired),
+                "{}",
+                desired.name
+            );
+            let mut changed = as_stored(&desired);
+            changed.max_age += Duration::from_secs(1);
+            assert!(!stream_matches(&changed, &desired), "{}", desired.name);
+            let mut changed = as_stored(&desired);
+            changed.subjects.push("other.>".into());
+            assert!(!stream_matches(&changed, &desired), "{}", desired.name);
+            let mut changed = as_stored(&desired);
+            changed.max_bytes = 1 << 30;
+            assert!(!stream_matches(&changed, &desired), "{}", desired.name);
+        }
+        let [alerts, ..] = stream_configs(&names, &Config::default());
+        let mut changed = as_stored(&alerts);
+        changed.max_messages += 1;
+        assert!(!stream_matches(&changed, &alerts));
+        let mut changed = as_stored(&alerts);
+        changed.duplicate_window += Duration::from_secs(1);
+        assert!(!stream_matches(&changed, &alerts));
+    }
 
     #[test]
     fn urls_are_redacted() {

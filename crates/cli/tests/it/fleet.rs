@@ -52,10 +52,15 @@ impl Fleet {
                 && text.contains("consumer investigators: created"),
             "{text}"
         );
-        // Idempotent.
+        // Idempotent, and says so.
         let out = f.command(&["setup"]).output().unwrap();
         assert!(out.status.success());
-        assert!(String::from_utf8_lossy(&out.stdout).contains("consumer investigators: unchanged"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("stream SOC_ALERTS: unchanged")
+                && text.contains("consumer investigators: unchanged"),
+            "{text}"
+        );
         f
     }
 

@@ -3,9 +3,11 @@
 
 mod eval;
 mod fleet;
+mod help;
 mod helpers;
 mod intel;
 mod investigate;
 mod robustness;
 mod rules;
 mod ruling;
+mod setup;

@@ -1,0 +1,206 @@
+//! `setup` as a pre-flight check (exit status, clear errors without credentials, stream
+//! reports) and `tail --pretty`, on spawned nats-server and redis-server.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use soc_testkit::{NatsServer, RedisServer};
+
+use crate::helpers::{example, stderr, stdout};
+
+/// A port nothing listens on.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary with only the given fleet settings (none from the caller's shell).
+fn soc(args: &[&str], nats_url: &str, redis_url: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_soc-copilot"));
+    c.args(args)
+        .env("NATS_URL", nats_url)
+        .env("REDIS_URL", redis_url)
+        .env_remove("RUST_LOG")
+        .env_remove("SOC_CONFIG")
+        .env_remove("SOC_NATS__URL")
+        .env_remove("SOC_REDIS__URL")
+        .env_remove("SOC_NATS__NAME_PREFIX")
+        .env_remove("SOC_NATS__SUBJECT_ROOT")
+        .env_remove("SOC_NATS__RETENTION");
+    c
+}
+
+fn setup(nats_url: &str, redis_url: &str, extra_env: &[(&str, &str)]) -> Output {
+    soc(&["setup"], nats_url, redis_url)
+        .envs(extra_env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn setup_fails_fast_and_clearly_when_nats_is_unreachable() {
+    let redis = RedisServer::start().await.unwrap();
+    let port = free_port();
+    let started = Instant::now();
+    let out = setup(
+        &format!("nats://alice:pw-s3cret@127.0.0.1:{port}"),
+        &redis.url(),
+        &[],
+    );
+    let elapsed = started.elapsed();
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{o}{e}");
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "setup took {elapsed:?} to fail"
+    );
+    assert!(
+        e.starts_with(&format!(
+            "error: cannot connect to NATS at `nats://[redacted]@127.0.0.1:{port}`: "
+        )),
+        "{e}"
+    );
+    assert_eq!(
+        e.trim_end().lines().count(),
+        1,
+        "one error line, no noise:\n{e}"
+    );
+    assert!(!format!("{o}{e}").contains("s3cret"), "{o}{e}");
+    // Redis is still checked and reported.
+    assert!(o.contains("redis: reachable"), "{o}");
+}
+
+#[tokio::test]
+async fn setup_fails_when_redis_is_unreachable() {
+    let nats = NatsServer::start().await.unwrap();
+    let port = free_port();
+    let out = setup(
+        &nats.url(),
+        &format!("redis://:pw-s3cret@127.0.0.1:{port}/0"),
+        &[],
+    );
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{o}{e}");
+    // The NATS part is still done and reported.
+    for expect in [
+        "stream SOC_ALERTS: created",
+        "stream SOC_INVESTIGATIONS: created",
+        "stream SOC_DLQ: created",
+        "consumer investigators: created",
+        "redis: NOT reachable",
+    ] {
+        assert!(o.contains(expect), "`{expect}` missing:\n{o}");
+    }
+    let last = e.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: Redis at `redis://[redacted]@127.0.0.1:")
+            && last.contains(&format!(":{port}/0`")),
+        "{e}"
+    );
+    assert!(!format!("{o}{e}").contains("s3cret"), "{o}{e}");
+}
+
+#[tokio::test]
+async fn setup_reports_streams_unchanged_unless_the_configuration_changed() {
+    let nats = NatsServer::start().await.unwrap();
+    let redis = RedisServer::start().await.unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let out = setup(&nats.url(), &redis.url(), env);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let first = run(&[]);
+    assert!(first.contains("stream SOC_ALERTS: created"), "{first}");
+    let again = run(&[]);
+    for expect in [
+        "stream SOC_ALERTS: unchanged",
+        "stream SOC_INVESTIGATIONS: unchanged",
+        "stream SOC_DLQ: unchanged",
+        "consumer investigators: unchanged",
+        "redis: reachable",
+    ] {
+        assert!(again.contains(expect), "`{expect}` missing:\n{again}");
+    }
+    // A longer retention changes the investigation and dead-letter streams only.
+    let changed = run(&[("SOC_NATS__RETENTION", "40d")]);
+    for expect in [
+        "stream SOC_ALERTS: unchanged",
+        "stream SOC_INVESTIGATIONS: updated",
+        "stream SOC_DLQ: updated",
+        "consumer investigators: unchanged",
+    ] {
+        assert!(changed.contains(expect), "`{expect}` missing:\n{changed}");
+    }
+    let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let mut s = js.get_stream("SOC_INVESTIGATIONS").await.unwrap();
+    assert_eq!(
+        s.info().await.unwrap().config.max_age,
+        Duration::from_secs(40 * 86_400)
+    );
+    let settled = run(&[("SOC_NATS__RETENTION", "40d")]);
+    assert!(
+        settled.contains("stream SOC_INVESTIGATIONS: unchanged"),
+        "{settled}"
+    );
+}
+
+#[tokio::test]
+async fn tail_pretty_shows_which_investigation_each_summary_is() {
+    let nats = NatsServer::start().await.unwrap();
+    let redis = RedisServer::start().await.unwrap();
+    let out = setup(&nats.url(), &redis.url(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // An investigation as a worker publishes it, for one alert id from two sources.
+    let out = soc(
+        &[
+            "investigate",
+            "--mode",
+            "triage",
+            "--no-history",
+            example("ssh-brute-force.json").to_str().unwrap(),
+        ],
+        &nats.url(),
+        &redis.url(),
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let inv: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alert_id = inv["alert_id"].as_str().unwrap().to_owned();
+    let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let mut ids = Vec::new();
+    for source in ["siem", "edr"] {
+        let mut copy = inv.clone();
+        let id = format!("0190f5c2-7a4e-7cc1-9b8e-{source:0>12}");
+        copy["investigation_id"] = id.clone().into();
+        let mut h = async_nats::HeaderMap::new();
+        h.insert("Nats-Msg-Id", format!("{source}:{alert_id}").as_str());
+        js.publish_with_headers(
+            "soc.investigations.true_positive",
+            h,
+            serde_json::to_vec(&copy).unwrap().into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let out = soc(&["tail", "--pretty"], &nats.url(), &redis.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let headlines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with(' '))
+        .collect();
+    let expected: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{alert_id}  investigation {id}"))
+        .collect();
+    assert_eq!(headlines, expected, "{text}");
+}
