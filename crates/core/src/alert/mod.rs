@@ -78,10 +78,14 @@ pub enum AlertError {
     /// Something other than whitespace follows a complete document on the same line.
     #[error("malformed JSON: trailing characters after the alert object")]
     TrailingData,
-    /// A top-level value is not an object.
-    #[error("expected a JSON object for an alert, found `{found}`")]
+    /// A top-level value (or an element of a top-level array) is not an object.
+    ///
+    /// The message names the JSON type found ("a number", "a string", "true/false",
+    /// "null", "an array"), never just the character it starts with.
+    #[error("expected a JSON object for an alert, found {}", found_description(*found))]
     NotAnObject {
-        /// The first character of what was found.
+        /// The first character of what was found: the splitter looks no further, and in
+        /// JSON the first character decides the type.
         found: char,
     },
     /// The alert is over the size limit.
@@ -372,7 +376,7 @@ impl Alert {
     pub fn from_value(value: Value, format: Format, limits: &Limits) -> Result<Alert, AlertError> {
         let Value::Object(mut obj) = value else {
             return Err(AlertError::NotAnObject {
-                found: first_char_of(&value),
+                found: start_char_of(&value),
             });
         };
         // Fixture annotations are never alert content.
@@ -441,14 +445,26 @@ pub struct Parsed {
 ///
 /// # Errors
 ///
-/// An error for the input as a whole (empty, not UTF-8); problems with single documents
-/// are reported in their [`Parsed::result`] so the others still get through.
+/// An error for the input as a whole: [`AlertError::Empty`] when it holds no alert at
+/// all (nothing but whitespace or blank lines, or an empty array `[]`),
+/// [`AlertError::NotUtf8`]; problems with single documents are reported in their
+/// [`Parsed::result`] so the others still get through. An `Ok` is never empty.
 pub fn parse_input(
     bytes: &[u8],
     format: Format,
     limits: &Limits,
 ) -> Result<Vec<Parsed>, AlertError> {
     let docs = split::split(bytes, limits)?;
+    // The splitter reports an array without elements as one "empty" document; it is the
+    // input as a whole that holds no alert, as with an empty body.
+    let no_alert = match docs.as_slice() {
+        [] => true,
+        [Err(only)] => matches!(only.error, AlertError::Empty),
+        _ => false,
+    };
+    if no_alert {
+        return Err(AlertError::Empty);
+    }
     Ok(docs
         .into_iter()
         .map(|d| match d {
@@ -493,7 +509,9 @@ pub fn is_annotation_key(key: &str) -> bool {
     key.starts_with('_') && !matches!(key, "_id" | "_source" | "_index")
 }
 
-fn first_char_of(v: &Value) -> char {
+/// The character a JSON text of `v`'s type starts with: the inverse of
+/// `json_type_of_start`, for [`AlertError::NotAnObject`].
+fn start_char_of(v: &Value) -> char {
     match v {
         Value::Null => 'n',
         Value::Bool(true) => 't',
@@ -502,6 +520,29 @@ fn first_char_of(v: &Value) -> char {
         Value::String(_) => '"',
         Value::Array(_) => '[',
         Value::Object(_) => '{',
+    }
+}
+
+/// The JSON type a value starting with `c` has: "an object", "an array", "a string",
+/// "a number", "true/false" or "null"; `None` when no JSON value starts with `c`.
+fn json_type_of_start(c: char) -> Option<&'static str> {
+    match c {
+        '{' => Some("an object"),
+        '[' => Some("an array"),
+        '"' => Some("a string"),
+        '-' | '0'..='9' => Some("a number"),
+        't' | 'f' => Some("true/false"),
+        'n' => Some("null"),
+        _ => None,
+    }
+}
+
+/// What [`AlertError::NotAnObject`] says was found: the JSON type, or, for text that is
+/// not JSON, its first character (escaped, so the message stays one printable line).
+fn found_description(c: char) -> String {
+    match json_type_of_start(c) {
+        Some(kind) => kind.to_owned(),
+        None => format!("`{}`, which does not start a JSON value", c.escape_debug()),
     }
 }
 
@@ -596,6 +637,95 @@ pub fn parse_timestamp(v: &Value) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one error of an input holding one document.
+    fn only_error(input: &str) -> String {
+        let docs = parse_input(input.as_bytes(), Format::Auto, &Limits::default()).unwrap();
+        assert_eq!(docs.len(), 1, "{input:?}");
+        docs[0].result.as_ref().unwrap_err().error.to_string()
+    }
+
+    #[test]
+    fn a_scalar_is_named_by_its_json_type() {
+        for (input, kind) in [
+            ("42", "a number"),
+            ("12345", "a number"),
+            ("-1.5e3", "a number"),
+            ("\"hello\"", "a string"),
+            ("true", "true/false"),
+            ("false", "true/false"),
+            ("null", "null"),
+            ("  42\n", "a number"),
+            // Elements of an array are alerts too.
+            ("[42]", "a number"),
+            ("[\"x\"]", "a string"),
+            ("[[{\"a\": 1}]]", "an array"),
+        ] {
+            assert_eq!(
+                only_error(input),
+                format!("expected a JSON object for an alert, found {kind}"),
+                "{input:?}"
+            );
+        }
+        // Not JSON at all: the character, escaped, and that it starts nothing.
+        assert_eq!(
+            only_error("hello"),
+            "expected a JSON object for an alert, found `h`, which does not start a JSON value"
+        );
+        assert_eq!(
+            only_error("\u{7}"),
+            "expected a JSON object for an alert, found `\\u{7}`, which does not start a JSON value"
+        );
+        // One line of an NDJSON stream.
+        let ndjson = "{\"a\": 1}\n7\n";
+        let docs = parse_input(ndjson.as_bytes(), Format::Auto, &Limits::default()).unwrap();
+        let err = docs[1].result.as_ref().unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(
+            err.error.to_string(),
+            "expected a JSON object for an alert, found a number"
+        );
+        // An already-parsed value says the same.
+        for (value, kind) in [
+            (serde_json::json!(42), "a number"),
+            (serde_json::json!("hello"), "a string"),
+            (serde_json::json!(true), "true/false"),
+            (serde_json::json!(false), "true/false"),
+            (serde_json::Value::Null, "null"),
+            (serde_json::json!([{}]), "an array"),
+        ] {
+            let err = Alert::from_value(value, Format::Auto, &Limits::default()).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("expected a JSON object for an alert, found {kind}")
+            );
+        }
+    }
+
+    #[test]
+    fn no_alert_at_all_is_an_empty_input() {
+        for input in [
+            "",
+            "  ",
+            "\n\n\n",
+            " \r\n\t\r\n",
+            "\u{feff}\n",
+            "[]",
+            " [ \n ] \n",
+        ] {
+            let got = parse_input(input.as_bytes(), Format::Auto, &Limits::default());
+            assert_eq!(got.unwrap_err(), AlertError::Empty, "{input:?}");
+        }
+        assert_eq!(AlertError::Empty.to_string(), "empty input: no alert found");
+        assert_eq!(
+            Alert::from_json("[]", &Limits::default()).unwrap_err(),
+            AlertError::Empty
+        );
+        // An array with something in it is not empty, even when that something is bad.
+        let docs = parse_input(b"[1]", Format::Auto, &Limits::default()).unwrap();
+        assert_eq!(docs.len(), 1);
+        assert!(docs[0].result.is_err());
+    }
 
     #[test]
     fn epoch_seconds_and_millis() {

@@ -68,13 +68,17 @@ pub enum ApiError {
     /// 408: the request body stalled (no new data within the idle timeout). The connection
     /// is closed.
     RequestTimeout(String),
-    /// 404: the named resource does not exist.
+    /// 404: the named resource (or the path itself) does not exist.
     NotFound {
-        /// Stable code (`unknown_investigation`, `no_ruling`).
+        /// Stable code (`not_found` for a path the API does not serve,
+        /// `unknown_investigation`, `no_ruling`).
         code: &'static str,
         /// What was not found.
         message: String,
     },
+    /// 405: the path exists, but not for this method. The router adds the `Allow` header
+    /// that lists the methods it serves.
+    MethodNotAllowed(String),
     /// 409: the resource exists but is not in a state that allows the request.
     Conflict {
         /// Stable code (`investigation_pending`).
@@ -147,6 +151,12 @@ impl IntoResponse for ApiError {
             ApiError::NotFound { code, message } => {
                 (StatusCode::NOT_FOUND, code, message, Vec::new())
             }
+            ApiError::MethodNotAllowed(m) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                m,
+                Vec::new(),
+            ),
             ApiError::Conflict { code, message } => {
                 (StatusCode::CONFLICT, code, message, Vec::new())
             }

@@ -13,7 +13,10 @@
 //!   one alert), `415` unsupported content type, `503` + `Retry-After` while JetStream is
 //!   unavailable or the alert stream is full. The ruling endpoints add `404` and `409`,
 //!   and name each invalid field in `fields` (`[{"field", "message"}]`) instead of
-//!   `details`.
+//!   `details`. A path the API does not serve is `404` `not_found`; a method a path is not
+//!   served for is `405` `method_not_allowed`, with `Allow` listing the methods that are.
+//!   A body with no alert at all (empty, blank lines only, or `[]`) is `400`
+//!   `invalid_body`.
 //! - Authentication (when a token is configured): `Authorization: Bearer <token>` (or
 //!   `Splunk <token>`, as HEC clients send it), or `?token=` for senders that cannot set
 //!   headers (Splunk's built-in webhook). Compared in constant time; never logged.
@@ -52,7 +55,7 @@ use async_nats::jetstream::context::PublishErrorKind;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -159,7 +162,33 @@ pub fn router(state: IngestState) -> Router {
             }),
         )
         .route("/readyz", get(readyz))
+        // After every route: it applies to the routes added so far.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
         .with_state(Arc::new(state))
+}
+
+/// `404` for a path the API does not serve, in the API's JSON error shape. Only the path
+/// is quoted (clipped), never the query string, which may hold the token.
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound {
+        code: "not_found",
+        message: format!(
+            "no such endpoint: {} `{}`",
+            clip_for_message(method.as_str()),
+            clip_for_message(uri.path())
+        ),
+    }
+}
+
+/// `405` for a method a path is not served for, in the API's JSON error shape; the router
+/// adds the `Allow` header listing the methods that are.
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "method {} is not allowed on `{}`: the `Allow` header lists the methods that are",
+        clip_for_message(method.as_str()),
+        clip_for_message(uri.path())
+    ))
 }
 
 /// Serves the API on `listener` until `shutdown` is cancelled, then finishes the requests
@@ -652,11 +681,18 @@ async fn read_request(
         })?,
     };
     let bytes = body::read_body(body, s.cfg.max_body_bytes, s.body_timeout).await?;
-    parse_input(&bytes, format, &s.limits).map_err(|e| ApiError::BadRequest {
+    let invalid_body = |e: AlertError| ApiError::BadRequest {
         code: "invalid_body",
         message: e.to_string(),
         details: Vec::new(),
-    })
+    };
+    let parsed = parse_input(&bytes, format, &s.limits).map_err(invalid_body)?;
+    // An input without alerts (blank, `[]`) is already `AlertError::Empty`; this keeps a
+    // request from ever being answered "0 of 0 rejected" or `202` with nothing queued.
+    if parsed.is_empty() {
+        return Err(invalid_body(AlertError::Empty));
+    }
+    Ok(parsed)
 }
 
 fn publish_error(e: &jetstream::context::PublishError) -> ApiError {

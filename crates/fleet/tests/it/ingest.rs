@@ -246,3 +246,112 @@ async fn nats_down_is_503_with_retry_after_and_recovers() {
     assert_eq!(app.stream_count(&app.names.alerts_stream).await, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_bare_scalar_is_named_by_its_json_type() {
+    let app = spawn_app_with(&[], false).await;
+    for (body, kind) in [
+        ("42", "a number"),
+        ("12345", "a number"),
+        ("\"hello\"", "a string"),
+        ("true", "true/false"),
+        ("null", "null"),
+        ("[{\"a\": 1}, 7]", "a number"),
+    ] {
+        let (s, e) = error_of(app.post(body, "application/json").await).await;
+        assert_eq!(s, 400, "{body}: {e}");
+        assert_eq!(e["error"]["code"], "invalid_alert", "{body}: {e}");
+        let message = e["error"]["details"]
+            .as_array()
+            .and_then(|d| d.last())
+            .and_then(|d| d["message"].as_str())
+            .unwrap_or_default();
+        assert!(
+            message.starts_with("expected a JSON object for an alert")
+                && message.ends_with(&format!("found {kind}")),
+            "{body}: {e}"
+        );
+    }
+    assert_eq!(app.stream_count(&app.names.alerts_stream).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_without_alerts_is_an_empty_body() {
+    let app = spawn_app_with(&[], false).await;
+    for (body, content_type) in [
+        ("", "application/json"),
+        ("[]", "application/json"),
+        (" [ \n ]\n", "application/json"),
+        ("\n\n  \n", "application/x-ndjson"),
+        ("\r\n\r\n", "application/x-ndjson"),
+    ] {
+        let (s, e) = error_of(app.post(body, content_type).await).await;
+        assert_eq!(s, 400, "{body:?}: {e}");
+        assert_eq!(e["error"]["code"], "invalid_body", "{body:?}: {e}");
+        assert_eq!(
+            e["error"]["message"], "empty input: no alert found",
+            "{body:?}: {e}"
+        );
+        assert!(e["error"].get("details").is_none(), "{body:?}: {e}");
+    }
+    // Refused whole, before any alert could be counted.
+    let counted = |outcome: &str| {
+        app.metrics
+            .ingest_alerts
+            .with_label_values(&[outcome])
+            .get()
+    };
+    assert_eq!(counted("rejected_request"), 5);
+    assert_eq!(counted("rejected"), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_json_errors() {
+    let app = spawn_app_with(&[], false).await;
+    // A path the API serves, with a method it is not served for: 405, Allow kept.
+    let r = app.http.get(app.url("/v1/alerts")).send().await.unwrap();
+    assert_eq!(r.headers()["allow"], "POST");
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let (s, e) = error_of(r).await;
+    assert_eq!(s, 405);
+    assert_eq!(e["error"]["code"], "method_not_allowed");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("GET") && message.contains("/v1/alerts"),
+        "{e}"
+    );
+    let r = app
+        .http
+        .delete(app.url("/v1/investigations/inv-1/ruling"))
+        .send()
+        .await
+        .unwrap();
+    let allow = r.headers()["allow"].to_str().unwrap().to_owned();
+    let (s, e) = error_of(r).await;
+    assert_eq!(s, 405, "{e}");
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert_eq!(e["error"]["code"], "method_not_allowed");
+    // A path the API does not serve: 404 naming it, never the query string (a token).
+    let r = app
+        .http
+        .post(app.url("/v1/alert?token=s3cret-token"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let (s, e) = error_of(r).await;
+    assert_eq!(s, 404);
+    assert_eq!(e["error"]["code"], "not_found");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("POST") && message.contains("`/v1/alert`"),
+        "{e}"
+    );
+    assert!(!message.contains("s3cret"), "{e}");
+    let (s, e) = error_of(app.http.get(app.url("/")).send().await.unwrap()).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")));
+    app.stop().await;
+}

@@ -6,5 +6,6 @@ mod dedup;
 mod helpers;
 mod ingest;
 mod ingest_limits;
+mod metrics;
 mod ruling;
 mod worker;
