@@ -8,8 +8,8 @@
 //! Accepted shapes:
 //! - one JSON object (pretty-printed or not);
 //! - a JSON array of objects: each element is one alert;
-//! - NDJSON: one object per line (blank lines are skipped). A bad line is reported on its
-//!   own and the following lines are still read.
+//! - NDJSON: one object per line (blank lines are skipped). A bad line (a line that is
+//!   not UTF-8 too) is reported on its own and the following lines are still read.
 //! - several pretty-printed objects one after another.
 
 use super::{AlertError, Limits};
@@ -50,7 +50,8 @@ pub fn split<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<Split<'a>>, Ale
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            return Err(AlertError::NotUtf8 {
+            // In NDJSON a line that is not UTF-8 is one bad record: the others still count.
+            return split_lines_checked(bytes, limits).ok_or(AlertError::NotUtf8 {
                 offset: e.valid_up_to(),
             });
         }
@@ -77,6 +78,76 @@ pub fn split<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Vec<Split<'a>>, Ale
     } else {
         Ok(split_concatenated(text, first, limits))
     }
+}
+
+/// NDJSON that is not UTF-8 throughout: each line that is not is reported on its own
+/// (`NotUtf8` with the input's offset of its first bad byte), the runs of lines between
+/// them are split as usual. `None` when the input does not read as NDJSON: its first
+/// non-blank line is not UTF-8 or not an object that closes on that line, or no other
+/// non-blank line follows; then the input as a whole is refused.
+fn split_lines_checked<'a>(bytes: &'a [u8], limits: &Limits) -> Option<Vec<Split<'a>>> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let blank = |l: &[u8]| l.iter().all(u8::is_ascii_whitespace);
+    let mut lines = bytes[bom..]
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| !blank(l));
+    let first = std::str::from_utf8(lines.next()?).ok()?;
+    lines.next()?;
+    let lead = first.len() - first.trim_start().len();
+    if !first[lead..].starts_with('{') {
+        return None;
+    }
+    match scan_value(first.as_bytes(), lead) {
+        Scan::Complete { end, .. } if first[end..].trim().is_empty() => {}
+        _ => return None,
+    }
+
+    let mut out: Vec<Split<'a>> = Vec::new();
+    // Appends the documents of a run of UTF-8 lines starting at `first_line` (1-based).
+    let flush = |out: &mut Vec<Split<'a>>, run: &'a [u8], first_line: usize| {
+        let Ok(text) = std::str::from_utf8(run) else {
+            return;
+        };
+        for doc in split_lines(text, limits) {
+            let index = out.len();
+            out.push(match doc {
+                Ok(d) => Ok(Document {
+                    line: d.line + first_line - 1,
+                    index,
+                    ..d
+                }),
+                Err(l) => Err(Located {
+                    line: l.line + first_line - 1,
+                    index,
+                    ..l
+                }),
+            });
+        }
+    };
+    let (mut run_start, mut run_line, mut offset) = (bom, 1, bom);
+    for (n, line) in bytes[bom..].split_inclusive(|&b| b == b'\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        if let Err(e) = std::str::from_utf8(line) {
+            flush(&mut out, &bytes[run_start..start], run_line);
+            let index = out.len();
+            out.push(Err(Located {
+                line: n + 1,
+                index,
+                error: AlertError::NotUtf8 {
+                    offset: start + e.valid_up_to(),
+                },
+            }));
+            run_start = offset;
+            run_line = n + 2;
+        }
+    }
+    flush(&mut out, &bytes[run_start..], run_line);
+    Some(out)
 }
 
 fn split_lines<'a>(text: &'a str, limits: &Limits) -> Vec<Split<'a>> {
@@ -602,6 +673,52 @@ mod tests {
             split(b"{\"a\":\"\xff\"}", &Limits::default()),
             Err(AlertError::NotUtf8 { offset: 6 })
         );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_one_bad_record_of_ndjson() {
+        let input = b"{\"a\": 1}\n\n{\"b\": \"\xff\"}\n{\"c\": 3}\n{\"d\": 4}\n";
+        let docs = split(input, &Limits::default()).unwrap();
+        assert_eq!(docs.len(), 4, "{docs:?}");
+        let ok = |i: usize| docs[i].as_ref().unwrap();
+        assert_eq!((ok(0).text, ok(0).line, ok(0).index), ("{\"a\": 1}", 1, 0));
+        assert_eq!(
+            docs[1],
+            Err(Located {
+                line: 3,
+                index: 1,
+                error: AlertError::NotUtf8 { offset: 17 }
+            })
+        );
+        assert_eq!((ok(2).text, ok(2).line, ok(2).index), ("{\"c\": 3}", 4, 2));
+        assert_eq!((ok(3).text, ok(3).line, ok(3).index), ("{\"d\": 4}", 5, 3));
+        // A bad last line, and a byte-order mark.
+        let docs = split(
+            b"\xEF\xBB\xBF{\"a\": 1}\n{\"b\": \"\xfe",
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        assert!(docs[0].is_ok());
+        assert_eq!(
+            docs[1].as_ref().unwrap_err().error,
+            AlertError::NotUtf8 { offset: 19 }
+        );
+        // Not NDJSON: one document, or a bad first line, is refused as a whole.
+        for input in [
+            &b"{\"a\":\n \"\xff\"}\n{\"b\": 2}"[..],
+            b"{\"a\": \"\xff\"}\n{\"b\": 2}\n",
+            b"{\"a\": \"\xff\"}\n",
+            b"[{\"a\": 1},\n{\"b\": \"\xff\"}]\n",
+        ] {
+            assert!(
+                matches!(
+                    split(input, &Limits::default()),
+                    Err(AlertError::NotUtf8 { .. })
+                ),
+                "{input:?}"
+            );
+        }
     }
 
     #[test]
