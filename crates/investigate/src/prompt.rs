@@ -30,13 +30,31 @@ pub struct Prompts {
     agentic: String,
 }
 
-/// A prompt directory could not be read.
+/// A prompt directory could not be used.
 #[derive(Debug, thiserror::Error)]
-#[error("prompt file {path}: {source}")]
-pub struct PromptError {
-    path: String,
-    #[source]
-    source: std::io::Error,
+pub enum PromptError {
+    /// The directory does not exist (a typo would otherwise run the compiled-in prompts
+    /// without a word).
+    #[error("prompt directory `{path}` does not exist")]
+    MissingDir {
+        /// The path as given.
+        path: String,
+    },
+    /// The path exists but is not a directory.
+    #[error("prompt directory `{path}` is not a directory")]
+    NotADir {
+        /// The path as given.
+        path: String,
+    },
+    /// The directory or one of its files could not be read.
+    #[error("prompt file {path}: {source}")]
+    Read {
+        /// The directory or file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Default for Prompts {
@@ -51,8 +69,29 @@ impl Default for Prompts {
 
 impl Prompts {
     /// The compiled-in prompts, with any of `shared.md`, `pipeline.md`, `agentic.md` found
-    /// in `dir` replacing its default.
+    /// in `dir` replacing its default (a file the directory lacks keeps the compiled-in
+    /// one).
+    ///
+    /// # Errors
+    ///
+    /// [`PromptError::MissingDir`] when `dir` does not exist, [`PromptError::NotADir`]
+    /// when it is not a directory, [`PromptError::Read`] when it or one of the files it
+    /// holds cannot be read.
     pub fn from_dir(dir: &Path) -> Result<Self, PromptError> {
+        let shown = || dir.display().to_string();
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(PromptError::NotADir { path: shown() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(PromptError::MissingDir { path: shown() });
+            }
+            Err(source) => {
+                return Err(PromptError::Read {
+                    path: shown(),
+                    source,
+                });
+            }
+        }
         let mut p = Self::default();
         for (name, slot) in [
             ("shared.md", &mut p.shared),
@@ -64,7 +103,7 @@ impl Prompts {
                 Ok(s) => *slot = s,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(source) => {
-                    return Err(PromptError {
+                    return Err(PromptError::Read {
                         path: path.display().to_string(),
                         source,
                     });
@@ -326,5 +365,26 @@ mod tests {
         let p = Prompts::from_dir(dir.path()).expect("loads");
         assert!(p.pipeline_system().starts_with("CUSTOM # Disciplines"));
         assert!(p.agentic_system(3).starts_with("# Tier 2"));
+    }
+
+    #[test]
+    fn a_missing_or_non_directory_path_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("no-such-prompts");
+        let e = Prompts::from_dir(&missing).unwrap_err();
+        assert!(matches!(e, PromptError::MissingDir { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains(&missing.display().to_string()),
+            "{e}"
+        );
+        let file = dir.path().join("pipeline.md");
+        std::fs::write(&file, "x").expect("write");
+        let e = Prompts::from_dir(&file).unwrap_err();
+        assert!(matches!(e, PromptError::NotADir { .. }), "{e:?}");
+        assert!(e.to_string().contains("pipeline.md"), "{e}");
+        // An empty directory keeps every compiled-in prompt.
+        let empty = tempfile::tempdir().expect("tempdir");
+        let p = Prompts::from_dir(empty.path()).expect("loads");
+        assert_eq!(p.pipeline_system(), Prompts::default().pipeline_system());
     }
 }

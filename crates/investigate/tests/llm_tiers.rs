@@ -427,3 +427,133 @@ async fn the_agentic_tier_can_ask_the_fleets_memory_about_an_indicator() {
         inv.evidence
     );
 }
+
+/// Tier 2's answer for `unknown()`: nothing to clear it with.
+fn inconclusive_answer() -> Value {
+    json!({"verdict": "inconclusive", "confidence": "low",
+        "hypothesis": "An unusual process tree on ws-7.corp.internal; nothing decides it.",
+        "attack_techniques": [], "escalation_recommended": true})
+}
+
+#[tokio::test]
+async fn a_forced_tier_without_a_model_is_degraded_not_skipped_in_silence() {
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![])
+        .start()
+        .await;
+    for (mode, tier) in [(Mode::Pipeline, 1u8), (Mode::Agentic, 2)] {
+        let mut t = tiers(&mock, mode);
+        match tier {
+            1 => t.clients.cheap = None,
+            _ => t.clients.strong = None,
+        }
+        let setting = if tier == 1 {
+            "SOC_LLM__CHEAP_MODEL"
+        } else {
+            "SOC_LLM__STRONG_MODEL"
+        };
+        let e = t.check().expect_err("the mode cannot run").to_string();
+        assert!(e.contains(mode.as_str()) && e.contains(setting), "{e}");
+        let inv = pipeline(t).investigate(&unknown()).await;
+        schema_valid(&inv);
+        let path: Vec<u8> = inv.tiers.iter().map(|t| t.tier).collect();
+        assert_eq!(path, [0], "{:#?}", inv.tiers);
+        let reason = &inv.tiers[0].reason;
+        assert!(!reason.contains("next: tier"), "{reason}");
+        assert!(reason.contains("model is configured"), "{reason}");
+        let component = format!("llm.tier{tier}");
+        let d = inv
+            .degraded
+            .iter()
+            .find(|d| d.component == component)
+            .unwrap_or_else(|| panic!("{component} in {:?}", inv.degraded));
+        assert!(d.reason.contains(mode.as_str()), "{}", d.reason);
+        assert!(!inv.closure.as_ref().is_some_and(|c| c.eligible));
+    }
+    assert_eq!(mock.calls(), 0);
+}
+
+#[tokio::test]
+async fn auto_mode_without_a_cheap_model_hands_tier_1_to_the_strong_one() {
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![Turn::tool_call("final_answer", inconclusive_answer())])
+        .start()
+        .await;
+    let mut t = tiers(&mock, Mode::Auto);
+    t.clients.cheap = None;
+    t.check().expect("auto mode runs with either tier");
+    let inv = pipeline(t).investigate(&unknown()).await;
+    schema_valid(&inv);
+    let path: Vec<u8> = inv.tiers.iter().map(|t| t.tier).collect();
+    assert_eq!(path, [0, 2], "{:#?}", inv.tiers);
+    let reason = &inv.tiers[0].reason;
+    assert!(
+        reason.contains("next: tier 2 (") && reason.contains("no cheap model is configured"),
+        "{reason}"
+    );
+    assert!(inv.degraded.is_empty(), "{:?}", inv.degraded);
+    assert_eq!(mock.calls(), 1);
+}
+
+#[tokio::test]
+async fn url_credentials_query_and_key_never_reach_errors_or_the_investigation() {
+    let secrets = ["proxyuser", "pr0xy-PW-123", "query-K-456", KEY];
+    let mock = MockLlm::builder(Flavor::Anthropic)
+        .api_key(KEY)
+        .script(vec![])
+        .on_exhausted(OnExhausted::RepeatLast)
+        .start()
+        .await;
+    let base = format!(
+        "http://proxyuser:pr0xy-PW-123@{}/?key=query-K-456",
+        mock.addr()
+    );
+    // A proxy that echoes the request line and the key back in its error.
+    let echo = json!({"type": "error", "error": {"type": "invalid_request_error",
+        "message": format!("bad request to {base}v1/messages?key=query-K-456 (user proxyuser, \
+                            password pr0xy-PW-123, key {KEY})")}});
+    mock.push_turns([Turn::Raw {
+        code: 400,
+        content_type: "application/json".into(),
+        body: echo.to_string(),
+    }]);
+    let mut a = AnthropicConfig::new(Secret::new(KEY.to_owned()));
+    a.base_url = base;
+    let cfg = LlmConfig {
+        anthropic: Some(a),
+        ..LlmConfig::default()
+    };
+    let clients = soc_llm::build_tier_clients(&cfg).expect("clients");
+    let cheap = clients.cheap.clone().expect("cheap client");
+    let mut req = cheap.request();
+    req.messages.push(soc_llm::Message::user("hello"));
+    let err = cheap
+        .client
+        .complete(&req)
+        .await
+        .expect_err("the proxy refuses");
+    assert!(
+        matches!(err, soc_llm::LlmError::BadRequest { status: 400, .. }),
+        "{err:?}"
+    );
+    let mut t = LlmTiers::new(clients);
+    t.mode = Mode::Pipeline;
+    let shown_tiers = format!("{t:?} {cfg:?} {:?}", cfg.describe());
+    let inv = pipeline(t).investigate(&unknown()).await;
+    assert!(
+        inv.degraded.iter().any(|d| d.component == "llm.tier1"),
+        "{:?}",
+        inv.degraded
+    );
+    let shown = format!(
+        "{err} {err:?} {shown_tiers} {}",
+        serde_json::to_string(&inv).expect("serialises")
+    );
+    assert!(shown.contains("[redacted]"), "{shown}");
+    for s in secrets {
+        assert!(!shown.contains(s), "{s} in {shown}");
+    }
+    assert_eq!(mock.calls(), 2);
+}

@@ -15,7 +15,9 @@
 //!
 //! Upstream text (error messages, transport causes) goes through [`redact`]: the key is
 //! replaced, control characters dropped, length capped. URLs are stripped from transport
-//! errors.
+//! errors, and the endpoint URL's user name, password and query (a proxy URL may carry
+//! `user:pw@` or `?key=`) are replaced wherever upstream text echoes them. A URL is only
+//! ever shown as `scheme://host:port/path` ([`crate::config::redact_base_url`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -71,6 +73,12 @@ pub fn redact(text: &str, secret: Option<&Secret>) -> String {
         Some(k) => text.replace(k, "[redacted]"),
         None => text.to_owned(),
     };
+    clean(&text)
+}
+
+/// Control characters turned into spaces, white space collapsed, cut to
+/// [`MAX_MESSAGE_CHARS`] characters (with `…`).
+fn clean(text: &str) -> String {
     let mut out = String::new();
     let mut count = 0usize;
     let mut last_space = true;
@@ -95,14 +103,118 @@ pub fn redact(text: &str, secret: Option<&Secret>) -> String {
     out.trim_end().to_owned()
 }
 
+/// Shortest URL part (user name, password, query value) replaced wherever it occurs in
+/// upstream text; a shorter one is only replaced in its URL form (`user:pw@`, `?k=v`),
+/// since replacing every `a` or `pw` would garble the message and such a value is no
+/// secret worth the name.
+const MIN_BARE_SECRET_CHARS: usize = 4;
+
+/// What upstream text must never carry: the API key, and the user name, password, query
+/// and fragment of the endpoint URL (alone and in their URL forms). `Debug` shows only
+/// how many there are.
+#[derive(Clone, Default)]
+pub(crate) struct Redactor {
+    /// The API key, removed first.
+    key: Option<Secret>,
+    /// Longest first, so a whole URL goes before its parts.
+    literals: Vec<String>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("literals", &self.literals.len())
+            .finish()
+    }
+}
+
+impl Redactor {
+    /// The redactor of a client with `key` posting to `url`.
+    pub(crate) fn new(key: Option<Secret>, url: &Url) -> Self {
+        let mut r = Self {
+            key,
+            literals: Vec::new(),
+        };
+        let user = url.username();
+        let password = url.password();
+        if !user.is_empty() || password.is_some() {
+            r.push(url.as_str(), 1);
+            let userinfo = match password {
+                Some(p) => format!("{user}:{p}@"),
+                None => format!("{user}@"),
+            };
+            r.push(&userinfo, 1);
+            for part in [Some(user), password].into_iter().flatten() {
+                r.push(part, MIN_BARE_SECRET_CHARS);
+                r.push(&percent_decode(part), MIN_BARE_SECRET_CHARS);
+            }
+        }
+        for (mark, part) in [('?', url.query()), ('#', url.fragment())] {
+            let Some(part) = part.filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            r.push(url.as_str(), 1);
+            r.push(&format!("{mark}{part}"), 1);
+            r.push(part, MIN_BARE_SECRET_CHARS);
+            for pair in part.split('&') {
+                let value = pair.split_once('=').map_or(pair, |(_, v)| v);
+                r.push(value, MIN_BARE_SECRET_CHARS);
+                r.push(&percent_decode(value), MIN_BARE_SECRET_CHARS);
+            }
+        }
+        r.literals
+            .sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
+        r
+    }
+
+    fn push(&mut self, literal: &str, min_chars: usize) {
+        if literal.chars().count() >= min_chars.max(1)
+            && !self.literals.iter().any(|l| l == literal)
+        {
+            self.literals.push(literal.to_owned());
+        }
+    }
+
+    /// `text` without any of the literals, then [`clean`]ed.
+    pub(crate) fn apply(&self, text: &str) -> String {
+        let mut text = match self.key.as_ref().map(Secret::expose) {
+            Some(k) if !k.is_empty() => text.replace(k, "[redacted]"),
+            _ => text.to_owned(),
+        };
+        for l in &self.literals {
+            if text.contains(l.as_str()) {
+                text = text.replace(l.as_str(), "[redacted]");
+            }
+        }
+        clean(&text)
+    }
+}
+
+/// `%XX` sequences decoded (lossily, as UTF-8); anything malformed kept as it is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = (hex(h), hex(l))
+            && let Ok(b) = u8::try_from(h * 16 + l)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A URL for display: no user name, password, query or fragment.
 pub(crate) fn display_url(url: &Url) -> String {
-    let mut u = url.clone();
-    let _user = u.set_username("");
-    let _password = u.set_password(None);
-    u.set_query(None);
-    u.set_fragment(None);
-    u.to_string()
+    crate::config::redact_base_url(url.as_str())
 }
 
 /// Parses a base URL: http or https, usable as a base, no trailing slash kept.
@@ -151,7 +263,7 @@ pub(crate) struct Transport {
     provider: &'static str,
     url: Url,
     headers: HeaderMap,
-    secret: Option<Secret>,
+    redactor: Redactor,
     client: reqwest::Client,
     settings: HttpSettings,
     sleeper: Arc<dyn Sleeper>,
@@ -169,7 +281,8 @@ impl fmt::Debug for Transport {
 
 impl Transport {
     /// A transport posting to `url` with `headers` (the key header already marked
-    /// sensitive); `secret` is what [`redact`] removes from upstream text.
+    /// sensitive); `secret` and the credentials and query of `url` are what
+    /// [`Transport::redact`] removes from upstream text.
     pub(crate) fn new(
         provider: &'static str,
         url: Url,
@@ -178,6 +291,7 @@ impl Transport {
         settings: HttpSettings,
     ) -> Result<Self, LlmError> {
         crate::tls::install_crypto_provider();
+        let redactor = Redactor::new(secret, &url);
         if settings.timeout.is_zero() || settings.connect_timeout.is_zero() {
             return Err(LlmError::Config(format!(
                 "`{provider}` timeouts must be greater than zero"
@@ -194,14 +308,14 @@ impl Transport {
             .map_err(|e| {
                 LlmError::Config(format!(
                     "`{provider}` HTTP client cannot be built: {}",
-                    redact(&e.without_url().to_string(), secret.as_ref())
+                    redactor.apply(&e.without_url().to_string())
                 ))
             })?;
         Ok(Self {
             provider,
             url,
             headers,
-            secret,
+            redactor,
             client,
             settings,
             sleeper: Arc::new(TokioSleeper),
@@ -213,9 +327,9 @@ impl Transport {
         self.sleeper = sleeper;
     }
 
-    /// Upstream text made safe for an error.
+    /// Upstream text made safe for an error: no key, no URL credentials or query.
     pub(crate) fn redact(&self, text: &str) -> String {
-        redact(text, self.secret.as_ref())
+        self.redactor.apply(text)
     }
 
     /// Posts `body` (JSON bytes), retrying by the policy; see the module documentation.
@@ -385,8 +499,7 @@ impl Transport {
             parts.push(s.to_string());
             source = s.source();
         }
-        let text = parts.join(": ").replace(self.url.as_str(), "");
-        self.redact(&text)
+        self.redact(&parts.join(": "))
     }
 
     async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, LlmError> {
@@ -558,5 +671,65 @@ mod tests {
         assert!(parse_base_url("x", "not a url").is_err());
         let u = parse_base_url("x", "https://user:pw@proxy.example/api?k=1").unwrap();
         assert_eq!(display_url(&u), "https://proxy.example/api");
+    }
+
+    #[test]
+    fn bad_base_urls_fail_without_echoing_them() {
+        for base in [
+            "not a url:pr0xy-PW-123@x?key=query-K-456",
+            "ftp://proxyuser:pr0xy-PW-123@h/?key=query-K-456",
+        ] {
+            let e = parse_base_url("openai", base).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            for s in ["proxyuser", "pr0xy-PW-123", "query-K-456"] {
+                assert!(!shown.contains(s), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn url_credentials_query_and_key_are_redacted_from_upstream_text() {
+        let key = Secret::new("sk-key-0123456789");
+        let url = Url::parse(
+            "https://proxyuser:pr0xy%2DPW@proxy.example:8443/v1/messages?key=query-K-456&x=ab#frag-secret",
+        )
+        .unwrap();
+        let r = Redactor::new(Some(key), &url);
+        let text = format!(
+            "failed for {url}; user proxyuser pw pr0xy-PW / pr0xy%2DPW, query-K-456, \
+             key sk-key-0123456789, frag-secret, path /v1/messages?key=query-K-456&x=ab"
+        );
+        let out = r.apply(&text);
+        for s in [
+            "proxyuser",
+            "pr0xy",
+            "query-K-456",
+            "sk-key",
+            "frag-secret",
+            "x=ab",
+        ] {
+            assert!(!out.contains(s), "{s} in {out}");
+        }
+        assert!(out.contains("path /v1/messages[redacted]"), "{out}");
+        assert!(!format!("{r:?}").contains("proxyuser"));
+        // Short parts go only in their URL form: a bare `K` or `PW` is no secret to
+        // hunt through the text for.
+        let r = Redactor::new(None, &Url::parse("http://u:PW@h/?k=K").unwrap());
+        assert_eq!(
+            r.apply("PW and K stay; u:PW@h and ?k=K go"),
+            "PW and K stay; [redacted]h and [redacted] go"
+        );
+        // Without credentials or query only the key is removed.
+        let r = Redactor::new(None, &Url::parse("https://api.openai.com/v1").unwrap());
+        assert_eq!(
+            r.apply("see https://api.openai.com/v1"),
+            "see https://api.openai.com/v1"
+        );
+    }
+
+    #[test]
+    fn percent_decoding_keeps_what_is_malformed() {
+        assert_eq!(percent_decode("a%2Db%zz%4"), "a-b%zz%4");
+        assert_eq!(percent_decode("p%C3%A9"), "pé");
     }
 }

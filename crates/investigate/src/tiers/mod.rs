@@ -108,6 +108,40 @@ impl LlmTiers {
     pub fn any_configured(&self) -> bool {
         self.clients.cheap.is_some() || self.clients.strong.is_some()
     }
+
+    /// Whether the mode can run: `pipeline` needs the cheap tier's client and `agentic`
+    /// the strong one's. Call it at start; a run that finds the forced tier missing
+    /// records it in `degraded` instead.
+    ///
+    /// # Errors
+    ///
+    /// [`MissingTier`] naming the mode, the tier and the setting of its model.
+    pub fn check(&self) -> Result<(), MissingTier> {
+        let tier = match self.mode {
+            Mode::Pipeline if self.clients.cheap.is_none() => soc_llm::Tier::Cheap,
+            Mode::Agentic if self.clients.strong.is_none() => soc_llm::Tier::Strong,
+            _ => return Ok(()),
+        };
+        Err(MissingTier {
+            mode: self.mode,
+            tier,
+        })
+    }
+}
+
+/// A mode that forces a tier which has no client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "mode `{}` runs tier {}, which has no model: the provider of {} is not configured",
+    .mode.as_str(),
+    .tier.number(),
+    .tier.setting()
+)]
+pub struct MissingTier {
+    /// The mode.
+    pub mode: Mode,
+    /// The tier it forces.
+    pub tier: soc_llm::Tier,
 }
 
 /// The final model answer's effect on the investigation, after the safety rules.

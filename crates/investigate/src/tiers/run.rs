@@ -96,7 +96,7 @@ impl LlmTiers {
     /// and the previous tier's answer stands.
     pub async fn run(&self, inv: &mut Investigation, ctx: &TierContext<'_>) -> Option<ModelAnswer> {
         let t0 = standing(inv, ctx, ctx.recognised);
-        let mut next = policy::after_tier0(self.mode, &self.thresholds, &t0);
+        let mut next = self.reachable(policy::after_tier0(self.mode, &self.thresholds, &t0), inv);
         let mut answer: Option<ModelAnswer> = None;
         let mut acct = Acct::default();
         let mut last_model = String::new();
@@ -107,18 +107,9 @@ impl LlmTiers {
             match next {
                 Next::Stop(_) => break,
                 Next::Tier1(_) => {
+                    // `reachable` sends a tier 1 without a client elsewhere.
                     let Some(c) = self.clients.cheap.as_ref() else {
-                        next = if self.clients.strong.is_some()
-                            && self.mode != policy::Mode::Pipeline
-                        {
-                            Next::Tier2("no cheap model is configured".into())
-                        } else {
-                            Next::Stop(
-                                "no cheap model is configured; the last tier's answer stands"
-                                    .into(),
-                            )
-                        };
-                        continue;
+                        break;
                     };
                     last_model.clone_from(&c.model);
                     let started = Instant::now();
@@ -229,6 +220,41 @@ impl LlmTiers {
             }
         }
         answer
+    }
+
+    /// The step `next` names, given the clients that exist. A tier 1 without a cheap
+    /// model goes to tier 2 when auto mode has a strong one (a stronger tier answers). A
+    /// tier the run cannot reach otherwise (pipeline mode's tier 1, agentic mode's tier 2,
+    /// or tier 1 with no model at all) is recorded in `degraded` (`llm.tier1` /
+    /// `llm.tier2`) and the step becomes a stop that says why, so no tier record claims a
+    /// next tier that never runs. Auto mode's tier 2 without a strong model stays as it
+    /// is: the documented set-up where the record says `next: tier 2`, then that no strong
+    /// model is configured, and closure is refused for it.
+    fn reachable(&self, next: Next, inv: &mut Investigation) -> Next {
+        let (tier, why, model) = match next {
+            Next::Tier1(why) if self.clients.cheap.is_none() => {
+                if self.mode != policy::Mode::Pipeline && self.clients.strong.is_some() {
+                    return Next::Tier2(format!(
+                        "{why}; no cheap model is configured, so the strong one takes it"
+                    ));
+                }
+                (1, why, "cheap")
+            }
+            Next::Tier2(why)
+                if self.clients.strong.is_none() && self.mode == policy::Mode::Agentic =>
+            {
+                (2, why, "strong")
+            }
+            n => return n,
+        };
+        let skipped =
+            format!("tier {tier} was required ({why}) but no {model} model is configured");
+        warn!(tier, mode = self.mode.as_str(), "{skipped}");
+        inv.degraded.push(Degradation {
+            component: format!("llm.tier{tier}"),
+            reason: skipped.clone(),
+        });
+        Next::Stop(format!("{skipped}; the last tier's answer stands"))
     }
 
     fn model_standing(

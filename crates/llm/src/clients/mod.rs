@@ -4,8 +4,10 @@
 //! - [`openai_compat`]: OpenAI Chat Completions and compatible servers.
 //!
 //! [`build_tier_clients`] gives the pipeline one client per tier: the two tiers share a
-//! client (and its connection pool) when they use the same provider, and a tier whose
-//! provider is not configured is `None` (tier 0's answer stands, DESIGN §5).
+//! client (and its connection pool) when they use the same provider, and a tier left at
+//! its default model whose provider is not configured is `None` (tier 0's answer stands,
+//! DESIGN §5). A model someone named for a tier whose provider is not configured, or a
+//! misspelt provider prefix, is an error ([`LlmConfig::validate`]), never a silent skip.
 
 pub mod anthropic;
 pub mod openai_compat;
@@ -119,13 +121,15 @@ impl TierClients {
     }
 }
 
-/// One client per tier from `cfg` (see the module documentation). Installs the TLS
-/// crypto provider first.
+/// One client per tier from `cfg` (see the module documentation), after
+/// [`LlmConfig::validate`]. Installs the TLS crypto provider first.
 ///
 /// # Errors
 ///
-/// [`LlmError::Config`] when a configured provider's settings are unusable.
+/// [`LlmError::Config`] when [`LlmConfig::validate`] refuses the tier models or a
+/// configured provider's settings are unusable.
 pub fn build_tier_clients(cfg: &LlmConfig) -> Result<TierClients, LlmError> {
+    cfg.validate()?;
     crate::tls::install_crypto_provider();
     let prices = Arc::new(cfg.prices.clone());
     let anthropic = build_client(ProviderKind::Anthropic, cfg, &prices)?;
@@ -181,5 +185,82 @@ mod tests {
         let err = build_tier_clients(&cfg).unwrap_err();
         assert!(matches!(err, LlmError::Config(_)));
         assert!(!format!("{err} {err:?}").contains("sk-ant-bad"));
+    }
+
+    #[test]
+    fn a_named_model_needs_its_provider_and_a_real_prefix() {
+        let env = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        // The review's repro: a typo'd prefix became an OpenAI model id and tier 1 was
+        // skipped in silence.
+        let cfg = LlmConfig::from_env(&env(&[
+            ("ANTHROPIC_API_KEY", "x"),
+            ("SOC_LLM__CHEAP_MODEL", "antropic:claude-haiku-4-5"),
+        ]));
+        let e = build_tier_clients(&cfg).unwrap_err().to_string();
+        assert!(e.contains("SOC_LLM__CHEAP_MODEL"), "{e}");
+        assert!(e.contains("`anthropic:` and `openai:`"), "{e}");
+        assert!(e.contains("did you mean `anthropic:`"), "{e}");
+        // A provider named but not configured.
+        let cfg = LlmConfig::from_env(&env(&[
+            ("ANTHROPIC_API_KEY", "x"),
+            ("SOC_LLM__CHEAP_MODEL", "openai:gpt-4o"),
+        ]));
+        let e = build_tier_clients(&cfg).unwrap_err().to_string();
+        assert!(
+            e.contains("SOC_LLM__CHEAP_MODEL") && e.contains("OPENAI_API_KEY"),
+            "{e}"
+        );
+        let cfg = LlmConfig::from_env(&env(&[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9"),
+            ("SOC_LLM__STRONG_MODEL", "claude-opus-4-1"),
+        ]));
+        let e = build_tier_clients(&cfg).unwrap_err().to_string();
+        assert!(
+            e.contains("SOC_LLM__STRONG_MODEL") && e.contains("ANTHROPIC_API_KEY"),
+            "{e}"
+        );
+        // Nothing configured and nothing named: no tier, no error (tier 0 stands).
+        let t = build_tier_clients(&LlmConfig::default()).unwrap();
+        assert!(t.cheap.is_none() && t.strong.is_none());
+    }
+
+    #[tokio::test]
+    async fn client_errors_never_carry_url_credentials_query_or_key() {
+        let secrets = [
+            "proxyuser",
+            "pr0xy-PW-123",
+            "query-K-456",
+            "sk-secret-KEY-42",
+        ];
+        let mut o = crate::config::OpenAiConfig::new(Some(soc_core::config::Secret::new(
+            "sk-secret-KEY-42",
+        )));
+        o.base_url = "http://proxyuser:pr0xy-PW-123@127.0.0.1:1/v1?key=query-K-456".into();
+        o.http.retry = crate::retry::RetryPolicy::none();
+        let mut a =
+            crate::config::AnthropicConfig::new(soc_core::config::Secret::new("sk-secret-KEY-42"));
+        a.base_url = "http://proxyuser:pr0xy-PW-123@127.0.0.1:1/?key=query-K-456".into();
+        a.http.retry = crate::retry::RetryPolicy::none();
+        let prices = Arc::new(PriceTable::default());
+        let clients: [Arc<dyn LlmClient>; 2] = [
+            Arc::new(OpenAiClient::new(o, Arc::clone(&prices)).unwrap()),
+            Arc::new(AnthropicClient::new(a, prices).unwrap()),
+        ];
+        for client in clients {
+            let mut req = LlmRequest::new("m");
+            req.messages.push(crate::model::Message::user("hi"));
+            let err = client.complete(&req).await.unwrap_err();
+            assert!(matches!(err, LlmError::Transport { .. }), "{err:?}");
+            let shown = format!("{err} {err:?} {client:?}");
+            for s in secrets {
+                assert!(!shown.contains(s), "{s} in {shown}");
+            }
+            assert!(shown.contains("127.0.0.1:1"), "{shown}");
+        }
     }
 }
