@@ -230,6 +230,9 @@ pub struct RawNats {
 #[serde(deny_unknown_fields)]
 pub struct RawRedis {
     /// Server URL. Default `redis://127.0.0.1:6379/`. Env: `REDIS_URL`, `SOC_REDIS__URL`.
+    /// `rediss://` connects over TLS (what managed Redis services require), verifying the
+    /// server certificate against the system's roots, or only those of `SSL_CERT_FILE` /
+    /// `SSL_CERT_DIR` when set (see [`validate_redis_url`]).
     pub url: Option<String>,
     /// Key prefix. Default `soc:`.
     pub key_prefix: Option<String>,
@@ -327,7 +330,7 @@ impl fmt::Debug for NatsConfig {
 /// Typed Redis settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisConfig {
-    /// Server URL (may carry a password: never logged).
+    /// Server URL (may carry a password: never logged). `rediss://` is TLS.
     pub url: Secret,
     /// Key prefix.
     pub key_prefix: String,
@@ -800,17 +803,76 @@ pub fn validate_nats_url(url: &str) -> Result<(), ConfigError> {
 
 /// Checks a Redis URL: `redis://`, `rediss://` or `unix://`. The error never shows the URL.
 ///
+/// `rediss://[:password@]host[:port][/db]` connects over TLS 1.2 or 1.3 (rustls, the
+/// process's ring provider) and always verifies the server's certificate and host name,
+/// against the system's root certificates (`/etc/ssl/certs`). A server whose certificate
+/// comes from a private CA is trusted by pointing `SSL_CERT_FILE` at a PEM file holding
+/// that CA (or `SSL_CERT_DIR` at a directory of them): when either is set, only the
+/// certificates found there are trusted, by every TLS connection of the process (Redis,
+/// NATS, the LLM and intel APIs), so give a bundle holding the public roots too when
+/// those are needed (`cat /etc/ssl/certs/ca-certificates.crt private-ca.pem`). The roots
+/// are read on each (re)connection. Turning verification off (`#insecure`) is not
+/// supported, and neither are client certificates.
+///
 /// # Errors
 ///
-/// [`ConfigError::Invalid`] for `redis.url` when the scheme is not one of those.
+/// [`ConfigError::Invalid`] for `redis.url` when the scheme is not one of those, or when
+/// the URL has a `#` fragment (`#insecure`, or a `#` in a password that should be
+/// written `%23`).
 pub fn validate_redis_url(url: &str) -> Result<(), ConfigError> {
-    if ["redis://", "rediss://", "unix://"]
+    if !["redis://", "rediss://", "unix://"]
         .iter()
         .any(|p| url.starts_with(p))
     {
-        Ok(())
+        return Err(invalid("redis.url", "expected a redis:// URL".into()));
+    }
+    if url.contains('#') {
+        return Err(invalid(
+            "redis.url",
+            "a `#` starts a URL fragment: write a `#` in a password as `%23`; \
+             `#insecure` (no certificate verification) is not supported, trust a private \
+             CA with SSL_CERT_FILE instead"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Where the Redis URL is set, for messages about it: the configuration key, the flag and
+/// the environment variable (`SOC_REDIS__URL` works too).
+pub const REDIS_URL_SETTING: &str = "redis.url (--redis-url, REDIS_URL)";
+
+/// What to do about a Redis connection error, from its text: for a server certificate
+/// that does not verify (rustls' `invalid peer certificate`), where trust comes from.
+pub fn redis_error_hint(text: &str) -> Option<&'static str> {
+    text.contains("invalid peer certificate").then_some(
+        "the server's certificate is not trusted: for a private CA, set SSL_CERT_FILE to \
+         its PEM file",
+    )
+}
+
+/// Why a Redis client cannot be built from the URL, in words and without the URL (it may
+/// carry a password): `category` is the client error's category
+/// (`redis::RedisError::category`, e.g. `invalid client config`) and `display` its text,
+/// of which only the client's fixed description (before ` - `) is kept, never the
+/// detail after it.
+///
+/// ```
+/// use soc_core::config::redis_client_error;
+/// assert_eq!(
+///     redis_client_error("invalid client config", "Missing hostname - InvalidClientConfig"),
+///     "invalid client config: Missing hostname"
+/// );
+/// ```
+pub fn redis_client_error(category: &str, display: &str) -> String {
+    let category = if category.is_empty() {
+        "client error"
     } else {
-        Err(invalid("redis.url", "expected a redis:// URL".into()))
+        category
+    };
+    match display.split_once(" - ") {
+        Some((what, _)) if !what.trim().is_empty() => format!("{category}: {}", what.trim()),
+        _ => category.to_owned(),
     }
 }
 
@@ -1052,6 +1114,41 @@ mod tests {
         }
         assert!(validate_nats_url("nats://a:4222, tls://u:p,w@b:4222").is_ok());
         assert!(validate_redis_url("rediss://:pw@h:6380/0").is_ok());
+        for url in ["rediss://:p#w@h:6380/", "rediss://h:6380/#insecure"] {
+            let e = validate_redis_url(url).unwrap_err().to_string();
+            assert!(e.contains("redis.url") && e.contains("%23"), "{e}");
+            assert!(!e.contains("p#w") && !e.contains("h:6380"), "{e}");
+        }
+    }
+
+    #[test]
+    fn redis_client_errors_keep_only_the_fixed_description() {
+        assert_eq!(
+            redis_client_error(
+                "invalid client config",
+                "can't connect with TLS, the feature is not enabled - InvalidClientConfig"
+            ),
+            "invalid client config: can't connect with TLS, the feature is not enabled"
+        );
+        // The detail after the kind (user input, e.g. a `protocol=` value) is dropped.
+        assert_eq!(
+            redis_client_error(
+                "invalid client config",
+                "Invalid protocol version - InvalidClientConfig: s3cret"
+            ),
+            "invalid client config: Invalid protocol version"
+        );
+        // Text of another shape is not shown at all.
+        assert_eq!(
+            redis_client_error("I/O error", "s3cret: refused"),
+            "I/O error"
+        );
+        assert_eq!(redis_client_error("", "x"), "client error");
+        assert!(
+            redis_error_hint("invalid peer certificate: UnknownIssuer")
+                .is_some_and(|h| h.contains("SSL_CERT_FILE"))
+        );
+        assert_eq!(redis_error_hint("Connection refused"), None);
     }
 
     #[test]

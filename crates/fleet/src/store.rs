@@ -51,22 +51,37 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The error for a Redis client that cannot be built: the setting and the reason, never
+/// the URL.
+fn client_error(e: &redis::RedisError) -> FleetError {
+    FleetError::Redis(format!(
+        "cannot use {}: {}",
+        soc_core::config::REDIS_URL_SETTING,
+        soc_core::config::redis_client_error(e.category(), &e.to_string())
+    ))
+}
+
 impl Store {
     /// A store that connects lazily (start-up never waits for Redis).
     ///
+    /// `rediss://` connects over TLS, verifying the server against the system's roots or
+    /// those of `SSL_CERT_FILE` / `SSL_CERT_DIR` when set. The rustls ring provider is
+    /// installed as the process default if none is yet.
+    ///
     /// # Errors
     ///
-    /// [`FleetError::Redis`] when the URL is malformed.
+    /// [`FleetError::Redis`] when no client can be built from the URL: the message names
+    /// the setting and the reason, never the URL.
     pub fn new(cfg: &RedisConfig, metrics: Arc<Metrics>) -> Result<Self, FleetError> {
-        let client = redis::Client::open(cfg.url.expose())
-            .map_err(|e| FleetError::Redis(format!("invalid redis URL: {:?}", e.kind())))?;
+        soc_intel::tls::install_crypto_provider();
+        let client = redis::Client::open(cfg.url.expose()).map_err(|e| client_error(&e))?;
         let mc = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(cfg.command_timeout))
             .set_response_timeout(Some(cfg.command_timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
-        let conn = ConnectionManager::new_lazy_with_config(client, mc)
-            .map_err(|e| FleetError::Redis(e.to_string()))?;
+        let conn =
+            ConnectionManager::new_lazy_with_config(client, mc).map_err(|e| client_error(&e))?;
         Ok(Self {
             conn,
             prefix: cfg.key_prefix.clone(),
@@ -103,7 +118,7 @@ impl Store {
             },
             Ok(Err(e)) => {
                 self.metrics.store_errors.with_label_values(&["get"]).inc();
-                warn!(error = ?e.kind(), "Investigation store read failed; investigating as if absent");
+                warn!(kind = e.category(), error = %e, "Investigation store read failed; investigating as if absent");
                 None
             }
             Err(_) => {
@@ -131,7 +146,7 @@ impl Store {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
                 self.metrics.store_errors.with_label_values(&["put"]).inc();
-                warn!(error = ?e.kind(), "Investigation store write failed; a redelivery would investigate again");
+                warn!(kind = e.category(), error = %e, "Investigation store write failed; a redelivery would investigate again");
                 false
             }
             Err(_) => {
@@ -159,15 +174,31 @@ impl Store {
 
     /// Whether Redis answers a PING within the timeout.
     pub async fn ping(&self) -> bool {
+        self.check().await.is_ok()
+    }
+
+    /// PINGs Redis within the timeout; when it does not answer, why, in words and without
+    /// the URL: `no answer within 2000 ms`, or the client's error (for a TLS server whose
+    /// certificate does not verify, `I/O error: invalid peer certificate: UnknownIssuer`
+    /// and where trust comes from).
+    ///
+    /// # Errors
+    ///
+    /// The reason, as above.
+    pub async fn check(&self) -> Result<(), String> {
         let mut c = self.conn.clone();
-        matches!(
-            tokio::time::timeout(
-                self.timeout,
-                redis::cmd("PING").query_async::<String>(&mut c)
-            )
-            .await,
-            Ok(Ok(_))
-        )
+        let ping = redis::cmd("PING");
+        match tokio::time::timeout(self.timeout, ping.query_async::<String>(&mut c)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                let why = format!("{}: {e}", e.category());
+                Err(match soc_core::config::redis_error_hint(&why) {
+                    Some(hint) => format!("{why} ({hint})"),
+                    None => why,
+                })
+            }
+            Err(_) => Err(format!("no answer within {} ms", self.timeout.as_millis())),
+        }
     }
 }
 
@@ -319,6 +350,49 @@ mod tests {
             scratch <= get_maximum_output_size(REUSED_BELOW - 1),
             "{scratch}"
         );
+    }
+
+    fn redis_config(url: &str) -> RedisConfig {
+        let mut cfg = soc_core::config::Config::default().redis;
+        cfg.url = soc_core::config::Secret::new(url.to_owned());
+        cfg
+    }
+
+    #[tokio::test]
+    async fn rediss_urls_build_a_store_and_unusable_urls_name_the_setting() {
+        // Without TLS in the client this failed with "InvalidClientConfig".
+        let metrics = Metrics::new().unwrap();
+        assert!(Store::new(&redis_config("rediss://:s3cret@127.0.0.1:6380/0"), metrics).is_ok());
+        let metrics = Metrics::new().unwrap();
+        let err = Store::new(&redis_config("rediss://:s3cret@/0"), metrics)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "redis: cannot use redis.url (--redis-url, REDIS_URL): invalid client config: \
+             Redis URL did not parse"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_tls_server_is_reported_with_the_reason() {
+        let redis = match soc_testkit::RedisServer::start_tls().await {
+            Ok(redis) => redis,
+            Err(err) => match err.downcast_ref::<soc_testkit::TlsUnavailable>() {
+                Some(why) => {
+                    eprintln!("{why}");
+                    return;
+                }
+                None => panic!("{err:#}"),
+            },
+        };
+        // The test CA is in neither the system's roots nor (here) SSL_CERT_FILE.
+        let url = redis.tls_url().unwrap();
+        let store = Store::new(&redis_config(&url), Metrics::new().unwrap()).unwrap();
+        let why = store.check().await.unwrap_err();
+        assert!(why.contains("invalid peer certificate"), "{why}");
+        assert!(why.contains("SSL_CERT_FILE"), "{why}");
+        assert!(!store.ping().await);
     }
 
     #[test]

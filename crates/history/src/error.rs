@@ -20,10 +20,11 @@ pub enum HistoryError {
         /// The operation.
         op: &'static str,
     },
-    /// The Redis URL could not be parsed.
-    #[error("invalid redis URL: {detail}")]
+    /// No Redis client can be built from the URL (`redis.url`, `--redis-url`, `REDIS_URL`).
+    #[error("cannot use {}: {detail}", soc_core::config::REDIS_URL_SETTING)]
     InvalidUrl {
-        /// What is wrong with it (never the URL itself: it may carry a password).
+        /// What is wrong with it, in words (never the URL itself: it may carry a
+        /// password).
         detail: String,
     },
     /// A ruling names an investigation the store does not hold (never recorded, or
@@ -60,7 +61,10 @@ pub enum HistoryError {
 
 impl HistoryError {
     pub(crate) fn redis(op: &'static str, e: &redis::RedisError) -> Self {
-        let mut detail = format!("{:?}: {e}", e.kind());
+        // The category in words ("I/O error"), then the client's text: for a TLS failure
+        // the rustls reason ("invalid peer certificate: UnknownIssuer").
+        let mut detail = format!("{}: {e}", e.category());
+        let hint = soc_core::config::redis_error_hint(&detail);
         if detail.len() > 200 {
             let mut cut = 200;
             while !detail.is_char_boundary(cut) {
@@ -68,7 +72,17 @@ impl HistoryError {
             }
             detail.truncate(cut);
         }
+        if let Some(hint) = hint {
+            detail = format!("{detail} ({hint})");
+        }
         Self::Redis { op, detail }
+    }
+
+    /// A Redis client that cannot be built from the URL.
+    pub(crate) fn client(e: &redis::RedisError) -> Self {
+        Self::InvalidUrl {
+            detail: soc_core::config::redis_client_error(e.category(), &e.to_string()),
+        }
     }
 
     pub(crate) fn invalid(reason: impl Into<String>) -> Self {

@@ -77,6 +77,14 @@ use crate::{
 /// Default timeout of one Redis round trip.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Installs rustls' ring provider as the process default, for `rediss://` (the workspace
+/// builds rustls with ring only; see soc-intel's `tls`). Idempotent: a provider already
+/// installed, by the binary or another crate, is kept.
+fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _already = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Ids read per `MGET`.
 const MGET_CHUNK: usize = 500;
 
@@ -139,27 +147,28 @@ impl RedisHistory {
 
     /// A lazily connecting store for `url` (nothing is sent until the first call).
     ///
+    /// `rediss://` connects over TLS, verifying the server against the system's roots or
+    /// those of `SSL_CERT_FILE` / `SSL_CERT_DIR` when set (read at each connection). The
+    /// rustls ring provider is installed as the process default if none is yet.
+    ///
     /// # Errors
     ///
-    /// [`HistoryError::InvalidUrl`] when the URL cannot be parsed.
+    /// [`HistoryError::InvalidUrl`] when no client can be built from the URL: the message
+    /// names the setting and the reason, never the URL.
     pub fn connect_lazy(
         url: &str,
         prefix: impl Into<String>,
         settings: HistorySettings,
     ) -> Result<Self, HistoryError> {
-        let client = redis::Client::open(url).map_err(|e| HistoryError::InvalidUrl {
-            detail: format!("{:?}", e.kind()),
-        })?;
+        install_crypto_provider();
+        let client = redis::Client::open(url).map_err(|e| HistoryError::client(&e))?;
         let cfg = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(DEFAULT_TIMEOUT))
             .set_response_timeout(Some(DEFAULT_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
-        let conn = ConnectionManager::new_lazy_with_config(client, cfg).map_err(|e| {
-            HistoryError::InvalidUrl {
-                detail: format!("{:?}", e.kind()),
-            }
-        })?;
+        let conn = ConnectionManager::new_lazy_with_config(client, cfg)
+            .map_err(|e| HistoryError::client(&e))?;
         Ok(Self::new(conn, prefix, settings))
     }
 

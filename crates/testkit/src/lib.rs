@@ -14,6 +14,12 @@
 //!   directory, so a test can check that JetStream state survives a broker restart.
 //! - [`redis_server`]: [`RedisServer`], `redis-server` without persistence on a probed
 //!   free port (a documented race, retried with a new port up to three times).
+//!   [`RedisServer::start_tls`] adds a TLS port (`rediss://`) served with a certificate
+//!   from a throwaway CA.
+//! - [`tls`]: [`TestPki`], that throwaway CA and server certificate for `localhost` and
+//!   `127.0.0.1`, made with the `openssl` command; [`TlsUnavailable`], why a TLS test
+//!   cannot run here (no `openssl`, a redis-server without TLS): the one case where a
+//!   test skips, printing the reason.
 //! - [`llm_mock`]: [`MockLlm`], a scripted LLM HTTP server speaking the Anthropic Messages
 //!   and OpenAI-compatible Chat Completions formats, checking every request against the
 //!   documented shape.
@@ -39,6 +45,11 @@
 //! is still there; clients reconnect to the same URL. Keep the server handles alive for
 //! as long as the test uses them: dropping one kills its process.
 //!
+//! For TLS, `RedisServer::start_tls().await` gives `redis.tls_url()`
+//! (`rediss://127.0.0.1:PORT/`) and `redis.pki()`; a client trusts
+//! `pki.ca_cert()` (with `SSL_CERT_FILE`, or `redis::Client::build_with_tls`). On an error
+//! that downcasts to [`TlsUnavailable`], print it and return.
+//!
 //! Startup waits at most 20 s and fails with the tail of the server log. A test process
 //! killed outright (SIGKILL, not a panic) cannot run `Drop` and leaves its servers
 //! running; they hold only temporary directories and dynamic ports.
@@ -48,8 +59,10 @@ pub mod names;
 pub mod nats_server;
 pub mod redis_server;
 mod support;
+pub mod tls;
 
 pub use llm_mock::{Flavor, MockLlm, Turn};
 pub use names::{unique_name, unique_prefix};
 pub use nats_server::NatsServer;
 pub use redis_server::RedisServer;
+pub use tls::{TestPki, TlsUnavailable};

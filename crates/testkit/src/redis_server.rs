@@ -1,4 +1,4 @@
-//! [`RedisServer`]: a throwaway `redis-server` per test.
+//! [`RedisServer`]: a throwaway `redis-server` per test, optionally with a TLS port.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 use crate::support::{self, BinarySpec};
+use crate::tls::{TestPki, TlsUnavailable};
 
 /// The `redis-server` binary: `SOC_TEST_REDIS_SERVER`, else `PATH`, else `/usr/bin`.
 pub(crate) const REDIS_BINARY: BinarySpec = BinarySpec {
@@ -25,6 +26,16 @@ const PORT_ATTEMPTS: usize = 3;
 /// The line redis-server logs once its listener is bound.
 const READY_LINE: &str = "Ready to accept connections";
 
+/// What a redis-server built without TLS may say when given `--tls-port` (the wording
+/// differs between versions; a server that fails for another reason is an error, not a
+/// skip).
+const NO_TLS_LINES: [&str; 4] = [
+    "Missing implement of connection type tls",
+    "TLS is not",
+    "not built with TLS",
+    "Bad directive or wrong number of arguments",
+];
+
 /// A `redis-server` process on a probed free port, without persistence.
 ///
 /// The process is killed (SIGKILL), reaped and its temporary directory removed when the
@@ -33,6 +44,8 @@ const READY_LINE: &str = "Ready to accept connections";
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// The TLS port and its certificates, for a server from [`RedisServer::start_tls`].
+    tls: Option<(u16, TestPki)>,
     log_path: PathBuf,
     // Declared last so it is removed after `Drop::drop` has killed the process.
     dir: TempDir,
@@ -68,6 +81,27 @@ impl RedisServer {
     ///
     /// As [`RedisServer::start`].
     pub async fn start_with(binary: &Path) -> anyhow::Result<Self> {
+        Self::start_inner(binary, None).await
+    }
+
+    /// Like [`RedisServer::start`], with a TLS port too: [`Self::tls_url`] is
+    /// `rediss://127.0.0.1:PORT/`, served with a certificate for `localhost` and
+    /// `127.0.0.1` signed by a throwaway CA ([`Self::pki`]: trust
+    /// [`TestPki::ca_cert`], e.g. with `SSL_CERT_FILE`). Clients are not asked for a
+    /// certificate (`--tls-auth-clients no`). [`Self::url`] stays plain TCP, for setup and
+    /// checks.
+    ///
+    /// # Errors
+    ///
+    /// An error that downcasts to [`TlsUnavailable`] when `openssl` is missing or
+    /// redis-server was built without TLS: the test should print it and return. Else as
+    /// [`RedisServer::start`].
+    pub async fn start_tls() -> anyhow::Result<Self> {
+        let pki = TestPki::generate()?;
+        Self::start_inner(&REDIS_BINARY.resolve(), Some(pki)).await
+    }
+
+    async fn start_inner(binary: &Path, pki: Option<TestPki>) -> anyhow::Result<Self> {
         REDIS_BINARY.check(binary)?;
         let dir = tempfile::Builder::new()
             .prefix("soc-testkit-redis-")
@@ -77,12 +111,23 @@ impl RedisServer {
         let mut last_err = None;
         for attempt in 1..=PORT_ATTEMPTS {
             let port = support::probe_free_port()?;
-            match launch(binary, dir.path(), &log_path, port).await {
+            let tls = match &pki {
+                Some(pki) => Some((distinct_free_port(port)?, pki)),
+                None => None,
+            };
+            match launch(binary, dir.path(), &log_path, port, tls).await {
                 Ok(child) => {
-                    tracing::debug!(port, dir = %dir.path().display(), "redis-server started");
+                    let tls_port = tls.map(|(p, _)| p);
+                    tracing::debug!(
+                        port,
+                        ?tls_port,
+                        dir = %dir.path().display(),
+                        "redis-server started"
+                    );
                     return Ok(Self {
                         child: Some(child),
                         port,
+                        tls: tls_port.zip(pki),
                         log_path,
                         dir,
                     });
@@ -101,9 +146,28 @@ impl RedisServer {
             )))
     }
 
-    /// `redis://127.0.0.1:PORT/`.
+    /// `redis://127.0.0.1:PORT/` (plain TCP, also on a TLS server).
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// `rediss://127.0.0.1:TLS_PORT/` on a server from [`RedisServer::start_tls`], else
+    /// `None`.
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls
+            .as_ref()
+            .map(|(port, _)| format!("rediss://127.0.0.1:{port}/"))
+    }
+
+    /// The TLS port, on a server from [`RedisServer::start_tls`].
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls.as_ref().map(|(port, _)| *port)
+    }
+
+    /// The certificates of a server from [`RedisServer::start_tls`]: the CA to trust, the
+    /// server's certificate and key, and a CA that signed nothing.
+    pub fn pki(&self) -> Option<&TestPki> {
+        self.tls.as_ref().map(|(_, pki)| pki)
     }
 
     /// Forgets the command counts so far (`CONFIG RESETSTAT`), for
@@ -179,12 +243,25 @@ impl Drop for RedisServer {
     }
 }
 
-/// Spawns one redis-server on `port` and waits until it answers `PING` with `+PONG`.
+/// A probed free port other than `taken`.
+fn distinct_free_port(taken: u16) -> anyhow::Result<u16> {
+    for _ in 0..8 {
+        let port = support::probe_free_port()?;
+        if port != taken {
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("could not probe a second free port")
+}
+
+/// Spawns one redis-server on `port` (and on the TLS port with those certificates) and
+/// waits until it answers `PING` with `+PONG` (and the TLS port accepts connections).
 async fn launch(
     binary: &Path,
     dir: &Path,
     log_path: &Path,
     port: u16,
+    tls: Option<(u16, &TestPki)>,
 ) -> Result<Child, LaunchError> {
     let log_offset = support::file_len(log_path);
     let stderr_path = dir.join("redis.stderr");
@@ -195,7 +272,8 @@ async fn launch(
         .open(&stderr_path)
         .context("opening the redis-server stderr file")
         .map_err(LaunchError::Fatal)?;
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["--port", &port.to_string()])
         .args(["--bind", "127.0.0.1"])
         .args(["--save", ""])
@@ -204,7 +282,19 @@ async fn launch(
         .arg(dir)
         .arg("--logfile")
         .arg(log_path)
-        .args(["--daemonize", "no"])
+        .args(["--daemonize", "no"]);
+    if let Some((tls_port, pki)) = tls {
+        command
+            .args(["--tls-port", &tls_port.to_string()])
+            .arg("--tls-cert-file")
+            .arg(pki.server_cert())
+            .arg("--tls-key-file")
+            .arg(pki.server_key())
+            .arg("--tls-ca-cert-file")
+            .arg(pki.ca_cert())
+            .args(["--tls-auth-clients", "no"]);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr)
@@ -220,7 +310,14 @@ async fn launch(
         // otherwise a PONG could come from another test's redis that won the race.
         if support::read_from(log_path, log_offset).contains(READY_LINE) {
             match ping(port).await {
-                Ok(()) => return Ok(child),
+                // redis binds every listener before it logs READY_LINE, so the TLS port is
+                // ours too; the connect only confirms it.
+                Ok(()) => match tls {
+                    Some((tls_port, _)) if !support::can_connect(tls_port).await => {
+                        break format!("TLS port {tls_port} does not accept connections");
+                    }
+                    _ => return Ok(child),
+                },
                 Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => {}
                 Err(err) => break format!("PING failed: {err}"),
             }
@@ -243,6 +340,19 @@ async fn launch(
         support::log_tail(log_path, 20),
         support::or_empty(new_stderr.trim()),
     );
+    let no_tls = tls.is_some()
+        && [&new_log, &new_stderr]
+            .iter()
+            .any(|text| NO_TLS_LINES.iter().any(|line| text.contains(line)));
+    if no_tls {
+        return Err(LaunchError::Fatal(err.context(TlsUnavailable {
+            reason: format!(
+                "{} was built without TLS support (a TLS build: Debian's \
+                 `apt-get install redis-server`, or set SOC_TEST_REDIS_SERVER)",
+                binary.display()
+            ),
+        })));
+    }
     Err(if port_in_use {
         LaunchError::PortInUse(err)
     } else {

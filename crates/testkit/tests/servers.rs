@@ -1,5 +1,5 @@
-//! The testkit against the real binaries: ports, JetStream across restarts, Redis,
-//! cleanup on drop and panic, and the missing-binary message.
+//! The testkit against the real binaries: ports, JetStream across restarts, Redis (and its
+//! TLS port), cleanup on drop and panic, and the missing-binary messages.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use redis::AsyncCommands as _;
-use soc_testkit::{NatsServer, RedisServer, unique_name, unique_prefix};
+use soc_testkit::{NatsServer, RedisServer, TestPki, TlsUnavailable, unique_name, unique_prefix};
 
 const SHARED_PORTS: [u16; 2] = [4222, 6379];
 
@@ -151,6 +151,98 @@ async fn redis_drop_removes_the_dir() {
     assert!(redis.log_path().is_file());
     drop(redis);
     assert!(!dir.exists());
+}
+
+/// A TLS server, or `None` (with the reason printed) where this machine cannot run one.
+async fn tls_redis_or_skip() -> Option<RedisServer> {
+    match RedisServer::start_tls().await {
+        Ok(redis) => Some(redis),
+        Err(err) => match err.downcast_ref::<TlsUnavailable>() {
+            Some(why) => {
+                eprintln!("{why}");
+                None
+            }
+            None => panic!("{err:#}"),
+        },
+    }
+}
+
+/// A TLS client of `url` trusting only the CA certificate at `ca`.
+fn tls_client(url: &str, ca: &Path) -> redis::Client {
+    let root_cert = Some(std::fs::read(ca).unwrap());
+    redis::Client::build_with_tls(
+        url,
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert,
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn redis_tls_port_serves_a_certificate_of_the_test_ca() {
+    let _already = rustls::crypto::ring::default_provider().install_default();
+    let Some(redis) = tls_redis_or_skip().await else {
+        return;
+    };
+    let tls_port = redis.tls_port().unwrap();
+    assert_ne!(tls_port, redis.port());
+    assert!(!SHARED_PORTS.contains(&tls_port));
+    let url = redis.tls_url().unwrap();
+    assert_eq!(url, format!("rediss://127.0.0.1:{tls_port}/"));
+    let pki = redis.pki().unwrap();
+    for file in [
+        pki.ca_cert(),
+        pki.server_cert(),
+        pki.server_key(),
+        pki.other_ca_cert(),
+    ] {
+        assert!(file.is_file(), "{}", file.display());
+    }
+
+    // Written over TLS, read back over plain TCP: one server, two ports.
+    let key = format!("{}tls", unique_prefix());
+    let client = tls_client(&url, &pki.ca_cert());
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let () = con.set(&key, "over tls").await.unwrap();
+    let plain = redis::Client::open(redis.url()).unwrap();
+    let mut plain = plain.get_multiplexed_async_connection().await.unwrap();
+    let value: Option<String> = plain.get(&key).await.unwrap();
+    assert_eq!(value.as_deref(), Some("over tls"));
+
+    // The certificate names `localhost` too.
+    let by_name = format!("rediss://localhost:{tls_port}/");
+    let mut con = tls_client(&by_name, &pki.ca_cert())
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let pong: String = redis::cmd("PING").query_async(&mut con).await.unwrap();
+    assert_eq!(pong, "PONG");
+
+    // Trusting another CA, the handshake fails and says why (the timeout only keeps a
+    // hang from stalling the run).
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        tls_client(&url, &pki.other_ca_cert()).get_multiplexed_async_connection(),
+    )
+    .await
+    .expect("the handshake neither failed nor finished")
+    .unwrap_err();
+    assert!(err.to_string().contains("UnknownIssuer"), "{err}");
+
+    let dir = pki.dir().to_path_buf();
+    drop(redis);
+    assert!(!dir.exists());
+}
+
+#[test]
+fn missing_openssl_makes_tls_unavailable() {
+    let err = TestPki::generate_with(Path::new("/nonexistent/openssl")).unwrap_err();
+    let why = err.downcast_ref::<TlsUnavailable>().unwrap();
+    assert!(why.to_string().starts_with("TLS test skipped:"), "{why}");
+    assert!(why.reason.contains("SOC_TEST_OPENSSL"), "{why}");
+    assert!(why.reason.contains("`apt-get install openssl`"), "{why}");
 }
 
 #[tokio::test]

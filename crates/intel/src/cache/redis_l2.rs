@@ -26,6 +26,16 @@ pub struct SharedRedis {
     token: Arc<String>,
 }
 
+/// The message for a Redis client that cannot be built: the setting and the reason, never
+/// the URL.
+fn client_error(e: &redis::RedisError) -> String {
+    format!(
+        "cannot use {}: {}",
+        soc_core::config::REDIS_URL_SETTING,
+        soc_core::config::redis_client_error(e.category(), &e.to_string())
+    )
+}
+
 /// While Redis is failing, one call per this interval probes it; the others skip it.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 
@@ -60,18 +70,23 @@ impl SharedRedis {
 
     /// A lazily connecting manager for `url` with short timeouts.
     ///
+    /// `rediss://` connects over TLS, verifying the server against the system's roots or
+    /// those of `SSL_CERT_FILE` / `SSL_CERT_DIR` when set. The rustls ring provider is
+    /// installed as the process default if none is yet.
+    ///
     /// # Errors
     ///
-    /// A message when the URL is malformed.
+    /// A message naming the setting (`redis.url`, `--redis-url`, `REDIS_URL`) and the
+    /// reason in words when no client can be built from the URL; never the URL itself.
     pub fn connect_lazy(url: &str, timeout: Duration) -> Result<ConnectionManager, String> {
-        let client =
-            redis::Client::open(url).map_err(|e| format!("invalid redis URL: {:?}", e.kind()))?;
+        crate::tls::install_crypto_provider();
+        let client = redis::Client::open(url).map_err(|e| client_error(&e))?;
         let cfg = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
-        ConnectionManager::new_lazy_with_config(client, cfg).map_err(|e| format!("{:?}", e.kind()))
+        ConnectionManager::new_lazy_with_config(client, cfg).map_err(|e| client_error(&e))
     }
 
     pub(crate) fn key(&self, parts: &str) -> String {
@@ -109,7 +124,13 @@ impl SharedRedis {
                 Some(v)
             }
             Ok(Err(e)) => {
-                self.failed(op, &format!("{:?}", e.kind()));
+                // In words, with the client's text: a TLS failure says why
+                // ("invalid peer certificate: UnknownIssuer"), not just "Io".
+                let mut why = format!("{}: {e}", e.category());
+                if let Some(hint) = soc_core::config::redis_error_hint(&why) {
+                    why = format!("{why} ({hint})");
+                }
+                self.failed(op, &why);
                 None
             }
             Err(_) => {
@@ -210,5 +231,23 @@ impl SharedRedis {
                 .await
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rediss_urls_connect_lazily_and_unusable_urls_name_the_setting() {
+        // Without TLS in the client this failed with "InvalidClientConfig".
+        let timeout = Duration::from_millis(500);
+        assert!(SharedRedis::connect_lazy("rediss://:s3cret@127.0.0.1:6380/", timeout).is_ok());
+        let err = SharedRedis::connect_lazy("rediss://:s3cret@/", timeout).unwrap_err();
+        assert_eq!(
+            err,
+            "cannot use redis.url (--redis-url, REDIS_URL): invalid client config: \
+             Redis URL did not parse"
+        );
     }
 }
