@@ -36,14 +36,37 @@ pub(crate) enum Command {
     /// Investigate alerts from files, directories or stdin, and print the investigations.
     ///
     /// Output is one JSON investigation (schema: schemas/investigation.v1.json), or NDJSON
-    /// when there are several. A bad input is reported on stderr by name and reason, and
-    /// the others are still investigated. Exit status: 0 all investigated, 1 some input
-    /// failed, 2 usage error.
+    /// when there are several. A bad input (unreadable, malformed, over a limit, or a
+    /// directory without alert files) is reported on stderr by name and reason, and the
+    /// others are still investigated.
+    ///
+    /// Environment: ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL) and OPENAI_API_KEY /
+    /// OPENAI_BASE_URL turn the LLM tiers on (models: SOC_LLM__CHEAP_MODEL,
+    /// SOC_LLM__STRONG_MODEL; the other SOC_LLM__* settings as in the configuration's
+    /// [llm] section); ABUSEIPDB_API_KEY, VIRUSTOTAL_API_KEY and URLSCAN_API_KEY turn those
+    /// intel providers on (base URLs: ABUSEIPDB_BASE_URL, VIRUSTOTAL_BASE_URL,
+    /// URLSCAN_BASE_URL). With none of them it runs fully offline. The fleet's settings
+    /// (SOC_NATS__*, SOC_REDIS__*, SOC_WORKER__*, ...) are not read.
+    ///
+    /// Exit status: 0 all investigated; 1 some input failed, or a configuration error
+    /// (a --rules directory from which no rule loads, an unusable --history file, an
+    /// invalid SOC_LLM__* value), or the history could not be saved; 2 usage error.
     Investigate(InvestigateArgs),
     /// Investigate every alert in a directory and score the results against labels.
     ///
-    /// Prints a per-alert table and totals (or one JSON object with --json). Exits 0
-    /// whatever the score; non-zero only when the harness itself cannot run.
+    /// Prints a per-alert table and totals (or one JSON object with --json). Labels (or
+    /// expectations) that match no alert of the directory are listed as warnings on
+    /// stderr.
+    ///
+    /// Environment: as `investigate`: ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL) and
+    /// OPENAI_API_KEY / OPENAI_BASE_URL for the LLM tiers (models: SOC_LLM__CHEAP_MODEL,
+    /// SOC_LLM__STRONG_MODEL; the other SOC_LLM__* settings); ABUSEIPDB_API_KEY,
+    /// VIRUSTOTAL_API_KEY and URLSCAN_API_KEY (base URLs: their *_BASE_URL) for the intel
+    /// providers. With none of them the score is tier 0's, offline.
+    ///
+    /// Exit status: 0 the harness ran, whatever the score; 1 it could not run (DIR missing
+    /// or without alert files, unreadable labels, a configuration error); 2 usage error
+    /// (neither --expectations nor --labels, or both).
     Eval(EvalArgs),
     /// Run the ingest API and a worker in one process (the fleet on one machine).
     ///
@@ -100,9 +123,14 @@ pub(crate) enum RulesCommand {
     Check(RulesCheckArgs),
     /// Run SigmaHQ regression samples (info.yml + events JSON) against the rules and report
     /// how many samples match their own rule, listing the misses with the reason.
+    ///
+    /// Exit status: 0 every sample matched its rule; 1 a sample did not (a CI gate), or
+    /// the rules or samples cannot be read; 2 usage error.
     Test(RulesTestArgs),
     /// Match a stream of events against the loaded rules and print events/s per core, with
     /// a parse-only baseline measured in the same run.
+    ///
+    /// Exit status: 0 measured; 1 a path is missing or holds no events; 2 usage error.
     Bench(RulesBenchArgs),
 }
 
@@ -146,8 +174,8 @@ pub(crate) struct RulesBenchArgs {
     /// SigmaHQ regression-sample directories (info.yml + events JSON) to use as events.
     #[arg(long, required = true, value_name = "DIR")]
     pub(crate) events: Vec<PathBuf>,
-    /// Seconds to measure each pass.
-    #[arg(long, default_value_t = 5)]
+    /// Seconds to measure each pass (1 to 3600).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub(crate) seconds: u64,
 }
 
@@ -161,6 +189,15 @@ pub(crate) enum IntelCommand {
     /// ABUSEIPDB_API_KEY, VIRUSTOTAL_API_KEY, URLSCAN_API_KEY are set (base URLs
     /// overridable with *_BASE_URL). With --redis-url (or REDIS_URL) the fleet's shared
     /// cache, budgets and circuits are used too.
+    ///
+    /// With --json, one line per answer, and one per indicator no configured provider
+    /// looks up (`"status": "unsupported"`) or that is not an indicator
+    /// (`"status": "invalid"`); answers have `"status": "ok"`, failed lookups
+    /// `"status": "failed"` with the `error`.
+    ///
+    /// Exit status: 0 every lookup answered (an indicator no configured provider looks up
+    /// is not a failure); 1 a provider lookup failed or an argument is not an indicator;
+    /// 2 usage error.
     Lookup(IntelLookupArgs),
 }
 
@@ -451,7 +488,8 @@ impl ModeArg {
 #[command(next_help_heading = "Detection rules")]
 pub(crate) struct RulesArgs {
     /// Sigma rules directory or file (repeatable), e.g. a SigmaHQ checkout. Also
-    /// SOC_SIGMA_RULES (paths separated by `:`).
+    /// SOC_SIGMA_RULES (paths separated by `:`). A rule that fails to load is a warning
+    /// naming its file and the reason; a path from which no rule loads is an error.
     #[arg(
         long = "rules",
         value_name = "DIR",
@@ -509,21 +547,22 @@ pub(crate) struct OutputArgs {
 
 /// `eval` arguments.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("reference")
+        .args(["expectations", "labels"])
+        .multiple(false)
+))]
 pub(crate) struct EvalArgs {
     /// Directory of alert files (*.json, *.ndjson, *.jsonl; not recursive).
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
     /// The reference system's invariants file (expectations.json; keys `sample_alerts`,
     /// semantics in its `_meta`). Alerts are matched by file name.
-    #[arg(
-        long,
-        value_name = "FILE",
-        conflicts_with = "labels",
-        required_unless_present = "labels"
-    )]
+    /// One of --expectations or --labels is required.
+    #[arg(long, value_name = "FILE")]
     pub(crate) expectations: Option<PathBuf>,
     /// A labels file (`alert_id -> {verdict, attack_technique_families, must_escalate}`).
-    /// Alerts are matched by alert_id.
+    /// Alerts are matched by alert_id. One of --expectations or --labels is required.
     #[arg(long, value_name = "FILE")]
     pub(crate) labels: Option<PathBuf>,
     /// Print one JSON object instead of the table.
@@ -533,10 +572,68 @@ pub(crate) struct EvalArgs {
     pub(crate) input: InputArgs,
 }
 
+impl Cli {
+    /// Parses the command line; a usage error (exit 2) says what is wrong in clap's form.
+    pub(crate) fn parse_checked() -> Cli {
+        let cli = <Cli as Parser>::parse();
+        if let Err(e) = cli.check() {
+            e.exit();
+        }
+        cli
+    }
+
+    /// The rules clap's declarations cannot say with a clear message.
+    fn check(&self) -> Result<(), clap::Error> {
+        if let Command::Eval(a) = &self.command
+            && a.expectations.is_none()
+            && a.labels.is_none()
+        {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            cmd.build();
+            let mut eval = cmd
+                .find_subcommand_mut("eval")
+                .map(std::mem::take)
+                .unwrap_or_default();
+            return Err(eval.error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "one of --expectations <FILE> or --labels <FILE> is required",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn eval_needs_expectations_or_labels_and_says_so() {
+        let cli = Cli::try_parse_from(["soc-copilot", "eval", "dir"]).unwrap();
+        let e = cli.check().unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .contains("one of --expectations <FILE> or --labels <FILE> is required"),
+            "{e}"
+        );
+        let cli =
+            Cli::try_parse_from(["soc-copilot", "eval", "dir", "--labels", "l.json"]).unwrap();
+        assert!(cli.check().is_ok());
+        assert!(
+            Cli::try_parse_from([
+                "soc-copilot",
+                "eval",
+                "d",
+                "--labels",
+                "a",
+                "--expectations",
+                "b"
+            ])
+            .is_err()
+        );
+    }
 
     #[test]
     fn the_command_line_is_well_formed() {

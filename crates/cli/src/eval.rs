@@ -1,6 +1,6 @@
 //! `soc-copilot eval`: investigate a directory of alerts and score them against labels.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -13,8 +13,11 @@ use soc_investigate::eval::{
 };
 
 use crate::cli::EvalArgs;
-use crate::input::load;
+use crate::input::{ACCEPTED_FILES, alert_files, canonical, load};
 use crate::investigate::pipeline;
+
+/// Unmatched labels listed one by one, at most.
+const MAX_LISTED: usize = 20;
 
 enum Spec {
     Expectations(BTreeMap<String, Value>),
@@ -52,13 +55,25 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => anyhow::bail!("one of --expectations or --labels is required"),
     };
-    let pipeline = pipeline(&args.input)?;
+    let spec_file = spec_path.clone();
+    let exclude = [spec_path];
+    let files = alert_files(&args.dir, &canonical(&exclude))
+        .with_context(|| format!("cannot read directory `{}`", args.dir.display()))?;
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no alert files in `{}` (accepted: {ACCEPTED_FILES}; subdirectories are not read)",
+        args.dir.display()
+    );
+    let investigator = pipeline(&args.input)?;
+    let pipeline = &investigator.pipeline;
     let items = load(
         std::slice::from_ref(&args.dir),
         args.input.format.into(),
         &Limits::default(),
-        &[spec_path],
+        &exclude,
     );
+    // The labels (or expectations) some alert of the directory matched.
+    let mut matched: BTreeSet<String> = BTreeSet::new();
     let mut report = Report::default();
     let total = items.len();
     for (n, item) in items.into_iter().enumerate() {
@@ -79,26 +94,32 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         };
         let score = match &spec {
             Spec::Expectations(map) => {
-                let exp = map.get(&file).or_else(|| {
-                    map.values().find(|e| {
+                let exp = map.get_key_value(&file).or_else(|| {
+                    map.iter().find(|(_, e)| {
                         e.get("alert_id").and_then(Value::as_str) == Some(alert.alert_id.as_str())
                     })
                 });
                 match exp {
-                    Some(exp) => Some(score_expectation(
-                        &file,
-                        exp,
-                        &pipeline.investigate(&alert).await,
-                    )),
+                    Some((key, exp)) => {
+                        matched.insert(key.clone());
+                        Some(score_expectation(
+                            &file,
+                            exp,
+                            &pipeline.investigate(&alert).await,
+                        ))
+                    }
                     None => None,
                 }
             }
-            Spec::Labels(map) => match map.get(&alert.alert_id) {
-                Some(label) => Some(score_label(
-                    &file,
-                    label,
-                    &pipeline.investigate(&alert).await,
-                )),
+            Spec::Labels(map) => match map.get_key_value(&alert.alert_id) {
+                Some((key, label)) => {
+                    matched.insert(key.clone());
+                    Some(score_label(
+                        &file,
+                        label,
+                        &pipeline.investigate(&alert).await,
+                    ))
+                }
                 None => None,
             },
         };
@@ -107,8 +128,34 @@ pub(crate) async fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             None => report.add_unlabeled(format!("{} ({file})", alert.alert_id)),
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let (what, keys): (&str, Vec<&String>) = match &spec {
+        Spec::Expectations(map) => ("expectation", map.keys().collect()),
+        Spec::Labels(map) => ("label", map.keys().collect()),
+    };
+    let unmatched: Vec<&&String> = keys.iter().filter(|k| !matched.contains(**k)).collect();
+    for k in unmatched.iter().take(MAX_LISTED) {
+        eprintln!(
+            "warning: {what} `{}` matched no alert in `{}`",
+            one_line(k, 120),
+            args.dir.display()
+        );
+    }
+    if !unmatched.is_empty() {
+        let more = unmatched.len().saturating_sub(MAX_LISTED);
+        let more = if more > 0 {
+            format!(" ({more} not listed)")
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "warning: {} of {} {what}s in `{}` matched no alert (not scored){more}",
+            unmatched.len(),
+            keys.len(),
+            spec_file.display()
+        );
+    }
+    investigator.finish().await?;
+    let mut out = crate::out::stdout();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {

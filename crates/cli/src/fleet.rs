@@ -40,7 +40,9 @@ pub(crate) fn load_config(
         None => RawConfig::default(),
     };
     let env: HashMap<String, String> = std::env::vars().collect();
-    let mut cfg = raw.build_and_validate(&env)?;
+    let mut cfg = raw
+        .build_and_validate(&env)
+        .map_err(|e| crate::settings::explain(e, &env, config))?;
     // Flags get the same checks as the file and environment (errors show no credentials).
     if let Some(u) = nats_url {
         soc_core::config::validate_nats_url(u).context("--nats-url")?;
@@ -178,30 +180,34 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
 /// `soc-copilot setup`: the streams and the consumer, then Redis. Both are checked and
 /// reported whatever the other's state, and the command fails when either is not ready.
 pub(crate) async fn setup(args: FleetArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
     let cfg = fleet_config(&args)?;
     let names = Names::new(&cfg.nats);
+    let mut out = crate::out::stdout();
     let mut problems: Vec<String> = Vec::new();
     match setup_jetstream(&cfg, &names).await {
         Ok(lines) => {
             for line in lines {
-                println!("{line}");
+                writeln!(out, "{line}")?;
             }
         }
         Err(e) => problems.push(format!("{e:#}")),
     }
     let store = Store::new(&cfg.redis, Metrics::new()?)?;
     if store.ping().await {
-        println!("redis: reachable");
+        writeln!(out, "redis: reachable")?;
     } else {
-        println!(
+        writeln!(
+            out,
             "redis: NOT reachable (workers will run without the investigation store until it is)"
-        );
+        )?;
         problems.push(format!(
             "Redis at `{}` is not reachable (no answer to PING within {} ms)",
             soc_fleet::jetstream::redact_url(cfg.redis.url.expose()),
             cfg.redis.command_timeout.as_millis()
         ));
     }
+    out.flush()?;
     if problems.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -419,39 +425,54 @@ pub(crate) async fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
     } else {
         soc_fleet::tail::From::Start
     };
-    let stdout = std::io::stdout();
+    let mut out = crate::out::stdout();
     let mut write_error = None;
-    soc_fleet::tail::tail(&client, &names, from, args.follow, stop, |payload| {
-        let mut out = stdout.lock();
+    // A failed write (the reader went away) ends the tail, --follow included.
+    let halt = stop.clone();
+    soc_fleet::tail::tail_messages(&client, &names, from, args.follow, stop, |message| {
+        if write_error.is_some() {
+            return;
+        }
         let r = if args.pretty {
-            match serde_json::from_slice::<soc_core::Investigation>(payload) {
+            let key = soc_fleet::tail::alert_key(message);
+            match serde_json::from_slice::<soc_core::Investigation>(&message.payload) {
                 Ok(inv) => writeln!(
                     out,
                     "{}",
-                    crate::summary::render(&inv, &tail_headline(&inv))
+                    crate::summary::render_with_id(&inv, &tail_id(&inv, key), &tail_headline(&inv))
                 ),
                 Err(e) => writeln!(out, "(unreadable investigation: {e})"),
             }
         } else {
-            out.write_all(payload).and_then(|()| out.write_all(b"\n"))
+            out.write_all(&message.payload)
+                .and_then(|()| out.write_all(b"\n"))
         };
         if let Err(e) = r {
             write_error.get_or_insert(e);
+            halt.cancel();
         }
     })
     .await?;
-    if let Some(e) = write_error
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
+    if let Some(e) = write_error {
         return Err(e.into());
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `tail --pretty` shows next to the alert id. The published investigation carries
-/// neither the alert's title nor its source (and the reader is handed only the payload),
-/// so it shows the investigation id: unique per alert, so two alerts with the same id
-/// from different sources stay apart, and what `soc-copilot ruling` takes.
+/// The alert as `tail --pretty` names it: the alert's key from the message's
+/// `Nats-Msg-Id` (`<source>:<alert_id>`, so the same alert id from two sources stays
+/// apart), or the bare alert id when the message has no key.
+fn tail_id(inv: &soc_core::Investigation, key: Option<&str>) -> String {
+    match key {
+        Some(k) if !k.is_empty() => k.to_owned(),
+        _ => inv.alert_id.clone(),
+    }
+}
+
+/// What `tail --pretty` shows next to the alert's key. The published investigation does
+/// not carry the alert's title, so it shows the investigation id: what
+/// `soc-copilot ruling` takes.
 fn tail_headline(inv: &soc_core::Investigation) -> String {
     format!("investigation {}", inv.investigation_id)
 }

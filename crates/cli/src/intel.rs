@@ -30,20 +30,23 @@ pub(crate) async fn lookup(args: IntelLookupArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let providers = soc_intel::build_stack(&cfg, redis.as_ref(), None)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = crate::out::stdout();
     if !args.json {
         for line in cfg.describe() {
             writeln!(out, "# {line}")?;
         }
     }
     let mut bad = 0;
+    let mut failed = 0;
     for raw in &args.indicators {
         let Some(ioc) = classify(raw, &IocConfig::default()) else {
-            eprintln!(
-                "error: `{}` is not an indicator soc-copilot can look up",
-                one_line(raw, 80)
-            );
+            let reason = "not an indicator soc-copilot can look up";
+            if args.json {
+                let v =
+                    serde_json::json!({"indicator": raw, "status": "invalid", "reason": reason});
+                writeln!(out, "{v}")?;
+            }
+            eprintln!("error: `{}` is {reason}", one_line(raw, 80));
             bad += 1;
             continue;
         };
@@ -57,7 +60,7 @@ pub(crate) async fn lookup(args: IntelLookupArgs) -> anyhow::Result<ExitCode> {
                 Ok((rec, prov)) => {
                     let age = (Utc::now() - prov.fetched_at).num_seconds().max(0);
                     if args.json {
-                        let v = serde_json::json!({"indicator": ioc.value, "kind": ioc.kind.as_str(), "provider": rec.provider,
+                        let v = serde_json::json!({"indicator": ioc.value, "kind": ioc.kind.as_str(), "status": "ok", "provider": rec.provider,
                             "from": prov.level.as_str(), "age_seconds": age, "reputation": rec.reputation, "confidence": rec.confidence,
                             "claim": rec.claim, "tags": rec.tags, "raw": rec.raw});
                         writeln!(out, "{v}")?;
@@ -76,11 +79,12 @@ pub(crate) async fn lookup(args: IntelLookupArgs) -> anyhow::Result<ExitCode> {
                     }
                 }
                 Err(e) => {
+                    failed += 1;
                     if args.json {
                         writeln!(
                             out,
                             "{}",
-                            serde_json::json!({"indicator": ioc.value, "kind": ioc.kind.as_str(), "provider": p.name(), "error": e.to_string()})
+                            serde_json::json!({"indicator": ioc.value, "kind": ioc.kind.as_str(), "status": "failed", "provider": p.name(), "error": e.to_string()})
                         )?;
                     } else {
                         writeln!(
@@ -94,15 +98,21 @@ pub(crate) async fn lookup(args: IntelLookupArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        if !answered && !args.json {
-            writeln!(
-                out,
-                "{} [{}]: no configured provider looks up this kind",
-                ioc.value, ioc.kind
-            )?;
+        if !answered {
+            let reason = "no configured provider looks up this kind";
+            if args.json {
+                let v = serde_json::json!({"indicator": ioc.value, "kind": ioc.kind.as_str(), "status": "unsupported", "reason": reason});
+                writeln!(out, "{v}")?;
+            } else {
+                writeln!(out, "{} [{}]: {reason}", ioc.value, ioc.kind)?;
+            }
         }
     }
-    Ok(if bad > 0 {
+    out.flush()?;
+    if failed > 0 {
+        eprintln!("error: {failed} lookup(s) failed");
+    }
+    Ok(if bad > 0 || failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -7,13 +7,13 @@ mod input;
 mod intel;
 mod investigate;
 mod llm;
+mod out;
 mod rules;
 mod ruling;
+mod settings;
 mod summary;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
@@ -23,7 +23,7 @@ use crate::cli::{Cli, Command};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     init_logging(&cli);
     soc_intel::tls::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -54,6 +54,8 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): a normal, quiet end.
+        Err(e) if out::is_stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
@@ -66,10 +68,20 @@ fn init_logging(cli: &Cli) {
     // The long-running roles log their life at info; one-shot commands (setup among
     // them) print their results and log only warnings, so the NATS client's connection
     // events (info) stay out of their output.
-    let default = match (&cli.command, cli.quiet) {
+    let level = match (&cli.command, cli.quiet) {
         (_, true) => "error",
         (Command::Serve(_) | Command::Ingest(_) | Command::Worker(_), false) => "info",
         _ => "warn",
+    };
+    // The history store logs each failed operation at ERROR; the one-shot commands that
+    // use it say the same once in their own words (`investigate` and `eval` in the
+    // investigation's `degraded` and a warning, `ruling` in its error), so its line would
+    // be a duplicate there.
+    let default = match &cli.command {
+        Command::Investigate(_) | Command::Eval(_) | Command::Ruling(_) => {
+            format!("{level},soc_history=off")
+        }
+        _ => level.to_owned(),
     };
     let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // The NATS and Redis clients' debug lines print server addresses with their

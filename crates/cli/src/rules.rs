@@ -8,37 +8,113 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::json;
 use soc_detect::sigma::{Event, LoadReport, RuleSet, SigmaError, regression_samples};
+use soc_detect::triage::one_line;
 use tracing::{info, warn};
 
 use crate::cli::{RulesArgs, RulesBenchArgs, RulesCheckArgs, RulesTestArgs};
 
-/// The project's rules plus the directories given: tolerant (skips reported once), or
-/// failing on the first bad rule with `--strict`.
+/// Problems listed one by one in a warning or an error, at most.
+const MAX_LISTED: usize = 20;
+
+/// The project's rules plus the directories given: tolerant (each rule that failed is a
+/// warning naming its file and the reason; skips are summarised), or failing on the first
+/// bad rule with `--strict`. A directory from which no rule loads is an error either way:
+/// it is almost always a wrong path or a wrong directory.
 pub(crate) fn load_for_run(args: &RulesArgs) -> anyhow::Result<Arc<RuleSet>> {
     let mut rules = RuleSet::embedded();
-    if args.dirs.is_empty() {
-        return Ok(Arc::new(rules));
-    }
-    match RuleSet::load(&args.dirs, args.strict) {
-        Ok((extra, report)) => {
-            info!(summary = %report.summary_line(), "Sigma rules loaded");
-            if !report.skipped.is_empty() {
-                let reasons: Vec<String> = report
-                    .skip_reasons()
-                    .into_iter()
-                    .take(5)
-                    .map(|(r, n)| format!("{r} ({n})"))
-                    .collect();
-                warn!(skipped = report.skipped.len(), reasons = %reasons.join("; "), "Some Sigma rules were skipped (run `soc-copilot rules check` for the list)");
+    for dir in &args.dirs {
+        let shown = dir.display();
+        anyhow::ensure!(dir.exists(), "--rules: `{shown}` does not exist");
+        let (extra, report) = match RuleSet::load(std::slice::from_ref(dir), args.strict) {
+            Ok(loaded) => loaded,
+            Err(SigmaError::Strict(report)) => {
+                anyhow::bail!(
+                    "--strict: not every Sigma rule under `{shown}` could be loaded ({}):\n{}",
+                    report.summary_line(),
+                    problem_lines(&report).join("\n")
+                )
             }
-            rules.extend(extra);
-            Ok(Arc::new(rules))
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("--rules `{shown}`"))),
+        };
+        // Nothing loaded: one error with the whole list, not warnings and then the error.
+        if report.loaded == 0 {
+            let why = if report.total == 0 {
+                "it holds no rule files (*.yml, *.yaml)".to_owned()
+            } else {
+                format!(
+                    "{}:\n{}",
+                    report.summary_line(),
+                    problem_lines(&report).join("\n")
+                )
+            };
+            anyhow::bail!("--rules: no Sigma rule could be loaded from `{shown}`: {why}");
         }
-        Err(SigmaError::Strict(report)) => {
-            anyhow::bail!("--strict: {}\n{report}", report.summary_line())
+        info!(rules = %shown, summary = %report.summary_line(), "Sigma rules loaded");
+        for e in report.errors.iter().take(MAX_LISTED) {
+            warn!(
+                file = %one_line(&e.path, 300),
+                rule = %one_line(&e.rule, 120),
+                reason = %one_line(&e.message, 300),
+                "Sigma rule not loaded"
+            );
         }
-        Err(e) => Err(e.into()),
+        if report.errors.len() > MAX_LISTED {
+            warn!(
+                not_listed = report.errors.len() - MAX_LISTED,
+                rules = %shown,
+                "More Sigma rules not loaded (run `soc-copilot rules check --verbose` for the list)"
+            );
+        }
+        if !report.skipped.is_empty() {
+            let reasons: Vec<String> = report
+                .skip_reasons()
+                .into_iter()
+                .take(5)
+                .map(|(r, n)| format!("{r} ({n})"))
+                .collect();
+            warn!(skipped = report.skipped.len(), reasons = %reasons.join("; "), "Some Sigma rules were skipped (run `soc-copilot rules check` for the list)");
+        }
+        rules.extend(extra);
     }
+    Ok(Arc::new(rules))
+}
+
+/// One line per rule that failed or was skipped (`  error: <file> (<rule>): <reason>`),
+/// at most [`MAX_LISTED`] and a count of the others.
+fn problem_lines(report: &LoadReport) -> Vec<String> {
+    let named = |path: &str, rule: &str| {
+        if rule.is_empty() {
+            one_line(path, 300)
+        } else {
+            format!("{} ({})", one_line(path, 300), one_line(rule, 120))
+        }
+    };
+    let all = report
+        .errors
+        .iter()
+        .map(|e| {
+            format!(
+                "  error: {}: {}",
+                named(&e.path, &e.rule),
+                one_line(&e.message, 300)
+            )
+        })
+        .chain(report.skipped.iter().map(|s| {
+            format!(
+                "  skipped: {}: {}",
+                named(&s.path, &s.rule),
+                one_line(&s.reason, 300)
+            )
+        }));
+    let mut lines: Vec<String> = all.take(MAX_LISTED).collect();
+    let total = report.errors.len() + report.skipped.len();
+    if total > MAX_LISTED {
+        lines.push(format!(
+            "  ... and {} more (run `soc-copilot rules check --verbose` for the list)",
+            total - MAX_LISTED
+        ));
+    }
+    lines
 }
 
 fn print_report(out: &mut impl Write, report: &LoadReport, verbose: bool) -> std::io::Result<()> {
@@ -86,8 +162,7 @@ pub(crate) fn check(args: &RulesCheckArgs) -> anyhow::Result<ExitCode> {
         Err(SigmaError::Strict(report)) => (*report, true),
         Err(e) => return Err(e.into()),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = crate::out::stdout();
     if args.json {
         writeln!(
             out,
@@ -115,8 +190,7 @@ pub(crate) fn test(args: &RulesTestArgs) -> anyhow::Result<ExitCode> {
         args.samples.display()
     );
     let result = rules.run_regression(&samples, Some(&report));
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = crate::out::stdout();
     if args.json {
         let v = json!({
             "rules": report_json(&report),
@@ -132,11 +206,30 @@ pub(crate) fn test(args: &RulesTestArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "  miss: {} ({}): {}", m.title, m.rule_id, m.reason)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    out.flush()?;
+    // A gate: every sample must match its own rule.
+    Ok(
+        if result.misses.is_empty() && result.passed == result.total {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 /// `rules bench`: events/s on one core, matching vs a parse-and-map-only baseline.
 pub(crate) fn bench(args: &RulesBenchArgs) -> anyhow::Result<ExitCode> {
+    for d in &args.dirs {
+        anyhow::ensure!(d.exists(), "`{}` does not exist", d.display());
+    }
+    for p in &args.events {
+        anyhow::ensure!(p.exists(), "--events: `{}` does not exist", p.display());
+        anyhow::ensure!(
+            p.is_dir(),
+            "--events: `{}` is not a directory (it takes SigmaHQ regression-sample directories: info.yml + events JSON)",
+            p.display()
+        );
+    }
     let mut rules = RuleSet::embedded();
     if !args.dirs.is_empty() {
         let (extra, report) = RuleSet::load(&args.dirs, false)?;
@@ -146,14 +239,12 @@ pub(crate) fn bench(args: &RulesBenchArgs) -> anyhow::Result<ExitCode> {
     // Keep the raw documents so each pass parses and maps them again, as the pipeline does.
     let mut docs: Vec<serde_json::Value> = Vec::new();
     for p in &args.events {
-        let samples = if p.is_dir() {
-            regression_samples(p).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        let samples = regression_samples(p)
+            .with_context(|| format!("reading samples under `{}`", p.display()))?;
         for s in samples {
             for f in &s.events {
-                let text = std::fs::read_to_string(f)?;
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read `{}`", f.display()))?;
                 for v in serde_json::Deserializer::from_str(&text)
                     .into_iter::<serde_json::Value>()
                     .flatten()
@@ -168,7 +259,7 @@ pub(crate) fn bench(args: &RulesBenchArgs) -> anyhow::Result<ExitCode> {
         "no events found: --events takes SigmaHQ regression-sample directories (info.yml + events JSON)"
     );
     let run = |with_rules: bool| {
-        let budget = Duration::from_secs(args.seconds.max(1));
+        let budget = Duration::from_secs(args.seconds);
         let started = Instant::now();
         let mut n = 0u64;
         let mut hits = 0usize;
@@ -187,8 +278,7 @@ pub(crate) fn bench(args: &RulesBenchArgs) -> anyhow::Result<ExitCode> {
     };
     let (baseline, _) = run(false);
     let (matching, hits) = run(true);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = crate::out::stdout();
     writeln!(
         out,
         "rules: {} loaded; events: {} distinct, one core",

@@ -2,12 +2,13 @@
 //! the fleet's Redis. The rules (and the validation) are the ingest API's:
 //! [`soc_fleet::ingest::ruling`].
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use soc_fleet::ingest::ruling::{
     self as rules, RulingAnswer, RulingError, RulingLookup, RulingOutcome,
 };
-use soc_history::{HistorySettings, RedisHistory};
+use soc_history::{HistoryError, HistorySettings, RedisHistory};
 
 use crate::cli::RulingArgs;
 
@@ -66,16 +67,14 @@ pub(crate) async fn run(args: RulingArgs) -> anyhow::Result<ExitCode> {
     )
     .map_err(anyhow::Error::msg)?;
     let id = args.investigation_id.as_str();
+    let redis_shown = soc_fleet::jetstream::redact_url(cfg.redis.url.expose());
     let explain = |e: RulingError| -> anyhow::Error {
         match e {
             RulingError::UnknownInvestigation { .. } => {
                 anyhow::anyhow!("{e} (looked in Redis under the key prefix `{prefix}`)")
             }
             RulingError::Pending { .. } => anyhow::Error::new(e),
-            RulingError::Store(_) => anyhow::anyhow!(
-                "{e}: check that the fleet's Redis is reachable (--redis-url, REDIS_URL or \
-                 the configuration's [redis] section)"
-            ),
+            RulingError::Store(e) => store_error(&e, &redis_shown),
         }
     };
     let out = match args.verdict {
@@ -122,8 +121,82 @@ pub(crate) async fn run(args: RulingArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    println!("{}", out.trim_end());
+    let mut stdout = crate::out::stdout();
+    writeln!(stdout, "{}", out.trim_end())?;
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the flags and settings that point at the fleet's Redis are.
+const REDIS_SETTINGS: &str = "--redis-url, REDIS_URL or the configuration's [redis] section";
+
+/// Why Redis failed, in the operator's terms, with the hint that fits: credentials for an
+/// authentication failure, reachability for a connection failure. `redis` is the URL
+/// with its credentials redacted.
+fn store_error(e: &HistoryError, redis: &str) -> anyhow::Error {
+    match e {
+        HistoryError::Redis { detail, .. } if is_auth_failure(detail) => anyhow::anyhow!(
+            "Redis at `{redis}` refused the credentials ({}): check the user and password \
+             in the Redis URL ({REDIS_SETTINGS})",
+            auth_reason(detail)
+        ),
+        HistoryError::Redis { detail, .. } if is_connection_failure(detail) => anyhow::anyhow!(
+            "cannot reach Redis at `{redis}` ({detail}): check that the fleet's Redis is \
+             running and reachable ({REDIS_SETTINGS})"
+        ),
+        HistoryError::Redis { detail, .. } => anyhow::anyhow!(
+            "Redis at `{redis}` failed: {detail} (Redis settings: {REDIS_SETTINGS})"
+        ),
+        HistoryError::Timeout { .. } => anyhow::anyhow!(
+            "Redis at `{redis}` did not answer in time: check that the fleet's Redis is \
+             running and reachable ({REDIS_SETTINGS})"
+        ),
+        other => anyhow::anyhow!("the fleet's history store at `{redis}`: {other}"),
+    }
+}
+
+/// Whether a Redis failure is the server refusing the credentials (or wanting some): the
+/// client's `authentication failed`, the server's `NOAUTH` and `WRONGPASS`.
+fn is_auth_failure(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    [
+        "noauth",
+        "wrongpass",
+        "authentication",
+        "invalid password",
+        "invalid username-password",
+    ]
+    .iter()
+    .any(|m| d.contains(m))
+}
+
+/// The server's words for an authentication failure, without the client's error kind.
+fn auth_reason(detail: &str) -> &'static str {
+    if detail.to_ascii_lowercase().contains("noauth") {
+        "it requires a password and none was given"
+    } else {
+        "wrong user name or password"
+    }
+}
+
+/// Whether a Redis failure is the connection itself (refused, reset, unresolvable host),
+/// not TLS (whose message carries its own hint) nor an answer from the server.
+fn is_connection_failure(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    if d.contains("certificate") || d.contains("tls") {
+        return false;
+    }
+    d.starts_with("i/o error")
+        || d.starts_with("io:")
+        || [
+            "connection refused",
+            "connection reset",
+            "no route to host",
+            "failed to lookup address",
+            "broken pipe",
+        ]
+        .iter()
+        .any(|m| d.contains(m))
 }
 
 fn line(out: &mut String, label: &str, value: &str) {
@@ -188,4 +261,55 @@ fn unruled_json(found: &RulingLookup) -> serde_json::Value {
         "copilot_verdict": found.summary.as_ref().and_then(|s| s.verdict),
         "ruling": null,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(e: &HistoryError) -> String {
+        store_error(e, "redis://[redacted]@127.0.0.1:6379/").to_string()
+    }
+
+    #[test]
+    fn a_redis_failure_gets_the_hint_that_fits_and_no_operation_name() {
+        let auth = shown(&HistoryError::Redis {
+            op: "summary",
+            detail: "AuthenticationFailed: Password authentication failed - AuthenticationFailed"
+                .into(),
+        });
+        assert!(auth.contains("refused the credentials"), "{auth}");
+        assert!(auth.contains("password"), "{auth}");
+        assert!(!auth.contains("reachable"), "{auth}");
+        let noauth = shown(&HistoryError::Redis {
+            op: "summary",
+            detail: "Extension: \"NOAUTH\": Authentication required.".into(),
+        });
+        assert!(noauth.contains("requires a password"), "{noauth}");
+        let auth2 = shown(&HistoryError::Redis {
+            op: "summary",
+            detail: "authentication failed: Password authentication failed".into(),
+        });
+        assert!(auth2.contains("refused the credentials"), "{auth2}");
+        let tls = shown(&HistoryError::Redis {
+            op: "summary",
+            detail: "I/O error: invalid peer certificate: UnknownIssuer (set SSL_CERT_FILE)".into(),
+        });
+        assert!(tls.contains("UnknownIssuer (set SSL_CERT_FILE)"), "{tls}");
+        assert!(!tls.contains("running and reachable"), "{tls}");
+        let down = shown(&HistoryError::Redis {
+            op: "summary",
+            detail: "I/O error: Connection refused (os error 111)".into(),
+        });
+        assert!(
+            down.starts_with("cannot reach Redis at `redis://[redacted]@"),
+            "{down}"
+        );
+        assert!(down.contains("running and reachable"), "{down}");
+        let slow = shown(&HistoryError::Timeout { op: "summary" });
+        assert!(slow.contains("did not answer in time"), "{slow}");
+        for m in [auth, auth2, noauth, tls, down, slow] {
+            assert!(!m.contains("summary"), "{m}");
+        }
+    }
 }

@@ -4,12 +4,18 @@
 use soc_core::Investigation;
 use soc_detect::triage::one_line;
 
-/// Renders the summary of one investigation.
+/// Renders the summary of one investigation, headed by its alert id and `title`.
 pub(crate) fn render(inv: &Investigation, title: &str) -> String {
+    render_with_id(inv, &inv.alert_id, title)
+}
+
+/// Renders the summary of one investigation, headed by `id` (the alert id, or the alert's
+/// key `<source>:<alert_id>`) and `title`.
+pub(crate) fn render_with_id(inv: &Investigation, id: &str, title: &str) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "{}  {}\n",
-        one_line(&inv.alert_id, 80),
+        one_line(id, 300),
         one_line(title, 120)
     ));
     out.push_str(&format!(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::helpers::{repo, run, stderr, stdout};
+use crate::helpers::{repo, run, stderr, stdout, write};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -173,4 +173,77 @@ fn dev_set_has_no_confidently_wrong_verdict() {
         r["errors"]
     );
     assert_eq!(r["confidently_wrong"], 0, "{:#}", r["per_alert"]);
+}
+
+#[test]
+fn an_empty_directory_and_a_missing_reference_are_errors_that_say_so() {
+    let labels = fixtures().join("examples-labels.json");
+    let labels = labels.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "README.md", b"no alerts here");
+    let out = run(&["eval", tmp.path().to_str().unwrap(), "--labels", labels]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&tmp.path().display().to_string())
+            && err.contains("*.json, *.ndjson, *.jsonl"),
+        "{err}"
+    );
+    // The labels file alone in the directory is not an alert file either.
+    let only = write(tmp.path(), "labels.json", b"{}");
+    let out = run(&[
+        "eval",
+        tmp.path().to_str().unwrap(),
+        "--labels",
+        only.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no alert files"), "{}", stderr(&out));
+
+    let out = run(&["eval", repo().join("examples/alerts").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("one of --expectations <FILE> or --labels <FILE> is required"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn labels_that_match_no_alert_are_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let labels = write(
+        tmp.path(),
+        "labels.json",
+        br#"{
+            "EX-0001": {"verdict": "true_positive", "attack_technique_families": ["T1110"], "must_escalate": true},
+            "NOT-IN-DIR-1": {"verdict": "false_positive", "attack_technique_families": [], "must_escalate": false}
+        }"#,
+    );
+    let out = run(&[
+        "eval",
+        repo().join("examples/alerts").to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+        "--json",
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|l| l.contains("label `NOT-IN-DIR-1` matched no alert")),
+        "{err}"
+    );
+    assert!(
+        warnings.iter().any(|l| l.contains("1 of 2 labels")),
+        "{err}"
+    );
+    assert!(
+        !err.contains("EX-0001"),
+        "a matched label is not reported: {err}"
+    );
+    let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(r["scored"], 1);
 }

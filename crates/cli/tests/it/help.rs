@@ -152,3 +152,42 @@ fn help_names_the_other_forms_of_each_setting() {
         assert!(text.contains(expect), "`{expect}` missing:\n{text}");
     }
 }
+
+#[test]
+fn help_names_the_variables_read_and_the_exit_codes() {
+    for sub in [&["investigate"][..], &["eval"]] {
+        let mut args = sub.to_vec();
+        args.push("--help");
+        let text = help(&args);
+        for expect in [
+            "ANTHROPIC_API_KEY",
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "ABUSEIPDB_API_KEY",
+            "VIRUSTOTAL_API_KEY",
+            "URLSCAN_API_KEY",
+            "SOC_LLM__CHEAP_MODEL",
+            "Exit status",
+        ] {
+            assert!(
+                text.contains(expect),
+                "`{sub:?} --help`: `{expect}` missing:\n{text}"
+            );
+        }
+    }
+    for sub in [
+        &["rules", "test"][..],
+        &["rules", "bench"],
+        &["intel", "lookup"],
+    ] {
+        let mut args = sub.to_vec();
+        args.push("--help");
+        let text = help(&args);
+        assert!(text.contains("Exit status"), "`{sub:?} --help`:\n{text}");
+    }
+    let text = help(&["eval", "--help"]);
+    assert!(
+        text.contains("One of --expectations or --labels is required"),
+        "{text}"
+    );
+}

@@ -92,3 +92,102 @@ async fn abuseipdb_evidence_appears_and_a_repeat_ip_is_not_looked_up_twice() {
     assert_eq!(invs[1]["cost"]["cache_hits"], 1, "answered from the cache");
     server.verify().await;
 }
+
+/// `intel lookup` with AbuseIPDB pointed at `base` and no other keyed provider.
+fn lookup(args: &[&str], base: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_soc-copilot"))
+        .args(["intel", "lookup"])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("REDIS_URL")
+        .env_remove("VIRUSTOTAL_API_KEY")
+        .env_remove("URLSCAN_API_KEY")
+        .env("ABUSEIPDB_API_KEY", "test-key-for-the-mock-0123")
+        .env("ABUSEIPDB_BASE_URL", base)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn json_lookup_prints_a_line_per_indicator_and_fails_when_a_lookup_fails() {
+    // Nothing listens on port 1: the AbuseIPDB lookup fails.
+    let out = lookup(
+        &[
+            "--json",
+            "198.51.100.7",
+            "evil.example",
+            "44d88612fea8a8f36de82e1278abb02f",
+            "user@example.com",
+        ],
+        "http://127.0.0.1:1",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("test-key-for-the-mock-0123"), "{err}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let status = |indicator: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l["indicator"] == indicator)
+            .map(|l| l["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut ip = status("198.51.100.7");
+    ip.sort();
+    assert_eq!(ip, ["failed", "ok"], "{lines:#?}");
+    for other in [
+        "evil.example",
+        "44d88612fea8a8f36de82e1278abb02f",
+        "user@example.com",
+    ] {
+        assert_eq!(status(other), ["unsupported"], "{other}: {lines:#?}");
+    }
+    let unsupported = lines.iter().find(|l| l["status"] == "unsupported").unwrap();
+    assert_eq!(
+        unsupported["reason"],
+        "no configured provider looks up this kind"
+    );
+    assert!(
+        lines.iter().any(|l| l["status"] == "failed"
+            && l["provider"] == "abuseipdb"
+            && l["error"].is_string()),
+        "{lines:#?}"
+    );
+
+    // Not an indicator: a JSON line too, and exit 1.
+    let out = lookup(&["--json", "not an indicator"], "http://127.0.0.1:1");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(v["status"], "invalid");
+    assert_eq!(v["indicator"], "not an indicator");
+}
+
+#[test]
+fn lookup_exits_0_when_every_lookup_answered() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_soc-copilot"))
+        .args([
+            "intel",
+            "lookup",
+            "--json",
+            "185.220.101.47",
+            "evil.example",
+        ])
+        .env_remove("RUST_LOG")
+        .env_remove("REDIS_URL")
+        .env_remove("ABUSEIPDB_API_KEY")
+        .env_remove("VIRUSTOTAL_API_KEY")
+        .env_remove("URLSCAN_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+}

@@ -2,7 +2,10 @@
 
 use serde_json::Value;
 
-use crate::helpers::{assert_schema_valid, example, run, run_with_stdin, stderr, stdout};
+use crate::helpers::{
+    assert_schema_valid, example, run, run_env, run_with_stdin, run_with_stdout_closed, stderr,
+    stdout, write,
+};
 
 fn investigate_one(name: &str) -> Value {
     let path = example(name);
@@ -219,4 +222,136 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = run(&["eval", "/tmp", "--labels", "a", "--expectations", "b"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn fleet_variables_do_not_stop_investigate_and_a_bad_llm_variable_is_named() {
+    let alert = example("ssh-brute-force.json");
+    let alert = alert.to_str().unwrap();
+    let out = run_env(
+        &["investigate", "--no-history", alert],
+        &[
+            ("SOC_WORKER__CONCURRENCY", "abc"),
+            ("SOC_REDIS__COMMAND_TIMEOUT", "abc"),
+            ("SOC_NATS__RETENTION", "forever"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let _: Value = serde_json::from_str(&stdout(&out)).unwrap();
+
+    let out = run_env(
+        &["investigate", "--no-history", alert],
+        &[("SOC_LLM__MAX_ITERATIONS", "abc")],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("`SOC_LLM__MAX_ITERATIONS`"), "{err}");
+    assert!(err.contains("`abc` is not a whole number"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn an_unusable_history_file_stops_the_run_at_once() {
+    let alert = example("ssh-brute-force.json");
+    let alert = alert.to_str().unwrap();
+    let out = run_env(
+        &["investigate", alert],
+        &[("SOC_HISTORY_FILE", "/nonexistent/dir/h.json")],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(stdout(&out).is_empty(), "nothing investigated");
+    assert_eq!(err.lines().count(), 1, "one error, once:\n{err}");
+    assert!(
+        err.starts_with("error: ")
+            && err.contains("/nonexistent/dir/h.json")
+            && err.contains("`/nonexistent/dir` does not exist"),
+        "{err}"
+    );
+    // A directory given as the file.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "investigate",
+        "--history",
+        tmp.path().to_str().unwrap(),
+        alert,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    // A usable path: the memory is saved there.
+    let file = tmp.path().join("history.json");
+    let out = run(&["investigate", "--history", file.to_str().unwrap(), alert]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(saved["records"].as_array().unwrap().len(), 1, "{saved}");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no probe file left: {leftovers:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_history_directory_that_takes_no_file_stops_the_run() {
+    // /proc refuses new files, whoever runs the test (root included).
+    let out = run(&[
+        "investigate",
+        "--history",
+        "/proc/soc-history.json",
+        example("ssh-brute-force.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot create a file in `/proc`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_directory_without_alert_files_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "notes.txt", b"not an alert");
+    let out = run(&["investigate", tmp.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(stdout(&out).is_empty());
+    assert!(
+        err.contains(&tmp.path().display().to_string())
+            && err.contains("*.json, *.ndjson, *.jsonl"),
+        "{err}"
+    );
+    // The other inputs are still investigated.
+    let out = run(&[
+        "investigate",
+        tmp.path().to_str().unwrap(),
+        example("ssh-brute-force.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["alert_id"], "EX-0001");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = crate::helpers::repo().join("examples/alerts");
+    let dir = dir.to_str().unwrap();
+    let rules = crate::helpers::repo().join("rules/sigma");
+    let rules = rules.to_str().unwrap();
+    for args in [
+        &["investigate", "--pretty", dir][..],
+        &["investigate", "--no-history", dir],
+        &["intel", "lookup", "185.220.101.47", "198.51.100.7"],
+        &["intel", "lookup", "--json", "185.220.101.47"],
+        &["rules", "check", "--verbose", rules],
+    ] {
+        let out = run_with_stdout_closed(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("Broken pipe") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
+    }
 }

@@ -116,3 +116,194 @@ fn the_sigma_corpus_and_regression_samples_when_present() {
         v["misses"]
     );
 }
+
+/// A rule without `detection` and a file that is not UTF-8: rules that fail to load.
+fn broken_rules(dir: &std::path::Path) {
+    write(
+        dir,
+        "no-detection.yml",
+        b"title: no detection\nid: 33333333-3333-4333-8333-333333333333\nlogsource: {product: windows}\n",
+    );
+    write(dir, "latin.yml", b"title: caf\xe9 \xff\n");
+}
+
+const GOOD_RULE: &[u8] = b"title: ok\nid: 11111111-1111-4111-8111-111111111111\nlogsource: {product: windows}\ndetection:\n  sel: {Image|endswith: '\\\\x.exe'}\n  condition: sel\n";
+
+#[test]
+fn rules_that_fail_to_load_are_named_and_a_directory_without_rules_is_an_error() {
+    let alert = example("ssh-brute-force.json");
+    let alert = alert.to_str().unwrap();
+    // Some load: each failed rule is a warning naming the file and the reason.
+    let tmp = tempfile::tempdir().unwrap();
+    broken_rules(tmp.path());
+    write(tmp.path(), "ok.yml", GOOD_RULE);
+    let out = run(&[
+        "investigate",
+        "--rules",
+        tmp.path().to_str().unwrap(),
+        alert,
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    for expect in [
+        "no-detection.yml",
+        "missing `detection`",
+        "latin.yml",
+        "UTF-8",
+    ] {
+        assert!(err.contains(expect), "`{expect}` missing:\n{err}");
+    }
+    assert!(err.contains("WARN"), "{err}");
+
+    // None load: an error naming each file and its reason, exit 1, nothing investigated.
+    let bad = tempfile::tempdir().unwrap();
+    broken_rules(bad.path());
+    let out = run(&[
+        "investigate",
+        "--rules",
+        bad.path().to_str().unwrap(),
+        alert,
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(stdout(&out).is_empty());
+    assert!(
+        err.contains(&format!(
+            "no Sigma rule could be loaded from `{}`",
+            bad.path().display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("no-detection.yml") && err.contains("missing `detection`"),
+        "{err}"
+    );
+    assert!(!err.contains("WARN"), "one error, not warnings too:\n{err}");
+
+    // An empty directory (or one without *.yml) is the same error.
+    let empty = tempfile::tempdir().unwrap();
+    write(empty.path(), "README.md", b"rules elsewhere\n");
+    let out = run(&[
+        "investigate",
+        "--rules",
+        empty.path().to_str().unwrap(),
+        alert,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no rule files (*.yml, *.yaml)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn strict_names_each_failed_rule_and_prints_the_summary_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    broken_rules(tmp.path());
+    write(tmp.path(), "ok.yml", GOOD_RULE);
+    let out = run(&[
+        "investigate",
+        "--rules",
+        tmp.path().to_str().unwrap(),
+        "--strict",
+        example("ssh-brute-force.json").to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: --strict: "), "{err}");
+    assert_eq!(err.matches("rules: total=").count(), 1, "{err}");
+    assert!(
+        err.contains("no-detection.yml") && err.contains("latin.yml"),
+        "{err}"
+    );
+}
+
+/// A rules directory and regression samples for its one rule: `a` matches, `b` not.
+fn regression_fixture(with_miss: bool) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    write(&rules, "ok.yml", GOOD_RULE);
+    let info = b"rule_metadata:\n  - id: 11111111-1111-4111-8111-111111111111\n    title: ok\n";
+    let mut samples = vec![("a", br#"{"Image": "C:\\Windows\\x.exe"}"#.as_slice())];
+    if with_miss {
+        samples.push(("b", br#"{"Image": "C:\\Windows\\y.exe"}"#.as_slice()));
+    }
+    for (name, event) in samples {
+        let dir = tmp.path().join("samples").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        write(&dir, "info.yml", info);
+        write(&dir, "event.json", event);
+    }
+    tmp
+}
+
+#[test]
+fn rules_test_fails_when_a_sample_misses_its_rule() {
+    for (with_miss, code) in [(false, 0), (true, 1)] {
+        let tmp = regression_fixture(with_miss);
+        let (rules, samples) = (tmp.path().join("rules"), tmp.path().join("samples"));
+        let args = vec![
+            "rules",
+            "test",
+            rules.to_str().unwrap(),
+            "--samples",
+            samples.to_str().unwrap(),
+        ];
+        let out = run(&args);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(code), "{text}{}", stderr(&out));
+        if with_miss {
+            assert!(text.contains("miss: ok"), "{text}");
+        }
+        let mut json = args.clone();
+        json.push("--json");
+        let out = run(&json);
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(v["samples"], if with_miss { 2 } else { 1 });
+    }
+}
+
+#[test]
+fn rules_bench_refuses_missing_paths_and_zero_seconds() {
+    let out = run(&["rules", "bench", "--events", "/nonexistent/samples"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`/nonexistent/samples` does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["rules", "bench", "/nonexistent/rules", "--events", "/tmp"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`/nonexistent/rules` does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let tmp = regression_fixture(false);
+    let samples = tmp.path().join("samples");
+    let out = run(&[
+        "rules",
+        "bench",
+        "--events",
+        samples.to_str().unwrap(),
+        "--seconds",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--seconds"), "{}", stderr(&out));
+    let out = run(&[
+        "rules",
+        "bench",
+        "--events",
+        samples.join("a/event.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+}

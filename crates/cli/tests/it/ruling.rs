@@ -198,13 +198,68 @@ async fn unknown_and_pending_investigations_exit_1() {
     assert!(stderr(&o).contains("still in progress"), "{}", stderr(&o));
     assert!(history.ruling(&pending).await.unwrap().is_none());
 
-    // Redis not reachable: exit 1 with a hint, not a hang.
+    // Redis not reachable: exit 1 with a hint, not a hang; said once, in one line,
+    // without the client's internal operation name.
     let o = run(
         Some(("redis://127.0.0.1:1/", prefix.as_str())),
         &["ruling", unknown],
     );
-    assert_eq!(code(&o), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--redis-url"), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(code(&o), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: cannot reach Redis at `redis://127.0.0.1:1/`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--redis-url") && err.contains("reachable"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("`summary`") && !err.contains("ERROR"),
+        "{err}"
+    );
+
+    // Credentials refused (no such ACL user: WRONGPASS): a hint about the credentials,
+    // none shown.
+    let port = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let wrong = format!("redis://nobody:pw-s3cret@127.0.0.1:{port}/");
+    let o = run(
+        Some((wrong.as_str(), prefix.as_str())),
+        &["ruling", unknown],
+    );
+    let err = stderr(&o);
+    assert_eq!(code(&o), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("refused the credentials"), "{err}");
+    assert!(!err.contains("reachable"), "{err}");
+    assert!(
+        !err.contains("pw-s3cret") && !err.contains("`summary`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_invalid_setting_names_its_variable() {
+    let o = Command::new(env!("CARGO_BIN_EXE_soc-copilot"))
+        .args(["ruling", "0190f5c2-7a4e-7cc1-9b8e-3f1d2a4b5c6d"])
+        .env_remove("RUST_LOG")
+        .env_remove("SOC_CONFIG")
+        .env("REDIS_URL", "redis://127.0.0.1:1/")
+        .env("SOC_REDIS__COMMAND_TIMEOUT", "abc")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(code(&o), Some(1), "{err}");
+    assert!(
+        err.contains("invalid `SOC_REDIS__COMMAND_TIMEOUT` (`redis.command_timeout`)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -198,9 +198,53 @@ async fn tail_pretty_shows_which_investigation_each_summary_is() {
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with(' '))
         .collect();
-    let expected: Vec<String> = ids
+    // Each headline names the alert by its key (source and id, from `Nats-Msg-Id`).
+    let expected: Vec<String> = ["siem", "edr"]
         .iter()
-        .map(|id| format!("{alert_id}  investigation {id}"))
+        .zip(&ids)
+        .map(|(source, id)| format!("{source}:{alert_id}  investigation {id}"))
         .collect();
     assert_eq!(headlines, expected, "{text}");
+
+    // A message without the header: the bare alert id.
+    let mut copy = inv.clone();
+    let bare = "0190f5c2-7a4e-7cc1-9b8e-000000000000".to_owned();
+    copy["investigation_id"] = bare.clone().into();
+    js.publish(
+        "soc.investigations.true_positive",
+        serde_json::to_vec(&copy).unwrap().into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let out = soc(&["tail", "--pretty"], &nats.url(), &redis.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text
+        .lines()
+        .rfind(|l| !l.is_empty() && !l.starts_with(' '))
+        .unwrap();
+    assert_eq!(last, format!("{alert_id}  investigation {bare}"), "{text}");
+
+    // The reader goes away (`| head`): even --follow ends, quietly and at once.
+    let mut child = soc(&["tail", "--follow", "--pretty"], &nats.url(), &redis.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(15) {
+            child.kill().unwrap();
+            panic!("tail --follow kept running with its output closed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
