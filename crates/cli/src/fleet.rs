@@ -105,7 +105,8 @@ fn pipeline(
     for line in intel.describe() {
         info!(provider = %line, "Threat intel");
     }
-    let intel_metrics = soc_intel::metrics::IntelMetrics::register(metrics.registry())?;
+    // Through the fleet's catalogue, so /metrics lists the intel families from the start.
+    let intel_metrics = metrics.register_intel()?;
     let conn = soc_intel::cache::SharedRedis::connect_lazy(
         cfg.redis.url.expose(),
         Duration::from_millis(500),
@@ -194,18 +195,20 @@ pub(crate) async fn setup(args: FleetArgs) -> anyhow::Result<ExitCode> {
         Err(e) => problems.push(format!("{e:#}")),
     }
     let store = Store::new(&cfg.redis, Metrics::new()?)?;
-    if store.ping().await {
-        writeln!(out, "redis: reachable")?;
-    } else {
-        writeln!(
-            out,
-            "redis: NOT reachable (workers will run without the investigation store until it is)"
-        )?;
-        problems.push(format!(
-            "Redis at `{}` is not reachable (no answer to PING within {} ms)",
-            soc_fleet::jetstream::redact_url(cfg.redis.url.expose()),
-            cfg.redis.command_timeout.as_millis()
-        ));
+    match store.check().await {
+        Ok(()) => writeln!(out, "redis: reachable")?,
+        Err(why) => {
+            writeln!(
+                out,
+                "redis: NOT reachable (workers will run without the investigation store until it is)"
+            )?;
+            // `why` is the client's reason (a timeout, a refused connection or password,
+            // a certificate that does not verify), never the URL.
+            problems.push(format!(
+                "Redis at `{}` is not reachable: {why}",
+                soc_fleet::jetstream::redact_url(cfg.redis.url.expose()),
+            ));
+        }
     }
     out.flush()?;
     if problems.is_empty() {

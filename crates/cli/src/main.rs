@@ -73,17 +73,9 @@ fn init_logging(cli: &Cli) {
         (Command::Serve(_) | Command::Ingest(_) | Command::Worker(_), false) => "info",
         _ => "warn",
     };
-    // The history store logs each failed operation at ERROR; the one-shot commands that
-    // use it say the same once in their own words (`investigate` and `eval` in the
-    // investigation's `degraded` and a warning, `ruling` in its error), so its line would
-    // be a duplicate there.
-    let default = match &cli.command {
-        Command::Investigate(_) | Command::Eval(_) | Command::Ruling(_) => {
-            format!("{level},soc_history=off")
-        }
-        _ => level.to_owned(),
-    };
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // The history store logs a failed operation at debug only: its callers report it
+    // (the investigation's `degraded`, the worker's warning, `ruling`'s error).
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     // The NATS and Redis clients' debug lines print server addresses with their
     // credentials: with any directive at debug or trace, theirs stop at info.
     if filter

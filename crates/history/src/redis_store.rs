@@ -763,7 +763,7 @@ impl DedupIndex for RedisHistory {
 
 #[async_trait]
 impl HistoryStore for RedisHistory {
-    #[instrument(name = "history.begin", skip_all, err)]
+    #[instrument(name = "history.begin", skip_all, err(level = "debug"))]
     async fn begin(&self, s: &Subject) -> Result<(), HistoryError> {
         check_subject(s)?;
         let mut p = redis::pipe();
@@ -772,7 +772,7 @@ impl HistoryStore for RedisHistory {
         self.pipe::<()>("begin", &p).await
     }
 
-    #[instrument(name = "history.begin_and_recall", skip_all, err)]
+    #[instrument(name = "history.begin_and_recall", skip_all, err(level = "debug"))]
     async fn begin_and_recall(
         &self,
         s: &Subject,
@@ -793,7 +793,7 @@ impl HistoryStore for RedisHistory {
         Ok(query::recalled_from(s, window, &self.settings, read))
     }
 
-    #[instrument(name = "history.record", skip_all, err)]
+    #[instrument(name = "history.record", skip_all, err(level = "debug"))]
     async fn record(&self, s: &Subject, inv: &Investigation) -> Result<(), HistoryError> {
         check_record(s, inv)?;
         // What `begin` left, and whether a ruling already exists.
@@ -862,22 +862,22 @@ impl HistoryStore for RedisHistory {
         self.pipe::<()>("record", &p).await
     }
 
-    #[instrument(name = "history.prior_sightings", skip_all, err)]
+    #[instrument(name = "history.prior_sightings", skip_all, err(level = "debug"))]
     async fn prior_sightings(&self, s: &Subject) -> Result<Vec<PriorSighting>, HistoryError> {
         query::prior_sightings(self, s, &self.settings).await
     }
 
-    #[instrument(name = "history.correlate", skip_all, err)]
+    #[instrument(name = "history.correlate", skip_all, err(level = "debug"))]
     async fn correlate(&self, s: &Subject, window: Duration) -> Result<Correlation, HistoryError> {
         query::correlate(self, s, window, &self.settings).await
     }
 
-    #[instrument(name = "history.recall", skip_all, err)]
+    #[instrument(name = "history.recall", skip_all, err(level = "debug"))]
     async fn recall(&self, s: &Subject, window: Duration) -> Result<Recalled, HistoryError> {
         query::recall(self, s, window, &self.settings).await
     }
 
-    #[instrument(name = "history.set_ruling", skip_all, err)]
+    #[instrument(name = "history.set_ruling", skip_all, err(level = "debug"))]
     async fn set_ruling(&self, investigation_id: &str, r: &Ruling) -> Result<(), HistoryError> {
         check_id("investigation id", investigation_id)?;
         let Some(summary) = self
@@ -934,7 +934,7 @@ impl HistoryStore for RedisHistory {
         self.pipe::<()>("set_ruling", &p).await
     }
 
-    #[instrument(name = "history.ruling", skip_all, err)]
+    #[instrument(name = "history.ruling", skip_all, err(level = "debug"))]
     async fn ruling(&self, investigation_id: &str) -> Result<Option<Ruling>, HistoryError> {
         check_id("investigation id", investigation_id)?;
         Ok(self
@@ -943,7 +943,7 @@ impl HistoryStore for RedisHistory {
             .map(Ruling::bounded))
     }
 
-    #[instrument(name = "history.summary", skip_all, err)]
+    #[instrument(name = "history.summary", skip_all, err(level = "debug"))]
     async fn summary(&self, investigation_id: &str) -> Result<Option<Summary>, HistoryError> {
         check_id("investigation id", investigation_id)?;
         Ok(self
@@ -952,7 +952,7 @@ impl HistoryStore for RedisHistory {
             .map(Summary::bounded))
     }
 
-    #[instrument(name = "history.dedup", skip_all, fields(decision = tracing::field::Empty), err)]
+    #[instrument(name = "history.dedup", skip_all, fields(decision = tracing::field::Empty), err(level = "debug"))]
     async fn dedup(
         &self,
         s: &Subject,
@@ -973,7 +973,7 @@ impl HistoryStore for RedisHistory {
         Ok(d)
     }
 
-    #[instrument(name = "history.release_fingerprint", skip_all, err)]
+    #[instrument(name = "history.release_fingerprint", skip_all, err(level = "debug"))]
     async fn release_fingerprint(
         &self,
         fingerprint: &str,

@@ -1,5 +1,6 @@
 //! The fleet as processes: a worker killed with SIGKILL mid-run, a worker stopped with
-//! SIGTERM mid-run, and the `setup` command, on spawned nats-server and redis-server.
+//! SIGTERM mid-run, the `setup` command and a fresh `serve`'s /metrics, on spawned
+//! nats-server and redis-server.
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
@@ -281,4 +282,79 @@ fn debug_logs_never_show_the_nats_password() {
         "the worker logged its attempts at debug: {text}"
     );
     assert!(!text.contains("s3cret"), "{text}");
+}
+
+/// The address `serve` logged for one of its listeners (`<what> ... listen=ADDR`).
+fn logged_listen(log: &str, what: &str) -> Option<String> {
+    log.lines()
+        .filter(|l| l.contains(what))
+        .flat_map(str::split_whitespace)
+        .find_map(|w| w.strip_prefix("listen=").map(str::to_owned))
+}
+
+/// `GET path` over HTTP/1.1 (connection closed after the answer): the whole response.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_fresh_serve_lists_the_intel_families_on_metrics() {
+    let f = Fleet::start().await;
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = f
+        .command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    // The worker has built its pipeline (and registered the intel metrics) once it says
+    // it started; a generous deadline only guards against a hang.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let text = loop {
+        let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+        if text.contains("Worker started") {
+            break text;
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let killed = child.kill();
+            let status = child.wait();
+            panic!("serve did not start its worker ({killed:?}, {status:?}):\n{text}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let addr = logged_listen(&text, "Metrics on /metrics")
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{text}"));
+    let response = http_get(&addr, "/metrics");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    for family in [
+        "soc_intel_lookups_total",
+        "soc_intel_redis_errors_total",
+        "soc_intel_circuit_opened_total",
+    ] {
+        assert_eq!(
+            response
+                .matches(&format!("# TYPE {family} counter\n"))
+                .count(),
+            1,
+            "{family} listed once in:\n{response}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ mod help;
 mod helpers;
 mod intel;
 mod investigate;
+mod llm;
 mod robustness;
 mod rules;
 mod ruling;

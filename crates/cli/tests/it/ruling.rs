@@ -119,7 +119,7 @@ fn usage_errors_exit_2_and_say_why() {
 }
 
 /// A completed investigation stored as the fleet's pipeline records it.
-async fn recorded(history: &RedisHistory, tag: &str, complete: bool) -> String {
+pub(crate) async fn recorded(history: &RedisHistory, tag: &str, complete: bool) -> String {
     let s = Subject {
         investigation_id: format!("inv-{}", soc_testkit::unique_name(tag)),
         alert_id: format!("alert-{tag}"),

@@ -1,6 +1,8 @@
 //! `setup` as a pre-flight check (exit status, clear errors without credentials, stream
-//! reports) and `tail --pretty`, on spawned nats-server and redis-server.
+//! reports) and `tail --pretty`, on spawned nats-server and redis-server; Redis over TLS
+//! (`rediss://`, trust from `SSL_CERT_FILE`) for `setup` and `ruling`.
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -247,4 +249,150 @@ async fn tail_pretty_shows_which_investigation_each_summary_is() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+/// A redis-server with a TLS port, or `None` (the reason printed) where this machine
+/// cannot run one.
+async fn tls_redis() -> Option<RedisServer> {
+    match RedisServer::start_tls().await {
+        Ok(redis) => Some(redis),
+        Err(err) => match err.downcast_ref::<soc_testkit::TlsUnavailable>() {
+            Some(why) => {
+                eprintln!("{why}");
+                None
+            }
+            None => panic!("{err:#}"),
+        },
+    }
+}
+
+/// The binary against `rediss://` trusting only the CA in `ca_file`.
+fn soc_tls(args: &[&str], nats_url: &str, redis: &RedisServer, ca_file: &Path) -> Command {
+    let mut c = soc(args, nats_url, &redis.tls_url().unwrap());
+    c.env("SSL_CERT_FILE", ca_file).env_remove("SSL_CERT_DIR");
+    c
+}
+
+#[tokio::test]
+async fn setup_reaches_redis_over_tls_with_the_ca_in_ssl_cert_file() {
+    let Some(redis) = tls_redis().await else {
+        return;
+    };
+    let nats = NatsServer::start().await.unwrap();
+    let pki = redis.pki().unwrap();
+    let out = soc_tls(&["setup"], &nats.url(), &redis, &pki.ca_cert())
+        .output()
+        .unwrap();
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{o}{e}");
+    assert!(o.contains("redis: reachable"), "{o}");
+    assert!(o.contains("stream SOC_ALERTS: created"), "{o}");
+}
+
+#[tokio::test]
+async fn setup_names_an_untrusted_tls_certificate_and_where_trust_comes_from() {
+    let Some(redis) = tls_redis().await else {
+        return;
+    };
+    let nats = NatsServer::start().await.unwrap();
+    let pki = redis.pki().unwrap();
+    let out = soc_tls(&["setup"], &nats.url(), &redis, &pki.other_ca_cert())
+        .output()
+        .unwrap();
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{o}{e}");
+    assert!(o.contains("redis: NOT reachable"), "{o}");
+    // NATS is still set up and reported.
+    assert!(o.contains("stream SOC_ALERTS: created"), "{o}");
+    let port = redis.tls_port().unwrap();
+    assert_eq!(e.trim_end().lines().count(), 1, "one error line:\n{e}");
+    assert!(
+        e.starts_with(&format!(
+            "error: Redis at `rediss://127.0.0.1:{port}/` is not reachable: "
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("invalid peer certificate") && e.contains("UnknownIssuer"),
+        "{e}"
+    );
+    assert!(e.contains("SSL_CERT_FILE"), "{e}");
+    assert!(!e.contains("no answer"), "{e}");
+}
+
+#[tokio::test]
+async fn setup_reports_a_refused_password_with_the_reason_and_without_it() {
+    let nats = NatsServer::start().await.unwrap();
+    let redis = RedisServer::start().await.unwrap();
+    // No such ACL user: the server refuses the credentials (WRONGPASS) at once.
+    let url = format!("redis://nobody:pw-s3cret@127.0.0.1:{}/", redis.port());
+    let out = setup(&nats.url(), &url, &[]);
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{o}{e}");
+    assert!(o.contains("redis: NOT reachable"), "{o}");
+    assert!(
+        e.contains(&format!(
+            "Redis at `redis://[redacted]@127.0.0.1:{}/` is not reachable: ",
+            redis.port()
+        )),
+        "{e}"
+    );
+    assert!(e.contains("authentication failed"), "{e}");
+    assert!(!e.contains("no answer"), "{e}");
+    assert!(!format!("{o}{e}").contains("s3cret"), "{o}{e}");
+}
+
+#[tokio::test]
+async fn rulings_are_read_and_written_over_tls() {
+    let Some(redis) = tls_redis().await else {
+        return;
+    };
+    let pki = redis.pki().unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let ruling = |args: &[&str]| {
+        soc_tls(args, "nats://127.0.0.1:1", &redis, &pki.ca_cert())
+            .env("SOC_REDIS__KEY_PREFIX", &prefix)
+            .env_remove("SOC_ANALYST")
+            .output()
+            .unwrap()
+    };
+    // An unknown investigation: the lookup went through and found nothing.
+    let unknown = "0190f5c2-7a4e-7cc1-9b8e-3f1d2a4b5c6d";
+    let out = ruling(&["ruling", unknown]);
+    let e = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(e.contains(&format!("no investigation `{unknown}`")), "{e}");
+    // A recorded one (written over the plain port) is ruled over TLS.
+    let history = soc_history::RedisHistory::connect_lazy(
+        &redis.url(),
+        prefix.clone(),
+        soc_history::HistorySettings::default(),
+    )
+    .unwrap();
+    let id = crate::ruling::recorded(&history, "tls", true).await;
+    let out = ruling(&[
+        "ruling",
+        &id,
+        "--verdict",
+        "false_positive",
+        "--analyst",
+        "alice",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("Ruling recorded."),
+        "{}",
+        stdout(&out)
+    );
+    use soc_history::HistoryStore as _;
+    let stored = history.ruling(&id).await.unwrap().unwrap();
+    assert_eq!(stored.analyst, "alice");
+    // Shown back over TLS.
+    let out = ruling(&["ruling", &id, "--show"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("false_positive by alice"),
+        "{}",
+        stdout(&out)
+    );
 }

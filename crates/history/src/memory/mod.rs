@@ -534,7 +534,7 @@ impl DedupIndex for MemoryHistory {
 
 #[async_trait]
 impl HistoryStore for MemoryHistory {
-    #[instrument(name = "history.begin", skip_all, err)]
+    #[instrument(name = "history.begin", skip_all, err(level = "debug"))]
     async fn begin(&self, s: &Subject) -> Result<(), HistoryError> {
         check_subject(s)?;
         let now = Utc::now();
@@ -552,7 +552,7 @@ impl HistoryStore for MemoryHistory {
         Ok(())
     }
 
-    #[instrument(name = "history.record", skip_all, err)]
+    #[instrument(name = "history.record", skip_all, err(level = "debug"))]
     async fn record(&self, s: &Subject, inv: &Investigation) -> Result<(), HistoryError> {
         check_record(s, inv)?;
         let now = Utc::now();
@@ -593,22 +593,22 @@ impl HistoryStore for MemoryHistory {
         self.autosave().await
     }
 
-    #[instrument(name = "history.prior_sightings", skip_all, err)]
+    #[instrument(name = "history.prior_sightings", skip_all, err(level = "debug"))]
     async fn prior_sightings(&self, s: &Subject) -> Result<Vec<PriorSighting>, HistoryError> {
         query::prior_sightings(self, s, &self.settings).await
     }
 
-    #[instrument(name = "history.correlate", skip_all, err)]
+    #[instrument(name = "history.correlate", skip_all, err(level = "debug"))]
     async fn correlate(&self, s: &Subject, window: Duration) -> Result<Correlation, HistoryError> {
         query::correlate(self, s, window, &self.settings).await
     }
 
-    #[instrument(name = "history.recall", skip_all, err)]
+    #[instrument(name = "history.recall", skip_all, err(level = "debug"))]
     async fn recall(&self, s: &Subject, window: Duration) -> Result<Recalled, HistoryError> {
         query::recall(self, s, window, &self.settings).await
     }
 
-    #[instrument(name = "history.set_ruling", skip_all, err)]
+    #[instrument(name = "history.set_ruling", skip_all, err(level = "debug"))]
     async fn set_ruling(&self, investigation_id: &str, r: &Ruling) -> Result<(), HistoryError> {
         check_id("investigation id", investigation_id)?;
         let now = Utc::now();
@@ -656,7 +656,7 @@ impl HistoryStore for MemoryHistory {
             .cloned())
     }
 
-    #[instrument(name = "history.dedup", skip_all, fields(decision = tracing::field::Empty), err)]
+    #[instrument(name = "history.dedup", skip_all, fields(decision = tracing::field::Empty), err(level = "debug"))]
     async fn dedup(
         &self,
         s: &Subject,
