@@ -297,6 +297,17 @@ async fn run(
         info!(listen = %l.local_addr()?, "Metrics on /metrics");
     }
 
+    // What the worker builds from the configuration (models, prompts, rules, assets, the
+    // store's client), before NATS: a mistake there stops the process at once, not after
+    // a connection that may never come.
+    let worker_parts = match &worker {
+        Some(w) => Some((
+            pipeline(&cfg, &metrics, crate::rules::load_for_run(&w.rules)?)?,
+            Store::new(&cfg.redis, metrics.clone())?,
+        )),
+        None => None,
+    };
+
     let Some(client) = connect_and_setup(&cfg, &names, role_name, &shutdown).await? else {
         info!("Stopped before NATS was ready");
         return Ok(ExitCode::SUCCESS);
@@ -328,12 +339,12 @@ async fn run(
         let t = shutdown.clone();
         roles.spawn(async move { ("ingest", soc_fleet::ingest::run(l, state, t).await) });
     }
-    if let Some(w) = &worker {
+    if let Some((pipeline, store)) = worker_parts {
         let deps = WorkerDeps {
             client: client.clone(),
             names: names.clone(),
-            pipeline: pipeline(&cfg, &metrics, crate::rules::load_for_run(&w.rules)?)?,
-            store: Store::new(&cfg.redis, metrics.clone())?,
+            pipeline,
+            store,
             metrics: metrics.clone(),
             cfg: cfg.clone(),
             unstored: Default::default(),

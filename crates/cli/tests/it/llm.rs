@@ -172,3 +172,48 @@ fn a_missing_prompts_directory_stops_even_triage_mode() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A worker checks its models before it connects: with NATS unreachable (a closed port)
+/// and a misspelt model, it stops with the configuration error instead of retrying the
+/// connection forever.
+#[test]
+fn a_worker_checks_its_models_before_connecting() {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_soc-copilot"));
+    c.args([
+        "worker",
+        "--nats-url",
+        "nats://127.0.0.1:1",
+        "--redis-url",
+        "redis://127.0.0.1:1/0",
+        "--metrics-listen",
+        "none",
+    ])
+    .env_remove("RUST_LOG");
+    for v in LLM_VARIABLES {
+        c.env_remove(v);
+    }
+    let mut child = c
+        .envs([
+            ("ANTHROPIC_API_KEY", "sk-ant-not-a-real-key"),
+            ("SOC_LLM__CHEAP_MODEL", "antropic:claude-haiku-4-5"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Only a guard against the old behaviour (retrying NATS until killed).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the worker kept running with a misspelt model");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("SOC_LLM__CHEAP_MODEL"), "{err}");
+    assert!(!err.contains("sk-ant-not-a-real-key"), "{err}");
+}
