@@ -194,8 +194,11 @@ pub(crate) async fn setup(args: FleetArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => problems.push(format!("{e:#}")),
     }
-    let store = Store::new(&cfg.redis, Metrics::new()?)?;
-    match store.check().await {
+    let checked = match Store::new(&cfg.redis, Metrics::new()?) {
+        Ok(store) => store.check().await,
+        Err(e) => Err(e.to_string()),
+    };
+    match checked {
         Ok(()) => writeln!(out, "redis: reachable")?,
         Err(why) => {
             writeln!(

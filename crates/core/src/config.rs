@@ -407,10 +407,21 @@ impl RawConfig {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Parse`] with the parser's message (line and column included).
+    /// [`ConfigError::Parse`] with the parser's message and the line and column, never the
+    /// text of the line (it may hold a password, e.g. an unquoted Redis URL).
     pub fn from_toml(text: &str) -> Result<RawConfig, ConfigError> {
-        toml::from_str(text)
-            .map_err(|e| ConfigError::Parse(e.to_string().trim().replace('\n', " ")))
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().replace('\n', " ");
+            ConfigError::Parse(match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message,
+            })
+        })
     }
 
     /// Applies environment overrides from `env` and validates.
@@ -1045,6 +1056,18 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn toml_errors_name_the_place_never_the_text() {
+        for text in [
+            "version = 1\n[redis]\nurl = redis://:s3cret-pw@h:6379/\n",
+            "version = 1\n[redis]\nurll = \"redis://:s3cret-pw@h:6379/\"\n",
+        ] {
+            let e = RawConfig::from_toml(text).unwrap_err().to_string();
+            assert!(!e.contains("s3cret"), "{e}");
+            assert!(e.contains("line 3, column "), "{e}");
+        }
     }
 
     #[test]

@@ -92,16 +92,20 @@ const SERVER_NAMES: [&str; 6] = ["ollama", "vllm", "llamacpp", "lmstudio", "loca
 /// the first `?` or `#`. The same rule as `soc_intel::config::redact_base_url`.
 pub fn redact_base_url(url: &str) -> String {
     match reqwest::Url::parse(url.trim()) {
-        Ok(mut u) => {
+        // Only a URL with a host: `user:pw@host/v1` parses with `user` as its scheme and
+        // the rest as an opaque path, where the user information cannot be removed.
+        Ok(mut u) if u.has_host() => {
             let _user = u.set_username("");
             let _password = u.set_password(None);
             u.set_query(None);
             u.set_fragment(None);
             u.to_string()
         }
-        Err(_) => {
-            let cut = url.find(['?', '#']).unwrap_or(url.len());
-            redact_url(&url[..cut])
+        _ => {
+            // The user information first: a `?` or `#` may sit inside a password.
+            let redacted = redact_url(url);
+            let cut = redacted.find(['?', '#']).unwrap_or(redacted.len());
+            redacted[..cut].to_owned()
         }
     }
 }
@@ -554,6 +558,22 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn base_urls_without_a_scheme_or_with_odd_passwords_lose_their_credentials() {
+        for url in [
+            "proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK",
+            "http://proxyuser:pr0#xy-PW-123@proxy.example/v1",
+            "http://proxyuser:pr0?xy-PW-123@proxy.example/v1",
+            "https://proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK#frag",
+        ] {
+            let shown = redact_base_url(url);
+            for secret in ["pr0", "xy-PW-123", "QK", "frag"] {
+                assert!(!shown.contains(secret), "{url} -> {shown}");
+            }
+            assert!(shown.contains("proxy.example"), "{url} -> {shown}");
+        }
     }
 
     #[test]

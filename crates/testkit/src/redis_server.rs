@@ -29,11 +29,10 @@ const READY_LINE: &str = "Ready to accept connections";
 /// What a redis-server built without TLS may say when given `--tls-port` (the wording
 /// differs between versions; a server that fails for another reason is an error, not a
 /// skip).
-const NO_TLS_LINES: [&str; 4] = [
+const NO_TLS_LINES: [&str; 3] = [
     "Missing implement of connection type tls",
     "TLS is not",
     "not built with TLS",
-    "Bad directive or wrong number of arguments",
 ];
 
 /// A `redis-server` process on a probed free port, without persistence.
@@ -341,9 +340,13 @@ async fn launch(
         support::or_empty(new_stderr.trim()),
     );
     let no_tls = tls.is_some()
-        && [&new_log, &new_stderr]
-            .iter()
-            .any(|text| NO_TLS_LINES.iter().any(|line| text.contains(line)));
+        && [&new_log, &new_stderr].iter().any(|text| {
+            NO_TLS_LINES.iter().any(|line| text.contains(line))
+                    // A server without TLS refuses the `tls-*` directives as unknown; any
+                    // other bad directive is a mistake in the launch, not a skip.
+                    || (text.contains("Bad directive or wrong number of arguments")
+                        && text.contains("tls-"))
+        });
     if no_tls {
         return Err(LaunchError::Fatal(err.context(TlsUnavailable {
             reason: format!(

