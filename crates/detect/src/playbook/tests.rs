@@ -157,6 +157,11 @@ fn a_medium_confidence_burst_names_the_one_reason_that_held() {
             json!({"event_type": "auth_failure", "service": "sshd", "source_ip": "45.1.2.3", "failed_attempts": 60}),
             "neither large nor from a listed source",
         ),
+        (
+            json!({"event_type": "auth_failure", "service": "sshd", "source_ip": "45.1.2.3", "failed_attempts": 0,
+                   "usernames_tried": ["root", "admin", "oracle", "ubuntu", "test", "pi", "git", "deploy", "ftp", "www", "guest"]}),
+            "counts contradict each other",
+        ),
     ];
     let reasons: Vec<&str> = cases.iter().map(|(_, r)| *r).collect();
     for (raw, reason) in &cases {

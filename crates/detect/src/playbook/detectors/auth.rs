@@ -10,7 +10,7 @@
 //!
 //! Facts: `auth.signal`, `auth.structured`, `auth.count_trusted`, `auth.failures`,
 //! `auth.users`, `auth.user_sample`, `auth.successes` (present only when the alert says),
-//! `auth.succeeded`, `auth.successful_logins` (only when above zero), `auth.success_unknown`, `auth.success_conflict`, `auth.service`,
+//! `auth.succeeded`, `auth.successful_logins` (only when above zero), `auth.success_unknown`, `auth.success_conflict`, `auth.count_conflict` (a failure count of zero beside usernames tried: the count is then neither trusted nor stated), `auth.service`,
 //! `auth.source_ip`, `auth.source_external`, `auth.source_internal`, `auth.source_listed`,
 //! `auth.source_tags`, `auth.burst` (≥ 50 failures or ≥ 5 usernames), `auth.large`
 //! (≥ 100 or ≥ 10), `auth.first_seen`, `auth.mfa_denials`, `auth.mfa_approved`, `target`.
@@ -489,14 +489,26 @@ pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         a.structured,
         "event codes, event.outcome, event_type",
     );
-    f.set_flag(
-        "auth.count_trusted",
-        a.count_trusted || a.structured,
-        "failure count field",
-    );
     let failures = a.failures.as_ref().map(|(n, _)| *n);
     let users = a.users.as_ref().map(|(n, _)| *n);
-    if let Some((n, p)) = &a.failures {
+    // No failures beside several usernames tried contradicts itself (each name tried failed
+    // at least once): the count is not trusted and not stated.
+    let conflict = match (&a.failures, &a.users) {
+        (Some((0, fp)), Some((n, up))) if *n >= 2 => Some((*n, fp, up)),
+        _ => None,
+    };
+    f.set_flag(
+        "auth.count_trusted",
+        (a.count_trusted || a.structured) && conflict.is_none(),
+        "failure count field",
+    );
+    if let Some((n, fp, up)) = conflict {
+        f.put_text(
+            "auth.count_conflict",
+            format!("a failure count of 0 beside {n} usernames tried"),
+            format!("{fp}, {up}"),
+        );
+    } else if let Some((n, p)) = &a.failures {
         f.put_num("auth.failures", *n as f64, p.clone());
     }
     if let Some((n, p)) = &a.users {
