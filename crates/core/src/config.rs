@@ -897,6 +897,30 @@ pub fn nats_servers(url: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A service base URL fit for logs and errors: `scheme://host:port/path`, without user
+/// name, password, query or fragment (a proxy URL may carry `user:pw@` or `?key=`). Text
+/// that is not a URL with a host loses its user information (as [`redact_url`] does) and
+/// everything from the first `?` or `#`. Used for the model and threat-intel APIs.
+pub fn redact_base_url(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        // Only a URL with a host: `user:pw@host/v1` parses with `user` as its scheme and
+        // the rest as an opaque path, where the user information cannot be removed.
+        Ok(mut u) if u.has_host() => {
+            let _user = u.set_username("");
+            let _password = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        _ => {
+            // The user information first: a `?` or `#` may sit inside a password.
+            let redacted = redact_url(url);
+            let cut = redacted.find(['?', '#']).unwrap_or(redacted.len());
+            redacted[..cut].to_owned()
+        }
+    }
+}
+
 /// `url` with the user information (user, password or token) of every server replaced by
 /// `[redacted]`, for errors and logs. Works with and without a scheme, on comma-separated
 /// lists, and on passwords holding `@`, `:`, `/` or `,`: everything between a server's
@@ -1056,6 +1080,22 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn base_urls_without_a_scheme_or_with_odd_passwords_lose_their_credentials() {
+        for url in [
+            "proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK",
+            "http://proxyuser:pr0#xy-PW-123@proxy.example/v1",
+            "http://proxyuser:pr0?xy-PW-123@proxy.example/v1",
+            "https://proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK#frag",
+        ] {
+            let shown = redact_base_url(url);
+            for secret in ["pr0", "xy-PW-123", "QK", "frag"] {
+                assert!(!shown.contains(secret), "{url} -> {shown}");
+            }
+            assert!(shown.contains("proxy.example"), "{url} -> {shown}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! - [`investigation`]: the investigation output, schema version 1.
 //! - [`schema`]: JSON Schema generation for the alert input and the investigation output.
 //! - [`error`]: the retry class shared by every crate's error type.
+//! - [`text`]: small text measures (edit distance) shared by the crates that compare names.
 
 pub mod alert;
 pub mod assets;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod investigation;
 pub mod ioc;
 pub mod schema;
+pub mod text;
 
 pub use alert::{Alert, AlertError, Indicators, Severity};
 pub use error::ErrorClass;

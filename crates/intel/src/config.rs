@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use soc_core::config::{Secret, redact_url};
+use soc_core::config::Secret;
 
 /// How to reach one HTTP provider (`Debug` shows the base URL redacted).
 #[derive(Clone, PartialEq, Eq)]
@@ -33,28 +33,8 @@ impl std::fmt::Debug for ProviderSettings {
     }
 }
 
-/// A base URL fit for logs: no user name, password, query or fragment (a proxy URL may
-/// carry `user:pw@` or `?key=`). Text that is not a URL loses its user information (as
-/// [`redact_url`] does) and everything from the first `?` or `#`.
-pub fn redact_base_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        // Only a URL with a host: `user:pw@host/v1` parses with `user` as its scheme and
-        // the rest as an opaque path, where the user information cannot be removed.
-        Ok(mut u) if u.has_host() => {
-            let _user = u.set_username("");
-            let _password = u.set_password(None);
-            u.set_query(None);
-            u.set_fragment(None);
-            u.to_string()
-        }
-        _ => {
-            // The user information first: a `?` or `#` may sit inside a password.
-            let redacted = redact_url(url);
-            let cut = redacted.find(['?', '#']).unwrap_or(redacted.len());
-            redacted[..cut].to_owned()
-        }
-    }
-}
+/// See [`soc_core::config::redact_base_url`]: the one rule for every service URL shown.
+pub use soc_core::config::redact_base_url;
 
 /// The HTTP providers that are configured (those with a key).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,22 +98,6 @@ impl IntelConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_urls_without_a_scheme_or_with_odd_passwords_lose_their_credentials() {
-        for url in [
-            "proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK",
-            "http://proxyuser:pr0#xy-PW-123@proxy.example/v1",
-            "http://proxyuser:pr0?xy-PW-123@proxy.example/v1",
-            "https://proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK#frag",
-        ] {
-            let shown = redact_base_url(url);
-            for secret in ["pr0", "xy-PW-123", "QK", "frag"] {
-                assert!(!shown.contains(secret), "{url} -> {shown}");
-            }
-            assert!(shown.contains("proxy.example"), "{url} -> {shown}");
-        }
-    }
 
     #[test]
     fn keys_enable_providers_and_never_print() {

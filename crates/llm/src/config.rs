@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use soc_core::config::{Secret, redact_url};
+use soc_core::config::Secret;
 
 use crate::LlmError;
 use crate::cost::PriceTable;
@@ -86,29 +86,8 @@ pub const PROVIDER_PREFIXES: &str = "`anthropic:` and `openai:`";
 /// Names of OpenAI-compatible servers someone may write as a prefix instead of `openai:`.
 const SERVER_NAMES: [&str; 6] = ["ollama", "vllm", "llamacpp", "lmstudio", "localai", "tgi"];
 
-/// A base URL fit for logs and errors: `scheme://host:port/path`, without user name,
-/// password, query or fragment (a proxy URL may carry `user:pw@` or `?key=`). Text that
-/// is not a URL loses its user information (as [`redact_url`] does) and everything from
-/// the first `?` or `#`. The same rule as `soc_intel::config::redact_base_url`.
-pub fn redact_base_url(url: &str) -> String {
-    match reqwest::Url::parse(url.trim()) {
-        // Only a URL with a host: `user:pw@host/v1` parses with `user` as its scheme and
-        // the rest as an opaque path, where the user information cannot be removed.
-        Ok(mut u) if u.has_host() => {
-            let _user = u.set_username("");
-            let _password = u.set_password(None);
-            u.set_query(None);
-            u.set_fragment(None);
-            u.to_string()
-        }
-        _ => {
-            // The user information first: a `?` or `#` may sit inside a password.
-            let redacted = redact_url(url);
-            let cut = redacted.find(['?', '#']).unwrap_or(redacted.len());
-            redacted[..cut].to_owned()
-        }
-    }
-}
+/// See [`soc_core::config::redact_base_url`]: the one rule for every service URL shown.
+pub use soc_core::config::redact_base_url;
 
 /// The two LLM tiers of the pipeline (DESIGN §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -249,37 +228,11 @@ fn prefix_hint(prefix: &str) -> Option<String> {
         // One edit for the short name, two for the long one: `openlm` or `qwen` stay
         // model names, `opeani`, `antropic` and `anthorpic` are typos.
         let max = if name.len() >= 8 { 2 } else { 1 };
-        if osa_distance(&norm, name) <= max {
+        if soc_core::text::edit_distance(&norm, name) <= max {
             return Some(format!("did you mean `{name}:`?"));
         }
     }
     None
-}
-
-/// Optimal string alignment distance (Levenshtein plus adjacent transpositions) of two
-/// short ASCII strings.
-fn osa_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 /// The model of each tier.
@@ -561,22 +514,6 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_without_a_scheme_or_with_odd_passwords_lose_their_credentials() {
-        for url in [
-            "proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK",
-            "http://proxyuser:pr0#xy-PW-123@proxy.example/v1",
-            "http://proxyuser:pr0?xy-PW-123@proxy.example/v1",
-            "https://proxyuser:pr0xy-PW-123@proxy.example:8443/v1?key=QK#frag",
-        ] {
-            let shown = redact_base_url(url);
-            for secret in ["pr0", "xy-PW-123", "QK", "frag"] {
-                assert!(!shown.contains(secret), "{url} -> {shown}");
-            }
-            assert!(shown.contains("proxy.example"), "{url} -> {shown}");
-        }
-    }
-
-    #[test]
     fn nothing_set_means_no_provider_and_default_tiers() {
         let c = LlmConfig::from_env(&env(&[("ANTHROPIC_API_KEY", "  ")]));
         assert!(c.anthropic.is_none() && c.openai.is_none());
@@ -738,8 +675,8 @@ mod tests {
         }
         let e = TierModel::try_parse("openai: ").unwrap_err().to_string();
         assert!(e.contains("not followed by a model id"), "{e}");
-        assert_eq!(osa_distance("anthorpic", "anthropic"), 1);
-        assert_eq!(osa_distance("", "abc"), 3);
+        assert_eq!(soc_core::text::edit_distance("anthorpic", "anthropic"), 1);
+        assert_eq!(soc_core::text::edit_distance("", "abc"), 3);
     }
 
     #[test]

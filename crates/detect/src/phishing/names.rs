@@ -85,36 +85,7 @@ pub(crate) fn is_ip_literal(host: &str) -> bool {
     all_digits || hex || dotted_numeric
 }
 
-/// Restricted Damerau-Levenshtein (optimal string alignment) distance over characters.
-/// Inputs longer than 64 characters are not compared (`usize::MAX`).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len() > 64 || b.len() > 64 {
-        return usize::MAX;
-    }
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[n][m]
-}
+pub(crate) use soc_core::text::edit_distance;
 
 /// The ASCII letter a confusable non-ASCII character is drawn like (Cyrillic and Greek
 /// letters that look Latin, fullwidth forms, a few Latin variants). Input lower case.
