@@ -17,6 +17,8 @@
 //! - [`investigation`]: the investigation output, schema version 1.
 //! - [`schema`]: JSON Schema generation for the alert input and the investigation output.
 //! - [`error`]: the retry class shared by every crate's error type.
+//! - [`json`]: compact JSON output as `serde_json` writes it, with strings escaped a word
+//!   at a time (the workers' hot paths).
 //! - [`text`]: small text measures (edit distance) shared by the crates that compare names.
 
 pub mod alert;
@@ -26,6 +28,7 @@ pub mod config;
 pub mod error;
 pub mod investigation;
 pub mod ioc;
+pub mod json;
 pub mod schema;
 pub mod text;
 

@@ -339,7 +339,7 @@ impl RedisHistory {
     /// entry under every index key.
     fn begin_writes(&self, p: &mut redis::Pipeline, s: &Subject) -> Result<(), HistoryError> {
         let summary = Summary::pending(s, Utc::now());
-        let json = serde_json::to_string(&summary)
+        let json = soc_core::json::to_string(&summary)
             .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
         let score = summary.index_score(self.settings.future_skew);
         // NX: a completed summary is never turned back into a pending one.
@@ -806,7 +806,7 @@ impl HistoryStore for RedisHistory {
         let pending = pending.and_then(|j| serde_json::from_str::<Summary>(&j).ok());
         let begun_at = pending.as_ref().map_or(now, |p| p.begun_at);
         let summary = Summary::completed(s, inv, begun_at, now);
-        let json = serde_json::to_string(&summary)
+        let json = soc_core::json::to_string(&summary)
             .map_err(|e| HistoryError::invalid(format!("summary not serialisable: {e}")))?;
         let ttl = if ruled {
             self.settings.ruled_retention

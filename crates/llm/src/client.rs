@@ -79,7 +79,7 @@ pub(crate) fn encode_body<T: serde::Serialize>(
     wire: &T,
 ) -> Result<Vec<u8>, LlmError> {
     let mut body = Vec::with_capacity(body_size_hint(req));
-    serde_json::to_writer(&mut body, wire)
+    soc_core::json::to_writer(&mut body, wire)
         .map_err(|e| LlmError::InvalidRequest(format!("cannot encode the request: {e}")))?;
     Ok(body)
 }

@@ -44,6 +44,7 @@ use futures::StreamExt;
 use soc_core::alert::{Format, Limits, parse_input};
 use soc_core::config::Config;
 use soc_core::investigation::Degradation;
+use soc_core::json::{self, JsonError};
 use soc_core::{Alert, Investigation};
 use soc_investigate::Pipeline;
 use tokio::sync::Semaphore;
@@ -570,7 +571,7 @@ fn parse_one(payload: &[u8], format: Format) -> Result<Alert, String> {
 }
 
 /// Serialises an investigation, trimming it to [`MAX_INVESTIGATION_BYTES`] when needed.
-fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error> {
+fn encode_for_wire(inv: &mut Investigation) -> Result<String, JsonError> {
     let json = to_json(inv)?;
     if json.len() <= MAX_INVESTIGATION_BYTES {
         return Ok(json);
@@ -580,7 +581,7 @@ fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error>
     let dropped = inv.indicators.len() - kept;
     inv.indicators.truncate(kept);
     for e in &mut inv.evidence {
-        if e.raw_data.to_string().len() > 4096 {
+        if json::to_vec(&e.raw_data).map_or(0, |v| v.len()) > 4096 {
             e.raw_data = serde_json::json!({"truncated": true});
         }
     }
@@ -588,7 +589,7 @@ fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error>
         component: "report".into(),
         reason: format!("the report was {before} bytes; {dropped} indicators and large raw tool outputs were left out to fit the message limit"),
     });
-    let json = serde_json::to_string(inv)?;
+    let json = json::to_string(inv)?;
     if json.len() <= MAX_INVESTIGATION_BYTES {
         return Ok(json);
     }
@@ -599,18 +600,18 @@ fn encode_for_wire(inv: &mut Investigation) -> Result<String, serde_json::Error>
         .escalation_draft
         .take()
         .map(|d| d.chars().take(8192).collect());
-    serde_json::to_string(inv)
+    json::to_string(inv)
 }
 
 /// Most reports are 10-30 KB: one buffer of this size, not a dozen doublings from 128 bytes.
 const REPORT_CAPACITY: usize = 32 * 1024;
 
 /// An investigation's JSON, written into a buffer sized for a typical report.
-fn to_json(inv: &Investigation) -> Result<String, serde_json::Error> {
+fn to_json(inv: &Investigation) -> Result<String, JsonError> {
     let mut buf = Vec::with_capacity(REPORT_CAPACITY);
-    serde_json::to_writer(&mut buf, inv)?;
-    // serde_json writes UTF-8 only; the check is a fast pass over ASCII.
-    String::from_utf8(buf).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
+    json::to_writer(&mut buf, inv)?;
+    // Only UTF-8 is written; the check is a fast pass over ASCII.
+    String::from_utf8(buf).map_err(|e| JsonError::Custom(e.to_string()))
 }
 
 /// What JetStream did with a published investigation.
@@ -706,6 +707,30 @@ async fn transient(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wire JSON is what serde_json writes, for the investigations of every example
+    /// alert (whose texts carry quotes, backslashes and line breaks).
+    #[tokio::test]
+    async fn investigations_are_written_as_serde_json_writes_them() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/alerts");
+        let pipeline = Pipeline::embedded_default();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).expect("examples/alerts") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read(&path).expect("readable");
+            let alert = parse_one(&text, Format::Auto).expect("a valid alert");
+            let mut inv = pipeline.investigate(&alert).await;
+            let ours = encode_for_wire(&mut inv).expect("encodes");
+            assert_eq!(
+                ours,
+                serde_json::to_string(&inv).expect("serde_json"),
+                "{}",
+                path.display()
+            );
+            seen += 1;
+        }
+        assert!(seen >= 3, "only {seen} example alerts");
+    }
 
     #[tokio::test]
     async fn an_oversized_transcript_is_cut_on_a_character_boundary() {

@@ -457,7 +457,7 @@ impl LlmTiers {
     /// The fence, the case message and the grounds of a model conversation; the alert and
     /// each evidence item's raw data are serialised once for all three.
     fn case(&self, inv: &Investigation, ctx: &TierContext<'_>) -> (Fence, String, Grounds) {
-        let alert_text = serde_json::to_string(ctx.alert).unwrap_or_default();
+        let alert_text = soc_core::json::to_string(ctx.alert).unwrap_or_default();
         let fence = Fence::new(&alert_text);
         let raw_texts: Vec<String> = inv
             .evidence
@@ -466,7 +466,7 @@ impl LlmTiers {
                 if e.raw_data.is_null() {
                     String::new()
                 } else {
-                    e.raw_data.to_string()
+                    soc_core::json::to_string(&e.raw_data).unwrap_or_default()
                 }
             })
             .collect();

@@ -114,7 +114,7 @@ pub(crate) async fn call(
                 "groups_using_it": groups.iter().map(|g| &g.group).collect::<Vec<_>>(),
                 "catalog": cat.version(),
             });
-            Ok(cut(&out.to_string(), max_chars).into_owned())
+            Ok(cut(&compact(&out), max_chars).into_owned())
         }
         "sigma_rule" => {
             let id = arg("rule_id")?;
@@ -138,7 +138,7 @@ pub(crate) async fn call(
                 "matched_this_alert": !matched.is_empty(),
                 "evidence": matched.iter().map(|e| json!({"id": e.id, "fields": e.raw_data.get("fields")})).collect::<Vec<_>>(),
             });
-            Ok(fence.wrap("sigma rule", &cut(&out.to_string(), max_chars)))
+            Ok(fence.wrap("sigma rule", &cut(&compact(&out), max_chars)))
         }
         other => Err(format!(
             "there is no tool `{other}`; the tools are lookup_indicator, lookup_indicator_history, attack_technique, sigma_rule and {FINAL_ANSWER}"
@@ -205,7 +205,7 @@ async fn lookup(
                 if inv.injection_flags.len() > before {
                     flagged.push(p.name());
                 }
-                grounds.add_text(rec.raw.to_string());
+                grounds.add_text(compact(&rec.raw));
                 grounds.add_text(&rec.claim);
                 grounds.add_evidence(&id);
                 answers.push(json!({"evidence_id": id, "source": p.name(), "claim": rec.claim,
@@ -260,7 +260,7 @@ async fn lookup(
     }
     out.push_str(&fence.wrap(
         "tool result",
-        &cut(&Value::Array(answers).to_string(), max_chars),
+        &cut(&compact(&Value::Array(answers)), max_chars),
     ));
     Ok(out)
 }
@@ -323,7 +323,7 @@ async fn history(
             &mut inv.injection_flags,
         );
     }
-    grounds.add_text(raw_data.to_string());
+    grounds.add_text(compact(&raw_data));
     grounds.add_evidence(&id);
     let out = json!({"evidence_id": id, "claim": claim, "prior_sightings": raw_data});
     inv.evidence.push(Evidence {
@@ -334,5 +334,10 @@ async fn history(
         confidence: soc_core::Confidence::Medium,
         success: true,
     });
-    Ok(fence.wrap("history", &cut(&out.to_string(), max_chars)))
+    Ok(fence.wrap("history", &cut(&compact(&out), max_chars)))
+}
+
+/// A value as compact JSON text (`soc_core::json`: what `Value`'s `Display` gives, faster).
+fn compact(v: &Value) -> String {
+    soc_core::json::to_string(v).unwrap_or_default()
 }
