@@ -200,8 +200,18 @@ impl Catalog {
     /// one resolves to the end of its replacement chain, with `replaced` holding its own
     /// canonical id. `None` when the id is unknown (the loader rejects revocations without
     /// a known replacement and revocation cycles, and a hop limit guards the walk anyway).
+    ///
+    /// An id of a newer ATT&CK release that this catalog does not know resolves to the
+    /// technique it stands for here ([`from_newer_release`]), as that technique: it was not
+    /// revoked, so `replaced` stays `None`.
     pub fn resolve(&self, id: &str) -> Option<Resolved<'_>> {
-        let start = self.technique(id)?;
+        let Some(start) = self.technique(id) else {
+            let here = self.technique(from_newer_release(id)?)?;
+            return Some(Resolved {
+                technique: self.follow_revocations(here)?,
+                replaced: None,
+            });
+        };
         let end = self.follow_revocations(start)?;
         Some(Resolved {
             technique: end,
@@ -282,6 +292,46 @@ impl Catalog {
         }
         Some(cur)
     }
+}
+
+/// Ids of ATT&CK v19, which moved defence impairment into a tactic of its own with new
+/// technique ids, and the v18.1 technique of this catalog each one stands for (by what the
+/// technique describes). Rule corpora already carry them (SigmaHQ tags `attack.t1685`);
+/// without this they would name no technique at all.
+const NEWER_RELEASE: &[(&str, &str)] = &[
+    // Disable or Modify Tools.
+    ("T1685", "T1562.001"),
+    // Disable Windows Event Logging (audit policy, event log channels).
+    ("T1685.001", "T1562.002"),
+    // Disable or Modify Cloud Logs.
+    ("T1685.002", "T1562.008"),
+    // Disable or Modify Linux Audit System.
+    ("T1685.004", "T1562.012"),
+    // Clear Windows Event Logs.
+    ("T1685.005", "T1070.001"),
+    // Clear Linux or Mac System Logs.
+    ("T1685.006", "T1070.002"),
+    // Disable or Modify System Firewall.
+    ("T1686", "T1562.004"),
+    // Disable or Modify Cloud Firewall.
+    ("T1686.001", "T1562.007"),
+    // Network device and host firewalls.
+    ("T1686.002", "T1562.004"),
+    ("T1686.003", "T1562.004"),
+    // Protections of the OS itself (LSA protection) and of hypervisor logging: Impair
+    // Defenses, without a closer sub-technique.
+    ("T1689", "T1562"),
+    ("T1690", "T1562"),
+];
+
+/// The v18.1 technique id that `id` (any form [`Catalog::technique`] accepts) of a newer
+/// ATT&CK release stands for; `None` for ids this table does not know.
+pub fn from_newer_release(id: &str) -> Option<&'static str> {
+    let id = canonical_id(id);
+    NEWER_RELEASE
+        .iter()
+        .find(|(newer, _)| *newer == id)
+        .map(|(_, here)| *here)
 }
 
 /// The canonical form of a technique id as a user may write it: trimmed, upper-case,

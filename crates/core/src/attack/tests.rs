@@ -483,3 +483,26 @@ fn associated_groups_equal_the_definition_for_every_technique_and_some_sets() {
         assert_eq!(got, groups_by_definition(c, &input), "{input:?}");
     }
 }
+
+#[test]
+fn ids_of_a_newer_release_resolve_to_the_technique_they_stand_for() {
+    let c = catalog();
+    for (newer, here) in NEWER_RELEASE {
+        assert!(
+            c.technique(newer).is_none(),
+            "{newer} is in the catalog now"
+        );
+        let t = c
+            .technique(here)
+            .unwrap_or_else(|| panic!("{here} unknown"));
+        assert!(t.is_active(), "{here} is not active");
+    }
+    let r = c.resolve("attack.t1685.005").unwrap();
+    assert_eq!(r.technique.id, "T1070.001");
+    assert_eq!(r.replaced, None, "a newer id is no revoked one");
+    let t = c.technique_ref("T1685", vec![]).unwrap();
+    assert_eq!(t.id, "T1562.001");
+    assert_eq!(from_newer_release("t1686.003"), Some("T1562.004"));
+    assert_eq!(from_newer_release("T1059.001"), None);
+    assert!(c.resolve("T1699").is_none());
+}

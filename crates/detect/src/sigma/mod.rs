@@ -162,14 +162,27 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
-    /// ATT&CK technique ids from the tags (`attack.t1059.001` → `T1059.001`).
+    /// ATT&CK technique ids from the tags (`attack.t1059.001` → `T1059.001`), once each.
+    /// An id of a newer ATT&CK release than the catalog's is given as the catalog's
+    /// technique it stands for (`attack.t1685.005` → `T1070.001`, see
+    /// [`soc_core::attack::from_newer_release`]), so it counts like a rule tagged so.
     pub fn attack_techniques(&self) -> Vec<String> {
-        self.tags
+        let mut out: Vec<String> = Vec::new();
+        let ids = self
+            .tags
             .iter()
             .filter_map(|t| t.strip_prefix("attack.t"))
             .filter(|id| id.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            .map(|id| format!("T{}", id.to_ascii_uppercase()))
-            .collect()
+            .map(|id| {
+                let id = format!("T{}", id.to_ascii_uppercase());
+                soc_core::attack::from_newer_release(&id).map_or(id, str::to_owned)
+            });
+        for id in ids {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
     }
 }
 
