@@ -703,3 +703,207 @@ fn a_cloud_console_login_from_outside_is_external_access() {
     );
     assert_ne!(run(&failed, &[]).assessment.family, "external_access");
 }
+
+/// A Sysmon process creation of `wmic <node> process call create ...` on `computer`.
+fn wmic_alert(node: &str, computer: &str) -> Alert {
+    alert(
+        "Process created via WMIC",
+        &json!({"log_source": "windows_eventlog", "provider": "Microsoft-Windows-Sysmon",
+                "channel": "Microsoft-Windows-Sysmon/Operational", "event_id": 1, "computer": computer,
+                "event_data": {"Image": "C:\\Windows\\System32\\wbem\\WMIC.exe",
+                    "CommandLine": format!("wmic {node} process call create \"rundll32.exe C:\\Users\\Public\\x.dll,Start\""),
+                    "ParentImage": "C:\\Windows\\System32\\cmd.exe", "User": "LAB\\operator"}}),
+    )
+}
+
+#[test]
+fn wmic_aimed_at_the_local_host_is_not_lateral_movement() {
+    for node in [
+        "/node:127.0.0.1",
+        "/node:\"localhost\"",
+        "/node:.",
+        "/node:ws-lab-3",
+        "/NODE:\"WS-LAB-3.lab.example\"",
+        "/node:127.0.0.1,ws-lab-3",
+    ] {
+        let a = wmic_alert(node, "ws-lab-3.lab.example");
+        let (t, log) = run_logged(&a, &[]);
+        assert_ne!(
+            t.assessment.family, "lateral_movement",
+            "{node}: {}",
+            t.assessment.hypothesis
+        );
+        assert!(
+            !log.items().iter().any(|e| e.claim.contains("other hosts")),
+            "{node}"
+        );
+    }
+}
+
+#[test]
+fn remote_wmic_without_a_logon_claims_no_logon() {
+    for (node, target) in [
+        ("/node:srv-files-2", "srv-files-2"),
+        ("/node:127.0.0.1,srv-files-2", "srv-files-2"),
+        (
+            "/node:@C:\\Users\\Public\\hosts.txt",
+            "@C:\\Users\\Public\\hosts.txt",
+        ),
+    ] {
+        let a = wmic_alert(node, "ws-lab-3.lab.example");
+        let t = run(&a, &[]);
+        let h = &t.assessment.hypothesis;
+        assert_eq!(t.assessment.family, "lateral_movement", "{node}: {h}");
+        assert_eq!(t.assessment.verdict, Verdict::TruePositive, "{node}");
+        assert!(h.contains(target), "{node}: {h}");
+        // Nothing in the event shows a logon on the target: no such claim, no T1021/T1078.
+        assert!(!h.contains("after a network logon"), "{node}: {h}");
+        assert!(!h.contains("T1021") && !h.contains("T1078"), "{node}: {h}");
+        assert_eq!(techniques(&t), vec!["T1047"], "{node}");
+    }
+}
+
+/// A Sysmon process creation event of `cmd` on `computer`, for `raw_log.events`.
+fn wmic_event(cmd: &str, computer: &str) -> Value {
+    json!({"provider": "Microsoft-Windows-Sysmon", "channel": "Microsoft-Windows-Sysmon/Operational",
+        "event_id": 1, "computer": computer,
+        "event_data": {"Image": "C:\\Windows\\System32\\wbem\\WMIC.exe", "CommandLine": cmd,
+            "ParentImage": "C:\\Windows\\System32\\cmd.exe", "User": "LAB\\operator"}})
+}
+
+/// A network logon (4624 type 3) on `computer`, for `raw_log.events`.
+fn network_logon_event(computer: &str) -> Value {
+    json!({"provider": "Microsoft-Windows-Security-Auditing", "channel": "Security",
+        "event_id": 4624, "computer": computer,
+        "event_data": {"LogonType": 3, "TargetUserName": "operator", "IpAddress": "10.1.2.3"}})
+}
+
+#[test]
+fn remote_wmic_with_a_successful_authentication_says_so() {
+    let mut raw = wmic_alert("/node:srv-files-2", "ws-lab-3.lab.example").raw_log;
+    raw.insert("auth_result".to_owned(), json!("success"));
+    let a = alert("Process created via WMIC", &Value::Object(raw));
+    let t = run(&a, &[]);
+    let h = &t.assessment.hypothesis;
+    assert_eq!(t.assessment.family, "lateral_movement", "{h}");
+    assert_eq!(t.assessment.verdict, Verdict::TruePositive);
+    assert!(h.contains("srv-files-2"), "{h}");
+    assert!(
+        h.contains("authentication to the targets succeeded (T1078)"),
+        "{h}"
+    );
+    assert!(!h.contains("no logon"), "{h}");
+    assert_eq!(techniques(&t), vec!["T1047", "T1078"]);
+}
+
+#[test]
+fn a_network_logon_in_a_wmic_alert_is_not_a_logon_on_the_targets() {
+    let ps = "wmic /node:srv-files-2,srv-files-3 process call create \"powershell.exe -nop -c Get-Date\"";
+    let plain = "wmic /node:srv-files-2 process call create \"rundll32.exe C:\\Users\\Public\\x.dll,Start\"";
+    for (cmd, confidence) in [(ps, Confidence::High), (plain, Confidence::Medium)] {
+        // WMIC on the source and a network logon to the source, in one alert.
+        let a = alert(
+            "Process created via WMIC",
+            &json!({"log_source": "windows_eventlog", "off_hours": true, "events": [
+                wmic_event(cmd, "ws-lab-3.lab.example"),
+                network_logon_event("ws-lab-3.lab.example")]}),
+        );
+        let t = run(&a, &[]);
+        let h = &t.assessment.hypothesis;
+        assert_eq!(t.assessment.family, "lateral_movement", "{cmd}: {h}");
+        assert_eq!(
+            (t.assessment.verdict, t.assessment.confidence),
+            (Verdict::TruePositive, confidence),
+            "{cmd}: {h}"
+        );
+        // Neither an authentication to the targets nor WMIC started on the source "after
+        // a network logon".
+        assert!(!h.contains("authenticated to them"), "{cmd}: {h}");
+        assert!(!h.contains("after a network logon"), "{cmd}: {h}");
+        assert!(!h.contains("started WMIC"), "{cmd}: {h}");
+        // Nor the techniques a logon on the targets would show.
+        let ids = techniques(&t);
+        assert!(
+            !ids.contains(&"T1021") && !ids.contains(&"T1078"),
+            "{cmd}: {ids:?}"
+        );
+        if confidence == Confidence::Medium {
+            assert!(
+                h.contains("by operator from 10.1.2.3 is not shown to be one on the targets"),
+                "{h}"
+            );
+        }
+    }
+    // The target's side (the WMI provider host's child after the logon) still is.
+    let a = alert(
+        "WMI remote execution",
+        &json!({"log_source": "windows_eventlog", "events": [
+            network_logon_event("srv-files-2"),
+            {"provider": "Microsoft-Windows-Sysmon", "event_id": 1, "computer": "srv-files-2",
+             "channel": "Microsoft-Windows-Sysmon/Operational",
+             "event_data": {"Image": "C:\\Windows\\System32\\calc.exe", "CommandLine": "calc.exe",
+                "ParentImage": "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe"}}]}),
+    );
+    let t = run(&a, &[]);
+    let h = &t.assessment.hypothesis;
+    assert_eq!(t.assessment.family, "lateral_movement", "{h}");
+    assert!(h.contains("after a network logon (T1021, T1078)"), "{h}");
+    assert_eq!(techniques(&t), vec!["T1047", "T1021", "T1078"]);
+}
+
+#[test]
+fn wmic_in_an_aggregate_is_judged_by_the_host_it_ran_on() {
+    let cmd =
+        "wmic /node:ws-lab-2 process call create \"rundll32.exe C:\\Users\\Public\\x.dll,Start\"";
+    // The same command line on ws-lab-1 (aimed at another host) and on ws-lab-2 (local).
+    let a = alert(
+        "Process created via WMIC",
+        &json!({"log_source": "windows_eventlog", "events": [
+            wmic_event(cmd, "ws-lab-1.lab.example"), wmic_event(cmd, "ws-lab-2.lab.example")]}),
+    );
+    let t = run(&a, &[]);
+    let h = &t.assessment.hypothesis;
+    assert_eq!(t.assessment.family, "lateral_movement", "{h}");
+    assert!(h.contains("(ws-lab-2)"), "{h}");
+    // Run only on ws-lab-2 itself (twice), it is local.
+    let a = alert(
+        "Process created via WMIC",
+        &json!({"log_source": "windows_eventlog", "events": [
+            wmic_event(cmd, "ws-lab-2.lab.example"), wmic_event(cmd, "WS-LAB-2")]}),
+    );
+    assert_ne!(run(&a, &[]).assessment.family, "lateral_movement");
+}
+
+#[test]
+fn a_full_wmic_target_is_not_a_host_known_by_its_short_name() {
+    let t = run(&wmic_alert("/node:wks-7.other.example", "wks-7"), &[]);
+    let h = &t.assessment.hypothesis;
+    assert_eq!(t.assessment.family, "lateral_movement", "{h}");
+    assert!(h.contains("(wks-7.other.example)"), "{h}");
+    // The short name of the full host name is the host itself.
+    let t = run(&wmic_alert("/node:wks-7", "wks-7.lab.example"), &[]);
+    assert_ne!(t.assessment.family, "lateral_movement");
+}
+
+#[test]
+fn a_wmic_node_switch_without_a_value_names_no_target() {
+    for node in ["/node:", "/node:\"\""] {
+        let (t, log) = run_logged(&wmic_alert(node, "ws-lab-3.lab.example"), &[]);
+        let h = &t.assessment.hypothesis;
+        assert_eq!(t.assessment.family, "lateral_movement", "{node}: {h}");
+        assert_eq!(t.assessment.verdict, Verdict::TruePositive, "{node}");
+        assert!(h.contains("on another host (T1047)"), "{node}: {h}");
+        for text in std::iter::once(h.as_str()).chain(log.items().iter().map(|e| e.claim.as_str()))
+        {
+            assert!(!text.contains("(("), "{node}: {text}");
+            assert!(!text.contains("(process)"), "{node}: {text}");
+            assert!(!text.contains("no target given"), "{node}: {text}");
+        }
+        assert!(
+            log.items().iter().any(|e| e
+                .claim
+                .contains("ran WMIC against other hosts to create a process")),
+            "{node}"
+        );
+    }
+}

@@ -6,7 +6,10 @@
 //!   name, `UserData`'s inner element's children by name, `System` as `EventID`,
 //!   `Provider_Name`, `Channel`, `Computer`, ...;
 //! - the dev set's flattened Windows events: `event_data.*` by name, `provider`,
-//!   `channel`, `event_id`, `computer`;
+//!   `channel`, `event_id`, `computer`; when `event_data` only wraps one element (the
+//!   flattened `UserData`, `event_data.LogFileCleared.*`), that element's fields by the
+//!   dotted names and also by their own names, each one the event has no field of (at
+//!   most 1,024 values);
 //! - Wazuh: `data.win.eventdata.*` camelCase → PascalCase (`commandLine` →
 //!   `CommandLine`), `data.win.system.eventID`/`providerName`/`channel`/`computer`;
 //! - Winlogbeat/ECS: `winlog.event_data.*` by name, and the ECS aliases in [`ALIASES`]
@@ -23,7 +26,7 @@
 //! event costs a handful of allocations whatever its size.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -390,6 +393,13 @@ struct Builder<'a> {
     entries: Vec<Entry<'a>>,
     keys: String,
     fallbacks: Vec<(Cow<'a, str>, Scalar<'a>)>,
+    /// Fields of the element an event-data container wraps, by their own names, with the
+    /// number of the wrapper they come from; each name only when the event has no field
+    /// of that name, and only from the first wrapper giving it. At most
+    /// [`MAX_UNWRAPPED`].
+    unwrapped: Vec<(u32, Cow<'a, str>, Scalar<'a>)>,
+    /// Wrappers unwrapped so far.
+    wrappers: u32,
     tmp: String,
 }
 
@@ -399,6 +409,8 @@ impl Default for Builder<'_> {
             entries: Vec::with_capacity(64),
             keys: String::with_capacity(1024),
             fallbacks: Vec::new(),
+            unwrapped: Vec::new(),
+            wrappers: 0,
             tmp: String::with_capacity(64),
         }
     }
@@ -415,8 +427,33 @@ fn push_lower(buf: &mut String, s: &str) {
     }
 }
 
+/// The lower-case form of `s`.
+fn lower(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_lower(&mut out, s);
+    out
+}
+
+/// The element an event-data container wraps its fields in, when the container has the
+/// shape of a flattened EVTX `UserData`: its only child besides `#attributes` is an
+/// object without `#text`. Two children (`{"Process": {..}, "Parent": {..}}`) are not a
+/// wrapper, and their fields keep their dotted names only.
+fn wrapper(m: &Map<String, Value>) -> Option<&str> {
+    let mut children = m.iter().filter(|(k, _)| *k != "#attributes");
+    let (k, v) = children.next()?;
+    let element = v.as_object().is_some_and(|o| !o.contains_key("#text"));
+    (element && children.next().is_none()).then_some(k.as_str())
+}
+
 /// Deepest object nesting flattened.
 const MAX_FLATTEN_DEPTH: usize = 32;
+
+/// Most values of one field deduplicated by comparing each with the ones before it.
+const LINEAR_DEDUP: usize = 16;
+
+/// Most values of a wrapped element given again under their own names (a `UserData`
+/// element has a few dozen fields; the dotted names keep every value).
+const MAX_UNWRAPPED: usize = 1024;
 
 impl<'a> Builder<'a> {
     fn push(&mut self, name: Cow<'a, str>, val: Scalar<'a>) {
@@ -476,13 +513,39 @@ impl<'a> Builder<'a> {
         self.tmp.clear();
         push_lower(&mut self.tmp, &path);
         if let (Some(pascal), Value::Object(inner)) = (container(&self.tmp), v) {
+            let wrapper = wrapper(inner);
             for (ik, iv) in inner {
                 let name = if pascal {
                     Cow::Owned(pascal_case(ik))
                 } else {
                     Cow::Borrowed(ik.as_str())
                 };
-                self.value(name, iv, depth + 1);
+                if wrapper != Some(ik.as_str()) {
+                    self.value(name, iv, depth + 1);
+                    continue;
+                }
+                // The element wrapping the fields (the EVTX `UserData` element,
+                // `{"LogFileCleared": {"SubjectUserName": ..}}`): its fields keep their
+                // dotted names (`LogFileCleared.SubjectUserName`) and also answer to their
+                // own, as in `Builder::evtx`.
+                let first = self.entries.len();
+                self.value(name.clone(), iv, depth + 1);
+                self.wrappers += 1;
+                for i in first..self.entries.len() {
+                    if self.unwrapped.len() >= MAX_UNWRAPPED {
+                        break;
+                    }
+                    let e = &self.entries[i];
+                    if let Some(bare) = e
+                        .name
+                        .strip_prefix(name.as_ref())
+                        .and_then(|n| n.strip_prefix('.'))
+                        .filter(|n| !n.is_empty())
+                    {
+                        let item = (self.wrappers, Cow::Owned(bare.to_owned()), e.val);
+                        self.unwrapped.push(item);
+                    }
+                }
             }
             return;
         }
@@ -600,7 +663,30 @@ impl<'a> Builder<'a> {
         self.entries.iter().any(|e| slice(&self.keys, e.key) == key)
     }
 
+    /// Which of these lower-case names no field has yet (one pass over the fields,
+    /// whatever the number of names).
+    fn absent<'n>(&self, names: &'n [String]) -> HashSet<&'n str> {
+        let mut absent: HashSet<&str> = names.iter().map(String::as_str).collect();
+        if !absent.is_empty() {
+            for e in &self.entries {
+                absent.remove(slice(&self.keys, e.key));
+            }
+        }
+        absent
+    }
+
     fn finish(mut self) -> Event {
+        // Unwrapped fields first, all values of a name together (a list keeps every
+        // element), never beside a field of the same name, and from one wrapper only.
+        let unwrapped = std::mem::take(&mut self.unwrapped);
+        let names: Vec<String> = unwrapped.iter().map(|(_, n, _)| lower(n)).collect();
+        let absent = self.absent(&names);
+        let mut owner: HashMap<&str, u32> = HashMap::new();
+        for ((wrapper, name, val), key) in unwrapped.into_iter().zip(&names) {
+            if absent.contains(key.as_str()) && *owner.entry(key).or_insert(wrapper) == wrapper {
+                self.push(name, val);
+            }
+        }
         for (src, target) in DATA_ALIASES {
             if let Some(e) = self
                 .entries
@@ -625,10 +711,12 @@ impl<'a> Builder<'a> {
                     .push((Cow::Owned(e.name.replace(' ', "")), e.val));
             }
         }
-        for (name, val) in std::mem::take(&mut self.fallbacks) {
-            self.tmp.clear();
-            push_lower(&mut self.tmp, &name);
-            if !self.has(&self.tmp) {
+        // Each fallback name once, when no field has it.
+        let fallbacks = std::mem::take(&mut self.fallbacks);
+        let names: Vec<String> = fallbacks.iter().map(|(n, _)| lower(n)).collect();
+        let mut absent = self.absent(&names);
+        for ((name, val), key) in fallbacks.into_iter().zip(&names) {
+            if absent.remove(key.as_str()) {
                 self.push(name, val);
             }
         }
@@ -659,10 +747,17 @@ impl<'a> Builder<'a> {
         let mut i = 0;
         while i < self.entries.len() {
             let start = ev.vals.len();
+            let key = slice(&self.keys, self.entries[i].key);
+            let end = i + self.entries[i..]
+                .iter()
+                .take_while(|e| slice(&self.keys, e.key) == key)
+                .count();
+            // A long list is told apart from its repeats through a set, so that a list of
+            // many distinct values costs linear time, a short one by comparison.
+            let mut seen: Option<HashSet<(bool, String)>> =
+                (end - i > LINEAR_DEDUP).then(HashSet::new);
             let mut j = i;
-            while j < self.entries.len()
-                && slice(&self.keys, self.entries[j].key) == slice(&self.keys, self.entries[i].key)
-            {
+            while j < end {
                 let o0 = pos(&ev.text);
                 let null = matches!(self.entries[j].val, Scalar::Null);
                 match self.entries[j].val {
@@ -675,9 +770,12 @@ impl<'a> Builder<'a> {
                 }
                 let o1 = pos(&ev.text);
                 let new = slice(&ev.text, (o0, o1));
-                let dup = ev.vals[start..]
-                    .iter()
-                    .any(|v| v.null == null && slice(&ev.text, v.o) == new);
+                let dup = match &mut seen {
+                    Some(seen) => !seen.insert((null, new.to_owned())),
+                    None => ev.vals[start..]
+                        .iter()
+                        .any(|v| v.null == null && slice(&ev.text, v.o) == new),
+                };
                 if dup {
                     ev.text.truncate(o0 as usize);
                 } else {

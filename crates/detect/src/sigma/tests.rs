@@ -723,6 +723,132 @@ fn dev_set_flat_and_event_lists() {
 }
 
 #[test]
+fn flattened_user_data_fields_answer_to_their_own_names() {
+    // The flattened form of an EVTX `UserData` event: `event_data`'s only child (besides
+    // its XML attributes) is the wrapper element, without `#text`. One field of the same
+    // name is also given directly, outside `event_data`.
+    let a = alert(json!({
+        "alert_id": "A4", "source": "siem", "severity": "medium", "title": "t",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "raw_log": {"provider": "Example-Provider", "channel": "Example/Operational", "event_id": 4242,
+            "computer": "host-a", "SubjectUserName": "direct-user", "event_data": {
+                "#attributes": {"Name": "ContainerAttribute"},
+                "WrapperElement": {"#attributes": {"xmlns": "urn:example"},
+                    "SubjectUserName": "wrapped-user", "SubjectDomainName": "EXAMPLEDOM",
+                    "Detail": {"Code": "0x2a"}, "Items": ["first", "second"],
+                    "Named": {"#text": "plain"}}}}
+    }));
+    let ev = &Event::from_alert(&a)[0];
+    // A rule on the bare name matches the wrapped field.
+    let bare = rules("    sel:\n        SubjectDomainName: 'exampledom'\n    condition: sel");
+    assert_eq!(bare.matches(ev).len(), 1);
+    assert_eq!(bare.match_alert(&a).len(), 1);
+    assert_eq!(ev.get("Detail.Code"), Some("0x2a"));
+    assert_eq!(ev.get("Named"), Some("plain"));
+    let items = rules("    sel:\n        Items: 'second'\n    condition: sel");
+    assert_eq!(items.matches(ev).len(), 1, "every element of a list");
+    // The direct field keeps its name to itself; the wrapped one stays reachable dotted.
+    let direct = |v: &str| {
+        rules(&format!(
+            "    sel:\n        SubjectUserName: '{v}'\n    condition: sel"
+        ))
+    };
+    assert_eq!(direct("direct-user").matches(ev).len(), 1);
+    assert!(direct("wrapped-user").matches(ev).is_empty());
+    assert_eq!(ev.get("SubjectUserName"), Some("direct-user"));
+    assert_eq!(
+        ev.get("WrapperElement.SubjectUserName"),
+        Some("wrapped-user")
+    );
+    assert_eq!(
+        ev.get("WrapperElement.SubjectDomainName"),
+        Some("EXAMPLEDOM")
+    );
+    // XML attributes are not fields of their own.
+    assert_eq!(ev.get("WrapperElement.#attributes.xmlns"), None);
+    assert_eq!(ev.get("xmlns"), None);
+    assert_eq!(ev.get("Name"), None);
+    // The same event as EVTX-JSON gives the same bare names.
+    let evtx = Event::from_value(&json!({"Event": {
+        "System": {"Provider": {"#attributes": {"Name": "Example-Provider"}}, "EventID": 4242},
+        "UserData": {"WrapperElement": {"#attributes": {"xmlns": "urn:example"},
+            "SubjectUserName": "wrapped-user", "SubjectDomainName": "EXAMPLEDOM"}}
+    }}));
+    assert_eq!(bare.matches(&evtx).len(), 1);
+    // Winlogbeat's and Wazuh's event-data containers unwrap the same way.
+    for shape in [
+        json!({"winlog": {"event_data": {"WrapperElement": {"SubjectDomainName": "EXAMPLEDOM"}}}}),
+        json!({"data": {"win": {"eventdata": {"wrapperElement": {"SubjectDomainName": "EXAMPLEDOM"}}}}}),
+    ] {
+        assert_eq!(bare.matches(&Event::from_value(&shape)).len(), 1, "{shape}");
+    }
+}
+
+#[test]
+fn event_data_objects_beside_others_are_not_unwrapped() {
+    // Two sibling objects are two processes, not one wrapped element: neither answers to
+    // the bare `Image`, so an image rule cannot fire on the other process's image.
+    let wmic = rules("    sel:\n        Image|endswith: '\\wmic.exe'\n    condition: sel");
+    let siblings = json!({"event_data": {
+        "Process": {"Image": "C:\\a.exe"},
+        "Parent": {"Image": "C:\\Windows\\System32\\wbem\\WMIC.exe"}}});
+    let ev = Event::from_value(&siblings);
+    assert_eq!(ev.get("Image"), None);
+    assert_eq!(ev.get("Process.Image"), Some("C:\\a.exe"));
+    assert_eq!(
+        ev.get("Parent.Image"),
+        Some("C:\\Windows\\System32\\wbem\\WMIC.exe")
+    );
+    assert!(wmic.matches(&ev).is_empty());
+    // Nor is an object beside plain fields, nor an element with `#text`.
+    for shape in [
+        json!({"event_data": {"ProcessId": 4, "Parent": {"Image": "C:\\wbem\\WMIC.exe"}}}),
+        json!({"event_data": {"Parent": {"Image": "C:\\wbem\\WMIC.exe", "#text": "t"}}}),
+    ] {
+        let ev = Event::from_value(&shape);
+        assert_eq!(ev.get("Image"), None, "{shape}");
+        assert!(wmic.matches(&ev).is_empty(), "{shape}");
+    }
+    // Two containers each wrapping an element: the bare name comes from the first
+    // wrapper only, never a merge of both.
+    let two = Event::from_value(&json!({
+        "event_data": {"First": {"Image": "C:\\a.exe"}},
+        "winlog": {"event_data": {"Second": {"Image": "C:\\Windows\\System32\\wbem\\WMIC.exe"}}}}));
+    assert_eq!(two.get("Image"), Some("C:\\a.exe"));
+    assert_eq!(two.lower_values("image").count(), 1);
+    assert!(wmic.matches(&two).is_empty());
+}
+
+#[test]
+fn hostile_wrapped_elements_are_bounded() {
+    // A wrapped list of distinct values: every value keeps its dotted name, the bare name
+    // only the first ones.
+    let ev =
+        Event::from_value(&json!({"event_data": {"W": {"L": (0..5_000).collect::<Vec<u32>>()}}}));
+    assert_eq!(ev.lower_values("w.l").count(), 5_000);
+    let bare = ev.lower_values("l").count();
+    assert!((1..=1_024).contains(&bare), "{bare}");
+    assert_eq!(ev.get("L"), Some("0"));
+    // A 1 MiB alert of one wrapped list: seconds, not the minutes it took when each
+    // value's bare name was looked up among all the fields (no timing is asserted: the
+    // machine is shared; a quadratic regression shows as a test that runs for minutes).
+    let a = alert(json!({
+        "alert_id": "A5", "source": "siem", "severity": "low", "title": "t",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "raw_log": {"event_data": {"W": {"L": vec![0; 500_000]}}}
+    }));
+    let ev = &Event::from_alert(&a)[0];
+    assert_eq!(ev.get("L"), Some("0"));
+    // Many values of one field (with spaces in its name: a fallback name for each), all
+    // distinct or all the same, are linear too.
+    let distinct = Event::from_value(&json!({"A B": (0..100_000).collect::<Vec<u32>>()}));
+    assert_eq!(distinct.lower_values("a b").count(), 100_000);
+    assert_eq!(distinct.get("AB"), Some("0"));
+    let same = Event::from_value(&json!({"A B": vec![0; 500_000]}));
+    assert_eq!(same.lower_values("ab").count(), 1);
+}
+
+#[test]
 fn native_alert_mapping() {
     let a = alert(json!({
         "alert_id": "A3", "source": "edr", "severity": "high", "title": "t",
@@ -981,4 +1107,59 @@ fn linux_command_lines_meet_the_linux_rules_and_admin_work_does_not() {
     ] {
         assert!(titles(benign).is_empty(), "{benign}: {:?}", titles(benign));
     }
+}
+
+#[test]
+fn wmic_remote_node_rule_leaves_local_targets_alone() {
+    let set = RuleSet::embedded();
+    let remote = |cmd: &str| -> bool {
+        let ev = Event::from_value(&json!({"Channel": "Microsoft-Windows-Sysmon/Operational",
+            "EventID": 1, "Image": "C:\\Windows\\System32\\wbem\\WMIC.exe", "CommandLine": cmd}));
+        set.matches(&ev)
+            .iter()
+            .any(|m| m.rule.title == "WMIC Aimed At A Remote Host")
+    };
+    for node in [
+        "/node:127.0.0.1",
+        "/node:localhost",
+        "/node:\"localhost\"",
+        "/node:.",
+        "/node:\".\"",
+        "/node:::1",
+        "-node:\"::1\"",
+        "/node:127.0.0.1,localhost",
+        "/NODE:\"localhost, 127.0.0.1\"",
+        "-node:.,::1",
+        "/node:127.0.0.1,localhost,.",
+    ] {
+        assert!(
+            !remote(&format!("wmic {node} process call create calc.exe")),
+            "{node}"
+        );
+    }
+    for node in [
+        "/node:srv-db2",
+        "/node:127.0.0.1,srv-db2",
+        "/node:\"localhost, srv-db2\"",
+        "/node:localhost,127.0.0.10",
+        "/node:127.0.0.1,.srv",
+        "/node:@hosts.txt",
+    ] {
+        assert!(
+            remote(&format!("wmic {node} process call create calc.exe")),
+            "{node}"
+        );
+    }
+}
+
+#[test]
+fn tags_of_a_newer_attack_release_give_the_catalogs_techniques_once() {
+    let yaml = "title: T\nid: newer-tags\nlogsource:\n    product: windows\ndetection:\n    sel:\n        EventID: 1102\n    condition: sel\nlevel: high\ntags:\n    - attack.defense-impairment\n    - attack.t1685.005\n    - attack.t1070.001\n    - attack.t1685\n    - attack.t1059.001\n";
+    let (set, _) = RuleSet::from_yaml(yaml, "inline", true).expect("loads");
+    let rule = set.rules().next().expect("one rule");
+    assert_eq!(
+        rule.attack_techniques(),
+        ["T1070.001", "T1562.001", "T1059.001"],
+        "v19 ids translated, the duplicate kept once, other ids as they are"
+    );
 }

@@ -5,7 +5,7 @@
 //! `proc.network_external`, `proc.remote_ip`, `proc.schtasks_create`, `proc.task_command`,
 //! `proc.task_name`, `proc.task_frequent`, `proc.task_event`, `proc.task_deleted`,
 //! `proc.parent_unsigned`, `proc.parent_user_writable`, `proc.parent_path`,
-//! `proc.wmic_remote`, `proc.remote_targets`, `proc.remote_target_list`,
+//! `proc.wmic_remote`, `proc.wmic_targets`, `proc.remote_targets`, `proc.remote_target_list`,
 //! `proc.remote_command`, `proc.auth_success`, `proc.off_hours`, `proc.first_use`,
 //! `proc.shadow_delete`, `proc.shadow_all`, `proc.shadow_bounded`, `proc.inhibit_recovery`,
 //! `proc.encryption_activity`, `proc.signed_parent`, `proc.cert_conversion`,
@@ -317,26 +317,30 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         f.set_flag("proc.task_deleted", true, p.clone());
     }
 
-    // WMIC against other hosts.
+    // WMIC against other hosts: a `/node:` target that is not the event's own host.
     for (c, p) in &cmds {
         let l = c.to_ascii_lowercase();
-        if l.contains("wmic")
-            && l.contains("/node:")
-            && l.contains("process")
-            && l.contains("create")
-        {
-            f.set_flag("proc.wmic_remote", true, p.clone());
-            if let Some(i) = l.find("create") {
-                let rest = c[i + 6..].trim().trim_matches('"');
-                f.put_text("proc.remote_command", rest.to_owned(), p.clone());
-            }
-            if WMI_EXEC.is_match(c) || l.contains("powershell") {
-                f.set_flag(
-                    "proc.remote_powershell",
-                    l.contains("powershell"),
-                    p.clone(),
-                );
-            }
+        if !(l.contains("wmic") && l.contains("process") && l.contains("create")) {
+            continue;
+        }
+        let Some(nodes) = wmic_nodes(f, c).filter(|n| n.remote) else {
+            continue;
+        };
+        f.set_flag("proc.wmic_remote", true, p.clone());
+        // Absent when no target is named (`/node:` without a value).
+        if !nodes.targets.is_empty() {
+            f.put_text("proc.wmic_targets", nodes.targets.join(", "), p.clone());
+        }
+        if let Some(i) = l.find("create") {
+            let rest = c[i + 6..].trim().trim_matches('"');
+            f.put_text("proc.remote_command", rest.to_owned(), p.clone());
+        }
+        if WMI_EXEC.is_match(c) || l.contains("powershell") {
+            f.set_flag(
+                "proc.remote_powershell",
+                l.contains("powershell"),
+                p.clone(),
+            );
         }
     }
     if let Some((n, p)) = f.view.array_len(&[
@@ -601,6 +605,157 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     }
 }
 
+/// What the `/node:` switches of a command line aim at, judged against the host of each
+/// event carrying it (its `Computer`; the alert's host when no event carries the command
+/// line): `None` when no event ran it with a `/node:` switch. An aggregated alert may hold
+/// the same command line run on several hosts, and each names only its own host local.
+fn wmic_nodes(f: &Facts<'_>, cmd: &str) -> Option<Nodes> {
+    let lower = cmd.to_lowercase();
+    let mut hosts: Vec<Option<String>> = f
+        .events
+        .iter()
+        .filter(|e| e.lower_values("commandline").any(|v| v == lower))
+        .map(|e| e.get("Computer").map(str::to_owned))
+        .collect();
+    if hosts.is_empty() {
+        hosts.push(f.render("host"));
+    }
+    let mut out: Option<Nodes> = None;
+    for host in hosts {
+        let own: Vec<String> = host.into_iter().collect();
+        let Some(n) = wmic_remote_nodes(cmd, &own) else {
+            continue;
+        };
+        let all = out.get_or_insert_with(Nodes::default);
+        all.remote |= n.remote;
+        for t in n.targets {
+            if !all.targets.contains(&t) {
+                all.targets.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// What a WMIC command line's `/node:` switches aim at.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Nodes {
+    /// Whether any target is not the host the command ran on, or cannot be told local.
+    remote: bool,
+    /// The named targets that are not that host, as written (without quotes).
+    targets: Vec<String>,
+}
+
+/// The targets of a WMIC command line's `/node:` (or `-node:`) switches that are not the
+/// host it ran on (`own`: that host's names): `None` without a `/node:` switch; not
+/// `remote` when every target is local. Forms: `/node:host`, `/node:"host"`,
+/// `/node:host1,host2`, `/node:"host1, host2"`, `/node:@file`. A list read from a file
+/// cannot be told local and counts as remote; so does a switch without a value
+/// (`/node:` at the end, or followed by a space), which names no target.
+fn wmic_remote_nodes(cmd: &str, own: &[String]) -> Option<Nodes> {
+    // ASCII lower-casing keeps byte offsets, so `l` indexes `cmd`.
+    let l = cmd.to_ascii_lowercase();
+    let mut found: Option<Nodes> = None;
+    let mut from = 0;
+    while let Some(i) = l[from..].find("node:").map(|i| i + from) {
+        from = i + 5;
+        let before = l[..i].chars().next_back();
+        let switch = match before {
+            Some('/') => true,
+            // `-node:` only as a switch of its own, not inside a word (`my-node:`).
+            Some('-') => l[..i - 1]
+                .chars()
+                .next_back()
+                .is_none_or(|c| c.is_whitespace() || c == '"'),
+            _ => false,
+        };
+        if !switch {
+            continue;
+        }
+        let nodes = found.get_or_insert_with(Nodes::default);
+        let targets = node_list(&cmd[from..]);
+        if targets.is_empty() {
+            nodes.remote = true;
+        }
+        for t in targets {
+            if t.starts_with('@') || !is_local_node(&t, own) {
+                nodes.remote = true;
+                nodes.targets.push(t);
+            }
+        }
+    }
+    found
+}
+
+/// The comma-separated target list at the start of `s` (the text after `/node:`), each
+/// target without quotes; empty when `s` starts with whitespace (the switch has no value,
+/// and the next word is not a target).
+fn node_list(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if s.starts_with(char::is_whitespace) {
+        return out;
+    }
+    let mut rest = s;
+    loop {
+        rest = rest.trim_start();
+        let (token, after) = if let Some(r) = rest.strip_prefix('"') {
+            r.find('"').map_or((r, ""), |i| (&r[..i], &r[i + 1..]))
+        } else {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == ',')
+                .unwrap_or(rest.len());
+            rest.split_at(end)
+        };
+        for t in token.split(',') {
+            let t = t.trim().trim_matches(|c| matches!(c, '"' | '\'' | '\\'));
+            if !t.is_empty() {
+                out.push(t.to_owned());
+            }
+        }
+        match after.trim_start().strip_prefix(',') {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    out
+}
+
+/// Whether a `/node:` target is the host the command ran on: loopback, `localhost`, `.`,
+/// or one of the host's own names.
+fn is_local_node(target: &str, own: &[String]) -> bool {
+    let t = target.trim_start_matches('[').trim_end_matches(']');
+    if t == "." || t.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Ok(ip) = t.parse::<std::net::IpAddr>() {
+        return ip.to_canonical().is_loopback() || own.iter().any(|o| o.trim() == t);
+    }
+    own.iter().any(|o| same_host(t, o))
+}
+
+/// Whether a `/node:` target names the host that goes by `own`: equal ignoring case, or a
+/// short target that is the short form of `own` (`ws01` for `WS01.corp.example`). A full
+/// (dotted) target is only the host when `own` is that full name: against a short `own`
+/// (`wks-7`), `wks-7.other.example` may be a host of the same name in another domain.
+fn same_host(target: &str, own: &str) -> bool {
+    let (t, o) = (
+        target.trim().trim_end_matches('.'),
+        own.trim().trim_end_matches('.'),
+    );
+    if t.is_empty() || o.is_empty() {
+        return false;
+    }
+    if t.eq_ignore_ascii_case(o) {
+        return true;
+    }
+    if t.contains('.') || o.parse::<std::net::IpAddr>().is_ok() {
+        return false;
+    }
+    o.split('.')
+        .next()
+        .is_some_and(|s| s.eq_ignore_ascii_case(t))
+}
+
 /// The value after a command-line switch (`/tr "..."` or `/tn name`).
 fn arg_value(cmd: &str, switch: &str) -> Option<String> {
     let l = cmd.to_ascii_lowercase();
@@ -692,4 +847,164 @@ fn antivirus(f: &mut Facts<'_>) {
 pub(super) fn detect(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     process(input, f);
     antivirus(f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The remote targets of a command line run on a host named `own`: `None` without a
+    /// `/node:` switch, `Some([])` when every target is local.
+    fn remote(cmd: &str, own: &[&str]) -> Option<Vec<String>> {
+        let own: Vec<String> = own.iter().map(|s| (*s).to_owned()).collect();
+        let n = wmic_remote_nodes(cmd, &own)?;
+        assert_eq!(n.remote, !n.targets.is_empty(), "{cmd}: {n:?}");
+        Some(n.targets)
+    }
+
+    #[test]
+    fn wmic_local_node_forms_are_not_remote() {
+        let own = ["WKS-7.lab.example", "wks-7"];
+        for cmd in [
+            "wmic /node:127.0.0.1 process call create calc.exe",
+            "wmic  /NODE:127.8.9.10 process call create calc.exe",
+            "wmic /node:\"localhost\" process call create calc.exe",
+            "WMIC.exe /Node:LOCALHOST process call create calc.exe",
+            "wmic /node:. process call create calc.exe",
+            "wmic /node:::1 process call create calc.exe",
+            "wmic /node:\"[::1]\" process call create calc.exe",
+            "wmic -node:wks-7 process call create calc.exe",
+            "wmic /node:WKS-7.LAB.EXAMPLE process call create calc.exe",
+            "wmic /node:\"127.0.0.1, localhost\" process call create calc.exe",
+            "wmic /node:127.0.0.1,wks-7 process call create calc.exe",
+            "cmd /c wmic /node:\\\"127.0.0.1\\\" process call create \\\"calc.exe\\\"",
+        ] {
+            assert_eq!(remote(cmd, &own), Some(vec![]), "{cmd}");
+        }
+        // A short target is the short form of the host's full name.
+        assert_eq!(
+            remote(
+                "wmic /node:wks-7 process call create x",
+                &["WKS-7.lab.example"]
+            ),
+            Some(vec![])
+        );
+        // No `/node:` at all: not a remote WMIC.
+        assert_eq!(remote("wmic process call create calc.exe", &own), None);
+        assert_eq!(remote("wmic process call create my-node:1", &own), None);
+    }
+
+    #[test]
+    fn wmic_other_hosts_and_unknown_lists_are_remote() {
+        let own = ["wks-7.lab.example"];
+        assert_eq!(
+            remote("wmic /node:srv-db2 process call create calc.exe", &own),
+            Some(vec!["srv-db2".to_owned()])
+        );
+        assert_eq!(
+            remote(
+                "wmic /node:\"10.20.30.40\" process call create calc.exe",
+                &own
+            ),
+            Some(vec!["10.20.30.40".to_owned()])
+        );
+        // A mixed list: the local entries drop out, the remote one remains.
+        assert_eq!(
+            remote(
+                "wmic /node:127.0.0.1,srv-db2,\"wks-7\" process call create calc.exe",
+                &own
+            ),
+            Some(vec!["srv-db2".to_owned()])
+        );
+        assert_eq!(
+            remote(
+                "wmic /node:\"localhost, srv-a\" , srv-b process call create x",
+                &own
+            ),
+            Some(vec!["srv-a".to_owned(), "srv-b".to_owned()])
+        );
+        // A host with the same short name in another domain is another host.
+        assert_eq!(
+            remote("wmic /node:wks-7.other.example process call create x", &own),
+            Some(vec!["wks-7.other.example".to_owned()])
+        );
+        // Without the own names, only loopback forms are local.
+        assert_eq!(
+            remote("wmic /node:wks-7 process call create x", &[]),
+            Some(vec!["wks-7".to_owned()])
+        );
+        // A list from a file cannot be told local.
+        assert_eq!(
+            remote(
+                "wmic /node:@C:\\temp\\hosts.txt process call create x",
+                &own
+            ),
+            Some(vec!["@C:\\temp\\hosts.txt".to_owned()])
+        );
+        assert_eq!(
+            remote("wmic /node:\"@hosts list.txt\" process call create x", &own),
+            Some(vec!["@hosts list.txt".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_full_target_is_not_the_host_known_only_by_its_short_name() {
+        // Only the short name is known: a full name with that first label may be a host
+        // of the same name in another domain.
+        for target in ["wks-7.other.example", "WKS-7.lab.example", "wks-7.corp"] {
+            assert_eq!(
+                remote(
+                    &format!("wmic /node:{target} process call create x"),
+                    &["wks-7"]
+                ),
+                Some(vec![target.to_owned()]),
+                "{target}"
+            );
+        }
+        // Known full name: the same full name is local, another domain's is not.
+        let both = ["wks-7", "wks-7.lab.example"];
+        assert_eq!(
+            remote("wmic /node:WKS-7.LAB.EXAMPLE process call create x", &both),
+            Some(vec![])
+        );
+        assert_eq!(
+            remote(
+                "wmic /node:wks-7.other.example process call create x",
+                &both
+            ),
+            Some(vec!["wks-7.other.example".to_owned()])
+        );
+        assert_eq!(
+            remote("wmic /node:wks-7 process call create x", &["wks-7"]),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn a_node_switch_without_a_value_is_remote_without_a_target_name() {
+        let own = ["wks-7.lab.example".to_owned()];
+        for cmd in [
+            "wmic /node: process call create x",
+            "wmic /node:\tprocess call create x",
+            "wmic /node:",
+            "wmic /node:\"\" process call create x",
+        ] {
+            assert_eq!(
+                wmic_remote_nodes(cmd, &own),
+                Some(Nodes {
+                    remote: true,
+                    targets: vec![]
+                }),
+                "{cmd}"
+            );
+        }
+        // The word after the space is not taken as a target, local or not.
+        assert_eq!(
+            wmic_remote_nodes("wmic /node: localhost process call create x", &own),
+            Some(Nodes {
+                remote: true,
+                targets: vec![]
+            })
+        );
+    }
 }
