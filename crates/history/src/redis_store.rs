@@ -27,8 +27,7 @@
 //! `record`'s transaction so the new anchor and the released claim are seen together).
 //!
 //! Writes that must be seen together (`begin`, `record`, `set_ruling`) are one MULTI/EXEC
-//! transaction; in it, the entries a write adds to index keys are one script call
-//! ([`INDEX`]: entry, TTL and cap of every key). Reads are pipelines: `recall` and `correlate` are two round trips each
+//! transaction. Reads are pipelines: `recall` and `correlate` are two round trips each
 //! (the candidate lists, then their summaries and rulings; a server-side script doing
 //! both in one cost Redis about five times the CPU, since every summary passed through
 //! Lua), `prior_sightings` is three (index keys, summaries, rulings) and one pass of
@@ -100,21 +99,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false";
 /// Releases a fingerprint claim held by ARGV[1] or ARGV[2].
 const RELEASE: &str = "local v = redis.call('GET', KEYS[1]) \
 if v and (v == ARGV[1] or v == ARGV[2]) then return redis.call('DEL', KEYS[1]) end \
-return 0";
-
-/// Lists an id under index keys, one script call for all of them (one command and one
-/// reply instead of four of each per key). KEYS: the index keys; ARGV[1] the id, ARGV[2]
-/// the TTL (ms), ARGV[3] the cap, ARGV[4] the trim's stop rank (`-(cap + 1)`), ARGV[4 + i]
-/// the score under KEYS[i]. Per key: the entry; the TTL set when the key has none or
-/// extended when it is longer than what is left (`EXPIRE NX` then `GT`); the oldest
-/// entries beyond the cap removed.
-const INDEX: &str = "local ttl, cap = tonumber(ARGV[2]), tonumber(ARGV[3]) \
-for i, k in ipairs(KEYS) do \
-redis.call('ZADD', k, ARGV[4 + i], ARGV[1]) \
-local left = redis.call('PTTL', k) \
-if left < 0 or left < ttl then redis.call('PEXPIRE', k, ARGV[2]) end \
-if redis.call('ZCARD', k) > cap then redis.call('ZREMRANGEBYRANK', k, 0, ARGV[4]) end \
-end \
 return 0";
 
 /// The history store of the fleet: shared by every worker through one Redis.
@@ -226,41 +210,23 @@ impl RedisHistory {
         }
     }
 
-    /// Adds one [`INDEX`] call listing `id` under each of `entries` (relative key, score):
-    /// the entry, the key's TTL (set if none, else only ever extended to `ttl`) and the cap.
-    /// Nothing for no entries.
-    fn index_write(
-        &self,
-        p: &mut redis::Pipeline,
-        entries: &[(String, i64)],
-        id: &str,
-        ttl: Duration,
-    ) {
-        if entries.is_empty() {
-            return;
+    /// Adds the commands listing `id` under `key` (relative) with `score`: the entry, the
+    /// key's TTL (set if none, else only ever extended) and the cap.
+    fn index_write(&self, p: &mut redis::Pipeline, key: &str, score: i64, id: &str, ttl: Duration) {
+        let k = self.key(key);
+        let ms = millis(ttl);
+        let mut zadd = sized("ZADD", 4, k.len() + id.len() + NUMBER_ROOM);
+        zadd.arg(&k).arg(score).arg(id);
+        p.add_command(zadd).ignore();
+        for mode in ["NX", "GT"] {
+            let mut expire = sized("PEXPIRE", 4, k.len() + NUMBER_ROOM);
+            expire.arg(&k).arg(ms).arg(mode);
+            p.add_command(expire).ignore();
         }
         let cap = i64::try_from(self.settings.index_cap).unwrap_or(i64::MAX);
-        let keys: usize = entries
-            .iter()
-            .map(|(k, _)| self.prefix.len() + k.len())
-            .sum();
-        let mut c = sized(
-            "EVAL",
-            7 + 2 * entries.len(),
-            INDEX.len() + keys + id.len() + (4 + entries.len()) * NUMBER_ROOM,
-        );
-        c.arg(INDEX).arg(entries.len());
-        for (k, _) in entries {
-            c.arg(self.key(k));
-        }
-        c.arg(id)
-            .arg(millis(ttl))
-            .arg(cap)
-            .arg(cap.saturating_add(1).saturating_neg());
-        for (_, score) in entries {
-            c.arg(*score);
-        }
-        p.add_command(c).ignore();
+        let mut trim = sized("ZREMRANGEBYRANK", 4, k.len() + 2 * NUMBER_ROOM);
+        trim.arg(&k).arg(0).arg(-(cap.saturating_add(1)));
+        p.add_command(trim).ignore();
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(
@@ -384,12 +350,9 @@ impl RedisHistory {
             .arg(millis(self.settings.pending_ttl))
             .arg("NX")
             .ignore();
-        let entries: Vec<(String, i64)> = subject_index_keys(s)
-            .all()
-            .into_iter()
-            .map(|k| (k, score))
-            .collect();
-        self.index_write(p, &entries, &s.investigation_id, self.settings.retention);
+        for k in subject_index_keys(s).all() {
+            self.index_write(p, &k, score, &s.investigation_id, self.settings.retention);
+        }
         Ok(())
     }
 
@@ -860,7 +823,6 @@ impl HistoryStore for RedisHistory {
             .arg(millis(ttl))
             .ignore();
         let listed = listed_by_begin(pending.as_ref(), &summary, score, ruled, &self.settings);
-        let mut entries: Vec<(String, i64)> = Vec::new();
         for k in summary.index_keys() {
             if listed.contains(&k) {
                 // The entry is there; the key lives at least as long as the summary.
@@ -870,11 +832,12 @@ impl HistoryStore for RedisHistory {
                     .arg("GT")
                     .ignore();
             } else {
-                entries.push((k, score));
+                self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
             }
         }
-        entries.extend(summary.dedup_keys());
-        self.index_write(&mut p, &entries, &summary.investigation_id, ttl);
+        for (k, at) in summary.dedup_keys() {
+            self.index_write(&mut p, &k, at, &summary.investigation_id, ttl);
+        }
         if !summary.fingerprint.is_empty() {
             // Released with the write: whoever sees the claim gone sees this record.
             p.cmd("EVAL")
@@ -962,10 +925,8 @@ impl HistoryStore for RedisHistory {
         if !summary.fingerprint.is_empty() {
             self.index_write(
                 &mut p,
-                &[(
-                    fpruled_key(&summary.fingerprint),
-                    r.recorded_at.timestamp_millis(),
-                )],
+                &fpruled_key(&summary.fingerprint),
+                r.recorded_at.timestamp_millis(),
                 investigation_id,
                 self.settings.ruled_retention,
             );
