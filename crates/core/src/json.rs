@@ -158,6 +158,73 @@ fn escape(out: &mut Vec<u8>, b: u8) {
     }
 }
 
+/// The numeric methods of a `Serializer`, each calling `$via(self, v)`.
+macro_rules! numbers {
+    ($via:ident) => {
+        integers!($via);
+        fn serialize_f32(self, v: f32) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_f64(self, v: f64) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+    };
+}
+
+/// The integer methods of a `Serializer`, each calling `$via(self, v)`.
+macro_rules! integers {
+    ($via:ident) => {
+        fn serialize_i8(self, v: i8) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_i16(self, v: i16) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_i32(self, v: i32) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_i64(self, v: i64) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_i128(self, v: i128) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_u8(self, v: u8) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_u16(self, v: u16) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_u32(self, v: u32) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_u64(self, v: u64) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+        fn serialize_u128(self, v: u128) -> Result<(), JsonError> {
+            $via(self, v)
+        }
+    };
+}
+
+/// An array-writing `serde::ser` trait for [`Compound`]: `$element` adds one element.
+macro_rules! sequence {
+    ($trait:ident, $element:ident) => {
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = JsonError;
+            fn $element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
+                self.comma();
+                value.serialize(&mut *self.w)
+            }
+            fn end(self) -> Result<(), JsonError> {
+                Compound::end(self);
+                Ok(())
+            }
+        }
+    };
+}
+
 /// A number, written by serde_json (identical digits, `null` for non-finite floats).
 fn number<T: Serialize>(out: &mut Vec<u8>, n: T) -> Result<(), JsonError> {
     serde_json::to_writer(out, &n).map_err(|e| JsonError::Custom(e.to_string()))
@@ -165,6 +232,16 @@ fn number<T: Serialize>(out: &mut Vec<u8>, n: T) -> Result<(), JsonError> {
 
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
+}
+
+/// [`number`] for a [`Writer`] (the shape the `numbers!` methods call).
+fn number_to_out<T: Serialize>(w: &mut Writer<'_>, v: T) -> Result<(), JsonError> {
+    number(w.out, v)
+}
+
+/// A number key, quoted (the shape the `integers!` methods call).
+fn quoted<T: Serialize>(k: KeyWriter<'_>, v: T) -> Result<(), JsonError> {
+    k.quoted(v)
 }
 
 /// An array or object being written: whether an element was written yet.
@@ -229,42 +306,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), JsonError> {
-        number(self.out, v)
-    }
+    numbers!(number_to_out);
     fn serialize_char(self, v: char) -> Result<(), JsonError> {
         write_str(self.out, v.encode_utf8(&mut [0u8; 4]));
         Ok(())
@@ -378,54 +420,11 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = JsonError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
-        self.comma();
-        value.serialize(&mut *self.w)
-    }
-    fn end(self) -> Result<(), JsonError> {
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = JsonError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), JsonError> {
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = JsonError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), JsonError> {
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = JsonError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), JsonError> {
-        Compound::end(self);
-        Ok(())
-    }
-}
+// Arrays: sequences, tuples, tuple structs and tuple variants write elements alike.
+sequence!(SerializeSeq, serialize_element);
+sequence!(SerializeTuple, serialize_element);
+sequence!(SerializeTupleStruct, serialize_field);
+sequence!(SerializeTupleVariant, serialize_field);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -516,36 +515,7 @@ impl ser::Serializer for KeyWriter<'_> {
             .extend_from_slice(if v { b"\"true\"" } else { b"\"false\"" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), JsonError> {
-        self.quoted(v)
-    }
+    integers!(quoted);
     fn serialize_f32(self, v: f32) -> Result<(), JsonError> {
         if v.is_finite() {
             self.quoted(v)

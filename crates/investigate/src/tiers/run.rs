@@ -466,7 +466,7 @@ impl LlmTiers {
                 if e.raw_data.is_null() {
                     String::new()
                 } else {
-                    soc_core::json::to_string(&e.raw_data).unwrap_or_default()
+                    tools::compact(&e.raw_data)
                 }
             })
             .collect();

@@ -338,6 +338,6 @@ async fn history(
 }
 
 /// A value as compact JSON text (`soc_core::json`: what `Value`'s `Display` gives, faster).
-fn compact(v: &Value) -> String {
+pub(super) fn compact(v: &Value) -> String {
     soc_core::json::to_string(v).unwrap_or_default()
 }
