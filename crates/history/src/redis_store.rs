@@ -16,7 +16,8 @@
 //! - a ruling: `ruled_retention`;
 //! - an index key: set on creation (`EXPIRE NX`) and pushed later on each write
 //!   (`EXPIRE GT`, never shortened), so a key lives as long as its longest-lived entry
-//!   needs. Each index key keeps at most [`HistorySettings::index_cap`] ids (the newest by
+//!   needs. `begin` lists an investigation for the retention plus `pending_ttl`, so a
+//!   `record` within half of `pending_ttl` need not touch those keys again. Each index key keeps at most [`HistorySettings::index_cap`] ids (the newest by
 //!   alert time); ids whose summary has expired are skipped on read.
 //!
 //! Near-duplicate suppression adds `fp:`, `fpdup:` and `worked:` (sorted sets scored by
@@ -350,8 +351,15 @@ impl RedisHistory {
             .arg(millis(self.settings.pending_ttl))
             .arg("NX")
             .ignore();
+        // The entries outlive the retention by `pending_ttl`: a `record` within half of it
+        // then finds its keys living long enough for the completed summary and writes
+        // nothing to them (`listed_by_begin`).
+        let ttl = self
+            .settings
+            .retention
+            .saturating_add(self.settings.pending_ttl);
         for k in subject_index_keys(s).all() {
-            self.index_write(p, &k, score, &s.investigation_id, self.settings.retention);
+            self.index_write(p, &k, score, &s.investigation_id, ttl);
         }
         Ok(())
     }
@@ -477,10 +485,12 @@ fn sized(name: &str, args: usize, bytes: usize) -> redis::Cmd {
 }
 
 /// The index keys (relative) `begin` already lists the completed `summary` under with
-/// the score `record` would write: for these, `record` only extends the key's TTL to the
-/// summary's (`begin` registered the same investigation id with the same score, in the
-/// same transaction as the pending record read back, and set the retention from its own
-/// time). Only when the pending record is `summary`'s own and still pending (not an
+/// the score `record` would write: for these, `record` at most extends the key's TTL to
+/// the summary's (`begin` registered the same investigation id with the same score, in the
+/// same transaction as the pending record read back, and set the retention plus
+/// `pending_ttl` from its own time). The flag says the keys already live long enough, so
+/// not even that is needed: the investigation took less than half of `pending_ttl`, which
+/// leaves the other half for `record`'s own transaction to run. Only when the pending record is `summary`'s own and still pending (not an
 /// earlier completed one), the investigation is unruled, it began less than a retention
 /// ago (so `begin`'s keys cannot have expired) and the score is the alert's own time: a
 /// clamped score depends on when an investigation began, and another `begin` of the same
@@ -491,14 +501,13 @@ fn listed_by_begin(
     score: i64,
     ruled: bool,
     settings: &HistorySettings,
-) -> Vec<String> {
-    let recent = |p: &Summary| {
-        summary.investigated_at.is_some_and(|done| {
-            (done - p.begun_at)
-                .to_std()
-                .is_ok_and(|took| took < settings.retention)
-        })
+) -> (Vec<String>, bool) {
+    let took = |p: &Summary| {
+        summary
+            .investigated_at
+            .and_then(|done| (done - p.begun_at).to_std().ok())
     };
+    let recent = |p: &Summary| took(p).is_some_and(|t| t < settings.retention);
     match pending {
         Some(p)
             if !ruled
@@ -508,9 +517,10 @@ fn listed_by_begin(
                 && p.index_score(settings.future_skew) == score
                 && score == summary.timestamp.timestamp_millis() =>
         {
-            p.index_keys()
+            let quick = took(p).is_some_and(|t| t < settings.pending_ttl / 2);
+            (p.index_keys(), quick)
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), false),
     }
 }
 
@@ -822,15 +832,18 @@ impl HistoryStore for RedisHistory {
             .arg("PX")
             .arg(millis(ttl))
             .ignore();
-        let listed = listed_by_begin(pending.as_ref(), &summary, score, ruled, &self.settings);
+        let (listed, lives_long_enough) =
+            listed_by_begin(pending.as_ref(), &summary, score, ruled, &self.settings);
         for k in summary.index_keys() {
             if listed.contains(&k) {
-                // The entry is there; the key lives at least as long as the summary.
-                p.cmd("PEXPIRE")
-                    .arg(self.key(&k))
-                    .arg(millis(ttl))
-                    .arg("GT")
-                    .ignore();
+                // The entry is there; the key must live at least as long as the summary.
+                if !lives_long_enough {
+                    p.cmd("PEXPIRE")
+                        .arg(self.key(&k))
+                        .arg(millis(ttl))
+                        .arg("GT")
+                        .ignore();
+                }
             } else {
                 self.index_write(&mut p, &k, score, &summary.investigation_id, ttl);
             }

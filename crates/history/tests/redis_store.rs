@@ -47,6 +47,7 @@ async fn keys_and_ttls(url: &str, prefix: &str) -> Vec<(String, i64)> {
 }
 
 const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
 
 #[tokio::test]
 async fn redis_every_key_has_a_ttl_and_rulings_extend_them() {
@@ -84,9 +85,13 @@ async fn redis_every_key_has_a_ttl_and_rulings_extend_them() {
     for (k, ttl) in &ttls {
         assert!(*ttl > 0, "`{k}` has no TTL ({ttl})");
         if k.starts_with("inv:") {
-            assert!(*ttl <= 6 * 3_600_000, "pending `{k}` lives too long: {ttl}");
+            assert!(*ttl <= 6 * HOUR_MS, "pending `{k}` lives too long: {ttl}");
         } else {
-            assert!((29 * DAY_MS..=30 * DAY_MS).contains(ttl), "`{k}`: {ttl}");
+            // `begin` lists for the retention plus `pending_ttl`.
+            assert!(
+                (30 * DAY_MS..=30 * DAY_MS + 6 * HOUR_MS).contains(ttl),
+                "`{k}`: {ttl}"
+            );
         }
     }
 
@@ -97,7 +102,12 @@ async fn redis_every_key_has_a_ttl_and_rulings_extend_them() {
         .await
         .unwrap();
     for (k, ttl) in keys_and_ttls(&redis.url(), &prefix).await {
-        assert!((29 * DAY_MS..=30 * DAY_MS).contains(&ttl), "`{k}`: {ttl}");
+        let longest = if k.starts_with("inv:") {
+            30 * DAY_MS
+        } else {
+            30 * DAY_MS + 6 * HOUR_MS
+        };
+        assert!((29 * DAY_MS..=longest).contains(&ttl), "`{k}`: {ttl}");
     }
 
     s.set_ruling(
@@ -129,7 +139,10 @@ async fn redis_every_key_has_a_ttl_and_rulings_extend_them() {
                 "ruled `{k}`: {ttl}"
             );
         } else {
-            assert!((29 * DAY_MS..=30 * DAY_MS).contains(ttl), "`{k}`: {ttl}");
+            assert!(
+                (29 * DAY_MS..=30 * DAY_MS + 6 * HOUR_MS).contains(ttl),
+                "`{k}`: {ttl}"
+            );
         }
     }
     // A later write to a shared index key never shortens it.
@@ -300,16 +313,22 @@ async fn a_recall_past_one_mget_chunk_matches_the_memory_store() {
 }
 
 /// `ZADD`s Redis ran while `run` ran.
-async fn zadds_during<F: Future<Output = ()>>(redis: &RedisServer, run: F) -> u64 {
+/// `ZADD` and `PEXPIRE` calls while `run` runs.
+async fn zadds_during<F: Future<Output = ()>>(redis: &RedisServer, run: F) -> (u64, u64) {
     redis.reset_command_stats().await.unwrap();
     run.await;
-    redis.command_calls("zadd").await.unwrap()
+    (
+        redis.command_calls("zadd").await.unwrap(),
+        redis.command_calls("pexpire").await.unwrap(),
+    )
 }
 
 /// `record` after `begin` writes only the index entries `begin` has not: the indicator,
 /// host and /24 entries are there already with the same id and score, so completing an
-/// investigation adds its near-duplicate entries (`fp:`, `worked:`) alone, and extends
-/// the other keys' TTL to the summary's (`begin` set it from its own, earlier time).
+/// investigation adds its near-duplicate entries (`fp:`, `worked:`) alone, and leaves the
+/// other keys' TTL as it is (`begin` set it to the retention plus `pending_ttl` from its
+/// own, earlier time, which outlasts the summary; a slower investigation extends it, see
+/// the next test).
 /// Without the pending record (it expired during a very long investigation) or for a
 /// completed one (a redelivered alert whose investigation was ruled: longer retention),
 /// every entry is written again. Either way every entry stays listed with the alert's
@@ -370,7 +389,8 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
             .unwrap();
     })
     .await;
-    assert_eq!(n, 2, "fp: and worked: only");
+    // Two TTL commands (NX, GT) for each new key.
+    assert_eq!(n, (2, 4), "fp: and worked: only");
     listed(&mut c, &a).await;
 
     let b = subject("B", -2, &spec);
@@ -386,11 +406,8 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
             .unwrap();
     })
     .await;
-    assert_eq!(
-        n,
-        2 + index_keys.len() as u64,
-        "no pending record: every entry"
-    );
+    let every = 2 + index_keys.len() as u64;
+    assert_eq!(n, (every, 2 * every), "no pending record: every entry");
     listed(&mut c, &b).await;
 
     // A ruled investigation recorded again (its alert redelivered): the stored record is
@@ -410,8 +427,47 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
             .unwrap();
     })
     .await;
-    assert_eq!(n, 2 + index_keys.len() as u64, "ruled: every entry");
+    assert_eq!(n, (every, 2 * every), "ruled: every entry");
     listed(&mut c, &r).await;
+}
+
+/// An investigation that took half of `pending_ttl` or longer extends the TTL of the keys
+/// `begin` listed it under (one `PEXPIRE … GT` each): `begin`'s margin may not cover the
+/// completed summary's retention any more.
+#[tokio::test]
+async fn redis_record_extends_begins_keys_after_a_slow_investigation() {
+    let redis = RedisServer::start().await.unwrap();
+    let prefix = soc_testkit::unique_prefix();
+    let mut cfg = settings();
+    cfg.pending_ttl = Duration::from_secs(2);
+    let st = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), cfg).unwrap();
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let spec = Spec {
+        ips: &["203.0.113.5"],
+        host: Some("ws-1"),
+        ..Spec::default()
+    };
+    let a = subject("A", -1, &spec);
+    st.begin(&a).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let n = zadds_during(&redis, async {
+        st.record(&a, &investigation(&a, Verdict::TruePositive, &[]))
+            .await
+            .unwrap();
+    })
+    .await;
+    // fp: and worked: new (ZADD, PEXPIRE NX and GT each); the ioc:, host: and net24:
+    // keys one PEXPIRE GT each.
+    assert_eq!(n, (2, 4 + 3));
+    for k in ["ioc:ipv4:203.0.113.5", "host:ws-1", "net24:203.0.113"] {
+        let mut p = ::redis::pipe();
+        p.cmd("PTTL").arg(format!("{prefix}{k}"));
+        p.cmd("PTTL")
+            .arg(format!("{prefix}inv:{}", a.investigation_id));
+        let (key_ttl, summary_ttl): (i64, i64) = p.query_async(&mut c).await.unwrap();
+        assert!(key_ttl >= summary_ttl, "{k}: {key_ttl} < {summary_ttl} ms");
+    }
 }
 
 /// An investigation that outlasts the retention (its index keys expired while it ran) is
