@@ -22,7 +22,7 @@ use soc_core::investigation::{
     ClosureDecision, Cost, Degradation, EvidenceLog, SCHEMA_VERSION, SigmaMatch, Telemetry,
     TierRecord,
 };
-use soc_core::ioc::{IocConfig, extract};
+use soc_core::ioc::{IocConfig, RejectReason, extract};
 use soc_core::{Alert, Confidence, Investigation, Ioc, IocKind, Scope};
 use soc_detect::draft::{DraftInput, render};
 use soc_detect::phishing::MailInventory;
@@ -208,14 +208,21 @@ impl Pipeline {
                 ),
             });
         }
-        if !iocs.rejected.is_empty() {
+        // Invalid declared values are the source's fault and worth a line; an import hash
+        // declared among the file hashes was set aside on purpose and is not.
+        let invalid: Vec<&(String, String, RejectReason)> = iocs
+            .rejected
+            .iter()
+            .filter(|r| r.2 == RejectReason::NotAnIndicator)
+            .collect();
+        if let Some((value, path, _)) = invalid.first() {
             degraded.push(Degradation {
                 component: "indicators".into(),
                 reason: format!(
                     "{} declared value(s) are not valid indicators and were skipped (first: `{}` at {})",
-                    iocs.rejected.len(),
-                    soc_detect::triage::one_line(&iocs.rejected[0].1, 60),
-                    iocs.rejected[0].0
+                    invalid.len(),
+                    soc_detect::triage::one_line(value, 60),
+                    path
                 ),
             });
         }
@@ -395,6 +402,7 @@ impl Pipeline {
                 techniques: r.attack_techniques(),
                 evidence_id: id,
                 project: r.author.as_deref() == Some("soc-copilot"),
+                fields: m.fields.clone(),
             });
             sigma_matches.push(SigmaMatch {
                 rule_id: r.id.clone(),
@@ -1073,6 +1081,52 @@ mod tests {
             inv.evidence
         );
         assert_eq!(inv.confidence, Confidence::High);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_declared_value_is_named_but_a_declared_import_hash_is_not_a_degradation() {
+        let imphash = "94F3EFC2A1B2C3D4E5F60718293A4B5C";
+        let a = Alert::from_value(
+            json!({"alert_id": "P-2", "timestamp": "2026-04-19T03:14:22Z", "source": "edr", "severity": "high",
+                   "title": "Process creation",
+                   "raw_log": {"event_data": {"Image": "C:\\Tools\\x.exe", "Hashes": format!("SHA256=9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08,IMPHASH={imphash}")}},
+                   "indicators": {"hashes": [imphash]}}),
+            Format::Native,
+            &Limits::default(),
+        )
+        .unwrap();
+        let inv = Pipeline::embedded_default().investigate(&a).await;
+        assert!(
+            !inv.indicators
+                .iter()
+                .any(|f| f.ioc.value.eq_ignore_ascii_case(imphash)),
+            "{:?}",
+            inv.indicators
+        );
+        assert!(
+            inv.degraded.iter().all(|d| d.component != "indicators"),
+            "{:?}",
+            inv.degraded
+        );
+
+        let a = Alert::from_value(
+            json!({"alert_id": "P-3", "timestamp": "2026-04-19T03:14:22Z", "source": "siem", "severity": "high",
+                   "title": "x", "raw_log": {"note": "n"}, "indicators": {"ips": ["not-an-ip"]}}),
+            Format::Native,
+            &Limits::default(),
+        )
+        .unwrap();
+        let inv = Pipeline::embedded_default().investigate(&a).await;
+        let line = inv
+            .degraded
+            .iter()
+            .find(|d| d.component == "indicators")
+            .map(|d| d.reason.clone())
+            .unwrap_or_default();
+        assert!(
+            line.contains("(first: `not-an-ip` at indicators.ips[0])"),
+            "{line}"
+        );
     }
 
     #[tokio::test]

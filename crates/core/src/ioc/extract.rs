@@ -5,10 +5,27 @@
 //! length, `urls` → URL plus its host); a value that is not of that kind is classified
 //! instead (a URL in `domains` still counts), and one that is nothing at all goes to
 //! [`IocSet::rejected`]. Values of unknown lists (`apps`, ...) are classified and silently
-//! skipped when they are not indicators.
+//! skipped when they are not indicators. Declared loopback addresses are kept (scoped
+//! internal): the alert's source chose them.
+//!
+//! A declared hash that is not a file's hash is rejected too
+//! ([`RejectReason::NotAFileHash`]): one written `IMPHASH=<hex>` (`ja3`, `jarm`, ... see
+//! `NON_FILE_HASH_LABELS`), and one the `raw_log` labels so, as `IMPHASH=<hex>` in a text
+//! (the Sysmon `Hashes` field copied into `indicators.hashes` without its labels) or as
+//! the value of such a key (`Imphash`, `process.pe.imphash`), unless `raw_log` also has it
+//! as a file hash. Looking an import hash up as an MD5 wastes intel calls and links
+//! unrelated alerts (every build of a program shares it). The labelled values are noted
+//! while `raw_log` is scanned anyway, and only when the alert declares hashes; a label
+//! after the point where extraction stopped at its limit is not seen.
 //!
 //! Then every string leaf of `raw_log` is scanned, with its path
-//! (`raw_log.events[1].command_line`) as origin. Keys and numbers are never scanned.
+//! (`raw_log.events[1].command_line`) as origin. Keys and numbers are never scanned, nor
+//! are the fields of a binary's version resource: they describe the file, not network
+//! activity (`Company: "curl, https://curl.se/"`). Those are the keys (any case and
+//! separators) `OriginalFileName`, `FileDescription`, `LegalCopyright`, `LegalTrademarks`,
+//! `FileVersion`, `ProductVersion`, `InternalName`, `CompanyName`, `ProductName`, and
+//! `Company`, `Description`, `Product` when beside one of those (Sysmon) or under a `pe`
+//! object (ECS `process.pe.company`); a lone `description` is an ordinary field.
 //!
 //! # Text scanning, and the false-friend rules
 //!
@@ -28,11 +45,31 @@
 //!    `.`, not in a product token (`Chrome/120.0.0.0`), not after the words `version`,
 //!    `ver`, `build`, `release`, `firmware`, `rev`, and not in a version key
 //!    (`FileVersion`). Not inside an IPv6 address already taken.
+//!
+//!    Loopback addresses (`127.0.0.0/8`, `::1` and their mapped forms) are not taken from
+//!    `raw_log` or free text, wherever found (text, a host key, a URL's host; the URL
+//!    itself stays): `wmic /node:"127.0.0.1"` is the machine talking to itself. Scoped
+//!    internal, it was never looked up, but history links indicators of every scope, so
+//!    it would link unrelated alerts.
 //! 5. Hashes: a whole hex run of exactly 32/40/64 digits (longer runs are not hashes),
 //!    with letters and digits both present, not touching letters, digits or `_`, not a
 //!    dash-less GUID in `{...}`, not labelled `IMPHASH=`/`ja3=`/..., and not in id-like keys
-//!    (`*Guid`, `session_id`, `trace_id`, `api_key`, `ja3`, ...). The Sysmon
-//!    `MD5=...,SHA256=...` format is covered by these rules.
+//!    (`*Guid`, `session_id`, `trace_id`, `api_key`, `ja3`, `Thumbprint`, `SerialNumber`,
+//!    ...). The Sysmon `MD5=...,SHA256=...` format is covered by these rules. Not a file
+//!    hash either, because the run names something else:
+//!    - a run inside a URL or e-mail address already taken, or in the path of a URL
+//!      written without a scheme (`github.com/o/r/commit/<sha>`): commit ids, object keys;
+//!    - a run joined by `-` to a word on either side (`cli-<sha>\`, `<sha>-build`), a
+//!      folder or package named after a commit, unless the word is `md5`, `sha1`,
+//!      `sha256` or `hash` labelling it; `MD5=<hex>`, `sha256:<hex>`, a bare hash and a
+//!      hash as a whole file name (`C:\x\<sha256>.exe`) still count;
+//!    - a certificate's serial number or thumbprint (a SHA-1 of the certificate, not of
+//!      a file): labelled by a word ending in `serial`, `serialnumber`, `thumbprint` or
+//!      `certhash` (`-CertificateThumbprint '<hex>'`), in a path on PowerShell's
+//!      `Cert:` drive, or an argument in the same command (up to `|`, `&`, `;`, a line
+//!      break) of a `certutil` verb that takes one: `-exportPFX`, `-delstore`,
+//!      `-repairstore`, `-viewstore`, `-viewdelstore`, `-verifystore` (`/` works too),
+//!      and `-store`, `-revoke`, `-getkey` when the command names `certutil`.
 //! 6. Domains: a whole dotted run whose last label is a known TLD written all lower or all
 //!    upper case (`Mail.Read`, `System.Net` are code, not names), not inside a URL or
 //!    e-mail already taken, not after a letter, digit or `$`, not followed by `(` (a call),
@@ -57,8 +94,15 @@
 //! `WorkstationName`, `src_host`, `dst_host`, `dest_host`, `source_host`,
 //! `destination_host`). User values are kept as given (trimmed, case and `DOMAIN\` kept);
 //! `-`, empty, `null`-like and all-digit values (counts, ids) are skipped; `SYSTEM` is kept.
-//! Values of user keys are not scanned for bare domains (`j.ford` is a person, not `.ford`);
-//! values of host keys are, so an external FQDN is both a host and a domain.
+//! Values of user keys are not scanned for bare domains (`j.ford` is a person, not `.ford`).
+//! Nor are values of keys naming the monitored host, the one the event happened on:
+//! `computer`, `ComputerName` (Windows' `Computer`, Winlogbeat `computer_name`) anywhere,
+//! `host.name`, and `host`/`hostname` at the top level or under `host`, `agent`,
+//! `observer`, `event` or `events`. That host is a host indicator only: as a domain it
+//! would send an internal machine's name to VirusTotal and urlscan. Values of the other
+//! host keys (a remote party: `dst_host`, `destination_host`, `WorkstationName`,
+//! `http.hostname`, ...) are scanned, so an external FQDN there is both a host and a
+//! domain.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -67,16 +111,21 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use super::normalise::{
-    domain_ioc, hash_ioc, hash_kind, ip_ioc, normalise_email, normalise_url, parse_ipv4_strict,
-    parse_ipv6, url_ioc,
+    canonical_hash, domain_ioc, hash_ioc, hash_kind, ip_ioc, normalise_email, normalise_url,
+    parse_ipv4_strict, parse_ipv6, url_ioc,
 };
-use super::{Ioc, IocConfig, IocKind, IocSet, classify, lex, normalise, refang, tld};
+use super::{Ioc, IocConfig, IocKind, IocSet, RejectReason, classify, lex, normalise, refang, tld};
 use crate::alert::Alert;
 
 /// Most rejected declared values kept.
 const MAX_REJECTED: usize = 20;
 /// Deepest nesting walked (alerts are limited to 64 by [`crate::alert::Limits`]).
 const MAX_DEPTH: usize = 128;
+/// Most non-file hash values (`IMPHASH=...`) remembered per alert to check the declared
+/// hashes against: an alert has a handful; the bound keeps a hostile one small.
+const MAX_NON_FILE_HASHES: usize = 256;
+/// How far back (bytes) the certificate-id rules look for a label or a `certutil` verb.
+const CERT_CONTEXT: usize = 512;
 
 /// A candidate found by a [`lex`] finder.
 struct Found<'t> {
@@ -105,25 +154,22 @@ impl<'t> Found<'t> {
 /// Collects the alert's indicators: declared ones first, then every string in `raw_log`.
 /// See the module docs for the rules.
 pub fn extract(alert: &Alert, cfg: &IocConfig) -> IocSet {
-    let mut x = Extractor {
-        set: IocSet::new(),
-        cfg,
-        stopped: false,
-    };
+    let mut x = Extractor::new(IocSet::new(), cfg);
+    x.declaring = true;
     x.declared(alert);
+    x.declaring = false;
+    // Only an alert that declares hashes needs the raw_log's non-file hashes noted.
+    x.note_non_file = x.set.iter().any(|f| f.ioc.kind.is_hash());
     let mut path = String::from("raw_log");
     x.walk_object(&alert.raw_log, &mut path, None, 0);
+    x.reject_non_file_hashes();
     x.set
 }
 
 /// Scans one free-text string (no key context) and adds what it finds to `set` with
 /// `origin`; returns false when `cfg.max_indicators` was reached.
 pub fn extract_text(text: &str, origin: &str, cfg: &IocConfig, set: &mut IocSet) -> bool {
-    let mut x = Extractor {
-        set: std::mem::take(set),
-        cfg,
-        stopped: false,
-    };
+    let mut x = Extractor::new(std::mem::take(set), cfg);
     x.scan_text(text, origin, &LeafCtx::default());
     let ok = !x.stopped;
     *set = x.set;
@@ -149,6 +195,14 @@ struct Extractor<'c> {
     set: IocSet,
     cfg: &'c IocConfig,
     stopped: bool,
+    /// Adding declared values (loopback addresses are kept only then).
+    declaring: bool,
+    /// Whether to note the raw_log's non-file hashes in `non_file` (the alert declared
+    /// hashes to check).
+    note_non_file: bool,
+    /// Values the raw_log labels as non-file hashes (`IMPHASH=...`, key `Imphash`), lower
+    /// case.
+    non_file: Vec<String>,
 }
 
 /// How a declared list is read.
@@ -178,13 +232,39 @@ struct LeafCtx {
     no_domain: bool,
     /// An XML namespace attribute: its URL is an identifier, not a link.
     xmlns: bool,
+    /// A key naming the host the event happened on (`computer`, `host.name`): a host
+    /// indicator, never a domain to look up.
+    own_host: bool,
+    /// A field of a binary's version resource (`OriginalFileName`, `pe.company`): not
+    /// scanned.
+    pe_meta: bool,
+    /// `Company`/`Description`/`Product`: not scanned when beside a [`PE_ONLY_KEYS`] key.
+    pe_meta_if_binary: bool,
+    /// A key naming a hash that is not a file's (`Imphash`, `ja3`).
+    non_file_hash_key: bool,
 }
 
-impl Extractor<'_> {
-    /// Adds an indicator; false (and `stopped`) once the limit is reached.
+impl<'c> Extractor<'c> {
+    fn new(set: IocSet, cfg: &'c IocConfig) -> Self {
+        Extractor {
+            set,
+            cfg,
+            stopped: false,
+            declaring: false,
+            note_non_file: false,
+            non_file: Vec::new(),
+        }
+    }
+
+    /// Adds an indicator; false (and `stopped`) once the limit is reached. A loopback
+    /// address found in text is skipped (true: scanning goes on): it is this machine
+    /// talking to itself, and as an indicator it would only link unrelated alerts.
     fn add(&mut self, ioc: Ioc, origin: &str) -> bool {
         if self.stopped {
             return false;
+        }
+        if !self.declaring && is_loopback(&ioc) {
+            return true;
         }
         if self.set.len() >= self.cfg.max_indicators && !self.set.contains(ioc.kind, &ioc.value) {
             self.set.truncated = true;
@@ -195,9 +275,41 @@ impl Extractor<'_> {
         true
     }
 
-    fn reject(&mut self, value: &str, origin: String) {
+    fn reject(&mut self, value: &str, origin: String, why: RejectReason) {
         if self.set.rejected.len() < MAX_REJECTED {
-            self.set.rejected.push((value.to_owned(), origin));
+            self.set.rejected.push((value.to_owned(), origin, why));
+        }
+    }
+
+    /// Remembers a value the raw_log labels as a non-file hash, when declared hashes are
+    /// to be checked against it.
+    fn note_non_file_hash(&mut self, hex: &str) {
+        if !self.note_non_file || self.non_file.len() >= MAX_NON_FILE_HASHES {
+            return;
+        }
+        let v = hex.to_ascii_lowercase();
+        if !self.non_file.contains(&v) {
+            self.non_file.push(v);
+        }
+    }
+
+    /// Takes back the declared hashes the raw_log labels as non-file hashes (an alert's
+    /// `Hashes: ...,IMPHASH=<x>` copied into `indicators.hashes` as `<x>`). A value also
+    /// found in raw_log outside such a label stays.
+    fn reject_non_file_hashes(&mut self) {
+        if self.non_file.is_empty() {
+            return;
+        }
+        let labelled = std::mem::take(&mut self.non_file);
+        let gone = self.set.remove_where(|f| {
+            f.ioc.kind.is_hash()
+                && labelled.contains(&f.ioc.value)
+                && f.origins.iter().all(|o| o.starts_with("indicators."))
+        });
+        for f in gone {
+            for origin in f.origins {
+                self.reject(&f.ioc.value, origin, RejectReason::NotAFileHash);
+            }
         }
     }
 
@@ -218,6 +330,11 @@ impl Extractor<'_> {
                     return;
                 }
                 let origin = format!("indicators.{list}[{i}]");
+                // `IMPHASH=<x>` declared as a hash says itself what it is.
+                if kind == Declared::Hash && has_non_file_hash_label(raw) {
+                    self.reject(raw, origin, RejectReason::NotAFileHash);
+                    continue;
+                }
                 let typed = match kind {
                     Declared::Ip => normalise(IocKind::Ipv4, raw, self.cfg)
                         .or_else(|| normalise(IocKind::Ipv6, raw, self.cfg)),
@@ -227,7 +344,9 @@ impl Extractor<'_> {
                 };
                 match typed.or_else(|| classify(raw, self.cfg)) {
                     Some(ioc) => self.add_with_host(ioc, &origin),
-                    None if kind != Declared::Other => self.reject(raw, origin),
+                    None if kind != Declared::Other => {
+                        self.reject(raw, origin, RejectReason::NotAnIndicator);
+                    }
                     None => {}
                 }
             }
@@ -253,6 +372,10 @@ impl Extractor<'_> {
         parent: Option<&str>,
         depth: usize,
     ) {
+        // Sysmon puts a binary's version resource (`Company`, `Description`, `Product`)
+        // next to `OriginalFileName` and `FileVersion`: siblings tell those generic keys
+        // apart from an alert's own `description`.
+        let binary = obj.keys().any(|k| is_pe_only_key(k));
         for (key, value) in obj {
             if self.stopped {
                 return;
@@ -260,7 +383,7 @@ impl Extractor<'_> {
             let len = path.len();
             path.push('.');
             path.push_str(key);
-            self.walk_value(value, path, key, parent, depth + 1);
+            self.walk_value(value, path, key, parent, binary, depth + 1);
             path.truncate(len);
         }
     }
@@ -271,6 +394,7 @@ impl Extractor<'_> {
         path: &mut String,
         key: &str,
         parent: Option<&str>,
+        binary: bool,
         depth: usize,
     ) {
         if self.stopped || depth > MAX_DEPTH {
@@ -279,6 +403,10 @@ impl Extractor<'_> {
         match value {
             Value::String(s) => {
                 let ctx = LeafCtx::cached(key, parent);
+                // A binary's version resource says who built it, not where it talks to.
+                if ctx.pe_meta || (ctx.pe_meta_if_binary && binary) {
+                    return;
+                }
                 self.scan_leaf(s, path, &ctx);
             }
             Value::Array(items) => {
@@ -290,7 +418,7 @@ impl Extractor<'_> {
                     path.push('[');
                     path.push_str(&i.to_string());
                     path.push(']');
-                    self.walk_value(item, path, key, parent, depth + 1);
+                    self.walk_value(item, path, key, parent, binary, depth + 1);
                     path.truncate(len);
                 }
             }
@@ -300,6 +428,12 @@ impl Extractor<'_> {
     }
 
     fn scan_leaf(&mut self, s: &str, origin: &str, ctx: &LeafCtx) {
+        if ctx.non_file_hash_key
+            && self.note_non_file
+            && let Some(h) = canonical_hash(s)
+        {
+            self.note_non_file_hash(&h);
+        }
         // An all-digit value under a user key is a count or an id, not a name.
         if ctx.user
             && !s.trim().bytes().all(|b| b.is_ascii_digit())
@@ -339,7 +473,7 @@ impl Extractor<'_> {
             self.scan_ipv4(text, origin, &v6_spans, &mut seen);
         }
         if !ctx.no_hash && text.len() >= 32 {
-            self.scan_hashes(text, origin, &mut seen);
+            self.scan_hashes(text, origin, &taken, &mut seen);
         }
         if !ctx.no_domain && text.contains('.') {
             self.scan_domains(text, origin, ctx, &taken, &mut seen);
@@ -529,7 +663,13 @@ impl Extractor<'_> {
         }
     }
 
-    fn scan_hashes<'t>(&mut self, text: &'t str, origin: &str, seen: &mut Seen<'t>) {
+    fn scan_hashes<'t>(
+        &mut self,
+        text: &'t str,
+        origin: &str,
+        taken: &[Range<usize>],
+        seen: &mut Seen<'t>,
+    ) {
         for m in lex::hex_runs(text, 32).map(Found::in_text(text)) {
             let r = m.range();
             let Some(kind) = hash_kind(r.len()) else {
@@ -539,22 +679,30 @@ impl Extractor<'_> {
                 continue;
             }
             let before = &text[..r.start];
-            let next = text[r.end..].chars().next();
-            if before.ends_with('{') && next == Some('}') {
+            let after = &text[r.end..];
+            if before.ends_with('{') && after.starts_with('}') {
                 continue;
             }
-            let label = tail(before, 32)
-                .trim_end_matches(['=', ':', ' '])
-                .rsplit(|c: char| !c.is_ascii_alphanumeric())
-                .next()
-                .unwrap_or("");
-            if NON_FILE_HASH_LABELS
-                .iter()
-                .any(|l| label.eq_ignore_ascii_case(l))
-            {
+            let label = label_before(before);
+            if is_non_file_hash_label(label) {
+                self.note_non_file_hash(m.as_str());
                 continue;
             }
             let s = m.as_str();
+            // Already handled in this leaf: the checks below read up to a few hundred
+            // bytes back, too much to repeat for a value repeated all over a string.
+            if seen.contains_key(&(Pass::Hash, s)) {
+                continue;
+            }
+            // In a URL (a git commit in `.../commit/<sha>`, an object key) or an e-mail
+            // address, a hex run is part of a name, not a file's content.
+            if overlapping(taken, &r)
+                || self.in_schemeless_url(before)
+                || joined_to_name(before, after)
+                || is_certificate_id(before, label)
+            {
+                continue;
+            }
             let has_digit = s.bytes().any(|b| b.is_ascii_digit());
             let has_letter = s.bytes().any(|b| b.is_ascii_alphabetic());
             if !(has_digit && has_letter) || seen.insert((Pass::Hash, s), true).is_some() {
@@ -566,6 +714,27 @@ impl Extractor<'_> {
                 return;
             }
         }
+    }
+
+    /// The text before a hex run ends a path of a URL written without a scheme
+    /// (`github.com/o/r/commit/`): its first `/`-separated piece is a domain name.
+    fn in_schemeless_url(&self, before: &str) -> bool {
+        let t = tail(before, CERT_CONTEXT);
+        let token = &t[token_start(t)..];
+        let Some((host, _)) = token.split_once('/') else {
+            return false;
+        };
+        let Some((rest, last)) = host.rsplit_once('.') else {
+            return false;
+        };
+        let labels_ok = !rest.is_empty()
+            && rest.split('.').all(|l| {
+                !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        labels_ok
+            && !last.is_empty()
+            && last.bytes().all(|b| b.is_ascii_alphabetic())
+            && tld::is_known_tld(&last.to_ascii_lowercase(), self.cfg)
     }
 
     fn scan_domains<'t>(
@@ -643,6 +812,159 @@ impl Extractor<'_> {
             }
         }
     }
+}
+
+/// A loopback address (`127.0.0.0/8`, `::1`, and IPv4-mapped forms of them).
+fn is_loopback(ioc: &Ioc) -> bool {
+    ioc.kind.is_ip()
+        && ioc
+            .value
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
+/// The word labelling a value: the last run of ASCII letters and digits before it, past
+/// `=`, `:`, blanks and quotes (`IMPHASH=`, `-Thumbprint '`).
+fn label_before(before: &str) -> &str {
+    tail(before, 32)
+        .trim_end_matches(['=', ':', ' ', '\t', '"', '\''])
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("")
+}
+
+fn is_non_file_hash_label(label: &str) -> bool {
+    NON_FILE_HASH_LABELS
+        .iter()
+        .any(|l| label.eq_ignore_ascii_case(l))
+}
+
+/// A declared value written `IMPHASH=<hex>` / `ja3:<hex>`.
+fn has_non_file_hash_label(raw: &str) -> bool {
+    raw.trim()
+        .split_once(['=', ':'])
+        .is_some_and(|(label, _)| is_non_file_hash_label(label.trim()))
+}
+
+/// Algorithm names that label a file hash even when joined by `-` (`sha256-<hex>`).
+const FILE_HASH_LABELS: &[&str] = &["md5", "sha1", "sha256", "hash"];
+
+/// A hex run joined by `-` to a word on either side (`cli-<sha>`, `<sha>-build`) is part
+/// of a name (a folder or package named after a commit), unless the word is a hash
+/// algorithm labelling it.
+fn joined_to_name(before: &str, after: &str) -> bool {
+    let mut b = before.chars().rev();
+    if b.next() == Some('-') && b.next().is_some_and(char::is_alphanumeric) {
+        let word = before[..before.len() - 1]
+            .rsplit(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or("");
+        if !FILE_HASH_LABELS
+            .iter()
+            .any(|l| word.eq_ignore_ascii_case(l))
+        {
+            return true;
+        }
+    }
+    let mut a = after.chars();
+    a.next() == Some('-') && a.next().is_some_and(char::is_alphanumeric)
+}
+
+/// Label words (matched at the end of the label, any case) of certificate ids.
+const CERT_ID_WORDS: &[&str] = &["thumbprint", "serial", "serialnumber", "certhash"];
+/// `certutil` verbs whose arguments include a certificate serial number or thumbprint,
+/// and which no other common tool uses.
+const CERTUTIL_ID_VERBS: &[&str] = &[
+    "exportpfx",
+    "delstore",
+    "repairstore",
+    "viewstore",
+    "viewdelstore",
+    "verifystore",
+];
+/// `certutil` verbs taking a serial number or thumbprint whose names other tools use too:
+/// they count only in a command that names `certutil`.
+const CERTUTIL_SHARED_VERBS: &[&str] = &["store", "revoke", "getkey"];
+
+/// The text before a hex run makes it a certificate's serial number or thumbprint (a
+/// SHA-1 of the certificate, not of a file): a `serial`/`thumbprint` label, a path on
+/// PowerShell's `Cert:` drive, or an argument of a `certutil` store verb in the same
+/// command (`certutil -exportPFX my <serial> out.pfx`).
+fn is_certificate_id(before: &str, label: &str) -> bool {
+    let lower_ends = |w: &str| {
+        label
+            .len()
+            .checked_sub(w.len())
+            .and_then(|cut| label.get(cut..))
+            .is_some_and(|t| t.eq_ignore_ascii_case(w))
+    };
+    if CERT_ID_WORDS.iter().any(|w| lower_ends(w)) {
+        return true;
+    }
+    let t = tail(before, CERT_CONTEXT);
+    let segment = &t[t.rfind(['|', '&', ';', '\n', '\r']).map_or(0, |i| i + 1)..];
+    let token = &segment[token_start(segment)..];
+    if token
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("cert:"))
+    {
+        return true;
+    }
+    let mut shared = false;
+    for word in segment.split_whitespace() {
+        let Some(verb) = word.trim_matches(['"', '\'']).strip_prefix(['-', '/']) else {
+            continue;
+        };
+        if CERTUTIL_ID_VERBS
+            .iter()
+            .any(|v| verb.eq_ignore_ascii_case(v))
+        {
+            return true;
+        }
+        shared |= CERTUTIL_SHARED_VERBS
+            .iter()
+            .any(|v| verb.eq_ignore_ascii_case(v));
+    }
+    shared && segment.to_ascii_lowercase().contains("certutil")
+}
+
+/// Where the whitespace- or quote-delimited token ending `text` starts.
+fn token_start(text: &str) -> usize {
+    text.rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | '(' | ',' | '<' | '>'))
+        .map_or(0, |i| i + 1)
+}
+
+/// Keys (lower case, without `_`, `-`, `.`) of a binary's version resource that no other
+/// record uses: their presence makes `Company`/`Description`/`Product` beside them
+/// version-resource fields too.
+const PE_ONLY_KEYS: &[&str] = &[
+    "originalfilename",
+    "filedescription",
+    "legalcopyright",
+    "legaltrademarks",
+    "fileversion",
+    "productversion",
+    "internalname",
+    "companyname",
+    "productname",
+];
+/// Version-resource keys that are also ordinary words: version-resource fields only under
+/// a `pe` object (ECS `process.pe.company`) or beside a [`PE_ONLY_KEYS`] key.
+const PE_SHARED_KEYS: &[&str] = &["company", "description", "product"];
+
+/// `key` is one of [`PE_ONLY_KEYS`], ignoring case and separators; no allocation, as this
+/// runs on every key of every object.
+fn is_pe_only_key(key: &str) -> bool {
+    if !(11..=24).contains(&key.len()) {
+        return false;
+    }
+    PE_ONLY_KEYS.iter().any(|want| {
+        let mut got = key
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase());
+        want.bytes().all(|w| got.next() == Some(w)) && got.next().is_none()
+    })
 }
 
 /// Words after which a dotted quad is a version number.
@@ -767,6 +1089,8 @@ const NO_HASH_TOKENS: &[&str] = &[
     "key",
     "apikey",
     "password",
+    "thumbprint",
+    "serial",
     "imphash",
     "ja3",
     "ja3s",
@@ -806,6 +1130,11 @@ const HOST_KEYS: &[&str] = &[
     "desthost",
     "destinationhost",
 ];
+
+/// Parents (lower case, without separators; `""` for the top level) under which a `host`
+/// or `hostname` key names the host the event happened on: the top level, ECS `host`,
+/// the collecting `agent`, the reporting `observer`, and event wrappers.
+const OWN_HOST_PARENTS: &[&str] = &["", "host", "agent", "observer", "event", "events"];
 
 /// Most key contexts remembered per thread before the memo starts afresh (keys are alert
 /// content: a flood of distinct ones only costs recomputation).
@@ -879,15 +1208,30 @@ impl LeafCtx {
             .any(|s| joined.ends_with(s));
         let user =
             USER_KEYS.contains(&joined.as_str()) || (joined == "name" && parent_joined == "user");
+        let host = HOST_KEYS.contains(&joined.as_str())
+            || joined == "host"
+            || (joined == "name" && parent_joined == "host");
+        // The Windows event's `Computer` (Winlogbeat `computer_name`) is where it was
+        // logged; `host`/`hostname` are that host at the top level or under the objects
+        // describing it, but the server asked for under `http`, `tls`, `destination` ...
+        let own_host = host
+            && (matches!(joined.as_str(), "computer" | "computername")
+                || (joined == "name" && parent_joined == "host")
+                || (matches!(joined.as_str(), "host" | "hostname")
+                    && OWN_HOST_PARENTS.contains(&parent_joined.as_str())));
+        let pe_shared = PE_SHARED_KEYS.contains(&joined.as_str());
         LeafCtx {
             user,
-            host: HOST_KEYS.contains(&joined.as_str())
-                || joined == "host"
-                || (joined == "name" && parent_joined == "host"),
+            host,
+            own_host,
+            pe_meta: PE_ONLY_KEYS.contains(&joined.as_str())
+                || (pe_shared && parent_joined == "pe"),
+            pe_meta_if_binary: pe_shared,
+            non_file_hash_key: tokens.iter().any(|t| is_non_file_hash_label(t)),
             file: !command && (file_key || (generic_leaf && has(FILE_TOKENS, &parent_tokens))),
             command,
             message_id: joined.contains("messageid") || joined == "msgid",
-            no_domain: user || joined.ends_with("dataset"),
+            no_domain: user || own_host || joined.ends_with("dataset"),
             xmlns: key.to_ascii_lowercase().starts_with("xmlns"),
             no_hash: has(NO_HASH_TOKENS, &tokens),
             version: joined.contains("version"),
@@ -1069,6 +1413,13 @@ mod leaf_ctx_tests {
             "ParentImage",
             "url",
             "a.b.c",
+            "Company",
+            "Description",
+            "OriginalFileName",
+            "computer",
+            "hostname",
+            "Imphash",
+            "Thumbprint",
         ];
         let long_key = format!("{}_user", "x".repeat(200));
         let keys: Vec<&str> = keys.iter().copied().chain([long_key.as_str()]).collect();
@@ -1079,6 +1430,8 @@ mod leaf_ctx_tests {
             Some("file"),
             Some("process"),
             Some("host"),
+            Some("pe"),
+            Some("http"),
         ];
         // Twice: the second round is answered from the memo.
         for _ in 0..2 {

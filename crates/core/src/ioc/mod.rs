@@ -176,9 +176,36 @@ pub struct IocSet {
     index: std::collections::HashMap<(IocKind, String), usize>,
     /// True when extraction stopped at [`IocConfig::max_indicators`].
     pub truncated: bool,
-    /// Declared values that are not valid indicators of any kind (first 20), with the
-    /// path they were declared at, as `(value, path)`.
-    pub rejected: Vec<(String, String)>,
+    /// Declared values that were not taken (first 20), with the path they were declared
+    /// at and why, as `(value, path, reason)`.
+    pub rejected: Vec<(String, String, RejectReason)>,
+}
+
+/// Why a declared value was not taken as an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    /// Not a valid indicator of its list's kind, nor of any other kind.
+    NotAnIndicator,
+    /// A hash the alert's `raw_log` labels as something other than a file's hash (an
+    /// import hash `IMPHASH=`, a TLS fingerprint `ja3`, ...): looking it up as an MD5 or
+    /// linking alerts on it would be wrong.
+    NotAFileHash,
+}
+
+impl RejectReason {
+    /// A short phrase for output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotAnIndicator => "not a valid indicator",
+            Self::NotAFileHash => "labelled in raw_log as a hash that is not a file's hash",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl IocSet {
@@ -230,6 +257,26 @@ impl IocSet {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Removes the indicators `drop` picks and returns them, keeping the order of the
+    /// rest.
+    pub(crate) fn remove_where(
+        &mut self,
+        mut drop: impl FnMut(&FoundIoc) -> bool,
+    ) -> Vec<FoundIoc> {
+        let (gone, kept): (Vec<FoundIoc>, Vec<FoundIoc>) = std::mem::take(&mut self.items)
+            .into_iter()
+            .partition(|f| drop(f));
+        if !gone.is_empty() {
+            self.index = kept
+                .iter()
+                .enumerate()
+                .map(|(i, f)| ((f.ioc.kind, f.ioc.value.clone()), i))
+                .collect();
+        }
+        self.items = kept;
+        gone
     }
 
     /// The indicators as a list for the investigation output.

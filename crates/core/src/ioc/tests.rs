@@ -212,6 +212,7 @@ fn users_and_hosts_from_keys() {
         "source": { "user": { "name": "alice" } },
         "observer": { "host": { "name": "fw01" } },
         "dst_host": "10.2.3.4",
+        "destination_host": "cdn.update-mirror.net",
         "computer": "ar-win-dc.attackrange.local",
         "nested": { "user.name": "bob" },
         "note": "user root logged in",
@@ -232,13 +233,18 @@ fn users_and_hosts_from_keys() {
         sorted(&set, IocKind::Host),
         [
             "ar-win-dc.attackrange.local",
+            "cdn.update-mirror.net",
             "fw01",
             "ws-fin-0142.corp.local"
         ]
     );
-    // A host key holding an IP gives an IP; an FQDN host is also a domain.
+    // A host key holding an IP gives an IP; a remote host's FQDN is also a domain.
     assert!(set.contains(IocKind::Ipv4, "10.2.3.4"));
-    assert!(set.contains(IocKind::Domain, "ws-fin-0142.corp.local"));
+    assert!(set.contains(IocKind::Domain, "cdn.update-mirror.net"));
+    // The event's own host (`host`, `computer`) is the monitored machine, not a domain
+    // to look up: this used to find `ws-fin-0142.corp.local` as a domain too.
+    assert!(!set.contains(IocKind::Domain, "ws-fin-0142.corp.local"));
+    assert!(!set.contains(IocKind::Domain, "ar-win-dc.attackrange.local"));
     assert!(!set.contains(IocKind::Domain, "j.ford"));
     let root = set.iter().find(|f| f.ioc.value == "root").unwrap();
     assert_eq!(root.origins, ["raw_log.usernames_tried[0]"]);
@@ -291,7 +297,8 @@ fn declared_and_raw_log_on_a_realistic_alert() {
         ("domain", "evil-app.azurewebsites.net"),
         // raw_log (compared as a set: key order depends on serde_json's features)
         ("domain", "cdn.suppliersi-nvoices.com"),
-        ("domain", "finance-ws-14.corp.internal"),
+        // `host` is the monitored machine: a host indicator only (it used to be a domain
+        // as well).
         ("email", "accounting@suppliersi-nvoices.com"),
         ("host", "finance-ws-14.corp.internal"),
         ("ipv4", "203.0.113.50"),
@@ -309,8 +316,16 @@ fn declared_and_raw_log_on_a_realistic_alert() {
     assert_eq!(
         set.rejected,
         [
-            ("not-an-ip".to_owned(), "indicators.ips[2]".to_owned()),
-            ("xyz".to_owned(), "indicators.hashes[1]".to_owned()),
+            (
+                "not-an-ip".to_owned(),
+                "indicators.ips[2]".to_owned(),
+                RejectReason::NotAnIndicator
+            ),
+            (
+                "xyz".to_owned(),
+                "indicators.hashes[1]".to_owned(),
+                RejectReason::NotAnIndicator
+            ),
         ]
     );
     assert!(!set.truncated);
@@ -364,7 +379,11 @@ fn rejected_keeps_first_twenty() {
     assert_eq!(set.rejected.len(), 20);
     assert_eq!(
         set.rejected[0],
-        ("junk0".to_owned(), "indicators.domains[0]".to_owned())
+        (
+            "junk0".to_owned(),
+            "indicators.domains[0]".to_owned(),
+            RejectReason::NotAnIndicator
+        )
     );
     assert!(set.is_empty());
 }
@@ -497,6 +516,14 @@ fn adversarial_mebibyte_strings_stay_bounded() {
         ("urls", "http://a.com/x ".repeat(mib / 15)),
         ("defanged", "[.]".repeat(mib / 3)),
         ("colons", "ab:".repeat(mib / 3)),
+        (
+            "hashes",
+            "certutil -store My 0123456789abcdef0123456789abcdef ".repeat(mib / 52),
+        ),
+        (
+            "md5s",
+            "x 0123456789abcdef0123456789abcdef ".repeat(mib / 35),
+        ),
     ];
     for (name, s) in cases {
         let a = alert(json!({ "message": s }), json!({}));
@@ -523,4 +550,201 @@ fn multibyte_char_after_ipv6_bracket_does_not_panic() {
         );
         assert_eq!(url_host(raw, &IocConfig::default()), None, "{raw}");
     }
+}
+
+/// Synthetic hex of `n` digits, letters and digits mixed, distinct per `seed`.
+fn hex(seed: u8, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let d = (i * 7 + usize::from(seed) * 3) % 16;
+            char::from_digit(u32::try_from(d).unwrap(), 16).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn declared_import_hashes_are_rejected() {
+    let (md5, sha256, imp) = (hex(1, 32), hex(2, 64), hex(3, 32));
+    let (ecs_imp, spelled, both) = (hex(4, 32), hex(5, 32), hex(6, 32));
+    let a = alert(
+        json!({
+            "event_data": {
+                "Hashes": format!("MD5={},SHA256={},IMPHASH={}", md5.to_uppercase(), sha256, imp.to_uppercase()),
+            },
+            "process": { "pe": { "imphash": ecs_imp } },
+            "events": [
+                { "Hashes": format!("IMPHASH={both}") },
+                { "md5": both },
+            ],
+        }),
+        json!({ "hashes": [md5, sha256, imp, ecs_imp, format!("IMPHASH={spelled}"), both] }),
+    );
+    let set = extract(&a, &IocConfig::default());
+    assert_eq!(values(&set, IocKind::Md5), [md5.clone(), both.clone()]);
+    assert_eq!(values(&set, IocKind::Sha256), [sha256]);
+    let why = RejectReason::NotAFileHash;
+    assert_eq!(
+        set.rejected,
+        [
+            (
+                format!("IMPHASH={spelled}"),
+                "indicators.hashes[4]".to_owned(),
+                why
+            ),
+            (imp.clone(), "indicators.hashes[2]".to_owned(), why),
+            (ecs_imp, "indicators.hashes[3]".to_owned(), why),
+        ]
+    );
+    // Without such a label in raw_log, a declared hash is taken as it is.
+    let plain = extract(
+        &alert(json!({ "msg": "nothing here" }), json!({ "hashes": [imp] })),
+        &IocConfig::default(),
+    );
+    assert_eq!(values(&plain, IocKind::Md5), [imp]);
+    assert!(plain.rejected.is_empty());
+}
+
+#[test]
+fn pe_version_info_is_not_scanned() {
+    let set = scan(json!({
+        "event_data": {
+            "Image": "C:\\Tools\\fetch.exe",
+            "FileVersion": "8.1.0",
+            "Description": "Fetches from files.vendor-soft.net",
+            "Product": "www.vendor-soft.net",
+            "Company": "vendor, https://vendor-soft.net/",
+            "OriginalFileName": "fetch.exe",
+            "LegalCopyright": "(c) legal@vendor-soft.net 203.0.113.9",
+            "InternalName": "ftp://build.vendor-soft.net/",
+            "CommandLine": "fetch.exe https://evil-cdn.net/a",
+        },
+        "process": { "pe": { "company": "www.other-vendor.org", "description": "x.other-vendor.org" } },
+        "dll.pe.product": "lib.other-vendor.org",
+        // Not beside version-resource keys: an ordinary description, still scanned.
+        "description": "beacon to c2.bad-host.net",
+    }));
+    assert_eq!(
+        sorted(&set, IocKind::Domain),
+        ["c2.bad-host.net", "evil-cdn.net"]
+    );
+    assert_eq!(values(&set, IocKind::Url), ["https://evil-cdn.net/a"]);
+    assert!(set.of_kind(IocKind::Email).next().is_none());
+    assert!(set.of_kind(IocKind::Ipv4).next().is_none());
+}
+
+#[test]
+fn hex_in_urls_is_not_a_file_hash() {
+    let (commit, blob, md5) = (hex(7, 40), hex(8, 40), hex(9, 32));
+    let set = scan(json!({
+        "a": format!("curl -k https://github.com/o/r/raw/{commit}/bin/x.dll -o x.dll"),
+        "b": format!("curl -O \"https://raw.githubusercontent.com/o/r/{blob}/x.ps1\""),
+        "c": format!("git fetch github.com/o/r/commit/{commit} and https://files.example/?id={md5}"),
+    }));
+    assert_eq!(
+        set.iter().filter(|f| f.ioc.kind.is_hash()).count(),
+        0,
+        "{:?}",
+        set.to_vec()
+    );
+    assert!(set.contains(IocKind::Domain, "github.com"));
+    // A hash that is a whole file name in a path still counts.
+    let set = text(&format!("C:/drop/{md5}.bin and /tmp/{blob}"));
+    assert_eq!(values(&set, IocKind::Md5), [md5]);
+    assert_eq!(values(&set, IocKind::Sha1), [blob]);
+}
+
+#[test]
+fn certificate_serials_and_thumbprints_are_not_file_hashes() {
+    let (serial, thumb, md5) = (hex(10, 32), hex(11, 40), hex(12, 32));
+    let set = scan(json!({
+        "CommandLine": format!("certutil  -p pw -exportPFX root {serial} c:\\cert.pfx"),
+        "a": format!("c:\\x\\ct.exe /exportpfx my \"{serial}\" out.pfx"),
+        "b": format!("certutil -user -store My {thumb}"),
+        "c": format!("certutil -delstore Root {thumb}"),
+        "d": format!("Get-ChildItem Cert:\\LocalMachine\\My\\{thumb} | Remove-Item"),
+        "e": format!("Set-X -CertificateThumbprint '{thumb}'; SerialNumber: {serial}"),
+        "Thumbprint": thumb,
+    }));
+    assert_eq!(
+        set.iter().filter(|f| f.ioc.kind.is_hash()).count(),
+        0,
+        "{:?}",
+        set.to_vec()
+    );
+    // `-store` of another tool, or in a command after the certutil one, is no such verb.
+    let set = scan(json!({
+        "a": format!("backup.exe -store {md5}"),
+        "b": format!("certutil -store My & scan.exe {thumb}"),
+    }));
+    assert_eq!(values(&set, IocKind::Md5), [md5]);
+    assert_eq!(values(&set, IocKind::Sha1), [thumb]);
+}
+
+#[test]
+fn hex_joined_to_a_word_is_a_name() {
+    let (sha1, sha256, md5) = (hex(13, 40), hex(14, 64), hex(15, 32));
+    let set = scan(json!({
+        "CurrentDirectory": format!("C:\\Users\\u\\Downloads\\cli-{sha1}\\cli-{sha1}\\"),
+        "CommandLine": format!("bun C:\\Users\\u\\Downloads\\cli-{sha1}\\run.js --out {md5}-build"),
+    }));
+    assert_eq!(
+        set.iter().filter(|f| f.ioc.kind.is_hash()).count(),
+        0,
+        "{:?}",
+        set.to_vec()
+    );
+    // Labels and whole file names still count.
+    for t in [
+        format!("MD5={md5}"),
+        format!("sha256:{sha256}"),
+        format!("sha256-{sha256} md5-{md5}"),
+        format!("C:\\x\\{sha256}.exe {md5}"),
+        sha256.clone(),
+    ] {
+        let set = text(&t);
+        assert!(set.iter().any(|f| f.ioc.kind.is_hash()), "{t}");
+    }
+}
+
+#[test]
+fn monitored_host_is_not_a_domain() {
+    let set = scan(json!({
+        "computer": "srv-01.lab-net.tech",
+        "events": [{ "computer": "srv-02.lab-net.tech", "hostname": "srv-03.lab-net.tech" }],
+        "host": { "name": "srv-04.lab-net.tech", "hostname": "srv-05.lab-net.tech" },
+        "agent": { "hostname": "collector.lab-net.tech" },
+        "winlog": { "computer_name": "srv-06.lab-net.tech" },
+        // Remote hosts keep being domains: the server asked for, the logon's source.
+        "http": { "hostname": "download.evil-site.net" },
+        "event_data": { "WorkstationName": "kiosk.remote-office.net" },
+    }));
+    assert_eq!(
+        sorted(&set, IocKind::Domain),
+        ["download.evil-site.net", "kiosk.remote-office.net"]
+    );
+    assert_eq!(set.of_kind(IocKind::Host).count(), 9, "{:?}", set.to_vec());
+    assert!(set.contains(IocKind::Host, "srv-01.lab-net.tech"));
+}
+
+#[test]
+fn loopback_is_not_taken_from_text() {
+    let a = alert(
+        json!({
+            "CommandLine": "wmic /node:\"127.0.0.1\" service list & curl http://127.0.0.1:8080/x",
+            "v6": "ping 0:0:0:0:0:0:0:1 and ::ffff:127.0.0.2 then 10.0.0.7",
+            "dst_host": "127.0.0.1",
+        }),
+        json!({ "ips": ["127.0.0.1"] }),
+    );
+    let set = extract(&a, &IocConfig::default());
+    // The declared address is kept, internal; raw_log adds no origin to it.
+    assert_eq!(values(&set, IocKind::Ipv4), ["127.0.0.1", "10.0.0.7"]);
+    let lo = set.iter().next().unwrap();
+    assert_eq!(lo.origins, ["indicators.ips[0]"]);
+    assert_eq!(lo.ioc.scope, Some(Scope::Internal));
+    assert!(set.of_kind(IocKind::Ipv6).next().is_none());
+    // The URL stays an indicator; its loopback host does not.
+    assert_eq!(values(&set, IocKind::Url), ["http://127.0.0.1:8080/x"]);
+    let set = text("connect to 127.0.0.1:445");
+    assert!(set.is_empty(), "{:?}", set.to_vec());
 }
