@@ -1,11 +1,13 @@
 //! Signs of sanctioned or expected activity that an alert itself carries: a change ticket,
 //! a scheduled window, an asset tag, a scanner's name, a recurring identical burst.
 //!
-//! These come from the alert, so they are untrusted: an attacker can write "CHG-1234"
-//! into a field. Tier 0 therefore uses them only to *lower* its confidence (a
-//! would-be true positive becomes `inconclusive` with an escalation to a human), never to
-//! call anything benign. Only the operator's asset inventory may call activity
-//! sanctioned.
+//! These come with the alert. Outside the SIEM's own enrichment (`siem_context`, ECS
+//! `labels`) they only *lower* tier 0's confidence. The enrichment is trusted as much as
+//! the alert's source and may support a benign verdict, but only for what it speaks for:
+//! a change ticket or an explicit approval covers the work on the host, while a tooling
+//! tag ([`Tooling`]) names what the asset is, so it explains only the activity such
+//! tooling does (a backup server's tag does not explain a domain trust dump). The
+//! playbooks decide which detections no context may close.
 //!
 //! Tells are read only from enrichment-like places (a `siem_context` block, `labels`, and
 //! keys that name schedules, changes, recurrence or source assets), not from free text
@@ -47,10 +49,125 @@ static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(chg|cr|rfc|change|ticket|req|inc|ritm|sr)[-_ #]?\d{3,}\b|\bmaintenance\b|\bchange (request|ticket|window)\b")
         .expect("constant regex compiles")
 });
+/// The kinds of tooling a [`TellKind::ToolingAsset`] tell can name. A tag says what the
+/// asset is, not what this process did: each kind explains only the activity such tooling
+/// does ([`Tooling::explains`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tooling {
+    /// Vulnerability or network scanners.
+    Scanner,
+    /// Configuration and software management (Ansible, SCCM, Intune, ...).
+    Management,
+    /// Backup software.
+    Backup,
+    /// Monitoring.
+    Monitoring,
+    /// A helpdesk remote-assistance session.
+    RemoteAssistance,
+    /// Authorised security testing: red or purple team, penetration tests, detection and
+    /// antivirus validation, the security team itself.
+    AuthorisedTest,
+    /// Phishing simulations and security-awareness campaigns.
+    PhishingSimulation,
+}
+
+/// The words of each kind of tooling (alternatives of one regex group).
+const TOOLING_WORDS: &[(Tooling, &str)] = &[
+    (
+        Tooling::Scanner,
+        r"vuln(erability)?[- ]?scan(ner|ning)?|scanner|qualys|nessus|tenable|rapid7|openvas|nexpose",
+    ),
+    (
+        Tooling::Management,
+        r"config-management|ansible|puppet|chef|sccm|intune",
+    ),
+    (Tooling::Backup, r"backup"),
+    (Tooling::Monitoring, r"monitoring"),
+    (
+        Tooling::RemoteAssistance,
+        r"remote assistance|helpdesk remote",
+    ),
+    (
+        Tooling::AuthorisedTest,
+        r"red[- ]team|pen[- ]?test|penetration test|av[- ]validation|antivirus (test|validation)|security[- ]team|security operations|detection (test|validation)|purple[- ]team",
+    ),
+    (
+        Tooling::PhishingSimulation,
+        r"security awareness|phishing (simulation|test)",
+    ),
+];
+
+fn tooling_pattern(words: &str) -> String {
+    format!(r"(?i)\b({words})")
+}
+
 static TOOLING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(vuln(erability)?[- ]?scan(ner|ning)?|scanner|qualys|nessus|tenable|rapid7|openvas|nexpose|config-management|ansible|puppet|chef|sccm|intune|backup|monitoring|red[- ]team|pen[- ]?test|penetration test|security awareness|phishing (simulation|test)|av[- ]validation|antivirus (test|validation)|security[- ]team|security operations|detection (test|validation)|purple[- ]team|remote assistance|helpdesk remote)")
-        .expect("constant regex compiles")
+    let all: Vec<&str> = TOOLING_WORDS.iter().map(|(_, w)| *w).collect();
+    Regex::new(&tooling_pattern(&all.join("|"))).expect("constant regex compiles")
 });
+/// One regex per kind of tooling, in [`TOOLING_WORDS`] order.
+static TOOLING_KINDS: LazyLock<Vec<(Tooling, Regex)>> = LazyLock::new(|| {
+    TOOLING_WORDS
+        .iter()
+        .map(|(k, w)| {
+            (
+                *k,
+                Regex::new(&tooling_pattern(w)).expect("constant regex compiles"),
+            )
+        })
+        .collect()
+});
+
+impl Tooling {
+    /// The kinds of tooling `text` names (not negated).
+    pub fn named_in(text: &str) -> Vec<Tooling> {
+        TOOLING_KINDS
+            .iter()
+            .filter(|(_, re)| affirmed(re, text))
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Whether this kind of tooling does what `technique` (an ATT&CK id) describes: every
+    /// tactic of the technique is one the tooling works in, or the technique (or its
+    /// parent) is one it performs. Scanners and monitoring discover; management software
+    /// discovers and executes; backup software collects and walks files; a remote-
+    /// assistance session troubleshoots (discovery); a phishing simulation phishes;
+    /// authorised testing may do anything. Unknown ids are explained by nothing.
+    pub fn explains(self, technique: &str) -> bool {
+        let (tactics, ids): (&[&str], &[&str]) = match self {
+            Tooling::AuthorisedTest => {
+                return soc_core::attack::catalog().resolve(technique).is_some();
+            }
+            Tooling::Scanner => (&["discovery", "reconnaissance"], &[]),
+            Tooling::Management => (&["discovery", "execution"], &[]),
+            Tooling::Backup => (&["collection"], &["T1083", "T1006"]),
+            Tooling::Monitoring | Tooling::RemoteAssistance => (&["discovery"], &[]),
+            Tooling::PhishingSimulation => (&[], &["T1566", "T1204", "T1598"]),
+        };
+        within(technique, tactics, ids)
+    }
+}
+
+/// Whether `technique` (an ATT&CK id) is only discovery: every tactic it serves is
+/// `discovery`.
+pub fn only_discovery(technique: &str) -> bool {
+    within(technique, &["discovery"], &[])
+}
+
+/// Whether every tactic of `technique` is one of `tactics`, or it (or its parent) is one
+/// of `ids`. Unknown ids are within nothing.
+fn within(technique: &str, tactics: &[&str], ids: &[&str]) -> bool {
+    let Some(t) = soc_core::attack::catalog()
+        .resolve(technique)
+        .map(|r| r.technique)
+    else {
+        return false;
+    };
+    let parent = t.parent.as_deref().unwrap_or(&t.id);
+    ids.contains(&parent)
+        || (!t.tactics.is_empty() && t.tactics.iter().all(|x| tactics.contains(&x.as_str())))
+}
 static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(password change|key rotation|rotated|authori[sz]ed|approved|sanctioned|expected|scheduled|allow ?list(ed)?|whitelist(ed)?)\b")
         .expect("constant regex compiles")
@@ -271,6 +388,41 @@ mod tests {
         }));
         let tells = find(&AlertView::new(&a));
         assert!(tells.is_empty(), "{tells:?}");
+    }
+
+    #[test]
+    fn tooling_explains_only_what_such_tooling_does() {
+        assert_eq!(
+            Tooling::named_in("backup-server, monitoring"),
+            [Tooling::Backup, Tooling::Monitoring]
+        );
+        assert!(Tooling::named_in("not a backup host").is_empty());
+        assert_eq!(
+            Tooling::named_in("Helpdesk remote assistance (msra.exe) active"),
+            [Tooling::RemoteAssistance]
+        );
+        // A backup server collects files; it does not map domain trusts.
+        assert!(Tooling::Backup.explains("T1005"));
+        assert!(Tooling::Backup.explains("T1083"));
+        assert!(!Tooling::Backup.explains("T1482"));
+        // A remote-assistance session troubleshoots; it does not download or hide jobs.
+        assert!(Tooling::RemoteAssistance.explains("T1082"));
+        assert!(Tooling::RemoteAssistance.explains("T1087.001"));
+        assert!(!Tooling::RemoteAssistance.explains("T1105"));
+        assert!(!Tooling::RemoteAssistance.explains("T1197"));
+        // Management software runs things; a scanner discovers.
+        assert!(Tooling::Management.explains("T1059.001"));
+        assert!(!Tooling::Management.explains("T1112"));
+        assert!(Tooling::Scanner.explains("T1046"));
+        assert!(!Tooling::Scanner.explains("T1059"));
+        assert!(Tooling::PhishingSimulation.explains("T1566.001"));
+        assert!(!Tooling::PhishingSimulation.explains("T1105"));
+        // Authorised testing may do anything that exists.
+        assert!(Tooling::AuthorisedTest.explains("T1003.001"));
+        assert!(!Tooling::AuthorisedTest.explains("T9999"));
+        assert!(only_discovery("T1482"));
+        assert!(!only_discovery("T1047"));
+        assert!(!only_discovery("nonsense"));
     }
 
     #[test]

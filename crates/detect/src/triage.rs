@@ -45,6 +45,9 @@ pub struct SigmaFact {
     pub evidence_id: String,
     /// The rule is one of the project's own (reviewed with the playbooks).
     pub project: bool,
+    /// Field = value pairs that made it match: two rules that read the same value are
+    /// one piece of evidence, not two.
+    pub fields: Vec<(String, String)>,
 }
 
 /// Everything tier 0 looks at.

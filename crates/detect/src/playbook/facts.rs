@@ -17,8 +17,8 @@ use soc_core::investigation::{AssetEntityType, SignalStrength};
 use soc_core::{IocKind, Scope};
 
 use crate::sigma::Event;
-use crate::tells::{Tell, TellKind};
-use crate::triage::{TriageInput, one_line};
+use crate::tells::{Tell, TellKind, Tooling};
+use crate::triage::{SigmaFact, TriageInput, one_line};
 use crate::view::AlertView;
 
 /// A fact's value.
@@ -212,6 +212,30 @@ static SEVERITY_WORDS: &[(&str, f64)] = &[
     ("critical", 4.0),
 ];
 
+/// How many separate detections `rules` are: rules that made their match on the same field
+/// value (a project rule and the public rule it mirrors, or two rules reading one command
+/// line) are one detection, joined transitively; a rule that names no field joins the
+/// first detection. "Several high rules agree" must mean several pieces of evidence.
+fn independent_detections(rules: &[&SigmaFact]) -> usize {
+    let mut groups: Vec<Vec<&(String, String)>> = Vec::new();
+    for r in rules {
+        if r.fields.is_empty() {
+            if groups.is_empty() {
+                groups.push(Vec::new());
+            }
+            continue;
+        }
+        let (joined, mut rest): (Vec<_>, Vec<_>) = std::mem::take(&mut groups)
+            .into_iter()
+            .partition(|g| g.iter().any(|pair| r.fields.contains(pair)));
+        let mut merged: Vec<&(String, String)> = joined.into_iter().flatten().collect();
+        merged.extend(r.fields.iter());
+        rest.push(merged);
+        groups = rest;
+    }
+    groups.len()
+}
+
 fn level_num(level: &str) -> f64 {
     SEVERITY_WORDS
         .iter()
@@ -368,7 +392,7 @@ pub fn compute<'a>(
     let exact = f.events.iter().any(Event::logsource_is_exact);
     f.flag("sigma.any", !input.sigma.is_empty(), "sigma");
     let mut max_level = -1.0f64;
-    let mut high_titles = Vec::new();
+    let mut high: Vec<&SigmaFact> = Vec::new();
     let mut titles = Vec::new();
     for s in input.sigma {
         let lvl = level_num(&s.level);
@@ -376,7 +400,7 @@ pub fn compute<'a>(
         if exact || s.project {
             max_level = max_level.max(lvl);
             if lvl >= 3.0 {
-                high_titles.push(s.title.clone());
+                high.push(s);
             }
             for t in &s.techniques {
                 f.sigma_techniques.push((t.clone(), s.evidence_id.clone()));
@@ -392,13 +416,27 @@ pub fn compute<'a>(
             .any(|p| t == p || t.starts_with(&format!("{p}.")))
     });
     f.flag("sigma.sensitive", sensitive, "sigma");
+    // Only discovery, and the interpreters or WMI that ran it: what inventory and
+    // monitoring software does all day.
+    let discovery_only = f
+        .sigma_techniques
+        .iter()
+        .any(|(t, _)| crate::tells::only_discovery(t))
+        && f.sigma_techniques
+            .iter()
+            .all(|(t, _)| Tooling::Management.explains(t));
+    f.flag("sigma.discovery_only", discovery_only, "sigma");
     if let Some((w, _)) = SEVERITY_WORDS
         .iter()
         .find(|(_, n)| (*n - max_level).abs() < f64::EPSILON)
     {
         f.text("sigma.level_name", *w, "sigma");
     }
-    f.num("sigma.high_rules", high_titles.len() as f64, "sigma");
+    f.num(
+        "sigma.high_rules",
+        independent_detections(&high) as f64,
+        "sigma",
+    );
     f.flag("sigma.exact_source", exact, "sigma");
     f.text(
         "rule_titles",
@@ -521,6 +559,28 @@ pub fn compute<'a>(
                 TellKind::Context | TellKind::Change | TellKind::ToolingAsset
             )
         }),
+        paths(&[TellKind::Context, TellKind::Change, TellKind::ToolingAsset]),
+    );
+    // Whether that context speaks for what the rules saw: a change ticket or an explicit
+    // approval covers the work on the host; a tooling tag only the activity such tooling
+    // does (a backup server's tag does not explain a domain trust dump, nor a remote-
+    // assistance session a download), and only when the rules name what they saw.
+    let explicit = ctx
+        .iter()
+        .any(|t| matches!(t.kind, TellKind::Context | TellKind::Change));
+    let tooling: Vec<Tooling> = ctx
+        .iter()
+        .filter(|t| t.kind == TellKind::ToolingAsset)
+        .flat_map(|t| Tooling::named_in(&t.text))
+        .collect();
+    let tooling_explains = !tooling.is_empty()
+        && !f.sigma_techniques.is_empty()
+        && f.sigma_techniques
+            .iter()
+            .all(|(t, _)| tooling.iter().any(|k| k.explains(t)));
+    f.flag(
+        "context.explains",
+        explicit || tooling_explains,
         paths(&[TellKind::Context, TellKind::Change, TellKind::ToolingAsset]),
     );
     let sched: Vec<&Tell> = tells
