@@ -27,6 +27,19 @@ pub struct DraftInput<'a> {
     pub pivots: &'a [Pivot],
 }
 
+/// The subject's few words: no stronger than the confidence behind them (a medium-
+/// confidence true positive is likely, not confirmed).
+fn assessment(verdict: Verdict, confidence: Confidence) -> &'static str {
+    match (verdict, confidence) {
+        (Verdict::TruePositive, Confidence::High) => "confirmed malicious activity",
+        (Verdict::TruePositive, Confidence::Medium) => "likely malicious activity",
+        (Verdict::TruePositive, Confidence::Low) => "possibly malicious activity",
+        (Verdict::FalsePositive, Confidence::High) => "assessed benign",
+        (Verdict::FalsePositive, _) => "likely benign",
+        (Verdict::Inconclusive, _) => "needs analyst review",
+    }
+}
+
 /// Renders the draft. Every value is collapsed to one line so alert content cannot forge
 /// extra lines in the message.
 pub fn render(d: &DraftInput<'_>) -> String {
@@ -40,11 +53,7 @@ pub fn render(d: &DraftInput<'_>) -> String {
     out.push_str(&format!(
         "Subject: [{sev}] {}{host}: {} ({})\n\n",
         one_line(d.headline, 80),
-        match d.verdict {
-            Verdict::TruePositive => "confirmed malicious activity",
-            Verdict::FalsePositive => "assessed benign",
-            Verdict::Inconclusive => "needs analyst review",
-        },
+        assessment(d.verdict, d.confidence),
         one_line(&a.alert_id, 80)
     ));
     out.push_str(&format!(
@@ -98,4 +107,29 @@ pub fn render(d: &DraftInput<'_>) -> String {
     }
     out.push_str("\nProduced by soc-copilot tier 0 (deterministic triage; every statement above is tied to the evidence ids listed).\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_subject_claims_no_more_than_the_confidence() {
+        assert_eq!(
+            assessment(Verdict::TruePositive, Confidence::High),
+            "confirmed malicious activity"
+        );
+        assert_eq!(
+            assessment(Verdict::TruePositive, Confidence::Medium),
+            "likely malicious activity"
+        );
+        assert_eq!(
+            assessment(Verdict::TruePositive, Confidence::Low),
+            "possibly malicious activity"
+        );
+        assert_eq!(
+            assessment(Verdict::FalsePositive, Confidence::Medium),
+            "likely benign"
+        );
+    }
 }
