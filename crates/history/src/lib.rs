@@ -88,6 +88,7 @@ pub mod memory;
 mod parsed;
 pub mod query;
 pub mod redis_store;
+mod stock;
 pub mod subject;
 pub mod summary;
 

@@ -14,6 +14,8 @@
 //! - user names: `admin`, `SYSTEM` and service accounts appear in unrelated alerts all day;
 //!   as a link they would make every brute-force alert part of one "campaign" and their
 //!   index keys would be the hottest in Redis;
+//! - hashes of stock system binaries (`wmic.exe`, `certutil.exe` in `System32` under their
+//!   own compiled-in name, see `stock.rs`): every host of one Windows build shares them;
 //! - host names: they are the host signal (`shared_host:<h>`), which relates alerts in
 //!   the correlation window but never makes a prior sighting (the reference rule: "host
 //!   alone does not count").
@@ -84,10 +86,18 @@ impl Subject {
         {
             push_host(&mut hosts, h);
         }
+        let stock = crate::stock::system_binary_hashes(&alert.raw_log);
         let mut indicators: Vec<String> = Vec::new();
         for found in iocs.iter() {
             if indicators.len() >= MAX_INDICATORS {
                 break;
+            }
+            if found.ioc.kind.is_hash()
+                && stock
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(&found.ioc.value))
+            {
+                continue;
             }
             let Some(s) = linking_form(found) else {
                 continue;

@@ -115,3 +115,31 @@ async fn stored_summaries_are_bounded() {
     let json = serde_json::to_string(&sum).unwrap();
     assert!(json.len() < 4_000, "{} bytes", json.len());
 }
+
+/// The hashes of a stock system binary (in `System32` under its own compiled-in name) link
+/// nothing, declared or found in the event; a renamed copy's hashes still do.
+#[test]
+fn stock_system_binary_hashes_are_not_linking_indicators() {
+    let md5 = "0123456789ABCDEF0123456789ABCDEF";
+    let sha256 = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+    let alert = |original: &str| {
+        from(json!({
+            "alert_id": "a1", "timestamp": "2026-01-01T00:00:00Z", "source": "edr",
+            "severity": "high", "title": "t",
+            "raw_log": {"event_data": {
+                "Image": "C:\\Windows\\System32\\wbem\\WMIC.exe", "OriginalFileName": original,
+                "CommandLine": "wmic /node:203.0.113.9 process call create x",
+                "Hashes": format!("MD5={md5},SHA256={sha256}")
+            }},
+            "indicators": {"hashes": [md5, sha256]}
+        }))
+    };
+    assert_eq!(alert("wmic.exe").indicators, ["ipv4:203.0.113.9"]);
+    let renamed = alert("procdump.exe");
+    assert!(
+        renamed.indicators.iter().any(|i| i.starts_with("md5:"))
+            && renamed.indicators.iter().any(|i| i.starts_with("sha256:")),
+        "{:?}",
+        renamed.indicators
+    );
+}
