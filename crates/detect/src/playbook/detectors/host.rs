@@ -771,12 +771,30 @@ static AV_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)quarantin|remov|clean|block|delet|remediat").expect("constant regex compiles")
 });
 
+/// The standard 68-byte EICAR test file (`eicar.com`): MD5, SHA-1, SHA-256.
+const EICAR_HASHES: &[&str] = &[
+    "44d88612fea8a8f36de82e1278abb02f",
+    "3395856ce81f2b7382dee72602f798b642f14140",
+    "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+];
+
+/// Whether an antivirus `Error Code` says the action failed (anything but zero).
+fn failed_code(code: &str) -> bool {
+    let c = code.trim().to_ascii_lowercase();
+    let digits = c.strip_prefix("0x").unwrap_or(&c);
+    !digits.is_empty() && !digits.bytes().all(|b| b == b'0')
+}
+
 fn antivirus(f: &mut Facts<'_>) {
     let ids = all(f, &["EventID", "event_id"]);
-    let defender = ids
-        .iter()
-        .any(|(v, _)| matches!(v.as_str(), "1116" | "1117" | "1006" | "1015"))
-        && f.view.mentions("defender");
+    // 1116 detected, 1117 acted, 1118 the action failed, 1119 it failed critically;
+    // 1006 and 1015 are the older detection events.
+    let defender = ids.iter().any(|(v, _)| {
+        matches!(
+            v.as_str(),
+            "1116" | "1117" | "1118" | "1119" | "1006" | "1015"
+        )
+    }) && f.view.mentions("defender");
     let title = f.view.alert.title.to_ascii_lowercase();
     let titled = title.contains("antivirus")
         || title.contains("anti-virus")
@@ -800,10 +818,21 @@ fn antivirus(f: &mut Facts<'_>) {
             "signature",
         ],
     ) {
+        // Named EICAR by the engine is not enough: a program built to be detected as the
+        // test file (an exploit abusing the engine's own remediation) carries the name
+        // too. The test file is named so, or is the standard one by its hash, or nothing
+        // says which file it was.
+        let eicar_named = t.to_ascii_lowercase().contains("eicar");
+        let path = first(f, &["Path", "file_path", "path"]);
+        let is_test_file = path
+            .as_ref()
+            .is_none_or(|(v, _)| v.to_ascii_lowercase().contains("eicar"))
+            || EICAR_HASHES.iter().any(|h| f.view.mentions(h));
+        f.set_flag("av.test_file", eicar_named && is_test_file, p.clone());
         f.set_flag(
-            "av.test_file",
-            t.to_ascii_lowercase().contains("eicar"),
-            p.clone(),
+            "av.disguised_test_file",
+            eicar_named && !is_test_file,
+            path.map_or_else(|| p.clone(), |(_, at)| at),
         );
         f.set_flag(
             "av.powershell",
@@ -827,7 +856,23 @@ fn antivirus(f: &mut Facts<'_>) {
                 || title.contains("blocked"))
             .then(|| "title".to_owned())
         });
-    if let Some(p) = remediated {
+    // An action that failed remediated nothing, whatever action it names.
+    let failed = ids
+        .iter()
+        .find(|(v, _)| v == "1118" || v == "1119")
+        .map(|(_, p)| p.clone())
+        .or_else(|| {
+            first(f, &["Error Code", "error_code", "ErrorCode"])
+                .filter(|(c, _)| failed_code(c))
+                .map(|(_, p)| p)
+        });
+    if let Some(p) = &failed {
+        f.set_flag("av.remediation_failed", true, p.clone());
+        if let Some((e, at)) = first(f, &["Error Description", "error_description", "Error Code"]) {
+            f.put_text("av.error", e, at);
+        }
+    }
+    if let Some(p) = remediated.filter(|_| failed.is_none()) {
         f.set_flag("av.remediated", true, p);
     }
     if let Some((v, p)) = first(f, &["Path", "file_path", "path"]) {
