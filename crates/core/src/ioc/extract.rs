@@ -18,12 +18,6 @@
 //! while `raw_log` is scanned anyway, and only when the alert declares hashes; a label
 //! after the point where extraction stopped at its limit is not seen.
 //!
-//! Likewise a declared network indicator (IP, domain, URL, e-mail) that `raw_log` names
-//! only in a binary's version resource ([`RejectReason::BinaryMetadata`]): `curl.se`
-//! copied into `indicators.domains` from curl's `Company: curl, https://curl.se/` says who
-//! built the program, not where it connected. Found anywhere else in `raw_log` (a command
-//! line, a URL field), it stays.
-//!
 //! Then every string leaf of `raw_log` is scanned, with its path
 //! (`raw_log.events[1].command_line`) as origin. Keys and numbers are never scanned, nor
 //! are the fields of a binary's version resource: they describe the file, not network
@@ -166,12 +160,9 @@ pub fn extract(alert: &Alert, cfg: &IocConfig) -> IocSet {
     x.declaring = false;
     // Only an alert that declares hashes needs the raw_log's non-file hashes noted.
     x.note_non_file = x.set.iter().any(|f| f.ioc.kind.is_hash());
-    // And only one that declares network indicators, what binaries' version resources name.
-    x.note_pe = x.set.iter().any(|f| is_network_kind(f.ioc.kind));
     let mut path = String::from("raw_log");
     x.walk_object(&alert.raw_log, &mut path, None, 0);
     x.reject_non_file_hashes();
-    x.reject_binary_metadata();
     x.set
 }
 
@@ -212,12 +203,6 @@ struct Extractor<'c> {
     /// Values the raw_log labels as non-file hashes (`IMPHASH=...`, key `Imphash`), lower
     /// case.
     non_file: Vec<String>,
-    /// Whether to note what the raw_log's binary version resources name in `pe_named`
-    /// (the alert declared network indicators to check).
-    note_pe: bool,
-    /// Network indicators named in binary version resources (`Company: curl,
-    /// https://curl.se/`), which are not scanned.
-    pe_named: Vec<(IocKind, String)>,
 }
 
 /// How a declared list is read.
@@ -268,8 +253,6 @@ impl<'c> Extractor<'c> {
             declaring: false,
             note_non_file: false,
             non_file: Vec::new(),
-            note_pe: false,
-            pe_named: Vec::new(),
         }
     }
 
@@ -326,46 +309,6 @@ impl<'c> Extractor<'c> {
         for f in gone {
             for origin in f.origins {
                 self.reject(&f.ioc.value, origin, RejectReason::NotAFileHash);
-            }
-        }
-    }
-
-    /// Remembers the network indicators a version-resource value names, when declared
-    /// ones are to be checked against them.
-    fn note_binary_metadata(&mut self, text: &str, origin: &str) {
-        if !self.note_pe || self.pe_named.len() >= MAX_NON_FILE_HASHES {
-            return;
-        }
-        let mut named = IocSet::new();
-        extract_text(text, origin, self.cfg, &mut named);
-        for f in named.iter().filter(|f| is_network_kind(f.ioc.kind)) {
-            let v = (f.ioc.kind, f.ioc.value.clone());
-            if !self.pe_named.contains(&v) {
-                self.pe_named.push(v);
-            }
-        }
-    }
-
-    /// Takes back the declared network indicators that the raw_log names only in a
-    /// binary's version resource (`curl.se` from curl's `Company`, copied into
-    /// `indicators.domains` by a source that scanned every field): they describe who built
-    /// a program, not where anything connected. A value also found elsewhere in the
-    /// raw_log stays.
-    fn reject_binary_metadata(&mut self) {
-        if self.pe_named.is_empty() {
-            return;
-        }
-        let named = std::mem::take(&mut self.pe_named);
-        let gone = self.set.remove_where(|f| {
-            is_network_kind(f.ioc.kind)
-                && named
-                    .iter()
-                    .any(|(k, v)| *k == f.ioc.kind && *v == f.ioc.value)
-                && f.origins.iter().all(|o| o.starts_with("indicators."))
-        });
-        for f in gone {
-            for origin in f.origins {
-                self.reject(&f.ioc.value, origin, RejectReason::BinaryMetadata);
             }
         }
     }
@@ -462,7 +405,6 @@ impl<'c> Extractor<'c> {
                 let ctx = LeafCtx::cached(key, parent);
                 // A binary's version resource says who built it, not where it talks to.
                 if ctx.pe_meta || (ctx.pe_meta_if_binary && binary) {
-                    self.note_binary_metadata(s, path);
                     return;
                 }
                 self.scan_leaf(s, path, &ctx);
@@ -873,14 +815,6 @@ impl<'c> Extractor<'c> {
 }
 
 /// A loopback address (`127.0.0.0/8`, `::1`, and IPv4-mapped forms of them).
-/// Kinds that name a place on the network.
-fn is_network_kind(kind: IocKind) -> bool {
-    matches!(
-        kind,
-        IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Domain | IocKind::Url | IocKind::Email
-    )
-}
-
 fn is_loopback(ioc: &Ioc) -> bool {
     ioc.kind.is_ip()
         && ioc

@@ -190,9 +190,6 @@ pub enum RejectReason {
     /// import hash `IMPHASH=`, a TLS fingerprint `ja3`, ...): looking it up as an MD5 or
     /// linking alerts on it would be wrong.
     NotAFileHash,
-    /// A network indicator the alert's `raw_log` names only in a binary's version resource
-    /// (`Company: curl, https://curl.se/`): who built a program, not where it connected.
-    BinaryMetadata,
 }
 
 impl RejectReason {
@@ -201,7 +198,6 @@ impl RejectReason {
         match self {
             Self::NotAnIndicator => "not a valid indicator",
             Self::NotAFileHash => "labelled in raw_log as a hash that is not a file's hash",
-            Self::BinaryMetadata => "named in raw_log only in a binary's version resource",
         }
     }
 }

@@ -563,52 +563,6 @@ fn hex(seed: u8, n: usize) -> String {
 }
 
 #[test]
-fn declared_indicators_named_only_in_version_resources_are_rejected() {
-    let event = |cmd: &str| {
-        json!({"event_data": {
-            "Image": "C:\\Windows\\System32\\curl.exe", "OriginalFileName": "curl.exe",
-            "Company": "curl, https://curl.se/", "CommandLine": cmd
-        }})
-    };
-    let declared = json!({"domains": ["curl.se", "example.com"], "urls": ["https://curl.se/", "http://example.com"]});
-    let set = extract(
-        &alert(event("curl.exe http://example.com"), declared.clone()),
-        &IocConfig::default(),
-    );
-    assert_eq!(values(&set, IocKind::Domain), ["example.com"]);
-    assert_eq!(values(&set, IocKind::Url), ["http://example.com"]);
-    let why = RejectReason::BinaryMetadata;
-    assert!(
-        set.rejected.contains(&(
-            "curl.se".to_owned(),
-            "indicators.domains[0]".to_owned(),
-            why
-        )) && set.rejected.contains(&(
-            "https://curl.se/".to_owned(),
-            "indicators.urls[0]".to_owned(),
-            why
-        )),
-        "{:?}",
-        set.rejected
-    );
-    // The host named in the command line too: the program really went there. The
-    // declared URL itself is still only the version resource's.
-    let set = extract(
-        &alert(event("curl.exe https://curl.se/download"), declared),
-        &IocConfig::default(),
-    );
-    assert!(values(&set, IocKind::Domain).contains(&"curl.se".to_owned()));
-    assert_eq!(
-        set.rejected,
-        [(
-            "https://curl.se/".to_owned(),
-            "indicators.urls[0]".to_owned(),
-            why
-        )]
-    );
-}
-
-#[test]
 fn declared_import_hashes_are_rejected() {
     let (md5, sha256, imp) = (hex(1, 32), hex(2, 64), hex(3, 32));
     let (ecs_imp, spelled, both) = (hex(4, 32), hex(5, 32), hex(6, 32));
