@@ -131,7 +131,7 @@ impl Tooling {
     /// Whether this kind of tooling does what `technique` (an ATT&CK id) describes: every
     /// tactic of the technique is one the tooling works in, or the technique (or its
     /// parent) is one it performs. Scanners and monitoring discover; management software
-    /// discovers and executes; backup software collects and walks files; a remote-
+    /// discovers and runs WMI, PowerShell and the command shell; backup software collects and walks files; a remote-
     /// assistance session troubleshoots (discovery); a phishing simulation phishes;
     /// authorised testing may do anything. Unknown ids are explained by nothing.
     pub fn explains(self, technique: &str) -> bool {
@@ -140,7 +140,9 @@ impl Tooling {
                 return soc_core::attack::catalog().resolve(technique).is_some();
             }
             Tooling::Scanner => (&["discovery", "reconnaissance"], &[]),
-            Tooling::Management => (&["discovery", "execution"], &[]),
+            // Discovery, and the interpreters and WMI it runs them with; not the
+            // execution tactic as a whole (exploitation, service execution).
+            Tooling::Management => (&["discovery"], &["T1047", "T1059.001", "T1059.003"]),
             Tooling::Backup => (&["collection"], &["T1083", "T1006"]),
             Tooling::Monitoring | Tooling::RemoteAssistance => (&["discovery"], &[]),
             Tooling::PhishingSimulation => (&[], &["T1566", "T1204", "T1598"]),
@@ -155,8 +157,8 @@ pub fn only_discovery(technique: &str) -> bool {
     within(technique, &["discovery"], &[])
 }
 
-/// Whether every tactic of `technique` is one of `tactics`, or it (or its parent) is one
-/// of `ids`. Unknown ids are within nothing.
+/// Whether every tactic of `technique` is one of `tactics`, or it (or, for an entry that is
+/// a parent, its parent) is one of `ids`. Unknown ids are within nothing.
 fn within(technique: &str, tactics: &[&str], ids: &[&str]) -> bool {
     let Some(t) = soc_core::attack::catalog()
         .resolve(technique)
@@ -165,7 +167,8 @@ fn within(technique: &str, tactics: &[&str], ids: &[&str]) -> bool {
         return false;
     };
     let parent = t.parent.as_deref().unwrap_or(&t.id);
-    ids.contains(&parent)
+    ids.contains(&t.id.as_str())
+        || ids.contains(&parent)
         || (!t.tactics.is_empty() && t.tactics.iter().all(|x| tactics.contains(&x.as_str())))
 }
 static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -410,8 +413,12 @@ mod tests {
         assert!(Tooling::RemoteAssistance.explains("T1087.001"));
         assert!(!Tooling::RemoteAssistance.explains("T1105"));
         assert!(!Tooling::RemoteAssistance.explains("T1197"));
-        // Management software runs things; a scanner discovers.
+        // Management software runs WMI and shells; not exploits or services.
         assert!(Tooling::Management.explains("T1059.001"));
+        assert!(Tooling::Management.explains("T1047"));
+        assert!(!Tooling::Management.explains("T1059"));
+        assert!(!Tooling::Management.explains("T1203"));
+        assert!(!Tooling::Management.explains("T1569.002"));
         assert!(!Tooling::Management.explains("T1112"));
         assert!(Tooling::Scanner.explains("T1046"));
         assert!(!Tooling::Scanner.explains("T1059"));

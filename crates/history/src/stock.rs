@@ -3,11 +3,16 @@
 //! Every Windows host of one build carries the same `cmd.exe`, `wmic.exe` and
 //! `certutil.exe`, so the hash of a stock system binary is shared by unrelated alerts all
 //! day: as a link it would call every alert that runs `wmic` part of one "campaign". A
-//! hash counts as stock when the event it comes with says which file it is the hash of, that
-//! file lies in the Windows folder or its `System32`, `SysWOW64` or `WinSxS` folders, and
-//! the event's `OriginalFileName` (the name compiled into the binary) is that file's own
-//! name. A renamed copy (`OriginalFileName` of another program) or a file without one is
-//! not stock: a binary an intruder dropped into `System32` still links.
+//! hash counts as stock when the event it comes with says which file it is the hash of,
+//! that file lies directly in `C:\Windows`, `C:\Windows\System32` or `SysWOW64` (or
+//! their `wbem`, `WindowsPowerShell\v1.0` and `drivers` folders, or `WinSxS`: places only
+//! an administrator or the installer writes; not `spool`, `Tasks` or other folders users
+//! can write to, not another drive, not a path with `..`), the event's `OriginalFileName`
+//! (the name compiled into the binary) is that file's own name, and a signature the event
+//! records, if any, is Microsoft's. A renamed copy (`OriginalFileName` of another program),
+//! a file without one or an unsigned one still links. An intruder with administrator
+//! rights who drops a program into `System32` under its own name loses only this link:
+//! the program is still looked up, and its host and network indicators still link.
 //!
 //! The hashed file is the event's `ImageLoaded` (image and driver loads), else its
 //! `TargetFilename` (file events), else its `Image` (process creation); in ECS, an object's
@@ -76,6 +81,12 @@ fn is_stock(obj: &Map<String, Value>) -> bool {
     let Some(original) = original else {
         return false;
     };
+    // A signature the event records (Sysmon image and driver loads) must be Microsoft's.
+    if field(obj, "Signed").is_some_and(|v| !v.trim().eq_ignore_ascii_case("true"))
+        || field(obj, "Signature").is_some_and(|v| !v.to_ascii_lowercase().contains("microsoft"))
+    {
+        return false;
+    }
     let path = path.trim().trim_matches('"').replace('/', "\\");
     let name = path.rsplit('\\').next().unwrap_or_default();
     let original = original.trim();
@@ -89,20 +100,29 @@ fn is_stock(obj: &Map<String, Value>) -> bool {
     !name.is_empty() && name.eq_ignore_ascii_case(original) && in_system_folder(&path)
 }
 
-/// `X:\Windows\<file>` or `X:\Windows\{System32,SysWOW64,WinSxS}\...`.
+/// A file directly in `C:\Windows`, `System32` or `SysWOW64`, in their `wbem`,
+/// `WindowsPowerShell\v1.0` or `drivers` folders, or anywhere under `WinSxS`.
 fn in_system_folder(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    let b = lower.as_bytes();
-    if b.len() < 3 || !b[0].is_ascii_alphabetic() || &b[1..3] != b":\\" {
+    if lower.contains("\\..\\") || lower.contains("\\.\\") {
         return false;
     }
-    let Some(rest) = lower[3..].strip_prefix("windows\\") else {
+    let Some(rest) = lower.strip_prefix("c:\\windows\\") else {
         return false;
     };
-    !rest.contains('\\')
-        || ["system32\\", "syswow64\\", "winsxs\\"]
-            .iter()
-            .any(|d| rest.starts_with(d))
+    if rest.starts_with("winsxs\\") {
+        return true;
+    }
+    let rest = rest
+        .strip_prefix("system32\\")
+        .or_else(|| rest.strip_prefix("syswow64\\"))
+        .map_or(rest, |r| {
+            ["wbem\\", "windowspowershell\\v1.0\\", "drivers\\"]
+                .iter()
+                .find_map(|d| r.strip_prefix(d))
+                .unwrap_or(r)
+        });
+    !rest.is_empty() && !rest.contains('\\')
 }
 
 /// The hashes `obj` gives for its file, lower case.
@@ -175,7 +195,18 @@ mod tests {
         // The right name outside the system folders.
         let elsewhere = json!({"Image": "C:\\Users\\Public\\cmd.exe", "OriginalFileName": "Cmd.Exe", "MD5": MD5});
         let deeper = json!({"Image": "C:\\Windows\\Temp\\cmd.exe", "OriginalFileName": "Cmd.Exe", "MD5": MD5});
-        for v in [renamed, bare, elsewhere, deeper] {
+        // Folders under System32 that users can write to, another drive, a `..` path.
+        let spool = json!({"Image": "C:\\Windows\\System32\\spool\\drivers\\color\\x.exe", "OriginalFileName": "x.exe", "MD5": MD5});
+        let drive = json!({"Image": "D:\\Windows\\System32\\x.exe", "OriginalFileName": "x.exe", "MD5": MD5});
+        let dots = json!({"Image": "C:\\Windows\\System32\\..\\..\\Users\\x.exe", "OriginalFileName": "x.exe", "MD5": MD5});
+        // A load event's signature that is not Microsoft's.
+        let unsigned = json!({"Image": "C:\\Windows\\System32\\rundll32.exe", "ImageLoaded": "C:\\Windows\\System32\\x.dll",
+                              "OriginalFileName": "x.dll", "Signed": "false", "MD5": MD5});
+        let foreign = json!({"ImageLoaded": "C:\\Windows\\System32\\x.dll", "OriginalFileName": "x.dll",
+                             "Signed": "true", "Signature": "Evil Corp", "MD5": MD5});
+        for v in [
+            renamed, bare, elsewhere, deeper, spool, drive, dots, unsigned, foreign,
+        ] {
             assert!(hashes(&v).is_empty(), "{v}");
         }
     }

@@ -439,7 +439,9 @@ async fn redis_record_extends_begins_keys_after_a_slow_investigation() {
     let redis = RedisServer::start().await.unwrap();
     let prefix = soc_testkit::unique_prefix();
     let mut cfg = settings();
-    cfg.pending_ttl = Duration::from_secs(2);
+    // Half of it passes before `record`, with the other half to spare for a slow machine
+    // (the pending record must still be there).
+    cfg.pending_ttl = Duration::from_secs(6);
     let st = RedisHistory::connect_lazy(&redis.url(), prefix.clone(), cfg).unwrap();
     let client = ::redis::Client::open(redis.url()).unwrap();
     let mut c = client.get_multiplexed_async_connection().await.unwrap();
@@ -450,7 +452,7 @@ async fn redis_record_extends_begins_keys_after_a_slow_investigation() {
     };
     let a = subject("A", -1, &spec);
     st.begin(&a).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
     let n = zadds_during(&redis, async {
         st.record(&a, &investigation(&a, Verdict::TruePositive, &[]))
             .await

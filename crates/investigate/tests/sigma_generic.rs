@@ -205,6 +205,27 @@ async fn a_tooling_tag_explains_only_what_such_tooling_does() {
     assert_eq!(v, Verdict::TruePositive, "{why}");
     let (v, why) = verdict(medium(&["T1082"]), &ev, Some(session)).await;
     assert_eq!(v, Verdict::FalsePositive, "{why}");
+    // Beside a rule that names no technique, a tag cannot speak for everything seen.
+    let both = rules(&[
+        Rule {
+            id: "0b7d4c1e-0000-4000-8000-000000000011",
+            author: PROJECT,
+            level: "medium",
+            field: "Image",
+            value: "\\lookup.exe",
+            techniques: &["T1082"],
+        },
+        Rule {
+            id: "0b7d4c1e-0000-4000-8000-000000000012",
+            author: PROJECT,
+            level: "medium",
+            field: "CommandLine",
+            value: "-q records",
+            techniques: &[],
+        },
+    ]);
+    let (v, why) = verdict(both, &ev, Some(json!({"asset_tags": ["monitoring"]}))).await;
+    assert_eq!(v, Verdict::TruePositive, "{why}");
     // A rule that names no technique gives a tag nothing to speak for.
     let (v, why) = verdict(
         medium(&[]),

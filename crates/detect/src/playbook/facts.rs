@@ -214,15 +214,13 @@ static SEVERITY_WORDS: &[(&str, f64)] = &[
 
 /// How many separate detections `rules` are: rules that made their match on the same field
 /// value (a project rule and the public rule it mirrors, or two rules reading one command
-/// line) are one detection, joined transitively; a rule that names no field joins the
-/// first detection. "Several high rules agree" must mean several pieces of evidence.
+/// line) are one detection, joined transitively; rules that name no field add nothing
+/// beyond one detection in all, whatever their order. "Several high rules agree" must
+/// mean several pieces of evidence.
 fn independent_detections(rules: &[&SigmaFact]) -> usize {
     let mut groups: Vec<Vec<&(String, String)>> = Vec::new();
     for r in rules {
         if r.fields.is_empty() {
-            if groups.is_empty() {
-                groups.push(Vec::new());
-            }
             continue;
         }
         let (joined, mut rest): (Vec<_>, Vec<_>) = std::mem::take(&mut groups)
@@ -233,7 +231,11 @@ fn independent_detections(rules: &[&SigmaFact]) -> usize {
         rest.push(merged);
         groups = rest;
     }
-    groups.len()
+    if groups.is_empty() && !rules.is_empty() {
+        1
+    } else {
+        groups.len()
+    }
 }
 
 fn level_num(level: &str) -> f64 {
@@ -394,10 +396,14 @@ pub fn compute<'a>(
     let mut max_level = -1.0f64;
     let mut high: Vec<&SigmaFact> = Vec::new();
     let mut titles = Vec::new();
+    // A trusted rule without ATT&CK tags: nothing says what it saw, so no context can be
+    // judged to speak for it.
+    let mut untagged = false;
     for s in input.sigma {
         let lvl = level_num(&s.level);
         titles.push(s.title.clone());
         if exact || s.project {
+            untagged |= s.techniques.is_empty();
             max_level = max_level.max(lvl);
             if lvl >= 3.0 {
                 high.push(s);
@@ -416,12 +422,13 @@ pub fn compute<'a>(
             .any(|p| t == p || t.starts_with(&format!("{p}.")))
     });
     f.flag("sigma.sensitive", sensitive, "sigma");
+    f.flag("sigma.untagged", untagged, "sigma");
     // Only discovery, and the interpreters or WMI that ran it: what inventory and
     // monitoring software does all day.
-    let discovery_only = f
-        .sigma_techniques
-        .iter()
-        .any(|(t, _)| crate::tells::only_discovery(t))
+    let discovery_only = !untagged
+        && f.sigma_techniques
+            .iter()
+            .any(|(t, _)| crate::tells::only_discovery(t))
         && f.sigma_techniques
             .iter()
             .all(|(t, _)| Tooling::Management.explains(t));
@@ -575,6 +582,7 @@ pub fn compute<'a>(
         .collect();
     let tooling_explains = !tooling.is_empty()
         && !f.sigma_techniques.is_empty()
+        && !f.truthy("sigma.untagged")
         && f.sigma_techniques
             .iter()
             .all(|(t, _)| tooling.iter().any(|k| k.explains(t)));
@@ -814,5 +822,47 @@ impl Facts<'_> {
     /// Adds a plain text fact (used by detectors for template values).
     pub fn put_text(&mut self, name: &str, t: impl Into<String>, source: impl Into<String>) {
         self.text(name, t, source);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(fields: &[(&str, &str)]) -> SigmaFact {
+        SigmaFact {
+            rule_id: String::new(),
+            title: String::new(),
+            level: "high".to_owned(),
+            techniques: Vec::new(),
+            evidence_id: String::new(),
+            project: true,
+            fields: fields
+                .iter()
+                .map(|(f, v)| ((*f).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn detections_join_on_shared_values_whatever_the_order() {
+        let none = rule(&[]);
+        let image = rule(&[("Image", "x.exe")]);
+        let image_too = rule(&[("Image", "x.exe"), ("CommandLine", "x -a")]);
+        let cmd = rule(&[("CommandLine", "x -a")]);
+        let parent = rule(&[("ParentImage", "p.exe")]);
+        for order in [
+            vec![&none, &image, &image_too],
+            vec![&image, &none, &image_too],
+            vec![&image, &image_too, &none],
+        ] {
+            assert_eq!(independent_detections(&order), 1);
+        }
+        // Joined transitively: Image and CommandLine through the rule that reads both.
+        assert_eq!(independent_detections(&[&image, &cmd, &image_too]), 1);
+        assert_eq!(independent_detections(&[&image, &cmd]), 2);
+        assert_eq!(independent_detections(&[&image, &parent, &none]), 2);
+        assert_eq!(independent_detections(&[&none]), 1);
+        assert_eq!(independent_detections(&[]), 0);
     }
 }

@@ -591,6 +591,36 @@ fn a_failed_action_remediates_nothing_and_an_eicar_name_on_another_file_is_a_dis
         "{}",
         t.assessment.hypothesis
     );
+    // A code that is not a number says nothing: still contained.
+    let t = run(
+        &defender(
+            1117,
+            "HackTool:Win32/Mimikatz",
+            "file:_C:\\Users\\x\\m.exe",
+            "-",
+        ),
+        &[],
+    );
+    assert!(
+        !t.assessment.escalate,
+        "contained: {}",
+        t.assessment.hypothesis
+    );
+    // A folder that says "eicar" does not make a program the test file.
+    let t = run(
+        &defender(
+            1116,
+            "Tool:Win32/EICAR_Test_File",
+            "file:_C:\\Temp\\eicar\\svc.exe",
+            "0x0",
+        ),
+        &[],
+    );
+    assert!(
+        t.assessment.hypothesis.contains("not the test file"),
+        "{}",
+        t.assessment.hypothesis
+    );
     // The test file itself, quarantined: not a disguise.
     let t = run(
         &defender(

@@ -778,11 +778,29 @@ const EICAR_HASHES: &[&str] = &[
     "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
 ];
 
-/// Whether an antivirus `Error Code` says the action failed (anything but zero).
+/// Whether an antivirus `Error Code` says the action failed: a number (hex `0x…` or
+/// decimal) other than zero. Anything else (`-`, `N/A`) says nothing.
 fn failed_code(code: &str) -> bool {
-    let c = code.trim().to_ascii_lowercase();
-    let digits = c.strip_prefix("0x").unwrap_or(&c);
-    !digits.is_empty() && !digits.bytes().all(|b| b == b'0')
+    let c = code.trim();
+    let n = match c.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("0x") => {
+            c.get(2..).and_then(|h| u64::from_str_radix(h, 16).ok())
+        }
+        _ => c.parse::<i64>().ok().map(i64::unsigned_abs),
+    };
+    n.is_some_and(|n| n != 0)
+}
+
+/// Whether `path` (a Defender `Path`, `file:_C:\…\eicar_com.zip->eicar.com`) names an
+/// EICAR test file by its own file name: `eicar.com`, `eicar.com.txt`, `eicar_com.zip`,
+/// `eicarcom2.zip` and the like, not a folder that happens to say "eicar".
+fn eicar_file_name(path: &str) -> bool {
+    let last = path.rsplit("->").next().unwrap_or(path);
+    let name = crate::view::basename(last);
+    name.starts_with("eicar")
+        && [".com", ".txt", ".zip"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
 }
 
 fn antivirus(f: &mut Facts<'_>) {
@@ -824,10 +842,24 @@ fn antivirus(f: &mut Facts<'_>) {
         // says which file it was.
         let eicar_named = t.to_ascii_lowercase().contains("eicar");
         let path = first(f, &["Path", "file_path", "path"]);
-        let is_test_file = path
-            .as_ref()
-            .is_none_or(|(v, _)| v.to_ascii_lowercase().contains("eicar"))
-            || EICAR_HASHES.iter().any(|h| f.view.mentions(h));
+        let own_hash = all(
+            f,
+            &[
+                "sha256",
+                "sha1",
+                "md5",
+                "hash",
+                "Hashes",
+                "file_hash",
+                "FileHash",
+            ],
+        )
+        .iter()
+        .any(|(v, _)| {
+            let v = v.to_ascii_lowercase();
+            EICAR_HASHES.iter().any(|h| v.contains(h))
+        });
+        let is_test_file = path.as_ref().is_none_or(|(v, _)| eicar_file_name(v)) || own_hash;
         f.set_flag("av.test_file", eicar_named && is_test_file, p.clone());
         f.set_flag(
             "av.disguised_test_file",
