@@ -5,6 +5,7 @@
 //! of activity sets nothing.
 
 mod access;
+mod antivirus;
 mod auth;
 mod cloud;
 mod host;
