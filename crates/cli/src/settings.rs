@@ -10,15 +10,7 @@ use soc_core::config::{ConfigError, LlmSettings, RawConfig};
 /// The environment variables that can set `field` (a [`ConfigError::Invalid`] field), in
 /// the order the configuration reads them (the first one set wins).
 fn variables(field: &str) -> Vec<String> {
-    let fixed: &[&str] = match field {
-        "nats.url" => &["SOC_NATS__URL", "NATS_URL"],
-        "redis.url" => &["SOC_REDIS__URL", "REDIS_URL"],
-        "worker.shutdown_grace" => &["SOC_WORKER__SHUTDOWN_GRACE", "SOC_GRACEFUL_SHUTDOWN_SECS"],
-        "ingest token" => &["SOC_INGEST_TOKEN", "SOC_INGEST__TOKEN"],
-        "assets.file" => &["SOC_ASSETS", "SOC_ASSETS__FILE"],
-        "llm.prompts" => &["SOC_PROMPTS"],
-        _ => &[],
-    };
+    let fixed = soc_core::config::env_aliases(field);
     if !fixed.is_empty() {
         return fixed.iter().map(|v| (*v).to_owned()).collect();
     }
@@ -64,7 +56,7 @@ pub(crate) fn explain(
 
 /// Whether `name` is a variable of the `[llm]` section (or the prompts directory).
 fn is_llm_variable(name: &str) -> bool {
-    name.starts_with("SOC_LLM__") || name == "SOC_PROMPTS"
+    name.starts_with("SOC_LLM__") || soc_core::config::env_aliases("llm.prompts").contains(&name)
 }
 
 /// The `[llm]` settings from the environment, for the commands that investigate without

@@ -20,6 +20,30 @@ use serde::{Deserialize, Serialize};
 /// The configuration file format version this build reads.
 pub const CONFIG_VERSION: u32 = 1;
 
+/// The settings read from variables other than (or besides) `SOC_<SECTION>__<KEY>`, each
+/// with its variables in the order they are read (the first one set wins). Every other
+/// `section.key` is read from `SOC_<SECTION>__<KEY>` alone. The CLI names the variable
+/// behind an invalid value from this table.
+pub const ENV_ALIASES: &[(&str, &[&str])] = &[
+    ("nats.url", &["SOC_NATS__URL", "NATS_URL"]),
+    ("redis.url", &["SOC_REDIS__URL", "REDIS_URL"]),
+    (
+        "worker.shutdown_grace",
+        &["SOC_WORKER__SHUTDOWN_GRACE", "SOC_GRACEFUL_SHUTDOWN_SECS"],
+    ),
+    ("ingest token", &["SOC_INGEST_TOKEN", "SOC_INGEST__TOKEN"]),
+    ("assets.file", &["SOC_ASSETS", "SOC_ASSETS__FILE"]),
+    ("llm.prompts", &["SOC_PROMPTS"]),
+];
+
+/// The variables of `field` in [`ENV_ALIASES`]; empty for any other field.
+pub fn env_aliases(field: &str) -> &'static [&'static str] {
+    ENV_ALIASES
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or(&[], |(_, vars)| vars)
+}
+
 /// Why a configuration cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -446,7 +470,7 @@ impl RawConfig {
 
         let nats_url = s(
             self.nats.url,
-            &["SOC_NATS__URL", "NATS_URL"],
+            env_aliases("nats.url"),
             "nats://127.0.0.1:4222",
         );
         validate_nats_url(&nats_url)?;
@@ -506,7 +530,7 @@ impl RawConfig {
 
         let redis_url = s(
             self.redis.url,
-            &["SOC_REDIS__URL", "REDIS_URL"],
+            env_aliases("redis.url"),
             "redis://127.0.0.1:6379/",
         );
         validate_redis_url(&redis_url)?;
@@ -532,7 +556,7 @@ impl RawConfig {
         };
 
         let token = match (
-            var(&["SOC_INGEST_TOKEN", "SOC_INGEST__TOKEN"]),
+            var(env_aliases("ingest token")),
             var(&["SOC_INGEST__TOKEN_FILE"]).or(self.ingest.token_file),
         ) {
             (Some(t), _) => Some(Secret::new(t.trim())),
@@ -636,7 +660,7 @@ impl RawConfig {
             shutdown_grace: dur(
                 &s(
                     self.worker.shutdown_grace,
-                    &["SOC_WORKER__SHUTDOWN_GRACE", "SOC_GRACEFUL_SHUTDOWN_SECS"],
+                    env_aliases("worker.shutdown_grace"),
                     "60s",
                 ),
                 "worker.shutdown_grace",
@@ -684,7 +708,7 @@ impl RawConfig {
                 format!(".{sfx}")
             });
         }
-        let assets_file = var(&["SOC_ASSETS", "SOC_ASSETS__FILE"])
+        let assets_file = var(env_aliases("assets.file"))
             .or(self.assets.file)
             .map(std::path::PathBuf::from);
         let mode = s(self.llm.mode, &["SOC_LLM__MODE"], "auto")
@@ -732,7 +756,7 @@ impl RawConfig {
             mode,
             cheap_model: var(&["SOC_LLM__CHEAP_MODEL"]).or(self.llm.cheap_model),
             strong_model: var(&["SOC_LLM__STRONG_MODEL"]).or(self.llm.strong_model),
-            prompts: var(&["SOC_PROMPTS"])
+            prompts: var(env_aliases("llm.prompts"))
                 .or(self.llm.prompts)
                 .map(std::path::PathBuf::from),
             tier0_stands_at,
