@@ -115,21 +115,25 @@ mod tests {
 
     #[test]
     fn the_subject_claims_no_more_than_the_confidence() {
-        assert_eq!(
-            assessment(Verdict::TruePositive, Confidence::High),
-            "confirmed malicious activity"
-        );
-        assert_eq!(
-            assessment(Verdict::TruePositive, Confidence::Medium),
-            "likely malicious activity"
-        );
-        assert_eq!(
-            assessment(Verdict::TruePositive, Confidence::Low),
-            "possibly malicious activity"
-        );
-        assert_eq!(
-            assessment(Verdict::FalsePositive, Confidence::Medium),
-            "likely benign"
-        );
+        for (verdict, confidence, words) in [
+            (
+                Verdict::TruePositive,
+                Confidence::High,
+                "confirmed malicious activity",
+            ),
+            (
+                Verdict::TruePositive,
+                Confidence::Medium,
+                "likely malicious activity",
+            ),
+            (
+                Verdict::TruePositive,
+                Confidence::Low,
+                "possibly malicious activity",
+            ),
+            (Verdict::FalsePositive, Confidence::Medium, "likely benign"),
+        ] {
+            assert_eq!(assessment(verdict, confidence), words);
+        }
     }
 }

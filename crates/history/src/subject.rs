@@ -86,7 +86,12 @@ impl Subject {
         {
             push_host(&mut hosts, h);
         }
-        let stock = crate::stock::system_binary_hashes(&alert.raw_log);
+        // Walked only when there is a hash to judge.
+        let stock = if iocs.iter().any(|f| f.ioc.kind.is_hash()) {
+            crate::stock::system_binary_hashes(&alert.raw_log)
+        } else {
+            Vec::new()
+        };
         let mut indicators: Vec<String> = Vec::new();
         for found in iocs.iter() {
             if indicators.len() >= MAX_INDICATORS {

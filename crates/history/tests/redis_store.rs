@@ -313,6 +313,25 @@ async fn a_recall_past_one_mget_chunk_matches_the_memory_store() {
 }
 
 /// `ZADD`s Redis ran while `run` ran.
+/// Asserts that the index key `k` (relative) lives at least as long as the summary of `s`.
+async fn assert_key_outlives_summary(
+    c: &mut ::redis::aio::MultiplexedConnection,
+    prefix: &str,
+    k: &str,
+    s: &Subject,
+) {
+    let mut p = ::redis::pipe();
+    p.cmd("PTTL").arg(format!("{prefix}{k}"));
+    p.cmd("PTTL")
+        .arg(format!("{prefix}inv:{}", s.investigation_id));
+    let (key_ttl, summary_ttl): (i64, i64) = p.query_async(c).await.unwrap();
+    assert!(
+        key_ttl >= summary_ttl,
+        "{k} expires before the summary of {}: {key_ttl} < {summary_ttl} ms",
+        s.alert_id
+    );
+}
+
 /// `ZADD` and `PEXPIRE` calls while `run` runs.
 async fn zadds_during<F: Future<Output = ()>>(redis: &RedisServer, run: F) -> (u64, u64) {
     redis.reset_command_stats().await.unwrap();
@@ -366,16 +385,7 @@ async fn redis_record_does_not_rewrite_what_begin_listed() {
                 "{k} of {}",
                 s.alert_id
             );
-            let mut p = ::redis::pipe();
-            p.cmd("PTTL").arg(format!("{prefix}{k}"));
-            p.cmd("PTTL")
-                .arg(format!("{prefix}inv:{}", s.investigation_id));
-            let (key_ttl, summary_ttl): (i64, i64) = p.query_async(c).await.unwrap();
-            assert!(
-                key_ttl >= summary_ttl,
-                "{k} expires before the summary of {}: {key_ttl} < {summary_ttl} ms",
-                s.alert_id
-            );
+            assert_key_outlives_summary(c, &prefix, k, s).await;
         }
     };
 
@@ -463,12 +473,7 @@ async fn redis_record_extends_begins_keys_after_a_slow_investigation() {
     // keys one PEXPIRE GT each.
     assert_eq!(n, (2, 4 + 3));
     for k in ["ioc:ipv4:203.0.113.5", "host:ws-1", "net24:203.0.113"] {
-        let mut p = ::redis::pipe();
-        p.cmd("PTTL").arg(format!("{prefix}{k}"));
-        p.cmd("PTTL")
-            .arg(format!("{prefix}inv:{}", a.investigation_id));
-        let (key_ttl, summary_ttl): (i64, i64) = p.query_async(&mut c).await.unwrap();
-        assert!(key_ttl >= summary_ttl, "{k}: {key_ttl} < {summary_ttl} ms");
+        assert_key_outlives_summary(&mut c, &prefix, k, &a).await;
     }
 }
 

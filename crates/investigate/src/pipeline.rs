@@ -402,7 +402,7 @@ impl Pipeline {
                 techniques: r.attack_techniques(),
                 evidence_id: id,
                 project: r.author.as_deref() == Some("soc-copilot"),
-                fields: m.fields.clone(),
+                fields: m.fields,
             });
             sigma_matches.push(SigmaMatch {
                 rule_id: r.id.clone(),

@@ -109,8 +109,9 @@ fn high(
     }
 }
 
-#[tokio::test]
-async fn a_public_rule_mirroring_a_project_rule_is_not_independent_evidence() {
+/// Verdict and confidence with the high project rule on the lookup tool's `Image` and
+/// `other` beside it.
+async fn beside_the_project_rule(other: Rule<'static>) -> (Verdict, Confidence, String) {
     let set = rules(&[
         high(
             "0b7d4c1e-0000-4000-8000-000000000001",
@@ -118,45 +119,34 @@ async fn a_public_rule_mirroring_a_project_rule_is_not_independent_evidence() {
             "Image",
             "\\lookup.exe",
         ),
-        high(
-            "0b7d4c1e-0000-4000-8000-000000000002",
-            "someone else",
-            "Image",
-            "\\lookup.exe",
-        ),
+        other,
     ]);
     let inv = investigate(set, &alert(&lookup_event(), None)).await;
-    assert_eq!(
-        (inv.verdict, inv.confidence),
-        (Verdict::TruePositive, Confidence::Medium),
-        "{}",
-        inv.hypothesis
-    );
+    (inv.verdict, inv.confidence, inv.hypothesis)
+}
+
+#[tokio::test]
+async fn a_public_rule_mirroring_a_project_rule_is_not_independent_evidence() {
+    let (v, c, why) = beside_the_project_rule(high(
+        "0b7d4c1e-0000-4000-8000-000000000002",
+        "someone else",
+        "Image",
+        "\\lookup.exe",
+    ))
+    .await;
+    assert_eq!((v, c), (Verdict::TruePositive, Confidence::Medium), "{why}");
 }
 
 #[tokio::test]
 async fn high_rules_reading_different_fields_agree() {
-    let set = rules(&[
-        high(
-            "0b7d4c1e-0000-4000-8000-000000000001",
-            PROJECT,
-            "Image",
-            "\\lookup.exe",
-        ),
-        high(
-            "0b7d4c1e-0000-4000-8000-000000000003",
-            "someone else",
-            "CommandLine",
-            "-q records",
-        ),
-    ]);
-    let inv = investigate(set, &alert(&lookup_event(), None)).await;
-    assert_eq!(
-        (inv.verdict, inv.confidence),
-        (Verdict::TruePositive, Confidence::High),
-        "{}",
-        inv.hypothesis
-    );
+    let (v, c, why) = beside_the_project_rule(high(
+        "0b7d4c1e-0000-4000-8000-000000000003",
+        "someone else",
+        "CommandLine",
+        "-q records",
+    ))
+    .await;
+    assert_eq!((v, c), (Verdict::TruePositive, Confidence::High), "{why}");
 }
 
 /// A medium project rule tagged `techniques` on the lookup tool.

@@ -533,111 +533,78 @@ fn a_remediated_detection_of_real_tooling_is_contained_not_benign() {
 
 #[test]
 fn a_failed_action_remediates_nothing_and_an_eicar_name_on_another_file_is_a_disguise() {
+    // Tier 0 on a Defender event with this threat, path and error code.
     let defender = |id: u32, threat: &str, path: &str, code: &str| {
-        alert(
-            "Defender detection",
-            &json!({"provider": "Microsoft-Windows-Windows Defender", "event_id": id, "event_data": {
-                "Threat Name": threat, "Action Name": "Quarantine", "Path": path, "Error Code": code,
-                "Error Description": "The process cannot access the file because it is being used by another process."}}),
+        run(
+            &alert(
+                "Defender detection",
+                &json!({"provider": "Microsoft-Windows-Windows Defender", "event_id": id, "event_data": {
+                    "Threat Name": threat, "Action Name": "Quarantine", "Path": path, "Error Code": code,
+                    "Error Description": "The process cannot access the file because it is being used by another process."}}),
+            ),
+            &[],
+        )
+        .assessment
+    };
+    let mimikatz = |code: &str| {
+        defender(
+            1117,
+            "HackTool:Win32/Mimikatz",
+            "file:_C:\\Users\\x\\m.exe",
+            code,
         )
     };
     // Quarantine named, but it failed: not contained, escalated.
-    let t = run(
-        &defender(
-            1117,
-            "HackTool:Win32/Mimikatz",
-            "file:_C:\\Users\\x\\m.exe",
-            "0x80070020",
-        ),
-        &[],
-    );
-    assert_eq!(t.assessment.family, "antivirus");
-    assert_eq!(t.assessment.verdict, Verdict::TruePositive);
-    assert!(t.assessment.escalate, "{}", t.assessment.hypothesis);
-    assert!(
-        t.assessment.hypothesis.contains("action failed"),
-        "{}",
-        t.assessment.hypothesis
-    );
-    // A zero error code is a success.
-    let t = run(
-        &defender(
-            1117,
-            "HackTool:Win32/Mimikatz",
-            "file:_C:\\Users\\x\\m.exe",
-            "0x00000000",
-        ),
-        &[],
-    );
-    assert!(
-        !t.assessment.escalate,
-        "contained: {}",
-        t.assessment.hypothesis
-    );
+    let a = mimikatz("0x80070020");
+    assert_eq!(a.family, "antivirus");
+    assert_eq!(a.verdict, Verdict::TruePositive);
+    assert!(a.escalate, "{}", a.hypothesis);
+    assert!(a.hypothesis.contains("action failed"), "{}", a.hypothesis);
+    // A zero error code is a success; a code that is not a number says nothing: both
+    // still contained.
+    for code in ["0x00000000", "-"] {
+        let a = mimikatz(code);
+        assert!(!a.escalate, "contained: {}", a.hypothesis);
+    }
     // The EICAR name on a program that is not the test file.
-    let t = run(
-        &defender(
-            1116,
-            "Tool:Win32/EICAR_Test_File",
-            "file:_C:\\Users\\x\\AppData\\Local\\Temp\\svc.exe",
-            "0x80070020",
-        ),
-        &[],
+    let a = defender(
+        1116,
+        "Tool:Win32/EICAR_Test_File",
+        "file:_C:\\Users\\x\\AppData\\Local\\Temp\\svc.exe",
+        "0x80070020",
     );
-    assert_eq!(t.assessment.verdict, Verdict::TruePositive);
-    assert!(t.assessment.escalate);
+    assert_eq!(a.verdict, Verdict::TruePositive);
+    assert!(a.escalate);
     assert!(
-        t.assessment.hypothesis.contains("not the test file")
-            && !t.assessment.hypothesis.contains("contains no code"),
+        a.hypothesis.contains("not the test file") && !a.hypothesis.contains("contains no code"),
         "{}",
-        t.assessment.hypothesis
-    );
-    // A code that is not a number says nothing: still contained.
-    let t = run(
-        &defender(
-            1117,
-            "HackTool:Win32/Mimikatz",
-            "file:_C:\\Users\\x\\m.exe",
-            "-",
-        ),
-        &[],
-    );
-    assert!(
-        !t.assessment.escalate,
-        "contained: {}",
-        t.assessment.hypothesis
+        a.hypothesis
     );
     // A folder that says "eicar" does not make a program the test file.
-    let t = run(
-        &defender(
-            1116,
-            "Tool:Win32/EICAR_Test_File",
-            "file:_C:\\Temp\\eicar\\svc.exe",
-            "0x0",
-        ),
-        &[],
+    let a = defender(
+        1116,
+        "Tool:Win32/EICAR_Test_File",
+        "file:_C:\\Temp\\eicar\\svc.exe",
+        "0x0",
     );
     assert!(
-        t.assessment.hypothesis.contains("not the test file"),
+        a.hypothesis.contains("not the test file"),
         "{}",
-        t.assessment.hypothesis
+        a.hypothesis
     );
     // The test file itself, quarantined: not a disguise.
-    let t = run(
-        &defender(
-            1117,
-            "Virus:DOS/EICAR_Test_File",
-            "file:_C:\\Users\\x\\Downloads\\eicar.com",
-            "0x00000000",
-        ),
-        &[],
+    let a = defender(
+        1117,
+        "Virus:DOS/EICAR_Test_File",
+        "file:_C:\\Users\\x\\Downloads\\eicar.com",
+        "0x00000000",
     );
     assert!(
-        !t.assessment.hypothesis.contains("not the test file"),
+        !a.hypothesis.contains("not the test file"),
         "{}",
-        t.assessment.hypothesis
+        a.hypothesis
     );
-    assert_eq!(t.assessment.verdict, Verdict::Inconclusive);
+    assert_eq!(a.verdict, Verdict::Inconclusive);
 }
 
 #[test]
