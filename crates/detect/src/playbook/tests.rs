@@ -305,6 +305,7 @@ fn playbooks_are_the_directory_and_name_only_known_facts() {
         include_str!("detectors/net.rs"),
         include_str!("detectors/access.rs"),
         include_str!("detectors/antivirus.rs"),
+        include_str!("detectors/task.rs"),
     ];
     let literal = regex::Regex::new(r#""([a-z_]+(?:\.[a-z_0-9]+)?)""#).unwrap();
     let known: std::collections::HashSet<&str> = sources

@@ -2,15 +2,14 @@
 //!
 //! Facts: `proc.encoded_ps`, `proc.decoded`, `proc.decoded_download`, `proc.decoded_wmi`,
 //! `proc.hidden_window`, `proc.policy_bypass`, `proc.office_parent`,
-//! `proc.network_external`, `proc.remote_ip`, `proc.schtasks_create`, `proc.task_command`,
-//! `proc.task_name`, `proc.task_frequent`, `proc.task_event`, `proc.task_deleted`,
-//! `proc.parent_unsigned`, `proc.parent_user_writable`, `proc.parent_path`,
-//! `proc.wmic_remote`, `proc.wmic_targets`, `proc.remote_targets`, `proc.remote_target_list`,
+//! `proc.network_external`, `proc.remote_ip`, `proc.parent_unsigned`,
+//! `proc.parent_user_writable`, `proc.parent_path`, `proc.wmic_remote`, `proc.wmic_targets`, `proc.remote_targets`, `proc.remote_target_list`,
 //! `proc.remote_command`, `proc.auth_success`, `proc.off_hours`, `proc.first_use`,
 //! `proc.shadow_delete`, `proc.shadow_all`, `proc.shadow_bounded`, `proc.inhibit_recovery`,
 //! `proc.encryption_activity`, `proc.signed_parent`, `proc.cert_conversion`,
 //! `proc.from_program_files`, `proc.system_script`, `av.*` (detection, threat, remediated,
-//! test_file, powershell, path, process, user).
+//! test_file, powershell, path, process, user); scheduled tasks' `proc.task_*` and
+//! `proc.schtasks_create` (`task.rs`).
 
 use std::sync::LazyLock;
 
@@ -83,7 +82,7 @@ static WMI_EXEC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)invoke-wmimethod|invoke-cimmethod|win32_process|\[wmiclass\]")
         .expect("constant regex compiles")
 });
-const LOLBINS: &[&str] = &[
+pub(super) const LOLBINS: &[&str] = &[
     "mshta.exe",
     "rundll32.exe",
     "regsvr32.exe",
@@ -111,7 +110,7 @@ const OFFICE: &[&str] = &[
     "onenote.exe",
     "visio.exe",
 ];
-static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\\users\\[^\\]+\\(appdata|downloads|desktop|documents)\\|\\users\\public\\|\\windows\\temp\\|\\programdata\\|\\perflogs\\|\\\$recycle\.bin\\|^/tmp/|^/dev/shm/|^/var/tmp/")
         .expect("constant regex compiles")
 });
@@ -274,48 +273,7 @@ fn process(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         }
     }
 
-    // Scheduled tasks.
-    for (c, p) in &cmds {
-        let l = c.to_ascii_lowercase();
-        if l.contains("schtasks") && (l.contains("/create") || l.contains("-create")) {
-            f.set_flag("proc.schtasks_create", true, p.clone());
-            if let Some(v) = arg_value(c, "/tr") {
-                f.put_text("proc.task_command", v, p.clone());
-            }
-            if let Some(v) = arg_value(c, "/tn") {
-                f.put_text("proc.task_name", v, p.clone());
-            }
-            if let Some(sc) = arg_value(c, "/sc") {
-                let sc = sc.to_ascii_lowercase();
-                let every = arg_value(c, "/mo").unwrap_or_else(|| "1".to_owned());
-                let text = match sc.as_str() {
-                    "minute" => format!("every {every} minute(s)"),
-                    "hourly" => format!("every {every} hour(s)"),
-                    "daily" => format!("every {every} day(s)"),
-                    "onlogon" => "at every logon".to_owned(),
-                    "onstart" => "at every start".to_owned(),
-                    "onidle" => "whenever the system is idle".to_owned(),
-                    other => format!("schedule {other}"),
-                };
-                f.put_text("proc.task_frequency", text, p.clone());
-                if matches!(sc.as_str(), "minute" | "onlogon" | "onstart" | "onidle") {
-                    f.set_flag("proc.task_frequent", true, p.clone());
-                }
-            }
-        }
-    }
-    let ids: Vec<(String, String)> = all(f, &["EventID", "event_id"]);
-    let created = ids.iter().find(|(v, _)| v == "4698");
-    let deleted = ids.iter().find(|(v, _)| v == "4699");
-    if let Some((_, p)) = created {
-        f.set_flag("proc.task_event", true, p.clone());
-        if let Some((n, p)) = first(f, &["TaskName"]) {
-            f.put_text("proc.task_name", n, p);
-        }
-    }
-    if let (Some(_), Some((_, p))) = (created, deleted) {
-        f.set_flag("proc.task_deleted", true, p.clone());
-    }
+    super::task::detect(f, &cmds);
 
     // WMIC against other hosts: a `/node:` target that is not the event's own host.
     for (c, p) in &cmds {
@@ -757,7 +715,7 @@ fn same_host(target: &str, own: &str) -> bool {
 }
 
 /// The value after a command-line switch (`/tr "..."` or `/tn name`).
-fn arg_value(cmd: &str, switch: &str) -> Option<String> {
+pub(super) fn arg_value(cmd: &str, switch: &str) -> Option<String> {
     let l = cmd.to_ascii_lowercase();
     let i = l.find(&format!("{switch} "))? + switch.len() + 1;
     let rest = cmd.get(i..)?.trim_start();

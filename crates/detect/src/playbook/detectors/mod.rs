@@ -11,6 +11,7 @@ mod cloud;
 mod host;
 mod mail_exec;
 mod net;
+mod task;
 
 use serde_json::Value;
 
