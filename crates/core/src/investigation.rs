@@ -482,6 +482,11 @@ pub struct TierRecord {
     pub confidence: Confidence,
     /// Why the path stopped here or went on.
     pub reason: String,
+    /// The tier the tier policy sent the alert to after this one, when it sent it on
+    /// (`reason` says why). A later record of that tier or a higher one shows it answered;
+    /// none means the policy's required tier never did, and nothing may close the alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_tier: Option<u8>,
     /// Wall time spent in this tier, milliseconds.
     #[serde(default)]
     pub duration_ms: u64,

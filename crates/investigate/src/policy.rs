@@ -8,7 +8,7 @@ use soc_core::{Confidence, Investigation, Verdict};
 /// Checks, in order, the first failing one deciding: the verdict is `false_positive`; no
 /// analyst ruling on a prior sighting overturned the copilot; confidence is `high`; no
 /// lookup failed; no model tier failed (a `degraded` entry `llm.*`); every tier the tier
-/// policy sent the alert to answered (a tier record announcing `next: tier N` with no
+/// policy sent the alert to answered (a tier record whose `next_tier` is N with no
 /// record of tier N or above means the stronger model the policy required never ran);
 /// the fleet's memory was readable (no `degraded` entry `history`: prior sightings and
 /// campaign membership are otherwise unknown); no escalation is recommended; no
@@ -91,20 +91,11 @@ pub fn should_auto_close(inv: &Investigation) -> (bool, String) {
     )
 }
 
-/// The highest tier a tier record announced as the next step (`next: tier N`) when no
-/// record of that tier or a higher one exists, with the highest tier that did record;
-/// `None` when every required tier ran.
+/// The highest tier a tier record sent the alert on to (`next_tier`) when no record of
+/// that tier or a higher one exists, with the highest tier that did record; `None` when
+/// every required tier ran.
 fn unanswered_escalation(tiers: &[TierRecord]) -> Option<(u8, u8)> {
-    const NEXT: &str = "next: tier ";
-    let required = tiers
-        .iter()
-        .flat_map(|t| {
-            t.reason.match_indices(NEXT).filter_map(|(i, _)| {
-                let digit = t.reason[i + NEXT.len()..].chars().next()?;
-                u8::try_from(digit.to_digit(10)?).ok()
-            })
-        })
-        .max()?;
+    let required = tiers.iter().filter_map(|t| t.next_tier).max()?;
     let answered = tiers.iter().map(|t| t.tier).max().unwrap_or(0);
     (required > answered).then_some((required, answered))
 }
@@ -114,38 +105,38 @@ mod tests {
     use super::*;
     use soc_core::investigation::Degradation;
 
-    fn record(tier: u8, reason: &str) -> TierRecord {
+    /// A tier record that sent the alert on to `next` (or stopped).
+    fn record(tier: u8, next: Option<u8>) -> TierRecord {
         TierRecord {
             tier,
             model: None,
             verdict: Verdict::FalsePositive,
             confidence: Confidence::High,
-            reason: reason.to_owned(),
+            reason: "why".to_owned(),
+            next_tier: next,
             duration_ms: 0,
         }
     }
 
     #[test]
     fn a_required_tier_that_never_ran_is_found() {
-        let t0 = record(0, "tier-0 playbook concluded; next: tier 1 (not confident)");
-        let t1 = record(
-            1,
-            "tier 1 answered; next: tier 2 (critical severity); no strong model is configured, so tier 1's answer stands",
-        );
+        let t0 = record(0, Some(1));
+        // Tier 1 sent it to tier 2, and no strong model is configured.
+        let t1 = record(1, Some(2));
         assert_eq!(
             unanswered_escalation(&[t0.clone(), t1.clone()]),
             Some((2, 1))
         );
-        let t2 = record(2, "tier 2 answered after its tool loop");
+        let t2 = record(2, None);
         assert_eq!(unanswered_escalation(&[t0.clone(), t1, t2.clone()]), None);
         // Tier 1 skipped (no cheap model) but tier 2 answered: satisfied.
         assert_eq!(unanswered_escalation(&[t0, t2]), None);
-        assert_eq!(
-            unanswered_escalation(&[record(0, "tier 0 is confident; next: stop (x)")]),
-            None
-        );
+        assert_eq!(unanswered_escalation(&[record(0, None)]), None);
         assert_eq!(unanswered_escalation(&[]), None);
-        assert_eq!(unanswered_escalation(&[record(0, "next: tier ")]), None);
+        // The reason's wording plays no part.
+        let mut worded = record(0, None);
+        worded.reason = "tier 0 concluded; next: tier 2 (critical severity)".to_owned();
+        assert_eq!(unanswered_escalation(&[worded]), None);
     }
 
     #[test]
@@ -168,7 +159,7 @@ mod tests {
             let (eligible, why) = should_auto_close(&d);
             assert!(!eligible, "{component}: {why}");
         }
-        inv.tiers.push(record(0, "x; next: tier 2 (agentic mode)"));
+        inv.tiers.push(record(0, Some(2)));
         assert!(!should_auto_close(&inv).0);
     }
 }

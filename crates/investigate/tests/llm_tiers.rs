@@ -461,6 +461,7 @@ async fn a_forced_tier_without_a_model_is_degraded_not_skipped_in_silence() {
         assert_eq!(path, [0], "{:#?}", inv.tiers);
         let reason = &inv.tiers[0].reason;
         assert!(!reason.contains("next: tier"), "{reason}");
+        assert_eq!(inv.tiers[0].next_tier, None);
         assert!(reason.contains("model is configured"), "{reason}");
         let component = format!("llm.tier{tier}");
         let d = inv
@@ -493,6 +494,7 @@ async fn auto_mode_without_a_cheap_model_hands_tier_1_to_the_strong_one() {
         reason.contains("next: tier 2 (") && reason.contains("no cheap model is configured"),
         "{reason}"
     );
+    assert_eq!(inv.tiers[0].next_tier, Some(2));
     assert!(inv.degraded.is_empty(), "{:?}", inv.degraded);
     assert_eq!(mock.calls(), 1);
 }

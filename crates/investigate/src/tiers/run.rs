@@ -102,6 +102,7 @@ impl LlmTiers {
         let mut last_model = String::new();
         if let Some(r) = inv.tiers.first_mut() {
             r.reason = format!("{}; next: {}", r.reason, next_reason(&next));
+            r.next_tier = next_tier(&next);
         }
         loop {
             match next {
@@ -125,6 +126,7 @@ impl LlmTiers {
                                 format!("tier 1 answered; next: {}", next_reason(&next)),
                                 started,
                             );
+                            set_next(inv, &next);
                             answer = Some(a);
                         }
                         Err(e) => {
@@ -149,6 +151,7 @@ impl LlmTiers {
                                 ),
                                 started,
                             );
+                            set_next(inv, &next);
                         }
                     }
                 }
@@ -736,6 +739,22 @@ fn standing(inv: &Investigation, ctx: &TierContext<'_>, recognised: bool) -> Sta
     }
 }
 
+/// The tier a step names, if it names one.
+fn next_tier(n: &Next) -> Option<u8> {
+    match n {
+        Next::Stop(_) => None,
+        Next::Tier1(_) => Some(1),
+        Next::Tier2(_) => Some(2),
+    }
+}
+
+/// Records on the last tier record where the policy sent the alert next.
+fn set_next(inv: &mut Investigation, next: &Next) {
+    if let Some(r) = inv.tiers.last_mut() {
+        r.next_tier = next_tier(next);
+    }
+}
+
 fn next_reason(n: &Next) -> String {
     match n {
         Next::Stop(r) => format!("stop ({r})"),
@@ -758,6 +777,7 @@ fn record(
         verdict: s.verdict,
         confidence: s.confidence,
         reason,
+        next_tier: None,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
 }
