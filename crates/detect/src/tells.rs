@@ -194,9 +194,11 @@ static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("constant regex compiles")
 });
 
-/// Words after a match that undo it ("CHG-1234 rejected by CAB", "approval expired").
+/// Words after a match that undo it ("CHG-1234 rejected by CAB", "approval expired"), or
+/// that make the ticket a security incident's, which sanctions nothing ("INC-4411
+/// suspected compromise").
 static NEGATED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[^.;]{0,40}?\b(rejected|denied|declined|expired|cancell?ed|revoked|withdrawn|not approved|unapproved|pending|failed|violat\w*|mismatch\w*)\b")
+    Regex::new(r"(?i)^[^.;]{0,40}?\b(rejected|denied|declined|expired|cancell?ed|revoked|withdrawn|not approved|unapproved|pending|failed|violat\w*|mismatch\w*|suspect\w*|compromis\w*|malicious|malware|intrusion|breach\w*|ransom\w*|exfiltrat\w*|security incident|incident response)\b")
         .expect("constant regex compiles")
 });
 
@@ -378,7 +380,9 @@ mod tests {
             "siem_context": {
                 "note": "Unauthorized source, unexpected at this hour",
                 "allowlist": "source is not on any allowlist",
-                "change": "no change ticket found"
+                "change": "no change ticket found",
+                "ticket": "INC-4411 suspected compromise of this host, IR engaged",
+                "recent_change": "CHG-9012 opened after the malware alert on this host"
             },
             "source_reverse_dns": "nessus-scanner.attacker-owned.net"
         }));
