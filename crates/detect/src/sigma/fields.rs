@@ -15,7 +15,10 @@
 //! - Winlogbeat/ECS: `winlog.event_data.*` by name, and the ECS aliases in [`ALIASES`]
 //!   (`process.executable` → `Image`, `process.command_line` → `CommandLine`, ...);
 //! - native reference alerts: `process_path` → `Image`, `parent_process` →
-//!   `ParentImage`, `command_line` → `CommandLine`, ... (also in [`ALIASES`]).
+//!   `ParentImage`, `command_line` → `CommandLine`, ... (also in [`ALIASES`]);
+//! - Linux process records (the `linux` module): auditd records (objects or audit.log
+//!   text), Falco's `output_fields`, sudo's log line (syslog or journald `MESSAGE`) →
+//!   `Image`, `CommandLine`, `ParentImage`, `User`, ..., with the log source they name.
 //!
 //! Every field also keeps its own (dotted) name, so a rule on any field name can match.
 //! Field names are compared case-insensitively. Security 4688 fields also answer to the
@@ -35,6 +38,8 @@ use soc_core::Alert;
 
 use super::LogSource;
 use super::logsource;
+
+pub(crate) mod linux;
 
 /// One value of an event field, borrowed from the event.
 #[derive(Debug, Clone, Copy)]
@@ -117,33 +122,58 @@ impl Event {
     /// Builds an event from an EVTX-JSON document (`{"Event": {"System": .., "EventData":
     /// ..}}`) or any flat or nested JSON object (dev-set, native, ECS, Wazuh shapes).
     pub fn from_value(v: &Value) -> Event {
+        let derived = v.as_object().map(linux::derive).unwrap_or_default();
         let mut b = Builder::default();
         match v {
             Value::Object(m) => b.root(m),
             other => b.scalar(Cow::Borrowed("value"), other),
         }
+        b.derived(&derived);
         b.finish()
     }
 
     /// The events an alert carries: one per element of `raw_log.events` (each with the
     /// other top-level `raw_log` fields), or one for the whole `raw_log`. The alert's host
     /// becomes `Computer` when the event has none.
-    pub fn from_alert<'a>(alert: &'a Alert) -> Vec<Event> {
+    ///
+    /// Linux process records (the `linux` module below) add the Sigma view of the
+    /// process: auditd records (`SYSCALL`, `EXECVE`, ...) as objects or as audit.log
+    /// text, Falco's `output_fields`, sudo's log line. A list of auditd records holding several
+    /// executions, or of sudo lines, gives one event per execution or line (each with the
+    /// other top-level `raw_log` fields).
+    pub fn from_alert(alert: &Alert) -> Vec<Event> {
         let raw = &alert.raw_log;
         let host = alert.host();
-        let finish = |mut b: Builder<'a>| {
-            if let Some(h) = host {
-                b.fallback(Cow::Borrowed("Computer"), Scalar::Str(h));
-            }
-            b.finish()
-        };
+        if let Some(split) = linux::split(raw) {
+            return split
+                .groups
+                .iter()
+                .map(|g| {
+                    let mut b = Builder::default();
+                    for (k, v) in raw {
+                        if k != split.key {
+                            b.key(k, v, "", 0);
+                        }
+                    }
+                    for item in &g.items {
+                        b.value(Cow::Borrowed(split.key), item, 1);
+                    }
+                    b.derived(&g.derived);
+                    with_host(b, host)
+                })
+                .collect();
+        }
         if let Some(Value::Array(items)) = raw.get("events")
             && items.iter().any(Value::is_object)
         {
-            return items
+            let items: Vec<_> = items
                 .iter()
                 .filter_map(Value::as_object)
-                .map(|item| {
+                .map(|item| (item, linux::derive(item)))
+                .collect();
+            return items
+                .iter()
+                .map(|(item, derived)| {
                     let mut b = Builder::default();
                     b.root(item);
                     for (k, v) in raw {
@@ -151,13 +181,16 @@ impl Event {
                             b.key(k, v, "", 0);
                         }
                     }
-                    finish(b)
+                    b.derived(derived);
+                    with_host(b, host)
                 })
                 .collect();
         }
+        let derived = linux::derive(raw);
         let mut b = Builder::default();
         b.root(raw);
-        vec![finish(b)]
+        b.derived(&derived);
+        vec![with_host(b, host)]
     }
 
     /// The inferred log source.
@@ -247,6 +280,14 @@ impl Event {
             index: i,
         }
     }
+}
+
+/// Finishes an alert's event: the alert's host is `Computer` when the event has none.
+fn with_host<'b>(mut b: Builder<'b>, host: Option<&'b str>) -> Event {
+    if let Some(h) = host {
+        b.fallback(Cow::Borrowed("Computer"), Scalar::Str(h));
+    }
+    b.finish()
 }
 
 /// Field aliases: `(source path, lower case; Sigma name; only when the Sigma name is
@@ -401,6 +442,8 @@ struct Builder<'a> {
     /// Wrappers unwrapped so far.
     wrappers: u32,
     tmp: String,
+    /// The log source a recognised record shape names (Linux records).
+    hint: Option<LogSource>,
 }
 
 impl Default for Builder<'_> {
@@ -412,6 +455,7 @@ impl Default for Builder<'_> {
             unwrapped: Vec::new(),
             wrappers: 0,
             tmp: String::with_capacity(64),
+            hint: None,
         }
     }
 }
@@ -480,6 +524,21 @@ impl<'a> Builder<'a> {
 
     fn fallback(&mut self, name: Cow<'a, str>, val: Scalar<'a>) {
         self.fallbacks.push((name, val));
+    }
+
+    /// Adds fields derived from a Linux record, each name only when the event has no
+    /// field of that name (every value of such a name), and the record's log source.
+    fn derived(&mut self, d: &'a linux::Derived) {
+        if self.hint.is_none() {
+            self.hint.clone_from(&d.hint);
+        }
+        let names: Vec<String> = d.pairs.iter().map(|(n, _)| lower(n)).collect();
+        let absent = self.absent(&names);
+        for ((name, val), key) in d.pairs.iter().zip(&names) {
+            if absent.contains(key.as_str()) {
+                self.push(Cow::Borrowed(name.as_ref()), Scalar::Str(val));
+            }
+        }
     }
 
     /// A document's top level: EVTX-JSON or a flat/nested object.
@@ -676,6 +735,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> Event {
+        let hint = self.hint.take();
         // Unwrapped fields first, all values of a name together (a list keeps every
         // element), never beside a field of the same name, and from one wrapper only.
         let unwrapped = std::mem::take(&mut self.unwrapped);
@@ -811,7 +871,7 @@ impl<'a> Builder<'a> {
             });
             i = j;
         }
-        let (ls, exact) = logsource::infer(&ev);
+        let (ls, exact) = logsource::infer(&ev, hint.as_ref());
         ev.logsource = ls;
         ev.exact = exact;
         ev

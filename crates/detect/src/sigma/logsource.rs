@@ -7,7 +7,14 @@
 //! 4688 → `process_creation`; PowerShell 4104 → `ps_script`, 4103 → `ps_module`).
 //! Otherwise the source is a guess from ECS (`event.category`/`event.type`,
 //! `host.os.type`, `event.dataset`), the native `event_type` and `log_source`, Linux
-//! `program`/`location` (`sshd`, `auth.log`), and Windows-looking paths.
+//! `program`/`location` (`sshd`, `auth.log`), journald's `SYSLOG_IDENTIFIER`/`_COMM`,
+//! and Windows-looking paths.
+//!
+//! A Linux record shape the event view recognised (auditd records, Falco output fields,
+//! a sudo log line; see `fields::linux`) names its source: product `linux`; category
+//! `process_creation` for an execution (auditd `EXECVE`/`USER_CMD` or an exec syscall,
+//! Falco without an `evt.type` or with an exec one, a sudo command line), otherwise
+//! unknown; service `auditd` or `sudo`.
 
 use super::LogSource;
 use super::fields::Event;
@@ -190,8 +197,9 @@ fn lookup(table: &[(&str, &'static str)], key: &str) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
-/// Infers `(log source, exact)` for a built event.
-pub(crate) fn infer(ev: &Event) -> (LogSource, bool) {
+/// Infers `(log source, exact)` for a built event; `hint` is the source a recognised
+/// record shape names (it wins over the guesses, never over an exact Windows source).
+pub(crate) fn infer(ev: &Event, hint: Option<&LogSource>) -> (LogSource, bool) {
     let lc = |k: &str| ev.first_lower(k);
     let event_id = lc("eventid").and_then(|s| s.trim().parse::<u32>().ok());
     let channel = lc("channel");
@@ -274,7 +282,14 @@ pub(crate) fn infer(ev: &Event) -> (LogSource, bool) {
     }
     match lc("log_source") {
         Some("windows_eventlog" | "windows") => product = Some("windows"),
-        Some("linux_auth" | "auth" | "syslog") => product = Some("linux"),
+        Some("linux_auth" | "auth" | "syslog" | "journald" | "journal" | "systemd-journal") => {
+            product = Some("linux");
+        }
+        Some("auditd" | "audit" | "linux_audit" | "auditbeat") => {
+            product = Some("linux");
+            service = Some("auditd");
+        }
+        Some("falco" | "sysdig") => product = Some("linux"),
         Some("web_proxy" | "proxy") => category = Some("proxy"),
         Some("webserver" | "web" | "waf") => category = Some("webserver"),
         Some("dns") => category = Some("dns"),
@@ -285,10 +300,22 @@ pub(crate) fn infer(ev: &Event) -> (LogSource, bool) {
     }
     let program = lc("program")
         .or_else(|| lc("predecoder.program_name"))
-        .or_else(|| lc("decoder.name"));
+        .or_else(|| lc("decoder.name"))
+        .or_else(|| lc("syslog_identifier"))
+        .or_else(|| lc("_comm"));
     if let Some(p @ ("sshd" | "sudo")) = program {
         service = Some(p);
         product = product.or(Some("linux"));
+    }
+    if let Some(h) = hint {
+        return (
+            LogSource {
+                product: h.product.clone().or(product.map(str::to_owned)),
+                category: h.category.clone().or(category.map(str::to_owned)),
+                service: h.service.clone().or(service.map(str::to_owned)),
+            },
+            false,
+        );
     }
     if product == Some("linux") && service.is_none() && category.is_none() {
         service = Some("auth");

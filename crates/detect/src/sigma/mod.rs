@@ -74,6 +74,8 @@ mod tests;
 #[cfg(test)]
 mod tests_data;
 #[cfg(test)]
+mod tests_linux;
+#[cfg(test)]
 mod tests_rules_process;
 #[cfg(test)]
 mod tests_rules_security;
@@ -427,6 +429,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("image_load_win_credential_vault_library_user_folder.yml"),
     embed!("win_security_default_account_enabled.yml"),
     embed!("win_system_eventlog_service_crash.yml"),
+    // Linux rules (2026-11-28).
+    embed!("proc_creation_lnx_sudo_runas_user_id_minus_one.yml"),
+    embed!("proc_creation_lnx_web_server_spawns_shell.yml"),
+    embed!("proc_creation_lnx_cron_installed_by_service_account.yml"),
 ];
 
 impl RuleSet {
