@@ -782,3 +782,5 @@ fn recurring(input: &TriageInput<'_>, a: &mut crate::triage::Assessment) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_context;
