@@ -196,13 +196,11 @@ impl Cond {
                 .render(fact)
                 .is_some_and(|t| t.eq_ignore_ascii_case(value)),
             Cond::FactRe { fact, re } => f.render(fact).is_some_and(|t| re.is_match(&t)),
-            Cond::Field { field, re } => {
-                let vals = f.field_values(field);
-                match re {
-                    None => !vals.is_empty(),
-                    Some(re) => vals.iter().any(|(_, v)| re.is_match(v)),
-                }
-            }
+            Cond::Field { field, re } => match re {
+                // Presence: a scalar, or an object or list node with values under it.
+                None => f.field_exists(field),
+                Some(re) => f.field_values(field).iter().any(|(_, v)| re.is_match(v)),
+            },
             Cond::Title(re) => re.is_match(&f.view.alert.title),
             Cond::Verdict(v) => verdict == Some(*v),
         }

@@ -177,6 +177,32 @@ impl<'a> Facts<'a> {
     }
 }
 
+impl Facts<'_> {
+    /// Whether a field is present: a scalar value (see [`Facts::field_values`]), or an
+    /// object or list node of that name holding at least one value (`ti_match: {...}`),
+    /// at any depth of `raw_log`.
+    pub fn field_exists(&self, field: &str) -> bool {
+        if !self.field_values(field).is_empty() {
+            return true;
+        }
+        let lower = field.to_ascii_lowercase();
+        let n = lower.split('.').count();
+        self.view.leaves().iter().any(|l| {
+            // The path's keys without list indices: `raw_log.ti_match[0].ioc` ->
+            // [raw_log, ti_match, ioc]. The node is any run of keys above the leaf.
+            let keys: Vec<String> = l
+                .path
+                .split('.')
+                .map(|k| k.split('[').next().unwrap_or(k).to_ascii_lowercase())
+                .collect();
+            keys.len() > n
+                && keys[1..keys.len() - 1]
+                    .windows(n)
+                    .any(|w| w.join(".") == lower)
+        })
+    }
+}
+
 /// Whether `path` ends with `.` and then `field` (lower case), ASCII case ignored, without
 /// building the suffix.
 fn ends_with_dot_field(path: &str, field: &str) -> bool {

@@ -784,3 +784,5 @@ fn recurring(input: &TriageInput<'_>, a: &mut crate::triage::Assessment) {
 mod tests;
 #[cfg(test)]
 mod tests_context;
+#[cfg(test)]
+mod tests_vocab;

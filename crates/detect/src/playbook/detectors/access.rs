@@ -104,7 +104,10 @@ fn external_login(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             .by_keys(&["resulttype"])
             .any(|l| l.text().trim() == "0")
             && view.mentions("signin");
-    let typed = typed || cloud;
+    // An identity provider's authentication event with an explicit success outcome
+    // (Okta `user.session.start`, `outcome.result: SUCCESS`).
+    let idp = super::auth::auth_outcomes(view).iter().any(|(ok, _)| *ok);
+    let typed = typed || cloud || idp;
     let line = view
         .by_keys(&["message", "msg", "log", "reason"])
         .find(|l| l.value.as_str().is_some_and(|s| ACCEPTED.is_match(s)))
@@ -156,6 +159,7 @@ fn external_login(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         "mfa_used",
         "mfa_status",
         "authentication_requirement",
+        "authenticationrequirement",
     ]) {
         let v = v.trim().to_ascii_lowercase();
         if matches!(
@@ -242,20 +246,29 @@ fn transfer(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     ]);
     let Some((bytes, bl)) = bytes else { return };
     let bytes_path = bl.path.clone();
+    // The destination address: under its usual spellings (PAN-OS `dst`, Splunk CIM
+    // `dest`, FortiGate `dstip`), and only when the value is an address.
     let dest = view
-        .string(&[
+        .by_keys(&[
             "destination_ip",
             "dest_ip",
             "dst_ip",
             "destination.ip",
             "remote_ip",
             "destinationip",
+            "dst",
+            "dest",
+            "dstip",
+            "dst_addr",
+            "dest_addr",
+            "destination_address",
+            "dest_address",
         ])
-        .map(|(s, l)| {
-            (
-                s.split_whitespace().next().unwrap_or("").to_owned(),
-                l.path.clone(),
-            )
+        .find_map(|l| {
+            let s = l.value.as_str()?.split_whitespace().next()?;
+            s.parse::<std::net::IpAddr>()
+                .is_ok()
+                .then(|| (s.to_owned(), l.path.clone()))
         });
     let dest_domain = view
         .string(&[
@@ -309,6 +322,28 @@ fn transfer(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             f.set_flag("exfil.web_service", true, p.clone());
         }
     }
+    // A firewall's application or URL category naming a file-sharing service (PAN-OS
+    // `app: mega`, `category: online-storage-and-backup`).
+    if let Some(l) = view.by_keys(&["app", "application", "appid"]).find(|l| {
+        let a = l.text().trim().to_ascii_lowercase();
+        WEB_SERVICE_APPS
+            .iter()
+            .any(|w| a == *w || a.starts_with(&format!("{w}-")))
+    }) {
+        f.set_flag("exfil.web_service", true, l.path.clone());
+    } else if let Some(l) = view
+        .by_keys(&["category", "url_category", "urlcategory", "app_category"])
+        .find(|l| {
+            let c = l.text().to_ascii_lowercase();
+            c.contains("online-storage")
+                || c.contains("online storage")
+                || c.contains("file-sharing")
+                || c.contains("file sharing")
+                || c.contains("file host")
+        })
+    {
+        f.set_flag("exfil.web_service", true, l.path.clone());
+    }
     f.set_flag("exfil.dest_external", external, "destination");
     if let Some((d, p)) = dest_domain.as_ref().or(dest.as_ref()) {
         f.put_text("exfil.dest", d.clone(), p.clone());
@@ -351,6 +386,9 @@ fn transfer(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     {
         f.set_flag("exfil.archive", true, l.path.clone());
         f.put_text("exfil.archive_path", a, l.path.clone());
+    } else if let Some((a, p)) = archiver_output(view) {
+        f.set_flag("exfil.archive", true, p.clone());
+        f.put_text("exfil.archive_path", a, p);
     }
     if let Some((s, l)) = view.string(&["staged_from", "source_directory", "archived_from"]) {
         f.put_text("exfil.staged_from", s.to_owned(), l.path.clone());
@@ -365,6 +403,53 @@ fn transfer(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             f.put_text("exfil.session_source", ip, l.path.clone());
         }
     }
+}
+
+/// File-sharing applications as firewalls name them (PAN-OS App-ID and the like).
+const WEB_SERVICE_APPS: &[&str] = &[
+    "mega",
+    "dropbox",
+    "google-drive",
+    "google-drive-web",
+    "onedrive",
+    "box",
+    "wetransfer",
+    "mediafire",
+    "sendspace",
+    "4shared",
+    "pcloud",
+    "anonfiles",
+    "gofile",
+];
+
+/// Archivers that write the archive named on their command line.
+static ARCHIVER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(rar|winrar|7z|7za|7zr|zip|tar|makecab|gzip)(\.exe)?$")
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+
+/// The archive an archiver's command line writes (`rar.exe a ... C:\x\f.rar \\srv\share`):
+/// the first argument with an archive extension, when the program is an archiver.
+fn archiver_output(view: &crate::view::AlertView<'_>) -> Option<(String, String)> {
+    view.by_keys(&[
+        "cmd",
+        "command_line",
+        "commandline",
+        "process.command_line",
+        "cmdline",
+    ])
+    .find_map(|l| {
+        let cmd = l.value.as_str()?;
+        let mut words = cmd.split_whitespace();
+        let prog = crate::view::basename(words.next()?.trim_matches('"'));
+        if !ARCHIVER.is_match(&prog) {
+            return None;
+        }
+        words
+            .map(|w| w.trim_matches('"'))
+            .find(|w| !w.starts_with('-') && ARCHIVE.is_match(w))
+            .map(|w| (w.to_owned(), l.path.clone()))
+    })
 }
 
 fn human_bytes(b: f64) -> String {

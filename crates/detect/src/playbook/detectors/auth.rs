@@ -25,7 +25,7 @@ use crate::triage::TriageInput;
 use crate::view::AlertView;
 
 static FAILURE_WORDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)brute[ -]?force|password[ -]spray|\bspraying\b|failed (ssh |rdp |vpn |kerberos |ntlm |windows )?(log[io]ns?|logon attempts?|passwords?|authentications?|auth\b|sign-?ins?)|authentication failures?|logon failures?|auth_failure|failed password for|invalid user")
+    Regex::new(r"(?i)brute[ -]?force|password[ -]spray|\bspraying\b|failed (ssh |rdp |vpn |kerberos |ntlm |windows )?(log[io]ns?|logon attempts?|passwords?|authentications?|auth\b|sign-?ins?)|authentication failures?|logon failures?|auth_failure|failed password for|invalid user|failing (ssh |rdp |vpn |kerberos )?(log[io]ns?|auth\b|authentications?|sign-?ins?|passwords?)|default[ -]credentials? (attempts?|checks?|guess(es|ing)?|log[io]n attempts?)")
         .expect("constant regex compiles")
 });
 static NEGATION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -84,6 +84,12 @@ const USER_LIST_KEYS: &[&str] = &[
     "top_usernames",
     "target_users",
     "accounts_tried",
+    "accounts",
+    "users_sample",
+    "user_sample",
+    "sample_users",
+    "targeted_accounts",
+    "target_accounts",
 ];
 const SUCCESS_KEYS: &[&str] = &[
     "successful_logins",
@@ -106,6 +112,11 @@ const LOG_LINE_KEYS: &[&str] = &[
     "original",
     "full_log",
     "_raw",
+    "messages",
+    "entries",
+    "log_messages",
+    "sample_messages",
+    "raw_lines",
 ];
 const SOURCE_IP_KEYS: &[&str] = &[
     "source_ip",
@@ -128,6 +139,24 @@ const TARGET_KEYS: &[&str] = &[
 ];
 const FIRST_SEEN_KEYS: &[&str] = &["first_seen", "window_start", "start_time", "first_failure"];
 const FAILED_LOGON_EVENTS: &[&str] = &["4625", "4771", "4776"];
+/// Keys that hold an event code: Windows `EventID` (Sysmon/Winlogbeat, Splunk's
+/// `EventCode`), ECS `event.code`.
+const EVENT_CODE_KEYS: &[&str] = &[
+    "event_id",
+    "eventid",
+    "eventcode",
+    "event_code",
+    "code",
+    "event.code",
+];
+/// Keys that hold a Windows event code only beside Windows logon fields: Splunk CIM
+/// `signature_id` is an IDS rule id elsewhere.
+const WINDOWS_ONLY_CODE_KEYS: &[&str] = &["signature_id", "signatureid"];
+/// Entra ID sign-in error codes of failed credential checks: invalid username or
+/// password, smart lockout, nonexistent user (each a spray's footprint).
+const ENTRA_FAILURE_CODES: &[&str] = &["50126", "50053", "50034"];
+/// Keys of Entra ID sign-in result codes.
+const ENTRA_CODE_KEYS: &[&str] = &["resulttype", "errorcode", "status.errorcode"];
 /// Fields a SIEM writes to summarise a detection. Wording and counts are read from these
 /// and the title only, never from arbitrary strings an attacker can fill (user agents,
 /// usernames, command lines).
@@ -238,10 +267,241 @@ fn first_token(s: &str) -> &str {
     s.split_whitespace().next().unwrap_or("")
 }
 
+/// Whether the alert carries Windows logon fields, so a `signature_id` is an event code.
+fn windows_logon(view: &AlertView<'_>) -> bool {
+    view.leaves().iter().any(|l| {
+        matches!(
+            l.key.as_str(),
+            "logontype" | "logon_type" | "targetusername" | "subjectusername"
+        )
+    }) || view.mentions("wineventlog")
+        || view.mentions("microsoft-windows-security-auditing")
+}
+
+/// Event codes of the alert (Windows event ids under their usual spellings), with paths.
+fn event_codes<'v, 'a>(view: &'v AlertView<'a>) -> Vec<(&'v crate::view::Leaf<'a>, String)> {
+    let windows = windows_logon(view);
+    view.leaves()
+        .iter()
+        .filter(|l| {
+            EVENT_CODE_KEYS
+                .iter()
+                .chain(if windows { WINDOWS_ONLY_CODE_KEYS } else { &[] })
+                .any(|k| *k == l.key || l.is_dotted(k))
+        })
+        .map(|l| (l, first_token(&l.text()).to_owned()))
+        .collect()
+}
+
+/// A whole count: a JSON number, or a string of digits (SIEM exports often quote
+/// numbers). Booleans, words and timestamps are not counts.
+fn leaf_count(l: &crate::view::Leaf<'_>) -> Option<u64> {
+    match l.value {
+        serde_json::Value::Number(n) => n.as_f64().and_then(as_count),
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            (!t.is_empty() && t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse().ok())
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// A key that names a number of things (`fail_count`, `total_failed`, `failed_logins`).
+fn names_count(key: &str) -> bool {
+    [
+        "count", "total", "num", "attempt", "login", "logon", "auth", "tries", "events", "hits",
+        "signin", "sign_in",
+    ]
+    .iter()
+    .any(|w| key.contains(w))
+}
+
+/// A block a SIEM writes its aggregates into (`summary`, `aggregation`, `stats_1h`,
+/// `correlation`, `threshold`).
+fn aggregate_parent(parent: &str) -> bool {
+    [
+        "summary",
+        "aggregat",
+        "correlation",
+        "stats",
+        "threshold",
+        "metric",
+        "result",
+        "totals",
+        "counts",
+        "rollup",
+    ]
+    .iter()
+    .any(|w| parent.contains(w))
+}
+
+/// Keys for rates, ratios, times and labels, which never count events.
+fn not_a_count(key: &str) -> bool {
+    [
+        "rate", "ratio", "pct", "percent", "time", "epoch", "date", "first", "last", "avg", "mean",
+        "median", "duration", "reason", "type", "status", "msg", "message", "desc", "code", "_at",
+        "_ts",
+    ]
+    .iter()
+    .any(|w| key.contains(w))
+        || key.ends_with("id")
+}
+
+/// Whether `key` speaks of failures (`fail_count`, `failed_50126`, `failures_total`),
+/// not of failover, failsafe or failback.
+fn names_failure(key: &str) -> bool {
+    key.match_indices("fail").any(|(i, _)| {
+        let rest = &key[i + 4..];
+        !(rest.starts_with("over") || rest.starts_with("safe") || rest.starts_with("back"))
+    })
+}
+
+/// Whether `key` names authentication (so a failure count under it is about logins).
+fn names_auth(key: &str) -> bool {
+    [
+        "login",
+        "logon",
+        "auth",
+        "signin",
+        "sign_in",
+        "password",
+        "credential",
+        "attempt",
+        "cred",
+    ]
+    .iter()
+    .any(|w| key.contains(w))
+        || ENTRA_FAILURE_CODES.iter().any(|c| key.ends_with(c))
+}
+
+/// A failure count under a key pattern (`fail_count`, `failed_50126` in a summary block,
+/// `count` under a `failures` block): `(count, path, trusted)`, trusted when the key also
+/// names authentication. The value must be a count.
+fn failure_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String, bool)> {
+    let mut best: Option<(u64, String, bool)> = None;
+    for l in view.leaves() {
+        let key = l.key.as_str();
+        let (hit, trusted) = if names_failure(key) {
+            let digits = key.trim_end_matches(|c: char| c.is_ascii_digit()).len() < key.len();
+            let shaped = names_count(key) || aggregate_parent(&l.parent) || digits;
+            (shaped && !not_a_count(key), names_auth(key))
+        } else if matches!(key, "count" | "total") && names_failure(&l.parent) {
+            (true, names_auth(&l.parent))
+        } else {
+            (false, false)
+        };
+        if !hit {
+            continue;
+        }
+        let Some(n) = leaf_count(l) else { continue };
+        // A trusted count beats an untrusted one; among equals the first wins.
+        if best.as_ref().is_none_or(|(_, _, t)| trusted && !*t) {
+            best = Some((n, l.path.clone(), trusted));
+        }
+    }
+    best
+}
+
+/// A distinct-username count under a key pattern (`distinct_UserPrincipalName`,
+/// `unique_accounts`, `dc(upn)`); user agents are not users.
+fn distinct_users_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
+    view.leaves().iter().find_map(|l| {
+        let k = l.key.as_str();
+        let distinct = ["distinct", "unique", "dc(", "dc_", "nunique", "cardinality"]
+            .iter()
+            .any(|w| k.contains(w));
+        let users = [
+            "user",
+            "account",
+            "upn",
+            "principal",
+            "identit",
+            "login_name",
+        ]
+        .iter()
+        .any(|w| k.contains(w));
+        let other = k.contains("agent") || not_a_count(k);
+        if !(distinct && users) || other {
+            return None;
+        }
+        leaf_count(l).map(|n| (n, l.path.clone()))
+    })
+}
+
+/// A success count under a key pattern (`success_count`, `logins_succeeded`, `success`
+/// in a summary block): a count, never a flag, and never `unsuccessful`.
+fn success_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
+    view.leaves().iter().find_map(|l| {
+        let k = l.key.as_str();
+        let success = (k.contains("success") || k.contains("succeeded"))
+            && !k.contains("unsuccess")
+            && !k.contains("nonsuccess")
+            && !k.contains("non_success")
+            && !names_failure(k);
+        if !success || not_a_count(k) || !(names_count(k) || aggregate_parent(&l.parent)) {
+            return None;
+        }
+        leaf_count(l).map(|n| (n, l.path.clone()))
+    })
+}
+
+static AUTH_EVENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^user\.session\.start$|^user\.authentication\.(sso|authenticate|verify)$|^(user_)?(login|logon|sign_?in|authentication)$")
+        .expect("constant regex compiles")
+});
+
+/// Explicit outcomes of typed authentication events (Okta `eventType:
+/// user.session.start` with `outcome.result`, an `event_type: authentication` with a
+/// `result`): `(succeeded, path)`. Only the words an identity provider writes for a
+/// success or a credential failure count; anything else (`DENY`, `CHALLENGE`, free text)
+/// is neither.
+pub(super) fn auth_outcomes(view: &AlertView<'_>) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    for ev in view.leaves().iter().filter(|l| {
+        matches!(l.key.as_str(), "eventtype" | "event_type" | "operationname")
+            && l.value
+                .as_str()
+                .is_some_and(|s| AUTH_EVENT.is_match(s.trim()))
+    }) {
+        let Some((prefix, _)) = ev.path.rsplit_once('.') else {
+            continue;
+        };
+        for l in view.leaves() {
+            let Some(rest) = l
+                .path
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('.'))
+            else {
+                continue;
+            };
+            if !matches!(
+                rest.to_ascii_lowercase().as_str(),
+                "outcome.result" | "outcome" | "result"
+            ) {
+                continue;
+            }
+            match first_token(&l.text()).to_ascii_lowercase().as_str() {
+                "success" | "succeeded" | "successful" => out.push((true, l.path.clone())),
+                "failure" | "failed" => out.push((false, l.path.clone())),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
-    let event_failure = view
-        .by_keys(&["event_id", "eventid", "code", "event.code"])
-        .any(|l| FAILED_LOGON_EVENTS.contains(&first_token(&l.text())));
+    let codes = event_codes(view);
+    let event_failure = codes
+        .iter()
+        .any(|(_, c)| FAILED_LOGON_EVENTS.contains(&c.as_str()))
+        || view
+            .by_keys(ENTRA_CODE_KEYS)
+            .any(|l| ENTRA_FAILURE_CODES.contains(&first_token(&l.text())));
+    let outcomes = auth_outcomes(view);
+    let outcome_failure = outcomes.iter().any(|(ok, _)| !ok);
     let ecs_failure = view
         .string(&["event.outcome"])
         .is_some_and(|(s, _)| first_token(s).eq_ignore_ascii_case("failure"))
@@ -259,16 +519,48 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
             "action",
         ])
         .any(|l| AUTH_EVENT_TYPES.contains(&first_token(&l.text()).to_ascii_lowercase().as_str()));
-    let structured = event_failure || ecs_failure || typed_failure;
+    let structured = event_failure || ecs_failure || typed_failure || outcome_failure;
     let summaries = summary_texts(view);
     let wording = summaries.iter().any(|(s, _)| affirmed(&FAILURE_WORDING, s));
-    if !(structured || wording) {
-        return None;
-    }
-
     let specific = view
         .number(FAILURE_KEYS)
         .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    // A failed-authentication count in an authentication log's aggregate (sshd, PAM,
+    // an identity provider) is a signal on its own, whatever the title says.
+    let auth_log = view
+        .by_keys(&[
+            "log_source",
+            "program",
+            "appname",
+            "sourcetype",
+            "service",
+            "product",
+        ])
+        .any(|l| {
+            let s = l.text().to_ascii_lowercase();
+            [
+                "sshd",
+                "linux_auth",
+                "auth.log",
+                "secure",
+                "pam",
+                "winlogon",
+                "kerberos",
+            ]
+            .iter()
+            .any(|w| s.contains(w))
+        });
+    let counted = auth_log && specific.as_ref().is_some_and(|(n, _)| *n > 0);
+    if !(structured || wording || counted) {
+        return None;
+    }
+    let pattern = failure_count_by_pattern(view);
+    let specific = specific.or_else(|| {
+        pattern
+            .as_ref()
+            .filter(|(_, _, trusted)| *trusted)
+            .map(|(n, p, _)| (*n, p.clone()))
+    });
     let count_trusted = specific.is_some() || structured;
     let failures = specific
         .or_else(|| {
@@ -281,7 +573,13 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
                     l.key == "count"
                         && matches!(
                             l.parent.as_str(),
-                            "aggregation" | "threshold_result" | "raw_log" | "result"
+                            "aggregation"
+                                | "threshold_result"
+                                | "raw_log"
+                                | "result"
+                                | "threshold"
+                                | "correlation"
+                                | "summary"
                         )
                 })
                 .and_then(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
@@ -305,6 +603,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
             view.number(GENERIC_FAILURE_KEYS)
                 .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
         })
+        .or_else(|| pattern.as_ref().map(|(n, p, _)| (*n, p.clone())))
         .or_else(|| {
             summaries.iter().find_map(|(s, path)| {
                 let c = COUNT_IN_TEXT.captures(s)?;
@@ -319,11 +618,10 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
             })
         })
         .or_else(|| {
-            let n = view
-                .by_keys(&["event_id", "eventid"])
-                .filter(|l| {
-                    FAILED_LOGON_EVENTS.contains(&l.text().trim())
-                        || l.text().trim() == "4768" && view.mentions("0x6")
+            let n = codes
+                .iter()
+                .filter(|(_, c)| {
+                    FAILED_LOGON_EVENTS.contains(&c.as_str()) || c == "4768" && view.mentions("0x6")
                 })
                 .count();
             (n > 0).then(|| (n as u64, "raw_log.events".to_owned()))
@@ -332,6 +630,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
     let users = view
         .by_keys(DISTINCT_USER_KEYS)
         .find_map(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+        .or_else(|| distinct_users_by_pattern(view))
         .or_else(|| {
             view.array_len(USER_LIST_KEYS)
                 .map(|(n, p)| (n as u64, p.to_owned()))
@@ -374,7 +673,8 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
     // logon events); a denial only counts when nothing concrete contradicts it.
     let numeric = view
         .number(SUCCESS_KEYS)
-        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
+        .or_else(|| success_count_by_pattern(view));
     // Log lines only (not user names or other content an attacker fills). A concrete
     // "Accepted" line beats a zero count (the conflict is recorded): missing a
     // compromise costs more than checking one.
@@ -385,10 +685,14 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
         .filter(|l| l.value.as_str().is_some_and(|s| SUCCESS_LINE.is_match(s)))
         .map(|l| l.path.as_str())
         .collect();
-    let logon_events = view
-        .by_keys(&["event_id", "eventid"])
-        .filter(|l| l.text().trim() == "4624")
-        .count();
+    let logon_events = codes.iter().filter(|(_, c)| c == "4624").count();
+    // Typed successes: an identity provider's authentication event with an explicit
+    // success outcome (Okta `user.session.start` + `outcome.result: SUCCESS`).
+    let typed_successes: Vec<&String> = outcomes
+        .iter()
+        .filter(|(ok, _)| *ok)
+        .map(|(_, p)| p)
+        .collect();
     let denial = summaries
         .iter()
         .find(|(s, _)| NO_SUCCESS.is_match(s))
@@ -397,6 +701,9 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
         Some((n, p)) if *n > 0 => Some((*n, p.clone())),
         _ if !lines.is_empty() => Some((lines.len() as u64, lines[0].to_owned())),
         _ if logon_events > 0 => Some((logon_events as u64, "raw_log.events (4624)".to_owned())),
+        _ if !typed_successes.is_empty() => {
+            Some((typed_successes.len() as u64, typed_successes[0].clone()))
+        }
         _ => None,
     };
     let (successes, success_conflict) = match positive {
@@ -431,6 +738,10 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
         "Kerberos"
     } else if text.contains("vpn") {
         "VPN"
+    } else if text.contains("okta") {
+        "Okta"
+    } else if text.contains("signinlogs") || text.contains("entra id") {
+        "Entra ID"
     } else if text.contains("ntlm") || text.contains("4625") || text.contains("4776") {
         "Windows logon"
     } else {
@@ -596,46 +907,86 @@ static MFA_DENIED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("constant regex compiles")
 });
+/// Pushed-MFA factors under the names identity providers give them (Duo `duo_push`,
+/// Okta Verify, Microsoft Authenticator, a phone call); one-time codes are not pushed.
+static PUSH_FACTOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)mfa|push|okta_verify|authenticator|phone[ _]call|mobile app notification")
+        .expect("constant regex compiles")
+});
+/// Reasons that say the user (or nobody) answered the prompt: a denial or a timeout, as
+/// opposed to a policy block (`deny_unenrolled_user`, `location_restricted`).
+static USER_DENIAL_REASON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(user_declined|declined|no_response|timeout|timed_out|user_marked_fraud|fraud|user_rejected|rejected|denied_by_user|user denied|user rejected.*)$")
+        .expect("constant regex compiles")
+});
 
 /// Pushed-MFA prompts: denials (or timeouts) and approvals, from event lists whose type
-/// names MFA.
+/// or factor names a pushed MFA (`type: mfa_push`, Duo `factor: duo_push`, Okta
+/// `eventType: user.mfa.okta_verify.deny_push`).
 fn mfa(f: &mut Facts<'_>) {
     let parent = |p: &str| {
         p.rsplit_once('.')
             .map_or(String::new(), |(x, _)| x.to_owned())
     };
-    let mfa_events: std::collections::HashSet<String> = f
+    let mut mfa_events: Vec<String> = f
         .view
         .leaves()
         .iter()
-        .filter(|s| {
-            matches!(s.key.as_str(), "type" | "event_type" | "factor")
-                && s.text().to_ascii_lowercase().contains("mfa")
+        .filter(|s| match s.key.as_str() {
+            // An event type names MFA itself (`mfa_push`, `user.mfa.okta_verify.*`): a
+            // `git.push` is no prompt.
+            "type" | "event_type" | "eventtype" => s.text().to_ascii_lowercase().contains("mfa"),
+            "factor" | "factortype" | "factor_type" => PUSH_FACTOR.is_match(&s.text()),
+            _ => false,
         })
         .map(|s| parent(&s.path))
         .collect();
+    mfa_events.sort();
+    mfa_events.dedup();
+    // A list of events repeats what a top-level summary says: count the list only.
+    if mfa_events.iter().any(|p| p.ends_with(']')) {
+        mfa_events.retain(|p| p.ends_with(']'));
+    }
     if mfa_events.is_empty() {
         return;
     }
     let mut denied = 0u32;
     let mut approved = false;
     let mut path = String::new();
-    for l in f.view.leaves() {
-        if !matches!(l.key.as_str(), "result" | "status" | "outcome")
-            || !mfa_events.contains(&parent(&l.path))
-        {
-            continue;
-        }
-        let v = l.text();
-        if MFA_DENIED.is_match(v.trim()) {
+    for ev in &mfa_events {
+        // The event's own fields, and those of an `outcome` object under it (Okta).
+        let field = |keys: &[&str]| {
+            f.view.leaves().iter().find(|l| {
+                keys.contains(&l.key.as_str()) && {
+                    let p = parent(&l.path);
+                    p == *ev || parent(&p) == *ev && p.ends_with(".outcome")
+                }
+            })
+        };
+        let typed_denial = field(&["eventtype", "event_type", "type"]).is_some_and(|l| {
+            let t = l.text().to_ascii_lowercase();
+            t.contains("deny_push") || t.ends_with(".deny") || t.contains("push_denied")
+        });
+        let result = field(&["result", "status", "outcome"]);
+        let reason = field(&["reason"]).map(|l| l.text());
+        let result_denied = result.is_some_and(|l| MFA_DENIED.is_match(l.text().trim()));
+        let reason_says_user = reason
+            .as_deref()
+            .is_some_and(|r| USER_DENIAL_REASON.is_match(r.trim()));
+        // A denial with a reason counts only when the reason is the user's (or a
+        // timeout): a policy block is not a prompt the user turned down.
+        let denial = typed_denial || result_denied && (reason.is_none() || reason_says_user);
+        if denial {
             denied += 1;
             if path.is_empty() {
-                path = l.path.clone();
+                path = result.map_or_else(|| ev.clone(), |l| l.path.clone());
             }
-        } else if matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "approved" | "success" | "accepted" | "allowed"
-        ) {
+        } else if result.is_some_and(|l| {
+            matches!(
+                l.text().trim().to_ascii_lowercase().as_str(),
+                "approved" | "success" | "accepted" | "allowed"
+            )
+        }) {
             approved = true;
         }
     }

@@ -46,6 +46,60 @@ static SCRIPTED_UA: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant regex compiles")
 });
 
+/// Name/value pairs written as list items (Entra AuditLogs `modifiedProperties`
+/// `{displayName, newValue}`, `AdditionalDetails` `{key, value}`): the name with
+/// non-alphanumerics removed and lower-cased, the value with its quotes trimmed, and the
+/// value's path.
+fn pairs(view: &AlertView<'_>) -> Vec<(String, String, String)> {
+    let leaves = view.leaves();
+    let mut out = Vec::new();
+    for n in leaves {
+        if !matches!(n.key.as_str(), "displayname" | "key" | "name") || !n.path.contains(']') {
+            continue;
+        }
+        let Some(name) = n.value.as_str() else {
+            continue;
+        };
+        let Some((prefix, _)) = n.path.rsplit_once('.') else {
+            continue;
+        };
+        if !prefix.ends_with(']') {
+            continue;
+        }
+        let value = leaves.iter().find(|v| {
+            matches!(v.key.as_str(), "newvalue" | "value")
+                && v.path.rsplit_once('.').is_some_and(|(p, _)| p == prefix)
+        });
+        if let Some(v) = value {
+            let key: String = name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let text = v.text().trim().trim_matches(['"', '\\', ' ']).to_owned();
+            out.push((key, text, v.path.clone()));
+        }
+        if out.len() >= 64 {
+            break;
+        }
+    }
+    out
+}
+
+/// The scopes in an Entra `ConsentAction.Permissions` value (`... Scope: Mail.Read
+/// offline_access, CreatedDateTime: ...`).
+fn permission_scopes(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = v;
+    while let Some(i) = rest.find("Scope:") {
+        let after = &rest[i + "Scope:".len()..];
+        let end = after.find([',', ']', ';']).unwrap_or(after.len());
+        out.push(after[..end].trim().to_owned());
+        rest = &after[end..];
+    }
+    out
+}
+
 fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     let view = f.view;
     let op = view
@@ -64,13 +118,22 @@ fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     }
     let path = op.map_or_else(|| "title".to_owned(), |(_, l)| l.path.clone());
     f.set_flag("oauth.consent", true, path);
-    if let Some((s, l)) = view.string(&[
-        "app_display_name",
-        "application",
-        "app_name",
-        "target_app",
-        "appdisplayname",
-    ]) {
+    if let Some((s, l)) = view
+        .string(&[
+            "app_display_name",
+            "application",
+            "app_name",
+            "target_app",
+            "appdisplayname",
+        ])
+        .or_else(|| {
+            // Entra AuditLogs: the service principal consented to.
+            view.leaves()
+                .iter()
+                .find(|l| l.key == "displayname" && l.parent == "targetresources")
+                .and_then(|l| l.value.as_str().map(|s| (s, l)))
+        })
+    {
         f.put_text("oauth.app", s.to_owned(), l.path.clone());
     }
     if let Some((s, l)) = view.string(&["app_id", "appid", "client_id", "application_id"]) {
@@ -87,6 +150,25 @@ fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         f.set_flag("oauth.verified", b, p.clone());
         f.set_flag("oauth.unverified", !b, p);
     }
+    let kv = pairs(view);
+    let pair = |suffix: &str| kv.iter().find(|(k, _, _)| k.ends_with(suffix));
+    if f.get("oauth.verified").is_none()
+        && f.get("oauth.unverified").is_none()
+        && let Some((_, v, p)) = pair("publisherverified")
+    {
+        match v.to_ascii_lowercase().as_str() {
+            "true" => f.set_flag("oauth.verified", true, p.clone()),
+            "false" => f.set_flag("oauth.unverified", true, p.clone()),
+            _ => {}
+        }
+    }
+    if let Some((_, v, p)) = pair("isadminconsent") {
+        f.set_flag(
+            "oauth.admin_consent",
+            v.eq_ignore_ascii_case("true"),
+            p.clone(),
+        );
+    }
     if let Some((s, l)) = view.string(&["publisher", "publisher_name"]) {
         f.put_text("oauth.publisher", s.to_owned(), l.path.clone());
     }
@@ -100,7 +182,7 @@ fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             l.path.clone(),
         );
     }
-    let scopes: Vec<(String, String)> = view
+    let mut scopes: Vec<(String, String)> = view
         .by_keys(&[
             "scopes_granted",
             "scopes",
@@ -110,6 +192,13 @@ fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         ])
         .filter_map(|l| l.value.as_str().map(|s| (s.to_owned(), l.path.clone())))
         .collect();
+    if scopes.is_empty() {
+        for (k, v, p) in &kv {
+            if k.ends_with("permissions") || k.ends_with("scope") {
+                scopes.extend(permission_scopes(v).into_iter().map(|s| (s, p.clone())));
+            }
+        }
+    }
     let mut risky = Vec::new();
     let mut offline = false;
     let mut scope_path = String::new();
@@ -191,39 +280,112 @@ fn oauth(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     }
 }
 
+/// Keys of a sign-in record's country (Entra `location.countryOrRegion`, Duo
+/// `access_device.location.country`, MCAS `country`).
+const COUNTRY_KEYS: &[&str] = &[
+    "country",
+    "country_code",
+    "country_iso_code",
+    "countryorregion",
+    "countrycode",
+];
+
+/// A country in a record's `location` text: a bare code (`US`, Log Analytics) or the last
+/// part of `City, CC`.
+fn location_country(s: &str) -> Option<String> {
+    let last = s.rsplit(',').next()?.trim();
+    (last.len() == 2 && last.bytes().all(|b| b.is_ascii_uppercase())).then(|| last.to_owned())
+}
+
+static TRAVEL_DETECTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)impossible[ _-]?travel|unlikely[ _-]?travel|atypical[ _-]?travel")
+        .expect("constant regex compiles")
+});
+
 /// Great-circle-free check: two successful sign-ins in different countries.
 fn travel(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     let view = f.view;
-    // Sign-in records: objects in a list that carry a country and a result.
+    // Sign-in records: items of a list that carry a country (at any depth) and a result.
     let mut records: Vec<(String, String, String, String)> = Vec::new(); // (prefix, country, result, ip)
     let mut prefixes: Vec<String> = Vec::new();
+    let record_of = |path: &str| path.rfind(']').map(|i| path[..=i].to_owned());
     for l in view.leaves() {
-        if (l.key == "country" || l.key == "country_code" || l.key == "country_iso_code")
-            && let Some((p, _)) = l.path.rsplit_once('.')
-            && p.ends_with(']')
-            && !prefixes.contains(&p.to_owned())
+        let country = COUNTRY_KEYS.contains(&l.key.as_str())
+            || l.key == "location" && l.value.as_str().and_then(location_country).is_some();
+        if country
+            && let Some(p) = record_of(&l.path)
+            && !prefixes.contains(&p)
             && prefixes.len() < 32
         {
-            prefixes.push(p.to_owned());
+            prefixes.push(p);
         }
     }
     if prefixes.len() < 2 {
         return;
     }
+    // An impossible-travel detection named by a structured field (MCAS `policy`, Entra
+    // `riskEventType`): its activity records are the sign-ins it judged, even without a
+    // result field each.
+    let detection = view
+        .by_keys(&[
+            "policy",
+            "riskeventtype",
+            "risk_event_type",
+            "alert_type",
+            "alerttype",
+            "detection",
+            "rule_name",
+        ])
+        .any(|l| TRAVEL_DETECTION.is_match(&l.text()));
     for p in &prefixes {
+        let inside = |l: &&crate::view::Leaf<'_>| {
+            l.path
+                .strip_prefix(p.as_str())
+                .is_some_and(|r| r.starts_with('.') && !r.contains('['))
+        };
         let get = |k: &[&str]| {
             view.leaves()
                 .iter()
-                .find(|l| {
-                    l.path.rsplit_once('.').is_some_and(|(x, key)| {
-                        x == p && k.contains(&key.to_ascii_lowercase().as_str())
-                    })
-                })
+                .filter(inside)
+                .find(|l| k.contains(&l.key.as_str()))
                 .map(|l| l.text())
         };
-        let country = get(&["country", "country_code", "country_iso_code"]).unwrap_or_default();
-        let result = get(&["result", "status", "outcome"]).unwrap_or_default();
-        let ip = get(&["source_ip", "ip", "ip_address", "src_ip", "client_ip"]).unwrap_or_default();
+        let country = get(COUNTRY_KEYS)
+            .or_else(|| {
+                view.leaves()
+                    .iter()
+                    .filter(inside)
+                    .find(|l| l.key == "location")
+                    .and_then(|l| l.value.as_str().and_then(location_country))
+            })
+            .unwrap_or_default();
+        let result = get(&["result", "status", "outcome"])
+            .or_else(|| {
+                // Entra: `status.errorCode` / `ResultType`, 0 for a success.
+                get(&["errorcode", "resulttype"]).map(|c| {
+                    if c.trim() == "0" {
+                        "success".to_owned()
+                    } else {
+                        "failure".to_owned()
+                    }
+                })
+            })
+            .unwrap_or_else(|| {
+                if detection {
+                    "success".to_owned()
+                } else {
+                    String::new()
+                }
+            });
+        let ip = get(&[
+            "source_ip",
+            "ip",
+            "ip_address",
+            "ipaddress",
+            "src_ip",
+            "client_ip",
+        ])
+        .unwrap_or_default();
         let city = get(&["city"]).unwrap_or_default();
         records.push((
             p.clone(),
@@ -300,7 +462,10 @@ fn travel(input: &TriageInput<'_>, f: &mut Facts<'_>) {
         f.set_flag("travel.token_reuse", true, l.path.clone());
     }
     let legacy = view.leaves().iter().find(|l| {
-        (l.key == "client_app" || l.key == "clientapp" || l.key == "client")
+        (l.key == "client_app"
+            || l.key == "clientapp"
+            || l.key == "client"
+            || l.key == "clientappused")
             && l.value.as_str().is_some_and(|s| {
                 let s = s.to_ascii_lowercase();
                 s.contains("activesync")

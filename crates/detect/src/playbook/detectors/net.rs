@@ -17,6 +17,7 @@ use soc_core::{IocKind, Scope};
 use super::super::facts::Facts;
 use super::{entropy, in_cidr};
 use crate::triage::TriageInput;
+use crate::view::AlertView;
 
 fn dns(f: &mut Facts<'_>) {
     let view = f.view;
@@ -32,14 +33,21 @@ fn dns(f: &mut Facts<'_>) {
         "distinct_subdomains",
         "unique_subdomains",
         "unique_queries",
+        "unique_qnames",
+        "distinct_qnames",
+        "distinct_queries",
+        "unique_query_names",
+        "distinct_query_names",
+        "dc(query)",
+        "dc(qname)",
     ]);
     let title_dns = {
         let t = view.alert.title.to_ascii_lowercase();
         t.contains("dns") || t.contains("subdomain")
     };
     let typed = view
-        .string(&["event_type", "log_source", "category"])
-        .is_some_and(|(s, _)| s.to_ascii_lowercase().contains("dns"));
+        .by_keys(&["event_type", "log_source", "category", "sourcetype"])
+        .any(|l| l.text().to_ascii_lowercase().contains("dns"));
     if !(title_dns || typed) || (queries.is_none() && subdomains.is_none()) {
         return;
     }
@@ -56,6 +64,10 @@ fn dns(f: &mut Facts<'_>) {
             "subdomain_entropy",
             "entropy",
             "avg_entropy",
+            "shannon_entropy",
+            "label_entropy",
+            "qname_entropy",
+            "avg_label_entropy",
         ])
         .map(|(n, l)| (n, l.path.clone()));
     let samples: Vec<(String, String)> = view
@@ -65,6 +77,10 @@ fn dns(f: &mut Facts<'_>) {
             "sample_query",
             "query",
             "qname",
+            "samples",
+            "sample_qnames",
+            "query_samples",
+            "dns.question.name",
         ])
         .filter_map(|l| l.value.as_str().map(|s| (s.to_owned(), l.path.clone())))
         .take(20)
@@ -84,6 +100,10 @@ fn dns(f: &mut Facts<'_>) {
         "avg_subdomain_length",
         "subdomain_length",
         "avg_label_length",
+        "avg_label_len",
+        "avg_subdomain_len",
+        "mean_label_length",
+        "avg_qname_label_length",
     ]);
     if let Some((n, l)) = len {
         f.put_num("dns.subdomain_length", n, l.path.clone());
@@ -95,6 +115,35 @@ fn dns(f: &mut Facts<'_>) {
         .and_then(|l| l.number().map(|n| (n, l.path.clone())));
     if let Some((n, p)) = &txt {
         f.put_num("dns.txt_pct", *n, p.clone());
+    }
+    // The record types asked for (Zeek `qtype_name`, ECS `dns.question.type`): NULL
+    // records carry nothing but tunnelled data; a domain asked only for TXT/NULL records
+    // is being used as a data channel, not resolved.
+    let qtypes: Vec<(String, String)> = view
+        .by_keys(&[
+            "qtype_name",
+            "qtype",
+            "query_type",
+            "record_type",
+            "dns.question.type",
+            "rrtype",
+            "qtypes",
+        ])
+        .map(|l| (l.text().trim().to_ascii_uppercase(), l.path.clone()))
+        .collect();
+    let data_types = !qtypes.is_empty()
+        && (qtypes.iter().any(|(t, _)| t == "NULL")
+            || qtypes.iter().all(|(t, _)| t == "TXT" || t == "NULL"));
+    if data_types {
+        f.put_text(
+            "dns.record_types",
+            qtypes
+                .iter()
+                .map(|(t, _)| t.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            qtypes[0].1.clone(),
+        );
     }
     if let Some((s, l)) = view.string(&[
         "domain",
@@ -153,7 +202,8 @@ fn dns(f: &mut Facts<'_>) {
         queries.is_some_and(|(n, _)| n >= 1000.0) || subdomains.is_some_and(|(n, _)| n >= 300.0);
     let encoded = ent.as_ref().is_some_and(|(e, _)| *e >= 3.5)
         || len.is_some_and(|(n, _)| n >= 30.0)
-        || txt.as_ref().is_some_and(|(n, _)| *n >= 30.0);
+        || txt.as_ref().is_some_and(|(n, _)| *n >= 30.0)
+        || data_types;
     f.set_flag(
         "dns.tunnel",
         volume && encoded,
@@ -162,7 +212,7 @@ fn dns(f: &mut Facts<'_>) {
 }
 
 static SQLI: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)sql ?injection|\bsqli\b|libinjection|942\d{3}")
+    Regex::new(r"(?i)sql[ _-]?injection|sqli([^t]|$)|libinjection|942\d{3}")
         .expect("constant regex compiles")
 });
 static SCANNER_UA: LazyLock<Regex> = LazyLock::new(|| {
@@ -185,7 +235,15 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             .string(&["event_type"])
             .is_some_and(|(s, _)| s.to_ascii_lowercase().contains("waf"))
         || view.alert.source.to_ascii_lowercase().contains("waf")
-        || view.alert.title.to_ascii_lowercase().starts_with("waf");
+        || view
+            .by_keys(&["log_source", "sourcetype", "event.module", "product"])
+            .any(|l| WAF_WORD.is_match(&l.text()))
+        // AWS WAF logs: the web ACL and its terminating rule.
+        || view
+            .by_keys(&["webaclid", "terminatingruleid"])
+            .next()
+            .is_some()
+        || WAF_WORD.is_match(&view.alert.title);
     if !is_waf {
         return;
     }
@@ -198,10 +256,33 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
                 "message",
                 "matched_rule_id",
                 "rule_id",
+                "ruleid",
+                "terminatingruleid",
+                "conditiontype",
+                "rulegroupid",
+                "rule_group",
+                "rulemessage",
+                "rule_message",
+                "attack_type",
             ])
             .any(|l| SQLI.is_match(&l.text()));
     f.set_flag("waf.sqli", sqli, "title, matched rules");
-    if let Some((n, l)) = view.number(&["requests_in_window", "request_count", "requests", "hits"])
+    if let Some((n, l)) = view
+        .number(&["requests_in_window", "request_count", "requests", "hits"])
+        .or_else(|| {
+            // A windowed count (`requests_10m`, `requests_1h`).
+            view.leaves()
+                .iter()
+                .filter(|l| {
+                    l.key
+                        .strip_prefix("requests_")
+                        .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+                })
+                .find_map(|l| match l.value {
+                    serde_json::Value::Number(n) => n.as_f64().map(|n| (n, l)),
+                    _ => None,
+                })
+        })
     {
         f.put_num("waf.requests", n, l.path.clone());
     }
@@ -258,15 +339,19 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     {
         f.put_num("waf.uris", n, l.path.clone());
     }
-    if let Some((s, l)) = view.string(&[
-        "user_agent",
-        "http.user_agent",
-        "user_agent.original",
-        "useragent",
-    ]) {
-        f.set_flag("waf.scanner_ua", SCANNER_UA.is_match(s), l.path.clone());
+    if let Some((s, p)) = view
+        .string(&[
+            "user_agent",
+            "http.user_agent",
+            "user_agent.original",
+            "useragent",
+        ])
+        .map(|(s, l)| (s, l.path.clone()))
+        .or_else(|| header(view, "user-agent"))
+    {
+        f.set_flag("waf.scanner_ua", SCANNER_UA.is_match(s), p.clone());
         if SCANNER_UA.is_match(s) {
-            f.put_text("waf.tool", s.to_owned(), l.path.clone());
+            f.put_text("waf.tool", s.to_owned(), p);
         }
     }
     if let Some((ip, l)) = view.string(&[
@@ -320,6 +405,29 @@ fn waf(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     }
 }
 
+/// A WAF named as such (`aws_waf`, `cloudflare_waf`, "AWS WAF: ..."), as a word.
+static WAF_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[^a-z])waf([^a-z]|$)|web application firewall")
+        .expect("constant regex compiles")
+});
+
+/// An HTTP header from a list of `{name, value}` pairs (AWS WAF `httpRequest.headers`),
+/// with the value's path.
+fn header<'a>(view: &AlertView<'a>, name: &str) -> Option<(&'a str, String)> {
+    let leaves = view.leaves();
+    leaves.iter().find_map(|n| {
+        if n.key != "name" || !n.value.as_str()?.trim().eq_ignore_ascii_case(name) {
+            return None;
+        }
+        let (prefix, _) = n.path.rsplit_once('.')?;
+        leaves.iter().find_map(|v| {
+            (v.key == "value" && v.path.rsplit_once('.').is_some_and(|(p, _)| p == prefix))
+                .then(|| v.value.as_str().map(|s| (s, v.path.clone())))
+                .flatten()
+        })
+    })
+}
+
 /// Decodes `%XX` escapes and `+` (as a space is not needed: words split on both).
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -358,10 +466,18 @@ static CRED_PATH: LazyLock<Regex> = LazyLock::new(|| {
 
 fn url_click(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     let view = f.view;
+    // A recorded click: `event_type: url_navigation`, Proofpoint TAP `eventType:
+    // clicksPermitted`, Defender `ActionType: ClickAllowed`.
     let typed = view
-        .string(&["event_type", "event.action", "action"])
-        .is_some_and(|(s, _)| {
-            let s = s.to_ascii_lowercase();
+        .by_keys(&[
+            "event_type",
+            "event.action",
+            "action",
+            "eventtype",
+            "actiontype",
+        ])
+        .any(|l| {
+            let s = l.text().to_ascii_lowercase();
             s.contains("url_navigation") || s.contains("click") || s.contains("navigation")
         });
     let titled = {
@@ -371,13 +487,21 @@ fn url_click(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     if !(typed || titled) {
         return;
     }
-    let Some((url, l)) = view.string(&[
-        "url",
-        "destination_url",
-        "request_url",
-        "url.full",
-        "clicked_url",
-    ]) else {
+    // The clicked URL: the shallowest one (a follow-up request's URL sits deeper).
+    let Some((url, l)) = view
+        .by_keys(&[
+            "url",
+            "destination_url",
+            "request_url",
+            "url.full",
+            "clicked_url",
+        ])
+        .filter_map(|l| match l.value {
+            serde_json::Value::String(s) if !s.trim().is_empty() => Some((s.as_str(), l)),
+            _ => None,
+        })
+        .min_by_key(|(_, l)| l.path.matches(['.', '[']).count())
+    else {
         return;
     };
     f.set_flag(
@@ -454,6 +578,35 @@ fn url_click(input: &TriageInput<'_>, f: &mut Facts<'_>) {
             serde_json::Value::Bool(b) => Some((*b, l.path.clone())),
             _ => None,
         });
+    // Or a later request recorded by method: a POST to the clicked site is a form sent.
+    let posted = posted.or_else(|| {
+        let (d, _) = domain.as_ref()?;
+        let site = registered(d);
+        view.leaves().iter().find_map(|m| {
+            if !matches!(
+                m.key.as_str(),
+                "method" | "httpmethod" | "http_method" | "cs-method" | "request_method"
+            ) || !m.value.as_str()?.trim().eq_ignore_ascii_case("POST")
+            {
+                return None;
+            }
+            let (prefix, _) = m.path.rsplit_once('.')?;
+            view.leaves().iter().find_map(|u| {
+                let same_object = u.path.rsplit_once('.').is_some_and(|(p, _)| p == prefix);
+                let host = u
+                    .value
+                    .as_str()?
+                    .split("://")
+                    .nth(1)?
+                    .split(['/', '?', '#', ':'])
+                    .next()?;
+                (same_object
+                    && matches!(u.key.as_str(), "url" | "uri" | "request_url" | "cs-uri")
+                    && registered(&host.to_ascii_lowercase()) == site)
+                    .then(|| (true, u.path.clone()))
+            })
+        })
+    });
     if let Some((b, p)) = posted {
         f.set_flag("url.submitted", b, p.clone());
         f.set_flag("url.not_submitted", !b, p);
@@ -463,20 +616,54 @@ fn url_click(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     }
 }
 
+/// The last two labels of a host name (`a.b.example` -> `b.example`).
+fn registered(d: &str) -> String {
+    let labels: Vec<&str> = d.trim_end_matches('.').split('.').collect();
+    labels[labels.len().saturating_sub(2)..].join(".")
+}
+
+/// A distinct count of destinations under a key pattern (`distinct_dest_ips`,
+/// `unique_dst_ips`, `dc(dest_ip)`, `dest_ip_count`): a number, never a list or an
+/// address.
+fn destination_count<'s, 'a>(view: &'s AlertView<'a>) -> Option<(f64, &'s crate::view::Leaf<'a>)> {
+    view.leaves().iter().find_map(|l| {
+        let k = l.key.as_str();
+        let counted = ["distinct", "unique", "dc(", "dc_", "count", "num_"]
+            .iter()
+            .any(|w| k.contains(w));
+        let dest = ["dst", "dest", "destination", "target"]
+            .iter()
+            .any(|w| k.contains(w));
+        let what = ["ip", "host", "addr"].iter().any(|w| k.contains(w));
+        if !(counted && dest && what) || k.contains("port") {
+            return None;
+        }
+        match l.value {
+            serde_json::Value::Number(n) => n.as_f64().map(|n| (n, l)),
+            _ => None,
+        }
+    })
+}
+
 fn scan(input: &TriageInput<'_>, f: &mut Facts<'_>) {
     let view = f.view;
-    let hosts = view.number(&[
-        "distinct_dst_hosts",
-        "distinct_destinations",
-        "unique_dst_hosts",
-        "hosts_scanned",
-        "distinct_hosts",
-    ]);
+    let hosts = view
+        .number(&[
+            "distinct_dst_hosts",
+            "distinct_destinations",
+            "unique_dst_hosts",
+            "hosts_scanned",
+            "distinct_hosts",
+        ])
+        .or_else(|| destination_count(view));
     let ports = view.number(&[
         "distinct_dst_ports",
         "unique_dst_ports",
         "ports_scanned",
         "distinct_ports",
+        "distinct_dest_ports",
+        "unique_dest_ports",
+        "dc(dest_port)",
     ]);
     let worded = view.alert.title.to_ascii_lowercase().contains("scan")
         || view
