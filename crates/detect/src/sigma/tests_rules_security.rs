@@ -470,8 +470,12 @@ fn remote_thread_rules_meet_injection_and_not_system_threads() {
                          "StartModule": module, "StartFunction": func}),
         )
     };
-    let loc = "Remote Thread Created In Another Process By A Program From A User-Writable Folder, Or Into LSASS";
-    let host = "Remote Thread Created In Another Process By PowerShell, A Script Host Or A Proxy-Execution Binary";
+    let loc = "Remote Thread Created In Another Process By A Program From A Temp, Public Or Download Folder, Or Into LSASS";
+    let core =
+        "Remote Thread Created In A Windows Core Process By A Program From ProgramData Or AppData";
+    let appdata =
+        "Remote Thread Created In Another Process By A Program From ProgramData Or AppData";
+    let host = "Remote Thread Created In A System, Browser, Office Or Sacrificial Process By PowerShell, A Script Host Or A Proxy-Execution Binary";
     let unbacked = "Remote Thread Started At An Address Outside Any Loaded Module";
     let loadlib = "Remote Thread Starts LoadLibrary In Another Process From A Program Outside The System And Program Folders";
     let k32 = "C:\\Windows\\System32\\KERNEL32.DLL";
@@ -481,7 +485,7 @@ fn remote_thread_rules_meet_injection_and_not_system_threads() {
         k32,
         "LoadLibraryA",
     );
-    has(&got, loc, "programdata");
+    has(&got, core, "programdata");
     has(&got, loadlib, "programdata");
     has(
         &crt(
@@ -490,7 +494,7 @@ fn remote_thread_rules_meet_injection_and_not_system_threads() {
             k32,
             "LoadLibraryW",
         ),
-        loc,
+        appdata,
         "roaming",
     );
     let got = crt(
@@ -550,7 +554,7 @@ fn remote_thread_rules_meet_injection_and_not_system_threads() {
         ),
     ] {
         let got = crt(src, dst, module, func);
-        for t in [loc, host, unbacked, loadlib] {
+        for t in [loc, core, appdata, host, unbacked, loadlib] {
             lacks(&got, t, src);
         }
     }
@@ -570,18 +574,20 @@ fn offensive_framework_pipes_match_and_browser_and_system_pipes_do_not() {
             json!({"EventType": "CreatePipe", "Image": image, "PipeName": name}),
         )
     };
-    let cs = "Named Pipe With A Cobalt Strike Default Name Created";
+    let cs = "Named Pipe Of The Cobalt Strike Artifact-Kit Loader Created";
+    let postex = "Named Pipe Of A Cobalt Strike Post-Exploitation Job Created";
+    let smb = "Named Pipe Of A Cobalt Strike SMB Beacon Or Stager Created";
     let remote = "Named Pipe Of A Remote Service Execution Tool Used By Attack Frameworks Created";
     let paexec = "Named Pipe Of The PAExec Remote Execution Tool Created";
     let msf = "Named Pipe Of A Metasploit Or Covenant Payload Created";
     let rundll = "C:\\Windows\\System32\\rundll32.exe";
     for (name, want) in [
         ("\\MSSE-4410-server", cs),
-        ("\\postex_8b2c", cs),
-        ("\\postex_ssh_61a0", cs),
-        ("\\msagent_f3", cs),
-        ("\\status_4a", cs),
-        ("\\mojo.5688.8052.183894939787088877a1", cs),
+        ("\\postex_8b2c", postex),
+        ("\\postex_ssh_61a0", postex),
+        ("\\msagent_f3", smb),
+        ("\\status_4a", smb),
+        ("\\mojo.5688.8052.183894939787088877a1", smb),
         ("\\RemCom_communicaton", remote),
         ("\\RemCom_stdoutabc12345", remote),
         ("\\csexecsvc", remote),
@@ -606,7 +612,7 @@ fn offensive_framework_pipes_match_and_browser_and_system_pipes_do_not() {
         ("C:\\Windows\\PSEXESVC.exe", "\\PSEXESVC"),
     ] {
         let got = pipe(image, name);
-        for t in [cs, remote, paexec, msf] {
+        for t in [cs, postex, smb, remote, paexec, msf] {
             lacks(&got, t, name);
         }
     }
@@ -676,4 +682,274 @@ fn lsass_access_by_security_products_is_filtered_and_look_alikes_are_not() {
     ] {
         has(&access(src), want, src);
     }
+}
+
+/// The embedded rule with this title (level and tags are checked, not only matches).
+#[track_caller]
+fn rule_info(title: &str) -> RuleInfo {
+    RULES.with(|set| {
+        set.rules()
+            .find(|r| r.title == title)
+            .cloned()
+            .unwrap_or_else(|| panic!("no rule titled {title:?}"))
+    })
+}
+
+#[test]
+fn real_domain_controllers_aes_roasting_and_localised_event_log_names_are_handled() {
+    let dcshadow = "Domain Controller Replication Service Names Added To A Computer Account";
+    let spn_change = |target: &str, spns: &str| {
+        security(
+            4742,
+            json!({"TargetUserName": target, "SubjectUserName": "Administrator",
+                   "ServicePrincipalNames": spns}),
+        )
+    };
+    let dc = "ldap/DC01.corp.local/ForestDnsZones.corp.local\n\t\tE3514235-4B06-11D1-AB04-00C04FC2DCD2/0c6d1a2b-1111-2222-3333-444455556666/corp.local\n\t\tGC/DC01.corp.local/corp.local\n\t\tHOST/DC01.corp.local\n\t\tHTTP/dc01.corp.local";
+    lacks(
+        &spn_change("DC01$", dc),
+        dcshadow,
+        "HTTP SPN added to a real DC",
+    );
+    let dfsr = "Dfsr-12F9A27C-BF97-4787-9364-D31B6C55EB04/DC02.corp.local\n\t\tGC/DC02.corp.local/corp.local\n\t\tHOST/DC02.corp.local";
+    lacks(&spn_change("DC02$", dfsr), dcshadow, "DC rename");
+    has(
+        &spn_change(
+            "WS01$",
+            "HOST/WS01.corp.local\n\t\tRestrictedKrbHost/WS01.corp.local\n\t\tGC/WS01.corp.local/corp.local\n\t\tE3514235-4B06-11D1-AB04-00C04FC2DCD2/abc/corp.local",
+        ),
+        dcshadow,
+        "workstation given DC names",
+    );
+
+    let asrep = "Kerberos Logon Ticket Issued Without Pre-Authentication";
+    let rc4 = "Kerberos Logon Ticket Issued With RC4 Encryption And Without Pre-Authentication";
+    let tgt = |etype: &str| {
+        security(
+            4768,
+            json!({"TargetUserName": "svc-legacy", "PreAuthType": "0", "Status": "0x0",
+                   "TicketEncryptionType": etype, "IpAddress": "::ffff:10.0.0.8"}),
+        )
+    };
+    has(&tgt("0x12"), asrep, "AES without pre-auth");
+    lacks(&tgt("0x12"), rc4, "AES without pre-auth");
+    has(&tgt("0x17"), rc4, "RC4 without pre-auth");
+    assert_eq!(rule_info(asrep).level.as_deref(), Some("low"));
+    assert_eq!(rule_info(rc4).level.as_deref(), Some("high"));
+
+    let crash = "Windows Event Log Service Terminated Unexpectedly";
+    let scm = |name: &str, binary: &str| {
+        system(
+            7034,
+            json!({"param1": name, "param2": "1", "Binary": binary}),
+        )
+    };
+    has(
+        &scm(
+            "Windows-Ereignisprotokoll",
+            "4500760065006E0074004C006F0067000000",
+        ),
+        crash,
+        "German display name",
+    );
+    has(
+        &scm(
+            "Journal d’événements Windows",
+            "4500760065006E0074004C006F0067000000",
+        ),
+        crash,
+        "French display name, key name in the binary data",
+    );
+    lacks(
+        &scm("Druckwarteschlange", "530070006F006F006C00650072000000"),
+        crash,
+        "German print spooler",
+    );
+}
+
+#[test]
+fn startup_droppers_are_caught_and_setup_programs_are_not() {
+    let fe =
+        |image: &str, target: &str| sysmon(11, json!({"Image": image, "TargetFilename": target}));
+    let script = "Script Written Into A Startup Folder";
+    let program = "Program Or Library Written Into A Startup Folder";
+    let shortcut = "Startup Folder Shortcut Created By A Script Host Or A User-Folder Program";
+    let startup =
+        "C:\\Users\\alice\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\";
+    has(
+        &fe(
+            "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+            &format!("{startup}update.vbs"),
+        ),
+        script,
+        "Word macro drops a script",
+    );
+    has(
+        &fe(
+            "C:\\Program Files\\7-Zip\\7zFM.exe",
+            &format!("{startup}svchost.exe"),
+        ),
+        program,
+        "archiver extracts a program",
+    );
+    lacks(
+        &fe(
+            "C:\\Program Files\\Vendor Tray\\setup.exe",
+            &format!("{startup}traymon.exe"),
+        ),
+        program,
+        "installer under Program Files",
+    );
+    lacks(
+        &fe(
+            "C:\\Users\\alice\\AppData\\Local\\Temp\\is-7Q2LK.tmp\\greenshot-installer.tmp",
+            &format!("{startup}Greenshot.lnk"),
+        ),
+        shortcut,
+        "Inno Setup engine",
+    );
+    lacks(
+        &fe(
+            "C:\\Users\\alice\\Downloads\\SomeAppSetup-2.1.exe",
+            &format!("{startup}SomeApp.lnk"),
+        ),
+        shortcut,
+        "NSIS setup from Downloads",
+    );
+    has(
+        &fe(
+            "C:\\Users\\alice\\Downloads\\invoice_2231.exe",
+            &format!("{startup}OneDriveSync.lnk"),
+        ),
+        shortcut,
+        "dropped program from Downloads",
+    );
+}
+
+#[test]
+fn remote_threads_from_app_folders_and_by_script_hosts_are_graded_by_target() {
+    let crt = |src: &str, dst: &str, module: &str, func: &str| {
+        sysmon(
+            8,
+            json!({"SourceImage": src, "TargetImage": dst, "StartAddress": "0x00007FFB2C3A1F80",
+                   "StartModule": module, "StartFunction": func}),
+        )
+    };
+    let loc = "Remote Thread Created In Another Process By A Program From A Temp, Public Or Download Folder, Or Into LSASS";
+    let core =
+        "Remote Thread Created In A Windows Core Process By A Program From ProgramData Or AppData";
+    let appdata =
+        "Remote Thread Created In Another Process By A Program From ProgramData Or AppData";
+    let host = "Remote Thread Created In A System, Browser, Office Or Sacrificial Process By PowerShell, A Script Host Or A Proxy-Execution Binary";
+    let host_other = "Remote Thread Created In Another Process By PowerShell, A Script Host Or A Proxy-Execution Binary";
+    let loadlib = "Remote Thread Starts LoadLibrary In Another Process From A Program Outside The System And Program Folders";
+    let kb = "C:\\Windows\\System32\\KERNELBASE.dll";
+    let k32 = "C:\\Windows\\System32\\KERNEL32.DLL";
+    // Per-user and package-manager programs: console control threads are not injection,
+    // and hooking an ordinary program from AppData is only a lead.
+    for (src, dst) in [
+        (
+            "C:\\Users\\alice\\AppData\\Roaming\\Zoom\\bin\\Zoom.exe",
+            "C:\\Windows\\System32\\notepad.exe",
+        ),
+        (
+            "C:\\ProgramData\\chocolatey\\bin\\choco.exe",
+            "C:\\Windows\\System32\\cmd.exe",
+        ),
+        (
+            "C:\\ProgramData\\Package Cache\\{abc}\\VC_redist.x64.exe",
+            "C:\\ProgramData\\Package Cache\\{abc}\\VC_redist.x64.exe",
+        ),
+    ] {
+        let got = crt(src, dst, kb, "CtrlRoutine");
+        for t in [loc, core, appdata] {
+            lacks(&got, t, src);
+        }
+    }
+    let got = crt(
+        "C:\\Users\\alice\\AppData\\Roaming\\Zoom\\bin\\Zoom.exe",
+        "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE",
+        "C:\\Users\\alice\\AppData\\Roaming\\Zoom\\bin\\zHook.dll",
+        "HookProc",
+    );
+    has(&got, appdata, "zoom hooks outlook");
+    lacks(&got, loc, "zoom hooks outlook");
+    assert_eq!(rule_info(appdata).level.as_deref(), Some("low"));
+    has(
+        &crt(
+            "C:\\Users\\alice\\AppData\\Local\\upd\\svc.exe",
+            "C:\\Windows\\System32\\svchost.exe",
+            "",
+            "",
+        ),
+        core,
+        "appdata program into svchost",
+    );
+    has(
+        &crt(
+            "C:\\Users\\alice\\AppData\\Local\\Temp\\x.exe",
+            "C:\\Windows\\System32\\notepad.exe",
+            k32,
+            "LoadLibraryW",
+        ),
+        loc,
+        "temp program",
+    );
+
+    // PowerShell and friends: high into the usual targets, medium elsewhere.
+    let ps = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
+    let got = crt(ps, "C:\\Windows\\System32\\notepad.exe", "", "");
+    has(&got, host, "powershell into notepad");
+    lacks(&got, host_other, "powershell into notepad");
+    let got = crt(
+        ps,
+        "C:\\Program Files\\Vendor\\agent.exe",
+        "C:\\Windows\\System32\\ntdll.dll",
+        "RtlUserThreadStart",
+    );
+    has(&got, host_other, "powershell into a vendor agent");
+    lacks(&got, host, "powershell into a vendor agent");
+    assert_eq!(rule_info(host_other).level.as_deref(), Some("medium"));
+    let got = crt(ps, "C:\\Windows\\System32\\PING.EXE", kb, "CtrlRoutine");
+    lacks(&got, host, "powershell sends Ctrl+C to its child");
+    lacks(&got, host_other, "powershell sends Ctrl+C to its child");
+
+    // LoadLibrary from writable Windows subfolders is not "installed".
+    has(
+        &crt(
+            "C:\\Windows\\Temp\\inj.exe",
+            "C:\\Windows\\explorer.exe",
+            k32,
+            "LoadLibraryW",
+        ),
+        loadlib,
+        "C:\\Windows\\Temp",
+    );
+    lacks(
+        &crt(
+            "C:\\Windows\\System32\\svchost.exe",
+            "C:\\Windows\\explorer.exe",
+            k32,
+            "LoadLibraryW",
+        ),
+        loadlib,
+        "System32",
+    );
+}
+
+#[test]
+fn cobalt_strike_pipes_are_tagged_by_what_each_pipe_shows() {
+    let tags = |title: &str| rule_info(title).attack_techniques();
+    assert_eq!(
+        tags("Named Pipe Of A Cobalt Strike Post-Exploitation Job Created"),
+        vec!["T1055".to_owned()]
+    );
+    assert_eq!(
+        tags("Named Pipe Of A Cobalt Strike SMB Beacon Or Stager Created"),
+        vec!["T1090.001".to_owned()]
+    );
+    assert_eq!(
+        tags("Named Pipe Of The Cobalt Strike Artifact-Kit Loader Created"),
+        vec!["T1027".to_owned()]
+    );
 }
