@@ -783,6 +783,6 @@ fn recurring(input: &TriageInput<'_>, a: &mut crate::triage::Assessment) {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_context;
+mod tests_mail;
 #[cfg(test)]
 mod tests_vocab;
