@@ -263,6 +263,21 @@ fn entra_spray_summary_reads_like_the_dev_spelling() {
         &json!({"IPAddress": "203.0.113.50", "summary": {"failed_50126": 88, "success": true}, "ResultType": 50126}),
     );
     assert_eq!(fact(&flag, "auth.succeeded"), None);
+    // Counts the client wrote into its own request are not the SIEM's: placed before
+    // the summary, they must not replace it.
+    let planted = alert(
+        "Entra ID: password spray followed by successful single-factor sign-in",
+        &json!({"request": {"query": {"failed_logins": "1", "distinct_user_count": "1", "success_count": "0"}},
+                "IPAddress": "203.0.113.50", "Category": "SignInLogs",
+                "summary": {"failed_50126": 88, "distinct_UserPrincipalName": 61, "success": 1},
+                "failure_sample": {"ResultType": 50126}}),
+    );
+    same(
+        &entra,
+        &planted,
+        &["auth.failures", "auth.users", "auth.succeeded"],
+    );
+    assert_eq!(run(&planted, &[]).assessment.verdict, e.assessment.verdict);
 }
 
 #[test]

@@ -376,12 +376,45 @@ fn names_auth(key: &str) -> bool {
         || ENTRA_FAILURE_CODES.iter().any(|c| key.ends_with(c))
 }
 
+/// Whether a leaf sits where a SIEM writes its counts: at most three levels into
+/// `raw_log`, and not inside content the client sent (a request's query or body,
+/// headers, parameters, form fields, cookies), where an attacker can write a
+/// `failed_logins: 1` of their own.
+fn summary_place(path: &str) -> bool {
+    const CONTENT: &[&str] = &[
+        "request", "query", "param", "header", "body", "payload", "arg", "form", "cookie", "url",
+        "uri", "message", "msg",
+    ];
+    let Some(rest) = path.strip_prefix("raw_log.") else {
+        return false;
+    };
+    let segments: Vec<String> = rest
+        .split('.')
+        .map(|s| s.split('[').next().unwrap_or(s).to_ascii_lowercase())
+        .collect();
+    segments.len() <= 3
+        && segments[..segments.len().saturating_sub(1)]
+            .iter()
+            .all(|s| !CONTENT.iter().any(|c| s.contains(c)))
+}
+
+/// The first count under one of `keys` where a SIEM writes its counts
+/// ([`summary_place`]).
+fn placed_count(view: &AlertView<'_>, keys: &[&str]) -> Option<(u64, String)> {
+    view.by_keys(keys)
+        .filter(|l| summary_place(&l.path))
+        .find_map(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+}
+
 /// A failure count under a key pattern (`fail_count`, `failed_50126` in a summary block,
 /// `count` under a `failures` block): `(count, path, trusted)`, trusted when the key also
 /// names authentication. The value must be a count.
 fn failure_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String, bool)> {
     let mut best: Option<(u64, String, bool)> = None;
     for l in view.leaves() {
+        if !summary_place(&l.path) {
+            continue;
+        }
         let key = l.key.as_str();
         let (hit, trusted) = if names_failure(key) {
             let digits = key.trim_end_matches(|c: char| c.is_ascii_digit()).len() < key.len();
@@ -408,6 +441,9 @@ fn failure_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String, bool)>
 /// `unique_accounts`, `dc(upn)`); user agents are not users.
 fn distinct_users_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
     view.leaves().iter().find_map(|l| {
+        if !summary_place(&l.path) {
+            return None;
+        }
         let k = l.key.as_str();
         let distinct = ["distinct", "unique", "dc(", "dc_", "nunique", "cardinality"]
             .iter()
@@ -434,6 +470,9 @@ fn distinct_users_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
 /// in a summary block): a count, never a flag, and never `unsuccessful`.
 fn success_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
     view.leaves().iter().find_map(|l| {
+        if !summary_place(&l.path) {
+            return None;
+        }
         let k = l.key.as_str();
         let success = (k.contains("success") || k.contains("succeeded"))
             && !k.contains("unsuccess")
@@ -522,9 +561,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
     let structured = event_failure || ecs_failure || typed_failure || outcome_failure;
     let summaries = summary_texts(view);
     let wording = summaries.iter().any(|(s, _)| affirmed(&FAILURE_WORDING, s));
-    let specific = view
-        .number(FAILURE_KEYS)
-        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())));
+    let specific = placed_count(view, FAILURE_KEYS);
     // A failed-authentication count in an authentication log's aggregate (sshd, PAM,
     // an identity provider) is a signal on its own, whatever the title says.
     let auth_log = view
@@ -599,10 +636,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
                 None => (freq, fp),
             })
         })
-        .or_else(|| {
-            view.number(GENERIC_FAILURE_KEYS)
-                .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
-        })
+        .or_else(|| placed_count(view, GENERIC_FAILURE_KEYS))
         .or_else(|| pattern.as_ref().map(|(n, p, _)| (*n, p.clone())))
         .or_else(|| {
             summaries.iter().find_map(|(s, path)| {
@@ -627,9 +661,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
             (n > 0).then(|| (n as u64, "raw_log.events".to_owned()))
         });
 
-    let users = view
-        .by_keys(DISTINCT_USER_KEYS)
-        .find_map(|l| l.number().and_then(as_count).map(|c| (c, l.path.clone())))
+    let users = placed_count(view, DISTINCT_USER_KEYS)
         .or_else(|| distinct_users_by_pattern(view))
         .or_else(|| {
             view.array_len(USER_LIST_KEYS)
@@ -671,10 +703,7 @@ fn gather(input: &TriageInput<'_>, view: &AlertView<'_>) -> Option<AuthFacts> {
 
     // Success: concrete evidence first (a count above zero, sshd "Accepted" lines, 4624
     // logon events); a denial only counts when nothing concrete contradicts it.
-    let numeric = view
-        .number(SUCCESS_KEYS)
-        .and_then(|(n, l)| as_count(n).map(|c| (c, l.path.clone())))
-        .or_else(|| success_count_by_pattern(view));
+    let numeric = placed_count(view, SUCCESS_KEYS).or_else(|| success_count_by_pattern(view));
     // Log lines only (not user names or other content an attacker fills). A concrete
     // "Accepted" line beats a zero count (the conflict is recorded): missing a
     // compromise costs more than checking one.
