@@ -131,23 +131,18 @@ impl Tooling {
     /// Whether this kind of tooling does what `technique` (an ATT&CK id) describes: every
     /// tactic of the technique is one the tooling works in, or the technique (or its
     /// parent) is one it performs. Scanners and monitoring discover; management software
-    /// discovers and runs WMI, PowerShell, the command shell and WinRM sessions; backup
-    /// software collects and walks files; a remote-assistance session troubleshoots
-    /// (discovery); a phishing simulation phishes; authorised testing may do anything.
-    /// Unknown ids are explained by nothing.
+    /// discovers and runs WMI, PowerShell and the command shell; backup software collects and walks files; a remote-
+    /// assistance session troubleshoots (discovery); a phishing simulation phishes;
+    /// authorised testing may do anything. Unknown ids are explained by nothing.
     pub fn explains(self, technique: &str) -> bool {
         let (tactics, ids): (&[&str], &[&str]) = match self {
             Tooling::AuthorisedTest => {
                 return soc_core::attack::catalog().resolve(technique).is_some();
             }
             Tooling::Scanner => (&["discovery", "reconnaissance"], &[]),
-            // Discovery, and the interpreters, WMI and WinRM sessions it runs them with;
-            // not the execution tactic as a whole (exploitation, service execution), nor
-            // other remote services (RDP, SMB admin shares).
-            Tooling::Management => (
-                &["discovery"],
-                &["T1047", "T1059.001", "T1059.003", "T1021.006"],
-            ),
+            // Discovery, and the interpreters and WMI it runs them with; not the
+            // execution tactic as a whole (exploitation, service execution).
+            Tooling::Management => (&["discovery"], &["T1047", "T1059.001", "T1059.003"]),
             Tooling::Backup => (&["collection"], &["T1083", "T1006"]),
             Tooling::Monitoring | Tooling::RemoteAssistance => (&["discovery"], &[]),
             Tooling::PhishingSimulation => (&[], &["T1566", "T1204", "T1598"]),
@@ -425,9 +420,6 @@ mod tests {
         // Management software runs WMI and shells; not exploits or services.
         assert!(Tooling::Management.explains("T1059.001"));
         assert!(Tooling::Management.explains("T1047"));
-        assert!(Tooling::Management.explains("T1021.006"));
-        assert!(!Tooling::Management.explains("T1021"));
-        assert!(!Tooling::Management.explains("T1021.002"));
         assert!(!Tooling::Management.explains("T1059"));
         assert!(!Tooling::Management.explains("T1203"));
         assert!(!Tooling::Management.explains("T1569.002"));

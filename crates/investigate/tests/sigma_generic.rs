@@ -233,10 +233,25 @@ async fn a_tooling_tag_explains_only_what_such_tooling_does() {
 #[tokio::test]
 async fn context_never_closes_a_sensitive_technique_and_says_so() {
     let ticket = json!({"change_ticket": "CHG-48213 certificate renewal"});
-    let (v, why) = verdict(medium(&["T1552.004"]), &lookup_event(), Some(ticket)).await;
+    let (v, why) = verdict(
+        medium(&["T1552.004"]),
+        &lookup_event(),
+        Some(ticket.clone()),
+    )
+    .await;
     assert_eq!(v, Verdict::TruePositive, "{why}");
     assert!(why.contains("never closed on context alone"), "{why}");
     assert!(!why.contains("nothing records"), "{why}");
+    // Remote services too: a ticket names work on a host, not who may reach it from where
+    // (a PsExec-style service, a WinRM or DCOM session).
+    for remote in [
+        &["T1569.002", "T1021.002"][..],
+        &["T1021.006"],
+        &["T1021.003"],
+    ] {
+        let (v, why) = verdict(medium(remote), &lookup_event(), Some(ticket.clone())).await;
+        assert_eq!(v, Verdict::TruePositive, "{remote:?}: {why}");
+    }
 }
 
 #[tokio::test]

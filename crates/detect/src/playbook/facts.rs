@@ -224,11 +224,12 @@ static UPDATER_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
 static USER_WRITABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\\users\\public\\|\\appdata\\local\\temp\\|\\windows\\temp\\|\\programdata\\|\\perflogs\\|\\downloads\\|\\\$recycle\.bin\\|^/tmp/|^/dev/shm/").expect("constant regex compiles")
 });
-/// Credential access, impact and defence-evasion techniques whose detection no SIEM
-/// context can make benign on its own.
+/// Credential access, impact, defence-evasion and remote-service (lateral movement)
+/// techniques whose detection no SIEM context can make benign on its own: a change ticket
+/// names work on a host, not which account may reach it from where.
 const SENSITIVE: &[&str] = &[
     "T1003", "T1558", "T1555", "T1552", "T1556", "T1212", "T1486", "T1490", "T1485", "T1561",
-    "T1070", "T1562", "T1548", "T1055", "T1134", "T1564", "T1090", "T1219",
+    "T1070", "T1562", "T1548", "T1055", "T1134", "T1564", "T1090", "T1219", "T1021",
 ];
 static SEVERITY_WORDS: &[(&str, f64)] = &[
     ("informational", 0.0),
