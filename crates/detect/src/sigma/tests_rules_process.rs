@@ -1309,6 +1309,12 @@ fn short_switches_relative_paths_renamed_tools_and_app_health_checks_are_handled
         "Domain User Accounts Listed With Net",
         "net user /dom",
     );
+    // ... and only that: a domain listing is not a local one.
+    for cmd in ["net user /dom", "net localgroup administrators /dom"] {
+        let hits = proc(&set, net, cmd, EXPLORER, "explorer.exe");
+        lacks(&hits, "Local Users Listed", cmd);
+        lacks(&hits, "Local Groups Or Local Administrators Listed", cmd);
+    }
     has(
         &proc(
             &set,
