@@ -388,14 +388,15 @@ fn summary_place(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("raw_log.") else {
         return false;
     };
-    let segments: Vec<String> = rest
-        .split('.')
-        .map(|s| s.split('[').next().unwrap_or(s).to_ascii_lowercase())
-        .collect();
-    segments.len() <= 3
-        && segments[..segments.len().saturating_sub(1)]
-            .iter()
-            .all(|s| !CONTENT.iter().any(|c| s.contains(c)))
+    // At most three levels: `raw_log.a.b.key`.
+    let Some((parents, _key)) = rest.rsplit_once('.') else {
+        return true;
+    };
+    if parents.bytes().filter(|b| *b == b'.').count() > 1 {
+        return false;
+    }
+    let parents = parents.to_ascii_lowercase();
+    !CONTENT.iter().any(|c| parents.contains(c))
 }
 
 /// The first count under one of `keys` where a SIEM writes its counts
@@ -412,9 +413,6 @@ fn placed_count(view: &AlertView<'_>, keys: &[&str]) -> Option<(u64, String)> {
 fn failure_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String, bool)> {
     let mut best: Option<(u64, String, bool)> = None;
     for l in view.leaves() {
-        if !summary_place(&l.path) {
-            continue;
-        }
         let key = l.key.as_str();
         let (hit, trusted) = if names_failure(key) {
             let digits = key.trim_end_matches(|c: char| c.is_ascii_digit()).len() < key.len();
@@ -425,7 +423,7 @@ fn failure_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String, bool)>
         } else {
             (false, false)
         };
-        if !hit {
+        if !hit || !summary_place(&l.path) {
             continue;
         }
         let Some(n) = leaf_count(l) else { continue };
@@ -441,9 +439,6 @@ fn failure_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String, bool)>
 /// `unique_accounts`, `dc(upn)`); user agents are not users.
 fn distinct_users_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
     view.leaves().iter().find_map(|l| {
-        if !summary_place(&l.path) {
-            return None;
-        }
         let k = l.key.as_str();
         let distinct = ["distinct", "unique", "dc(", "dc_", "nunique", "cardinality"]
             .iter()
@@ -459,7 +454,7 @@ fn distinct_users_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
         .iter()
         .any(|w| k.contains(w));
         let other = k.contains("agent") || not_a_count(k);
-        if !(distinct && users) || other {
+        if !(distinct && users) || other || !summary_place(&l.path) {
             return None;
         }
         leaf_count(l).map(|n| (n, l.path.clone()))
@@ -470,16 +465,17 @@ fn distinct_users_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
 /// in a summary block): a count, never a flag, and never `unsuccessful`.
 fn success_count_by_pattern(view: &AlertView<'_>) -> Option<(u64, String)> {
     view.leaves().iter().find_map(|l| {
-        if !summary_place(&l.path) {
-            return None;
-        }
         let k = l.key.as_str();
         let success = (k.contains("success") || k.contains("succeeded"))
             && !k.contains("unsuccess")
             && !k.contains("nonsuccess")
             && !k.contains("non_success")
             && !names_failure(k);
-        if !success || not_a_count(k) || !(names_count(k) || aggregate_parent(&l.parent)) {
+        if !success
+            || not_a_count(k)
+            || !(names_count(k) || aggregate_parent(&l.parent))
+            || !summary_place(&l.path)
+        {
             return None;
         }
         leaf_count(l).map(|n| (n, l.path.clone()))

@@ -627,15 +627,19 @@ fn registered(d: &str) -> String {
 /// address.
 fn destination_count<'s, 'a>(view: &'s AlertView<'a>) -> Option<(f64, &'s crate::view::Leaf<'a>)> {
     view.leaves().iter().find_map(|l| {
+        // Numbers first, then the rarest word: most leaves fail the first test.
+        let serde_json::Value::Number(_) = l.value else {
+            return None;
+        };
         let k = l.key.as_str();
-        let counted = ["distinct", "unique", "dc(", "dc_", "count", "num_"]
-            .iter()
-            .any(|w| k.contains(w));
-        let dest = ["dst", "dest", "destination", "target"]
-            .iter()
-            .any(|w| k.contains(w));
-        let what = ["ip", "host", "addr"].iter().any(|w| k.contains(w));
-        if !(counted && dest && what) || k.contains("port") {
+        let dest = ["dst", "dest", "target"].iter().any(|w| k.contains(w));
+        if !dest
+            || k.contains("port")
+            || !["ip", "host", "addr"].iter().any(|w| k.contains(w))
+            || !["distinct", "unique", "dc(", "dc_", "count", "num_"]
+                .iter()
+                .any(|w| k.contains(w))
+        {
             return None;
         }
         match l.value {
