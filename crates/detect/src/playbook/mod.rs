@@ -781,6 +781,8 @@ fn recurring(input: &TriageInput<'_>, a: &mut crate::triage::Assessment) {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_mail;

@@ -7,49 +7,8 @@ use soc_core::investigation::EvidenceLog;
 use soc_core::ioc::{IocConfig, extract};
 use soc_core::{Alert, Confidence, Verdict};
 
+use super::test_support::{alert, run, run_logged, techniques};
 use crate::triage::{IntelFact, Triage, TriageInput, triage};
-
-fn alert(title: &str, raw: &Value) -> Alert {
-    Alert::from_value(
-        json!({"alert_id": "T-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem", "severity": "high", "title": title, "raw_log": raw.clone()}),
-        Format::Native,
-        &Limits::default(),
-    )
-    .unwrap()
-}
-
-fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
-    run_logged(a, intel).0
-}
-
-/// The triage and the evidence it logged.
-fn run_logged(a: &Alert, intel: &[IntelFact]) -> (Triage, EvidenceLog) {
-    let iocs = extract(a, &IocConfig::default());
-    let mut log = EvidenceLog::new();
-    let t = triage(
-        &TriageInput {
-            alert: a,
-            iocs: &iocs,
-            intel,
-            sigma: &[],
-            events: &crate::sigma::Event::from_alert(a),
-            assets: &[],
-            phishing: None,
-            prior: &[],
-            correlation: None,
-        },
-        &mut log,
-    );
-    (t, log)
-}
-
-fn techniques(t: &Triage) -> Vec<&str> {
-    t.assessment
-        .techniques
-        .iter()
-        .map(|t| t.id.as_str())
-        .collect()
-}
 
 #[test]
 fn a_structured_external_burst_is_a_high_confidence_brute_force() {

@@ -1,48 +1,16 @@
 //! The phishing-mail playbook's techniques: a link lure is T1566.002, an attachment lure
 //! T1566.001, and neither is claimed without its signal.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use soc_core::Alert;
 use soc_core::Verdict;
-use soc_core::alert::{Format, Limits};
-use soc_core::investigation::{EvidenceLog, PhishingAnalysis, PhishingSignal, SignalStrength};
-use soc_core::ioc::{IocConfig, extract};
+use soc_core::investigation::{PhishingAnalysis, PhishingSignal, SignalStrength};
 
-use crate::triage::{Triage, TriageInput, triage};
-
-fn alert(title: &str, raw: &Value) -> Alert {
-    Alert::from_value(
-        json!({"alert_id": "T-1", "timestamp": "2026-05-14T03:30:00Z", "source": "siem", "severity": "medium", "title": title, "raw_log": raw.clone()}),
-        Format::Native,
-        &Limits::default(),
-    )
-    .unwrap()
-}
+use super::test_support::{alert, run_logged_with, techniques};
+use crate::triage::Triage;
 
 fn run_with(a: &Alert, phishing: &PhishingAnalysis) -> Triage {
-    let iocs = extract(a, &IocConfig::default());
-    triage(
-        &TriageInput {
-            alert: a,
-            iocs: &iocs,
-            intel: &[],
-            sigma: &[],
-            events: &crate::sigma::Event::from_alert(a),
-            assets: &[],
-            phishing: Some(phishing),
-            prior: &[],
-            correlation: None,
-        },
-        &mut EvidenceLog::new(),
-    )
-}
-
-fn techniques(t: &Triage) -> Vec<&str> {
-    t.assessment
-        .techniques
-        .iter()
-        .map(|t| t.id.as_str())
-        .collect()
+    run_logged_with(a, &[], Some(phishing)).0
 }
 
 fn signal(name: &str, strength: SignalStrength) -> PhishingSignal {

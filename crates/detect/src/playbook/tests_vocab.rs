@@ -8,50 +8,13 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use soc_core::alert::{Format, Limits};
-use soc_core::investigation::EvidenceLog;
 use soc_core::ioc::{IocConfig, extract};
 use soc_core::{Alert, Confidence, Verdict};
 
 use super::cond::Cond;
-use crate::triage::{IntelFact, Triage, TriageInput, triage};
+use super::test_support::{alert, run, techniques};
+use crate::triage::{IntelFact, TriageInput};
 use crate::view::AlertView;
-
-fn alert(title: &str, raw: &Value) -> Alert {
-    Alert::from_value(
-        json!({"alert_id": "T-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem", "severity": "high", "title": title, "raw_log": raw.clone()}),
-        Format::Native,
-        &Limits::default(),
-    )
-    .unwrap()
-}
-
-fn run(a: &Alert, intel: &[IntelFact]) -> Triage {
-    let iocs = extract(a, &IocConfig::default());
-    let mut log = EvidenceLog::new();
-    triage(
-        &TriageInput {
-            alert: a,
-            iocs: &iocs,
-            intel,
-            sigma: &[],
-            events: &crate::sigma::Event::from_alert(a),
-            assets: &[],
-            phishing: None,
-            prior: &[],
-            correlation: None,
-        },
-        &mut log,
-    )
-}
-
-fn techniques(t: &Triage) -> Vec<&str> {
-    t.assessment
-        .techniques
-        .iter()
-        .map(|t| t.id.as_str())
-        .collect()
-}
 
 fn listed(value: &str, tags: &[&str]) -> IntelFact {
     IntelFact {

@@ -70,6 +70,8 @@ mod modifiers;
 mod parse;
 mod prefilter;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_data;

@@ -2,9 +2,8 @@
 //! and look-alikes of normal work it must leave alone.
 
 use serde_json::{Value, json};
-use soc_core::Alert;
-use soc_core::alert::Limits;
 
+use super::test_support::{has, lacks, windows_event_titles};
 use super::*;
 
 /// Titles of the rules in `set` one Windows event (dev-set raw_log shape) meets.
@@ -15,20 +14,7 @@ fn titles(
     event_id: u32,
     data: &Value,
 ) -> Vec<String> {
-    let a = Alert::from_json(
-        &json!({"alert_id": "P-1", "timestamp": "2026-04-19T03:14:22Z", "source": "edr",
-                "severity": "high", "title": "Windows event",
-                "raw_log": {"log_source": "windows_eventlog", "provider": provider,
-                            "channel": channel, "event_id": event_id,
-                            "computer": "host1.example.corp", "event_data": data}})
-        .to_string(),
-        &Limits::default(),
-    )
-    .expect("alert");
-    set.match_alert(&a)
-        .into_iter()
-        .map(|m| m.rule.title.clone())
-        .collect()
+    windows_event_titles(set, provider, channel, event_id, data)
 }
 
 /// A Sysmon process creation (event 1).
@@ -79,22 +65,6 @@ fn service(set: &RuleSet, name: &str, image_path: &str) -> Vec<String> {
         &json!({"ServiceName": name, "ImagePath": image_path, "ServiceType": "user mode service",
                "StartType": "demand start", "AccountName": "LocalSystem"}),
     )
-}
-
-#[track_caller]
-fn has(got: &[String], want: &str, case: &str) {
-    assert!(
-        got.iter().any(|t| t == want),
-        "{case}: want {want:?}, got {got:?}"
-    );
-}
-
-#[track_caller]
-fn lacks(got: &[String], unwanted: &str, case: &str) {
-    assert!(
-        !got.iter().any(|t| t == unwanted),
-        "{case}: did not want {unwanted:?}, got {got:?}"
-    );
 }
 
 const CMD: &str = "C:\\Windows\\System32\\cmd.exe";

@@ -2,30 +2,14 @@
 //! and look-alikes of normal work it must leave alone.
 
 use serde_json::{Value, json};
-use soc_core::Alert;
-use soc_core::alert::Limits;
 
+use super::test_support::{has, lacks, windows_event_titles};
 use super::*;
 
 /// Titles of the embedded rules one Windows event (dev-set raw_log shape) meets.
 #[allow(clippy::needless_pass_by_value)]
 fn titles(provider: &str, channel: &str, event_id: u32, data: Value) -> Vec<String> {
-    let a = Alert::from_json(
-        &json!({"alert_id": "S-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem",
-                "severity": "high", "title": "Windows event",
-                "raw_log": {"log_source": "windows_eventlog", "provider": provider,
-                            "channel": channel, "event_id": event_id,
-                            "computer": "host1.example.corp", "event_data": data}})
-        .to_string(),
-        &Limits::default(),
-    )
-    .expect("alert");
-    RULES.with(|set| {
-        set.match_alert(&a)
-            .into_iter()
-            .map(|m| m.rule.title.clone())
-            .collect()
-    })
+    RULES.with(|set| windows_event_titles(set, provider, channel, event_id, &data))
 }
 
 thread_local! {
@@ -52,22 +36,6 @@ fn sysmon(event_id: u32, data: Value) -> Vec<String> {
 
 fn system(event_id: u32, data: Value) -> Vec<String> {
     titles("Service Control Manager", "System", event_id, data)
-}
-
-#[track_caller]
-fn has(got: &[String], want: &str, case: &str) {
-    assert!(
-        got.iter().any(|t| t == want),
-        "{case}: want {want:?}, got {got:?}"
-    );
-}
-
-#[track_caller]
-fn lacks(got: &[String], unwanted: &str, case: &str) {
-    assert!(
-        !got.iter().any(|t| t == unwanted),
-        "{case}: {unwanted:?} must not match, got {got:?}"
-    );
 }
 
 #[test]

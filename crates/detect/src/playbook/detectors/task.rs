@@ -194,13 +194,11 @@ pub(super) fn detect(f: &mut Facts<'_>, cmds: &[(String, String)]) {
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
-    use soc_core::alert::{Format, Limits};
-    use soc_core::investigation::EvidenceLog;
-    use soc_core::ioc::{IocConfig, extract};
-    use soc_core::{Alert, Confidence, Verdict};
+    use soc_core::{Confidence, Verdict};
 
     use super::*;
-    use crate::triage::{Triage, TriageInput, triage};
+    use crate::playbook::test_support;
+    use crate::triage::Triage;
 
     fn task_xml(command: &str, arguments: Option<&str>, hidden: bool) -> String {
         let args = arguments.map_or(String::new(), |a| format!("<Arguments>{a}</Arguments>"));
@@ -227,28 +225,7 @@ mod tests {
         } else {
             json!({"log_source": "windows_eventlog", "events": events})
         };
-        let a = Alert::from_value(
-            json!({"alert_id": "T-1", "timestamp": "2026-04-19T03:14:22Z", "source": "siem", "severity": "medium",
-                   "title": "Scheduled task created", "raw_log": raw}),
-            Format::Native,
-            &Limits::default(),
-        )
-        .expect("alert");
-        let iocs = extract(&a, &IocConfig::default());
-        triage(
-            &TriageInput {
-                alert: &a,
-                iocs: &iocs,
-                intel: &[],
-                sigma: &[],
-                events: &crate::sigma::Event::from_alert(&a),
-                assets: &[],
-                phishing: None,
-                prior: &[],
-                correlation: None,
-            },
-            &mut EvidenceLog::new(),
-        )
+        test_support::run(&test_support::alert("Scheduled task created", &raw), &[])
     }
 
     fn outcome(t: &Triage) -> (&str, Verdict, Confidence) {
