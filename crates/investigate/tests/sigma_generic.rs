@@ -224,10 +224,38 @@ async fn a_tooling_tag_explains_only_what_such_tooling_does() {
     )
     .await;
     assert_eq!(v, Verdict::TruePositive, "{why}");
-    // A change ticket covers the work on the host, whatever the technique.
-    let ticket = json!({"change_ticket": "CHG-48213 forest trust review"});
+    // A change ticket covers the work it names: the program, the detection, or the subject
+    // of what the rules saw.
+    let ticket = json!({"change_ticket": "CHG-48213 rebuild the lookup records"});
     let (v, why) = verdict(medium(&["T1197", "T1105"]), &ev, Some(ticket)).await;
     assert_eq!(v, Verdict::FalsePositive, "{why}");
+    let ticket = json!({"change_ticket": "CHG-48213 forest trust review"});
+    let (v, why) = verdict(medium(&["T1482"]), &ev, Some(ticket)).await;
+    assert_eq!(v, Verdict::FalsePositive, "{why}");
+}
+
+#[tokio::test]
+async fn a_ticket_that_names_other_work_closes_nothing() {
+    // An attack during a maintenance window: the ticket is real, but it names nothing the
+    // rules saw, so it explains nothing.
+    let ev = lookup_event();
+    for ticket in [
+        "CHG-50001 routine maintenance",
+        "CHG-48213 forest trust review",
+        "INC-10442 printer jam on floor 3",
+    ] {
+        let ctx = json!({"change_ticket": ticket});
+        let (v, why) = verdict(medium(&["T1197", "T1105"]), &ev, Some(ctx)).await;
+        assert_eq!(v, Verdict::TruePositive, "{ticket}: {why}");
+        assert!(why.contains("does not name this activity"), "{why}");
+    }
+    let (v, why) = verdict(
+        medium(&["T1482"]),
+        &ev,
+        Some(json!({"change_ticket": "CHG-50001 routine maintenance"})),
+    )
+    .await;
+    assert_eq!(v, Verdict::TruePositive, "{why}");
 }
 
 #[tokio::test]

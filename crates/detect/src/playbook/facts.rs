@@ -599,9 +599,38 @@ pub fn compute<'a>(
     // approval covers the work on the host; a tooling tag only the activity such tooling
     // does (a backup server's tag does not explain a domain trust dump, nor a remote-
     // assistance session a download), and only when the rules name what they saw.
-    let explicit = ctx
+    // A ticket or an approval counts only when it names the activity (see `activity`):
+    // "routine maintenance" on the host does not explain an attack during the window.
+    let tickets: Vec<&&Tell> = ctx
         .iter()
-        .any(|t| matches!(t.kind, TellKind::Context | TellKind::Change));
+        .filter(|t| matches!(t.kind, TellKind::Context | TellKind::Change))
+        .collect();
+    let named: Vec<&&Tell> = if tickets.is_empty() {
+        Vec::new()
+    } else {
+        let image = f.field_values("Image").into_iter().next();
+        let vocabulary = super::activity::vocabulary(
+            std::iter::once(alert.title.as_str())
+                .chain(input.sigma.iter().map(|s| s.title.as_str())),
+            image.as_ref().map(|(_, v)| v.as_str()),
+            f.sigma_techniques.iter().map(|(t, _)| t.as_str()),
+        );
+        tickets
+            .into_iter()
+            .filter(|t| super::activity::names(&t.text, &vocabulary))
+            .collect()
+    };
+    let explicit = !named.is_empty();
+    f.flag(
+        "context.names_activity",
+        explicit,
+        named
+            .iter()
+            .map(|t| t.path.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     let tooling: Vec<Tooling> = ctx
         .iter()
         .filter(|t| t.kind == TellKind::ToolingAsset)

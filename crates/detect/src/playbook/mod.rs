@@ -18,6 +18,7 @@
 //! contain to speak for the activity at hand, and the engine sets `assets.sanctions` only
 //! then. The SIEM's own enrichment (`siem_context`) counts as much as the alert's source.
 
+mod activity;
 pub mod cond;
 pub mod detectors;
 pub mod facts;
