@@ -540,6 +540,11 @@ fn a_failed_action_remediates_nothing_and_an_eicar_name_on_another_file_is_a_dis
         "{}",
         a.hypothesis
     );
+    assert!(
+        a.techniques.iter().any(|t| t.id == "T1036"),
+        "a disguise is masquerading: {:?}",
+        a.techniques
+    );
     // A folder that says "eicar" does not make a program the test file.
     let a = defender(
         1116,
