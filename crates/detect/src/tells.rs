@@ -197,6 +197,30 @@ static NEGATED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("constant regex compiles")
 });
 
+/// Words anywhere in a ticket or an approval that take it back or make it an incident's:
+/// such text sanctions nothing, wherever the word stands ("Rejected: CHG-4411",
+/// "INC-60001 unauthorized remote access reported", "CHG-1 ... window ended").
+static VETO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(reject\w*|denied|deny|declined|expired|cancell?ed|revoked|withdrawn|not approved|unapproved|on hold|pending|failed|violat\w*|suspect\w*|suspicious|compromis\w*|malicious|malware|infect\w*|trojan\w*|virus\w*|worms?|phish\w*|unauthori[sz]ed|intrusion|breach\w*|ransom\w*|exfiltrat\w*|stolen|hack\w*|security incident|incident response|window ended|ended|closed)\b")
+        .expect("constant regex compiles")
+});
+
+/// Keys of a ticket's or an approval's state: a veto word there takes back every ticket
+/// and approval of the enrichment (`"state": "Cancelled"` beside `"id": "CHG-1"`).
+fn is_status_key(key: &str) -> bool {
+    key.contains("status") || key.contains("state") || key.contains("approval")
+}
+
+/// Keys that list memberships or labels: a group named "VPN-Authorized-Users" or a tag
+/// "approved-remote-admin-host" says what an account or a host may do in general, not
+/// that this activity was approved.
+fn is_membership_key(key: &str) -> bool {
+    key.contains("group")
+        || key.contains("tag")
+        || key.contains("role")
+        || key.contains("department")
+}
+
 /// Whether `re` matches somewhere in `text` that is not negated ("not on any allowlist",
 /// "no change ticket", "CHG-1234 rejected").
 fn affirmed(re: &Regex, text: &str) -> bool {
@@ -257,6 +281,7 @@ fn keyed_place(path: &str) -> bool {
 /// Finds the tells in an alert.
 pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
     let mut out: Vec<Tell> = Vec::new();
+    let mut vetoed = false;
     let mut seen = std::collections::HashSet::new();
     let mut push = |path: &str, text: String, kind: TellKind| {
         if seen.insert(path.to_owned()) {
@@ -292,10 +317,14 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
             }
             continue;
         }
+        if in_context && is_status_key(&leaf.key) && VETO.is_match(&text) {
+            vetoed = true;
+        }
         if keyed
             && CHANGE_KEYS.contains(&leaf.key.as_str())
             && may(0, &text)
             && affirmed(&CHANGE, &text)
+            && !VETO.is_match(&text)
         {
             push(&leaf.path, text, TellKind::Change);
             continue;
@@ -309,14 +338,20 @@ pub fn find(view: &AlertView<'_>) -> Vec<Tell> {
             continue;
         }
         if in_context {
-            if may(0, &text) && affirmed(&CHANGE, &text) {
+            // Tickets and approvals: not from membership or label lists, not when the
+            // text itself takes them back.
+            let sanctions = !is_membership_key(&leaf.key) && !VETO.is_match(&text);
+            if sanctions && may(0, &text) && affirmed(&CHANGE, &text) {
                 push(&leaf.path, text, TellKind::Change);
             } else if may(1, &text) && affirmed(&TOOLING, &text) {
                 push(&leaf.path, text, TellKind::ToolingAsset);
-            } else if may(2, &text) && affirmed(&CONTEXT, &text) {
+            } else if sanctions && may(2, &text) && affirmed(&CONTEXT, &text) {
                 push(&leaf.path, text, TellKind::Context);
             }
         }
+    }
+    if vetoed {
+        out.retain(|t| !matches!(t.kind, TellKind::Change | TellKind::Context));
     }
     out
 }
@@ -383,6 +418,52 @@ mod tests {
         }));
         let tells = find(&AlertView::new(&a));
         assert!(tells.is_empty(), "{tells:?}");
+    }
+
+    #[test]
+    fn a_ticket_taken_back_or_an_incidents_anywhere_in_its_text_sanctions_nothing() {
+        for ticket in [
+            "INC-55012 workstation infected with trojan, remote cleanup",
+            "INC-60001 unauthorized remote access reported by user",
+            "INC-60002 user clicked a phishing link",
+            "Rejected: CHG-40211 remote access client rollout",
+            "CHG-40211 remote access client rollout, a long description of the work - rejected",
+            "CHG-40212 patch window ended 2024-01-01",
+        ] {
+            let a = alert(&serde_json::json!({"siem_context": {"change_ticket": ticket}}));
+            let tells = find(&AlertView::new(&a));
+            assert!(tells.is_empty(), "{ticket}: {tells:?}");
+        }
+        // A state beside the ticket takes it back too.
+        let a = alert(&serde_json::json!({"siem_context": {
+            "change": {"id": "CHG-40213", "summary": "remote access client rollout", "state": "Cancelled"}
+        }}));
+        let tells = find(&AlertView::new(&a));
+        assert!(tells.is_empty(), "{tells:?}");
+        // The same ticket, approved, is a change.
+        let a = alert(&serde_json::json!({"siem_context": {
+            "change": {"id": "CHG-40213", "summary": "remote access client rollout", "state": "Implement"}
+        }}));
+        let tells = find(&AlertView::new(&a));
+        assert!(
+            tells.iter().any(|t| t.kind == TellKind::Change),
+            "{tells:?}"
+        );
+    }
+
+    #[test]
+    fn group_names_and_tags_approve_nothing() {
+        let a = alert(&serde_json::json!({"siem_context": {
+            "user_groups": ["VPN-Authorized-Remote-Users", "Scheduled-Remote-Support"],
+            "asset_tags": ["approved-remote-admin-host"]
+        }}));
+        let tells = find(&AlertView::new(&a));
+        assert!(
+            !tells
+                .iter()
+                .any(|t| matches!(t.kind, TellKind::Change | TellKind::Context)),
+            "{tells:?}"
+        );
     }
 
     #[test]

@@ -610,14 +610,19 @@ pub fn compute<'a>(
     } else {
         let image = f.field_values("Image").into_iter().next();
         let vocabulary = super::activity::vocabulary(
-            std::iter::once(alert.title.as_str())
-                .chain(input.sigma.iter().map(|s| s.title.as_str())),
             image.as_ref().map(|(_, v)| v.as_str()),
             f.sigma_techniques.iter().map(|(t, _)| t.as_str()),
         );
+        let titles = super::activity::title_words(
+            std::iter::once(alert.title.as_str())
+                .chain(input.sigma.iter().map(|s| s.title.as_str())),
+        );
         tickets
             .into_iter()
-            .filter(|t| super::activity::names(&t.text, &vocabulary))
+            .filter(|t| {
+                super::activity::names(&t.text, &vocabulary)
+                    || super::activity::names_two(&t.text, &titles)
+            })
             .collect()
     };
     let explicit = !named.is_empty();

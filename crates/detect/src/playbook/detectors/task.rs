@@ -274,6 +274,23 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_naming_the_task_work_does_not_sanction_what_the_task_runs() {
+        let with_ticket = |xml: &str| {
+            let mut ev = created("S-1-5-21-1-2-3-500", "adm-ops", "\\Cleanup", xml);
+            ev["siem_context"] =
+                json!({"change_ticket": "CHG-40301 clean up stale scheduled tasks on laptops"});
+            run(&[ev])
+        };
+        for xml in [
+            task_xml("C:\\Users\\ann\\AppData\\Roaming\\x\\upd.exe", None, false),
+            task_xml("cmd.exe", Some("/c C:\\Users\\Public\\s.bat"), false),
+        ] {
+            let t = with_ticket(&xml);
+            assert_ne!(t.assessment.verdict, Verdict::FalsePositive, "{xml}");
+        }
+    }
+
+    #[test]
     fn a_hidden_task_running_a_shell_or_user_folder_program_is_persistence() {
         let xml = task_xml(
             "powershell.exe",
