@@ -78,6 +78,8 @@ mod tests_data;
 #[cfg(test)]
 mod tests_linux;
 #[cfg(test)]
+mod tests_rules_evtx;
+#[cfg(test)]
 mod tests_rules_process;
 #[cfg(test)]
 mod tests_rules_security;
@@ -239,6 +241,13 @@ macro_rules! embed {
 }
 /// The project's own rules (`rules/sigma/`), compiled into the binary: `(origin, text)`.
 const EMBEDDED: &[(&str, &str)] = &[
+    // Process behaviours seen uncovered in SigmaHQ's regression samples (2026-11-28).
+    embed!("proc_creation_win_snipping_tool_remote_file_uri.yml"),
+    embed!("proc_creation_win_devcon_disables_vm_integration_device.yml"),
+    embed!("proc_creation_win_memprocfs_run.yml"),
+    embed!("proc_creation_win_shai_hulud_bun_payload.yml"),
+    embed!("proc_creation_win_security_monitoring_service_stopped_cli.yml"),
+    embed!("proc_creation_win_cross_user_spawn_from_user_folder.yml"),
     embed!("proc_creation_win_outlook_attachment_exec.yml"),
     embed!("proc_creation_win_powershell_encoded_command.yml"),
     embed!("proc_creation_win_powershell_hidden_noprofile.yml"),
@@ -248,6 +257,24 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("proc_creation_win_shadow_copy_tampering.yml"),
     embed!("proc_creation_win_certutil_download.yml"),
     embed!("proc_creation_win_bitsadmin_download.yml"),
+    // Behaviours seen uncovered in an EVTX-style probe (2026-11-28).
+    embed!("proc_creation_win_installutil_user_folder_assembly.yml"),
+    embed!("proc_creation_win_odbcconf_user_folder_dll.yml"),
+    embed!("proc_creation_win_cmstp_inf_user_folder.yml"),
+    embed!("proc_creation_win_cmstplua_com_elevation_shell.yml"),
+    embed!("proc_creation_win_archiver_password_staging.yml"),
+    embed!("proc_creation_win_rclone_renamed_or_cloud_exfil.yml"),
+    embed!("proc_creation_win_tscon_as_system.yml"),
+    embed!("registry_set_win_appinit_dlls.yml"),
+    embed!("file_event_win_mock_trusted_directory.yml"),
+    embed!("file_change_win_timestomp_by_masquerading_or_user_folder_program.yml"),
+    embed!("process_tampering_win_image_replaced.yml"),
+    embed!("win_security_service_install_shell.yml"),
+    embed!("win_security_admin_share_executable_write.yml"),
+    embed!("win_security_browser_credential_store_access.yml"),
+    embed!("win_defender_exclusion_added_for_staging_location.yml"),
+    embed!("ps_script_win_amsi_etw_tampering_split_strings.yml"),
+    embed!("win_wmi_activity_script_or_command_consumer_bound.yml"),
     embed!("proc_creation_win_mshta_remote_or_script.yml"),
     embed!("proc_creation_win_netsh_portproxy.yml"),
     embed!("process_access_win_lsass_access.yml"),
@@ -435,6 +462,11 @@ const EMBEDDED: &[(&str, &str)] = &[
     embed!("proc_creation_lnx_sudo_runas_user_id_minus_one.yml"),
     embed!("proc_creation_lnx_web_server_spawns_shell.yml"),
     embed!("proc_creation_lnx_cron_installed_by_service_account.yml"),
+    // Non-process behaviours seen uncovered in SigmaHQ's regression samples (2026-11-28).
+    embed!("registry_set_win_amsi_provider_registered.yml"),
+    embed!("file_event_win_service_binary_name_staged_by_user_folder_program.yml"),
+    embed!("image_load_win_offline_registry_library_user_folder.yml"),
+    embed!("win_security_explicit_credential_local_logon_user_folder_program.yml"),
 ];
 
 impl RuleSet {

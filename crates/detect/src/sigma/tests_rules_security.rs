@@ -921,3 +921,436 @@ fn cobalt_strike_pipes_are_tagged_by_what_each_pipe_shows() {
         vec!["T1027".to_owned()]
     );
 }
+
+fn wmi_activity(event_id: u32, data: Value) -> Vec<String> {
+    titles(
+        "Microsoft-Windows-WMI-Activity",
+        "Microsoft-Windows-WMI-Activity/Operational",
+        event_id,
+        data,
+    )
+}
+
+#[test]
+fn amsi_providers_written_outside_installers_match_and_security_products_do_not() {
+    let set_value = |image: &str, key: &str| {
+        sysmon(
+            13,
+            json!({"EventType": "SetValue", "Image": image, "TargetObject": key,
+                   "Details": "Provider"}),
+        )
+    };
+    let medium =
+        "AMSI Provider Registered By A Program That Is Neither An Installer Nor A Security Product";
+    let low = "AMSI Provider Registered Through Regsvr32";
+    assert_eq!(rule_info(medium).level.as_deref(), Some("medium"));
+    assert_eq!(rule_info(low).level.as_deref(), Some("low"));
+    let key = "HKLM\\SOFTWARE\\Microsoft\\AMSI\\Providers\\{5a7c9e11-0b2d-4c3e-8f40-112233445566}\\(Default)";
+    let wow = "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\AMSI\\Providers\\{5a7c9e11-0b2d-4c3e-8f40-112233445566}\\(Default)";
+    for (image, k) in [
+        ("C:\\Windows\\System32\\reg.exe", key),
+        (
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+            wow,
+        ),
+        ("C:\\Windows\\System32\\rundll32.exe", key),
+        ("C:\\Users\\bob\\AppData\\Local\\Temp\\amsiinst.exe", key),
+        ("C:\\ProgramData\\svc\\updater.exe", key),
+        // regsvr32 copied out of System32 is not the Windows program
+        ("C:\\Users\\Public\\regsvr32.exe", key),
+    ] {
+        has(&set_value(image, k), medium, image);
+    }
+    // What the event shows of a regsvr32 registration is the same for a fake provider and
+    // a vendor's real one: low, not medium.
+    for image in [
+        "C:\\Windows\\system32\\regsvr32.exe",
+        "C:\\Windows\\SysWOW64\\regsvr32.exe",
+    ] {
+        let got = set_value(image, key);
+        has(&got, low, image);
+        lacks(&got, medium, image);
+    }
+    for image in [
+        "C:\\Program Files\\ESET\\ESET Security\\ekrn.exe",
+        "C:\\Program Files\\Avast Software\\Avast\\RegSvr.exe",
+        "C:\\Program Files (x86)\\Vendor AV\\setup\\install.exe",
+        "C:\\Windows\\System32\\msiexec.exe",
+        "C:\\Windows\\SysWOW64\\msiexec.exe",
+        "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0\\MsMpEng.exe",
+        "C:\\Windows\\WinSxS\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.26100.1_none_0a1b2c3d4e5f6a7b\\TiWorker.exe",
+        "C:\\Windows\\servicing\\TrustedInstaller.exe",
+    ] {
+        let got = set_value(image, key);
+        lacks(&got, medium, image);
+        lacks(&got, low, image);
+    }
+    // Other AMSI and COM keys are other rules' business.
+    for k in [
+        "HKLM\\SOFTWARE\\Classes\\CLSID\\{5a7c9e11-0b2d-4c3e-8f40-112233445566}\\InprocServer32\\(Default)",
+        "HKCU\\Software\\Microsoft\\Windows Script\\Settings\\AmsiEnable",
+    ] {
+        let got = set_value("C:\\Windows\\System32\\reg.exe", k);
+        lacks(&got, medium, k);
+        lacks(&got, low, k);
+    }
+}
+
+#[test]
+fn service_program_names_staged_by_user_folder_programs_match_and_servicing_does_not() {
+    let write =
+        |image: &str, target: &str| sysmon(11, json!({"Image": image, "TargetFilename": target}));
+    let want = "Windows Service Program Name Written To A User Or Temp Folder By A Program Running From One";
+    assert_eq!(rule_info(want).level.as_deref(), Some("high"));
+    assert_eq!(
+        rule_info(want).attack_techniques(),
+        vec!["T1036.005".to_owned()]
+    );
+    for (image, target) in [
+        (
+            "C:\\Users\\bob\\Downloads\\tool.exe",
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\stage-1\\TieringEngineService.exe",
+        ),
+        (
+            "C:\\Users\\bob\\OneDrive\\Desktop\\x.exe",
+            "C:\\Users\\Public\\TrustedInstaller.exe",
+        ),
+        (
+            "C:\\Windows\\Temp\\a.exe",
+            "C:\\Windows\\Temp\\work\\VSSVC.exe",
+        ),
+    ] {
+        has(&write(image, target), want, target);
+    }
+    for (image, target, case) in [
+        (
+            "C:\\Windows\\WinSxS\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.26100.1_none_0a1b2c3d4e5f6a7b\\TiWorker.exe",
+            "C:\\Windows\\System32\\TieringEngineService.exe",
+            "servicing updates the real file",
+        ),
+        (
+            "C:\\Windows\\System32\\svchost.exe",
+            "C:\\Windows\\Temp\\{5a7c9e11}\\msiexec.exe",
+            "Windows process writing to Windows Temp",
+        ),
+        (
+            "C:\\Program Files\\7-Zip\\7zFM.exe",
+            "C:\\Users\\bob\\Desktop\\win11\\sources\\msiexec.exe",
+            "installed archiver unpacking an image",
+        ),
+        (
+            "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+            "C:\\Users\\bob\\Downloads\\SearchIndexer.exe",
+            "browser download",
+        ),
+        (
+            "C:\\Users\\bob\\Downloads\\VSCodeUserSetup-x64.exe",
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\is-ABC12.tmp\\VSCodeUserSetup-x64.tmp",
+            "installer unpacking itself",
+        ),
+        (
+            "C:\\Users\\bob\\Downloads\\setup.exe",
+            "C:\\Program Files\\App\\alg.exe",
+            "installer writing into Program Files",
+        ),
+    ] {
+        lacks(&write(image, target), want, case);
+    }
+}
+
+#[test]
+fn offline_registry_library_from_user_folders_matches_and_windows_and_installed_tools_do_not() {
+    let load = |image: &str, dll: &str| {
+        sysmon(
+            7,
+            json!({"Image": image, "ImageLoaded": dll, "Signed": "true"}),
+        )
+    };
+    let want = "Offline Registry Library Loaded By A Program From A User Or Temporary Folder";
+    let offreg = "C:\\Windows\\System32\\offreg.dll";
+    for image in [
+        "C:\\Users\\bob\\OneDrive\\Desktop\\hivetool.exe",
+        "C:\\Users\\bob\\AppData\\Local\\Temp\\x.exe",
+        "C:\\Users\\Public\\h.exe",
+    ] {
+        has(&load(image, offreg), want, image);
+    }
+    for (image, dll) in [
+        ("C:\\Windows\\System32\\Dism.exe", offreg),
+        (
+            "C:\\Windows\\Temp\\5A7C9E11-0B2D-4C3E-8F40-112233445566\\DismHost.exe",
+            offreg,
+        ),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\5A7C9E11-0B2D-4C3E-8F40-112233445566\\DismHost.exe",
+            offreg,
+        ),
+        (
+            "C:\\Program Files\\Veeam\\Endpoint Backup\\Veeam.EndPoint.Service.exe",
+            offreg,
+        ),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Programs\\RegTool\\regtool.exe",
+            offreg,
+        ),
+        (
+            "C:\\Users\\bob\\Downloads\\tool.exe",
+            "C:\\Windows\\System32\\advapi32.dll",
+        ),
+    ] {
+        lacks(&load(image, dll), want, image);
+    }
+}
+
+#[test]
+fn explicit_credential_logons_to_the_local_machine_from_user_folders_match_and_windows_does_not() {
+    let logon = |process: &str, server: &str, subject: &str, target: &str| {
+        security(
+            4648,
+            json!({"SubjectUserName": subject, "SubjectDomainName": "CORP",
+                   "TargetUserName": target, "TargetDomainName": "host1",
+                   "TargetServerName": server, "TargetInfo": server,
+                   "ProcessId": "0x378", "ProcessName": process,
+                   "IpAddress": "-", "IpPort": "-"}),
+        )
+    };
+    let want = "Explicit Credential Logon To The Local Machine By A Program From A User Or Temporary Folder";
+    let tool = "C:\\Users\\bob\\OneDrive\\Desktop\\hive.exe";
+    for (process, server) in [
+        (tool, "localhost"),
+        ("C:\\Users\\bob\\AppData\\Local\\Temp\\t.exe", "127.0.0.1"),
+        // the computer's own name (the test event's Computer)
+        ("C:\\Users\\Public\\t.exe", "host1.example.corp"),
+    ] {
+        has(&logon(process, server, "bob", "helpdesk"), want, process);
+    }
+    for (process, server, subject, target, case) in [
+        (
+            "C:\\Windows\\System32\\svchost.exe",
+            "localhost",
+            "bob",
+            "admin2",
+            "runas through the secondary logon service",
+        ),
+        (
+            "C:\\Windows\\System32\\lsass.exe",
+            "localhost",
+            "HOST1$",
+            "bob",
+            "lsass",
+        ),
+        (
+            "C:\\Windows\\System32\\consent.exe",
+            "localhost",
+            "bob",
+            "admin2",
+            "UAC prompt",
+        ),
+        (
+            "C:\\Windows\\System32\\runas.exe",
+            "localhost",
+            "bob",
+            "admin2",
+            "runas",
+        ),
+        (
+            "C:\\Windows\\explorer.exe",
+            "localhost",
+            "bob",
+            "admin2",
+            "run as different user",
+        ),
+        (
+            "C:\\Windows\\System32\\taskhostw.exe",
+            "localhost",
+            "HOST1$",
+            "svc-batch",
+            "scheduled task",
+        ),
+        (
+            "C:\\Program Files\\Vendor\\Agent\\agent.exe",
+            "localhost",
+            "bob",
+            "svc-agent",
+            "installed software",
+        ),
+        (
+            tool,
+            "fileserver01.corp.local",
+            "bob",
+            "helpdesk",
+            "remote server",
+        ),
+        (tool, "localhost", "bob", "bob", "same account"),
+        (tool, "localhost", "HOST1$", "helpdesk", "machine account"),
+    ] {
+        lacks(&logon(process, server, subject, target), want, case);
+    }
+}
+
+#[test]
+fn redsun_pipe_matches_by_its_whole_name() {
+    let pipe = |image: &str, name: &str| {
+        sysmon(
+            17,
+            json!({"EventType": "CreatePipe", "Image": image, "PipeName": name}),
+        )
+    };
+    let want = "Named Pipe Of The RedSun Privilege-Escalation Exploit Created";
+    assert_eq!(
+        rule_info(want).attack_techniques(),
+        vec!["T1068".to_owned()]
+    );
+    has(
+        &pipe("C:\\Users\\bob\\Downloads\\x.exe", "\\REDSUN"),
+        want,
+        "REDSUN",
+    );
+    has(
+        &pipe(
+            "C:\\Windows\\System32\\TieringEngineService.exe",
+            "\\redsun",
+        ),
+        want,
+        "lower case",
+    );
+    for name in ["\\REDSUN_sync", "\\RedSunset", "\\lsarpc"] {
+        lacks(
+            &pipe("C:\\Program Files\\Vendor\\app.exe", name),
+            want,
+            name,
+        );
+    }
+}
+
+#[test]
+fn wmi_event_log_clears_match_and_other_wmi_failures_do_not() {
+    let want = "Event Log Clear Requested Through WMI";
+    let failure = |op: &str| {
+        wmi_activity(
+            5858,
+            json!({"ClientMachine": "HOST1", "User": "HOST1\\bob", "ClientProcessId": 4120,
+                   "Operation": op, "ResultCode": "0x80041003"}),
+        )
+    };
+    has(
+        &failure(
+            "Start IWbemServices::ExecMethod - ROOT\\CIMV2 : \\\\HOST1\\ROOT\\CIMV2:Win32_NTEventlogFile.Name=\"C:\\\\WINDOWS\\\\System32\\\\Winevt\\\\Logs\\\\Security.evtx\"::ClearEventLog",
+        ),
+        want,
+        "ClearEventLog",
+    );
+    for op in [
+        "Start IWbemServices::ExecQuery - ROOT\\CIMV2 : select * from Win32_NTEventlogFile",
+        "Start IWbemServices::ExecMethod - ROOT\\CIMV2 : Win32_NTEventlogFile.Name=\"System\"::BackupEventlog",
+        "Start IWbemServices::ExecQuery - ROOT\\CIMV2 : SELECT * FROM Win32_Service",
+    ] {
+        lacks(&failure(op), want, op);
+    }
+}
+
+#[test]
+fn saved_hives_are_tagged_with_the_credentials_each_one_holds() {
+    let tags = |title: &str| rule_info(title).attack_techniques();
+    assert_eq!(
+        tags("SAM Or SYSTEM Registry Hive File Written Outside Its Usual Location"),
+        vec!["T1003.002".to_owned()]
+    );
+    assert_eq!(
+        tags("SECURITY Registry Hive File Written Outside Its Usual Location"),
+        vec!["T1003.004".to_owned(), "T1003.005".to_owned()]
+    );
+}
+
+#[test]
+fn usmt_migration_stores_are_left_alone_and_planted_user_hives_are_not() {
+    let want = "User Registry Hive File Written Outside A Profile Root";
+    let write = |image: &str, target: &str| {
+        sysmon(
+            11,
+            json!({"Image": image, "TargetFilename": target, "User": "NT AUTHORITY\\SYSTEM"}),
+        )
+    };
+    for (image, target, case) in [
+        (
+            "C:\\Users\\bob\\OneDrive\\Desktop\\LegacyHive.exe",
+            "C:\\68f299a9\\ntuser.dat",
+            "regression sample: tool in a user folder",
+        ),
+        (
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\scanstate.exe",
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\s\\NTUSER.DAT",
+            "a program named scanstate in a user folder",
+        ),
+        (
+            "C:\\ProgramData\\x\\loadstate.exe",
+            "C:\\ProgramData\\x\\h\\ntuser.dat",
+            "a program named loadstate in ProgramData",
+        ),
+    ] {
+        has(&write(image, target), want, case);
+    }
+    for (image, target, case) in [
+        (
+            "C:\\_SMSTaskSequence\\Packages\\P0100045\\amd64\\scanstate.exe",
+            "D:\\USMTStore\\USMT\\File\\C$\\Users\\jdoe\\NTUSER.DAT",
+            "ConfigMgr task sequence capture",
+        ),
+        (
+            "C:\\Program Files (x86)\\Windows Kits\\10\\Assessment and Deployment Kit\\User State Migration Tool\\amd64\\scanstate.exe",
+            "E:\\Store\\USMT\\File\\C$\\Users\\alice\\NTUSER.DAT",
+            "USMT from the ADK",
+        ),
+        (
+            "\\\\deploy.example.corp\\USMT$\\amd64\\loadstate.exe",
+            "C:\\Users\\jdoe\\AppData\\Local\\Temp\\USMT\\NTUSER.DAT",
+            "loadstate from the deployment share",
+        ),
+    ] {
+        lacks(&write(image, target), want, case);
+    }
+}
+
+#[test]
+fn launchers_placed_on_the_public_desktop_by_system_are_left_alone() {
+    let want = "Executable Or Script Dropped In The Public Or PerfLogs Folder";
+    let write = |target: &str, user: &str| {
+        sysmon(
+            11,
+            json!({"Image": "C:\\Windows\\system32\\cmd.exe", "TargetFilename": target, "User": user}),
+        )
+    };
+    for (target, user, case) in [
+        (
+            "C:\\Users\\Public\\persistence.bat",
+            "ATTACKRANGE\\Administrator",
+            "regression sample: public folder root",
+        ),
+        (
+            "C:\\Users\\Public\\Documents\\svc.exe",
+            "NT AUTHORITY\\SYSTEM",
+            "SYSTEM staging in public documents",
+        ),
+        (
+            "C:\\Users\\Public\\Desktop\\Invoice.bat",
+            "EXAMPLE\\admin",
+            "an account placing a script on the public desktop",
+        ),
+    ] {
+        has(&write(target, user), want, case);
+    }
+    for (target, user, case) in [
+        (
+            "C:\\Users\\Public\\Desktop\\Start WMS Scanner Client.bat",
+            "NT AUTHORITY\\SYSTEM",
+            "deployment launcher for all users",
+        ),
+        (
+            "C:\\Users\\Public\\Desktop\\Tools\\Connect VPN.cmd",
+            "AUTORITE NT\\Système",
+            "deployment launcher in a desktop folder, French system account",
+        ),
+    ] {
+        lacks(&write(target, user), want, case);
+    }
+}
