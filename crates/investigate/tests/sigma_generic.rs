@@ -224,14 +224,19 @@ async fn a_tooling_tag_explains_only_what_such_tooling_does() {
     )
     .await;
     assert_eq!(v, Verdict::TruePositive, "{why}");
-    // A change ticket covers the work it names: the program, the detection, or the subject
-    // of what the rules saw.
-    let ticket = json!({"change_ticket": "CHG-48213 rebuild the lookup records"});
-    let (v, why) = verdict(medium(&["T1197", "T1105"]), &ev, Some(ticket)).await;
-    assert_eq!(v, Verdict::FalsePositive, "{why}");
+    // A change ticket covers discovery it names: the program or the subject of what the
+    // rules saw.
     let ticket = json!({"change_ticket": "CHG-48213 forest trust review"});
     let (v, why) = verdict(medium(&["T1482"]), &ev, Some(ticket)).await;
     assert_eq!(v, Verdict::FalsePositive, "{why}");
+    let ticket = json!({"change_ticket": "CHG-48213 rebuild the lookup records"});
+    let (v, why) = verdict(medium(&["T1082"]), &ev, Some(ticket.clone())).await;
+    assert_eq!(v, Verdict::FalsePositive, "{why}");
+    // More than discovery (a download) is never closed on a ticket, even one that names
+    // the program.
+    let (v, why) = verdict(medium(&["T1197", "T1105"]), &ev, Some(ticket)).await;
+    assert_eq!(v, Verdict::TruePositive, "{why}");
+    assert!(why.contains("never closed on context alone"), "{why}");
 }
 
 #[tokio::test]

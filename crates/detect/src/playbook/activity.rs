@@ -187,16 +187,21 @@ fn add_word(out: &mut Vec<String>, w: &str) {
     }
 }
 
-/// Whether `text` names at least two different words of `titles` (see [`title_words`]).
+/// Whether `text` names at least two different words of `titles` (see [`title_words`]):
+/// two words of the text, not inflections of one another, each agreeing with a title
+/// word ("download" alone does not count twice for "Download" and "Downloads").
 pub(super) fn names_two(text: &str, titles: &[String]) -> bool {
     let lower = text.to_ascii_lowercase();
-    let said: Vec<&str> = words(&lower).collect();
-    titles
-        .iter()
-        .filter(|v| said.iter().any(|w| agree(w, v)))
-        .take(2)
-        .count()
-        >= 2
+    let mut hits: Vec<&str> = Vec::new();
+    for w in words(&lower) {
+        if titles.iter().any(|v| agree(w, v)) && !hits.iter().any(|h| agree(h, w)) {
+            hits.push(w);
+            if hits.len() >= 2 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Whether `text` (a ticket, an approval) names one of `vocabulary`'s words: a word of
@@ -400,6 +405,15 @@ mod tests {
             &t
         ));
         assert!(!names_two("annual TLS certificate renewal", &t), "{t:?}");
+        // One word of the ticket counts once, however many titles say it.
+        let t = title_words([
+            "Bitsadmin Download To A Suspicious Folder",
+            "File Downloads Staged",
+        ]);
+        assert!(
+            !names_two("INC-30114 user reports browser download blocked", &t),
+            "{t:?}"
+        );
         let t = title_words(["Certutil Fetching A Remote File"]);
         assert!(!names_two("Remote Desktop gateway rollout", &t), "{t:?}");
         // Boilerplate words never count.

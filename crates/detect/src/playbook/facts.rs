@@ -231,6 +231,16 @@ const SENSITIVE: &[&str] = &[
     "T1003", "T1558", "T1555", "T1552", "T1556", "T1212", "T1486", "T1490", "T1485", "T1561",
     "T1070", "T1562", "T1548", "T1055", "T1134", "T1564", "T1090", "T1219", "T1021",
 ];
+/// A credential change: a password changed, reset or rotated, keys or certificates rotated.
+static CREDENTIAL_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(password (change|changed|reset|rotation|rotated|update|updated|expir\w*)|(key|keys|credential|credentials|secret|certificate) (rotation|rotated|change|changed|renewal|renewed|update|updated)|rotat\w* (of )?(the )?(ssh |api |service )?(keys?|credentials?|passwords?|secrets?)|\b4723\b|\b4724\b)")
+        .expect("constant regex compiles")
+});
+/// A scan named as the work: vulnerability or credentialed scans, penetration tests.
+static SCAN_WORK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(scan|scans|scanner|scanners|scanning|vulnerability assessment|pen[- ]?test\w*|penetration test\w*)\b")
+        .expect("constant regex compiles")
+});
 static SEVERITY_WORDS: &[(&str, f64)] = &[
     ("informational", 0.0),
     ("low", 1.0),
@@ -647,6 +657,45 @@ pub fn compute<'a>(
         && f.sigma_techniques
             .iter()
             .all(|(t, _)| tooling.iter().any(|k| k.explains(t)));
+    f.flag(
+        "context.scanner",
+        tooling.contains(&Tooling::Scanner),
+        paths(&[TellKind::ToolingAsset]),
+    );
+    // A credential change explains authentication failures (stale passwords or keys
+    // still in use), and nothing else.
+    let cred: Vec<&&Tell> = ctx
+        .iter()
+        .filter(|t| {
+            matches!(t.kind, TellKind::Context | TellKind::Change)
+                && CREDENTIAL_CHANGE.is_match(&t.text)
+        })
+        .collect();
+    f.flag(
+        "context.credential_change",
+        !cred.is_empty(),
+        cred.iter()
+            .map(|t| t.path.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    // A ticket that names a scan explains a scanner's authentication attempts.
+    let scan: Vec<&&Tell> = ctx
+        .iter()
+        .filter(|t| {
+            matches!(t.kind, TellKind::Context | TellKind::Change) && SCAN_WORK.is_match(&t.text)
+        })
+        .collect();
+    f.flag(
+        "context.scan_ticket",
+        !scan.is_empty(),
+        scan.iter()
+            .map(|t| t.path.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     f.flag(
         "context.explains",
         explicit || tooling_explains,

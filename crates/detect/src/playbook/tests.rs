@@ -182,6 +182,23 @@ fn siem_enrichment_can_explain_internal_failures_but_alert_text_cannot() {
     let t = run(&claimed, &[]);
     assert_eq!(t.assessment.verdict, Verdict::Inconclusive);
     assert!(t.assessment.escalate);
+    // Enrichment that says nothing about failures does not explain them: a ticket for
+    // other work, a monitoring tag.
+    for ctx in [
+        json!({"change_ticket": "CHG-50001 routine maintenance"}),
+        json!({"asset_tags": ["monitoring"]}),
+        json!({"change_ticket": "CHG-40104 monthly patching"}),
+    ] {
+        let other = alert(
+            "SSH authentication failure burst",
+            &json!({"event_type": "auth_failure", "source_ip": "10.20.8.15", "failed_attempts": 212, "siem_context": ctx}),
+        );
+        assert_ne!(
+            run(&other, &[]).assessment.verdict,
+            Verdict::FalsePositive,
+            "{ctx}"
+        );
+    }
 }
 
 #[test]
