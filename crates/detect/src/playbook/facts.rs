@@ -606,18 +606,16 @@ pub fn compute<'a>(
         paths(&[TellKind::Context, TellKind::Change, TellKind::ToolingAsset]),
     );
     // Whether that context speaks for what the rules saw: a change ticket or an explicit
-    // approval covers the work on the host; a tooling tag only the activity such tooling
-    // does (a backup server's tag does not explain a domain trust dump, nor a remote-
-    // assistance session a download), and only when the rules name what they saw.
-    // A ticket or an approval counts only when it names the activity (see `activity`):
-    // "routine maintenance" on the host does not explain an attack during the window.
+    // approval only when it names the activity (see `activity`: "routine maintenance" on
+    // the host does not explain an attack during the window); a tooling tag only the
+    // activity such tooling does (a backup server's tag does not explain a domain trust
+    // dump, nor a remote-assistance session a download), and only when the rules name
+    // what they saw.
     let tickets: Vec<&&Tell> = ctx
         .iter()
         .filter(|t| matches!(t.kind, TellKind::Context | TellKind::Change))
         .collect();
-    let named: Vec<&&Tell> = if tickets.is_empty() {
-        Vec::new()
-    } else {
+    let explicit = !tickets.is_empty() && {
         let image = f.field_values("Image").into_iter().next();
         let vocabulary = super::activity::vocabulary(
             image.as_ref().map(|(_, v)| v.as_str()),
@@ -627,25 +625,11 @@ pub fn compute<'a>(
             std::iter::once(alert.title.as_str())
                 .chain(input.sigma.iter().map(|s| s.title.as_str())),
         );
-        tickets
-            .into_iter()
-            .filter(|t| {
-                super::activity::names(&t.text, &vocabulary)
-                    || super::activity::names_two(&t.text, &titles)
-            })
-            .collect()
+        tickets.iter().any(|t| {
+            super::activity::names(&t.text, &vocabulary)
+                || super::activity::names_two(&t.text, &titles)
+        })
     };
-    let explicit = !named.is_empty();
-    f.flag(
-        "context.names_activity",
-        explicit,
-        named
-            .iter()
-            .map(|t| t.path.clone())
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
     let tooling: Vec<Tooling> = ctx
         .iter()
         .filter(|t| t.kind == TellKind::ToolingAsset)
@@ -662,40 +646,20 @@ pub fn compute<'a>(
         tooling.contains(&Tooling::Scanner),
         paths(&[TellKind::ToolingAsset]),
     );
-    // A credential change explains authentication failures (stale passwords or keys
-    // still in use), and nothing else.
-    let cred: Vec<&&Tell> = ctx
-        .iter()
-        .filter(|t| {
-            matches!(t.kind, TellKind::Context | TellKind::Change)
-                && CREDENTIAL_CHANGE.is_match(&t.text)
-        })
-        .collect();
-    f.flag(
-        "context.credential_change",
-        !cred.is_empty(),
-        cred.iter()
-            .map(|t| t.path.clone())
+    // Tickets that say why authentication failed: a credential change (stale passwords
+    // or keys still in use), or a scan (a scanner's checks). They explain nothing else.
+    for (name, re) in [
+        ("context.credential_change", &*CREDENTIAL_CHANGE),
+        ("context.scan_ticket", &*SCAN_WORK),
+    ] {
+        let saying: Vec<&str> = tickets
+            .iter()
+            .filter(|t| re.is_match(&t.text))
+            .map(|t| t.path.as_str())
             .take(3)
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    // A ticket that names a scan explains a scanner's authentication attempts.
-    let scan: Vec<&&Tell> = ctx
-        .iter()
-        .filter(|t| {
-            matches!(t.kind, TellKind::Context | TellKind::Change) && SCAN_WORK.is_match(&t.text)
-        })
-        .collect();
-    f.flag(
-        "context.scan_ticket",
-        !scan.is_empty(),
-        scan.iter()
-            .map(|t| t.path.clone())
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+            .collect();
+        f.flag(name, !saying.is_empty(), saying.join(", "));
+    }
     f.flag(
         "context.explains",
         explicit || tooling_explains,

@@ -5,7 +5,33 @@ use serde_json::{Value, json};
 use soc_core::Alert;
 use soc_core::alert::Limits;
 
-use super::RuleSet;
+use super::{RuleInfo, RuleSet};
+
+thread_local! {
+    /// The embedded rules, compiled once per test thread.
+    static EMBEDDED: RuleSet = RuleSet::embedded();
+}
+
+/// Titles of the embedded rules one Windows event (dev-set `raw_log` shape) meets.
+pub(crate) fn embedded_titles(
+    provider: &str,
+    channel: &str,
+    event_id: u32,
+    data: &Value,
+) -> Vec<String> {
+    EMBEDDED.with(|set| windows_event_titles(set, provider, channel, event_id, data))
+}
+
+/// The embedded rule with this title (for its level and tags, not only its matches).
+#[track_caller]
+pub(crate) fn embedded_rule(title: &str) -> RuleInfo {
+    EMBEDDED.with(|set| {
+        set.rules()
+            .find(|r| r.title == title)
+            .cloned()
+            .unwrap_or_else(|| panic!("no rule titled {title:?}"))
+    })
+}
 
 /// Titles of the rules in `set` one Windows event (dev-set `raw_log` shape) meets.
 pub(crate) fn windows_event_titles(

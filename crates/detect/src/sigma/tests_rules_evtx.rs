@@ -4,16 +4,11 @@
 
 use serde_json::{Value, json};
 
-use super::test_support::{has, lacks, windows_event_titles};
-use super::*;
-
-thread_local! {
-    static RULES: RuleSet = RuleSet::embedded();
-}
+use super::test_support::{embedded_rule as rule_info, embedded_titles, has, lacks};
 
 #[allow(clippy::needless_pass_by_value)]
 fn titles(provider: &str, channel: &str, event_id: u32, data: Value) -> Vec<String> {
-    RULES.with(|set| windows_event_titles(set, provider, channel, event_id, &data))
+    embedded_titles(provider, channel, event_id, &data)
 }
 
 fn sysmon(event_id: u32, data: Value) -> Vec<String> {
@@ -56,17 +51,6 @@ fn proc_4688(image: &str, cmd: &str, parent: &str, label: &str) -> Vec<String> {
                "SubjectUserName": "bob", "SubjectDomainName": "EXAMPLE",
                "TokenElevationType": "%%1937", "MandatoryLabel": label}),
     )
-}
-
-/// The embedded rule with this title.
-#[track_caller]
-fn rule_info(title: &str) -> RuleInfo {
-    RULES.with(|set| {
-        set.rules()
-            .find(|r| r.title == title)
-            .cloned()
-            .unwrap_or_else(|| panic!("no rule titled {title:?}"))
-    })
 }
 
 #[track_caller]

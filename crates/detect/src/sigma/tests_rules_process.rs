@@ -1,21 +1,10 @@
 //! Table tests of the project's process rules (`rules/sigma/`): events each rule must meet,
 //! and look-alikes of normal work it must leave alone.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::test_support::{has, lacks, windows_event_titles};
+use super::test_support::{has, lacks, windows_event_titles as titles};
 use super::*;
-
-/// Titles of the rules in `set` one Windows event (dev-set raw_log shape) meets.
-fn titles(
-    set: &RuleSet,
-    provider: &str,
-    channel: &str,
-    event_id: u32,
-    data: &Value,
-) -> Vec<String> {
-    windows_event_titles(set, provider, channel, event_id, data)
-}
 
 /// A Sysmon process creation (event 1).
 fn proc(set: &RuleSet, image: &str, cmd: &str, parent: &str, parent_cmd: &str) -> Vec<String> {

@@ -3,17 +3,12 @@
 
 use serde_json::{Value, json};
 
-use super::test_support::{has, lacks, windows_event_titles};
-use super::*;
+use super::test_support::{embedded_rule as rule_info, embedded_titles, has, lacks};
 
 /// Titles of the embedded rules one Windows event (dev-set raw_log shape) meets.
 #[allow(clippy::needless_pass_by_value)]
 fn titles(provider: &str, channel: &str, event_id: u32, data: Value) -> Vec<String> {
-    RULES.with(|set| windows_event_titles(set, provider, channel, event_id, &data))
-}
-
-thread_local! {
-    static RULES: RuleSet = RuleSet::embedded();
+    embedded_titles(provider, channel, event_id, &data)
 }
 
 fn security(event_id: u32, data: Value) -> Vec<String> {
@@ -650,17 +645,6 @@ fn lsass_access_by_security_products_is_filtered_and_look_alikes_are_not() {
     ] {
         has(&access(src), want, src);
     }
-}
-
-/// The embedded rule with this title (level and tags are checked, not only matches).
-#[track_caller]
-fn rule_info(title: &str) -> RuleInfo {
-    RULES.with(|set| {
-        set.rules()
-            .find(|r| r.title == title)
-            .cloned()
-            .unwrap_or_else(|| panic!("no rule titled {title:?}"))
-    })
 }
 
 #[test]
